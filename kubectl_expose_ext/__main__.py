@@ -1,0 +1,3 @@
+from kubectl_expose_ext.cli import main
+
+main()

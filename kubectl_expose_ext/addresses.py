@@ -1,0 +1,100 @@
+"""Which address of a node a client outside the cluster should use."""
+
+from typing import Any, NamedTuple, Optional
+
+from .objects import condition_true, items
+
+ADDRESS_TYPES = ("ExternalIP", "InternalIP", "Hostname")
+AUTO = "auto"
+
+
+class NodeAddress(NamedTuple):
+    host: str
+    type: str
+
+
+def node_address(node: Any, address_type: str = AUTO) -> Optional[NodeAddress]:
+    """`auto`: the first ExternalIP, else the first InternalIP, else the Hostname; or the forced type.
+
+    None when the node has no address of the wanted type(s).
+    """
+    wanted = ADDRESS_TYPES if address_type == AUTO else (address_type,)
+    addresses = [(a.get("type"), a.get("address")) for a in items(node, "status", "addresses")]
+    for kind in wanted:
+        for found_type, address in addresses:
+            if found_type == kind and isinstance(address, str) and address:
+                return NodeAddress(address, kind)
+    return None
+
+
+def address_warning(address: NodeAddress) -> Optional[str]:
+    """Why a node address may not work from outside (None for an ExternalIP)."""
+    if address.type == "InternalIP":
+        return "node has no ExternalIP: its InternalIP may be reachable only from the node network"
+    if address.type == "Hostname":
+        return "node has only a Hostname address: it must resolve from where you are"
+    return None
+
+
+def node_is_ready(node: Any) -> bool:
+    """A node counts as ready unless its Ready condition says False or Unknown.
+
+    A node that reports no Ready condition at all (a partial object) is given the benefit of the doubt.
+    """
+    return condition_true(node, "Ready") is not False
+
+
+class NodeTable:
+    """Every node's outside address, computed once per command and shared by all services."""
+
+    def __init__(self, nodes, address_type: str = AUTO):
+        self.address_type = address_type
+        self.known = False  # True once the full node list was given (needed for NodePort)
+        self.unavailable = ""  # why the node list could not be read, when it could not
+        self.addresses = {}  # name -> NodeAddress, for ready nodes that have one
+        self.not_ready, self.without_address = [], []
+        for node in nodes:
+            self.add(node)
+
+    def add(self, node: Any) -> None:
+        node_name = (node.get("metadata") or {}).get("name") if isinstance(node, dict) else None
+        if not node_name:
+            return
+        address = node_address(node, self.address_type)
+        if not node_is_ready(node):
+            self.not_ready.append(node_name)
+        elif address is None:
+            self.without_address.append(node_name)
+        else:
+            self.addresses[node_name] = address
+
+    @classmethod
+    def complete(cls, nodes, address_type: str = AUTO) -> "NodeTable":
+        """A table built from the whole node list: NodePort endpoints may be computed from it."""
+        table = cls(nodes, address_type)
+        table.known = True
+        return table
+
+    def skipped_warnings(self, only=None) -> list:
+        """Warnings for the nodes a NodePort cannot be offered on (within `only`, when given)."""
+        wanted = (lambda n: True) if only is None else (lambda n: n in only)
+        warnings = []
+        not_ready = [n for n in self.not_ready if wanted(n)]
+        if not_ready:
+            warnings.append(f"NotReady node(s) skipped: {', '.join(not_ready)}")
+        missing = [n for n in self.without_address if wanted(n)]
+        if missing:
+            kind = "usable" if self.address_type == AUTO else f"{self.address_type}"
+            warnings.append(f"node(s) without an {kind} address skipped: {', '.join(missing)}")
+        return warnings
+
+    def lookup(self, node_name: str):
+        """(address, None) for a usable node, else (None, why not)."""
+        if node_name in self.addresses:
+            return self.addresses[node_name], None
+        if node_name in self.not_ready:
+            return None, f"node {node_name} is NotReady"
+        if node_name in self.without_address:
+            kind = "" if self.address_type == AUTO else f" {self.address_type}"
+            return None, f"node {node_name} has no{kind} address"
+        return None, f"node {node_name} not found"

@@ -1,0 +1,207 @@
+"""The click shell: parse -> options -> validate -> complete -> run. The one place errors become exit codes.
+
+Exit codes (kubectl's conventions): 0 success, even when the target has no external endpoint;
+1 any error, usage errors included (bad target, unknown -o, not found, forbidden, unreachable).
+"""
+
+import sys
+from dataclasses import dataclass
+from typing import List, Optional, Sequence
+
+import click
+
+from . import __version__
+from .errors import ReachError, UsageError
+
+CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 110}
+
+
+def warn(message: str) -> None:
+    click.echo(message, err=True)
+
+
+@dataclass
+class KubeFlags:
+    """kubectl's connection flags; a plugin must implement them itself (kubectl passes them through)."""
+
+    kubeconfig: Optional[str] = None
+    context: Optional[str] = None
+    namespace: Optional[str] = None
+    request_timeout: str = "30s"
+
+    def connect(self):
+        """(Kube client, namespace): the flags' namespace, else the context's, else `default`."""
+        from .kube import Connection, Kube  # lazy: loads the official client
+        from .options import parse_timeout
+
+        connection = Connection.load(self.kubeconfig, self.context)
+        return Kube(connection, parse_timeout(self.request_timeout)), self.namespace or connection.namespace
+
+
+def kube_flags(command):
+    """The kubectl connection flags, shared by every command that talks to a cluster."""
+    options = [
+        click.option("--kubeconfig", metavar="FILE", help="Path to the kubeconfig file to use."),
+        click.option("--context", metavar="NAME", help="The kubeconfig context to use."),
+        click.option("-n", "--namespace", metavar="NS", help="Namespace (default: the context's, else default)."),
+        click.option("--request-timeout", default="30s", show_default=True, metavar="DURATION",
+                     help="How long to wait for each API request (0: forever)."),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+class DefaultGroup(click.Group):
+    """`kubectl reach TARGET` runs `show`: a word that is not a subcommand is a target."""
+
+    default_command = "show"
+
+    def parse_args(self, ctx, args):
+        if not args or (args[0] not in self.commands and args[0] not in ("-h", "--help", "--version")):
+            args = [self.default_command, *args]
+        return super().parse_args(ctx, args)
+
+
+@click.group(cls=DefaultGroup, context_settings=CONTEXT_SETTINGS)
+@click.version_option(__version__, prog_name="kubectl reach", message="%(prog)s v%(version)s")
+def cli():
+    """How do I reach this Pod or Service from outside the cluster?
+
+    Resolves the target, follows Services, EndpointSlices, Nodes and Ingresses, and prints every
+    external URL (hostNetwork, hostPort, NodePort, LoadBalancer, ExternalIP, Ingress), with
+    warnings where the answer is partial.
+
+    \b
+    Examples:
+      kubectl reach pod/influxdb              # every way into one pod
+      kubectl reach svc/web -o url            # one URL per line, for scripts
+      kubectl reach deploy/api -n shop -o json
+      kubectl reach -A                        # everything the cluster exposes
+      kubectl reach demo                      # try it on a built-in demo cluster
+
+    Exit codes: 0 success (even with no external endpoint), 1 error.
+    """
+
+
+@dataclass
+class ShowOptions:
+    """`kubectl reach [TARGET]`: validate (pure) -> complete (connect) -> run."""
+
+    target: Sequence[str]
+    flags: KubeFlags
+    all_namespaces: bool = False
+    output: str = "table"
+    address_type: str = "auto"
+
+    def validate(self):
+        from .options import parse_target, parse_timeout, validate_address_type, validate_output
+
+        self.spec = parse_target(self.target)
+        self.output = validate_output(self.output)
+        self.address_type = validate_address_type(self.address_type)
+        parse_timeout(self.flags.request_timeout)
+        if self.spec and self.all_namespaces:
+            raise UsageError("a resource cannot be retrieved by name across all namespaces")
+        return self
+
+    def complete(self):
+        self.kube, self.namespace = self.flags.connect()
+        return self
+
+    def run(self) -> int:
+        from . import reach, render, targets
+
+        listing = self.spec is None
+        if listing:
+            scope = None if self.all_namespaces else self.namespace
+            results = reach.reach_everything(targets.fetch_everything(self.kube, scope, self.address_type))
+        else:
+            resolved = targets.resolve(self.kube, self.spec, self.namespace, self.address_type,
+                                       note=lambda message: warn(f"reach: {message}"))
+            results = [reach.reach_target(resolved.kind.name, resolved.obj, resolved.pods, resolved.snapshot)]
+        if self.output == "json":
+            click.echo(render.render_json(results, listing))
+        elif self.output == "yaml":
+            click.echo(render.render_yaml(results, listing))
+        elif self.output == "url":
+            urls = render.render_urls(results)
+            if urls:
+                click.echo(urls)
+        else:
+            table = render.render_table(results, wide=self.output == "wide", listing=listing,
+                                        all_namespaces=listing and self.all_namespaces)
+            if table:
+                click.echo(table)
+            elif listing:
+                where = "the cluster" if self.all_namespaces else f"namespace {self.namespace}"
+                warn(f"No externally reachable resources found in {where}.")
+        if self.output in ("table", "wide"):
+            for line in render.render_warnings(results):
+                warn(line)
+        return 0
+
+
+@cli.command("show", context_settings=CONTEXT_SETTINGS)
+@click.argument("target", nargs=-1)
+@kube_flags
+@click.option("-A", "--all-namespaces", is_flag=True, help="With no target: list every namespace.")
+@click.option("-o", "--output", default="table", show_default=True, metavar="FORMAT",
+              help="table, wide, json, yaml or url (one URL per line).")
+@click.option("--address-type", default="auto", show_default=True, metavar="TYPE",
+              help="Node address to use: auto (ExternalIP, else InternalIP, else Hostname), "
+                   "ExternalIP, InternalIP or Hostname.")
+def show(target, kubeconfig, context, namespace, request_timeout, all_namespaces, output, address_type):
+    """Print every external URL of TARGET (the default command).
+
+    TARGET is TYPE/NAME, TYPE NAME, or a bare NAME (tried as service, then pod, then deployment).
+    TYPE is pod, svc, deploy, sts, ds or ingress. With no TARGET: every externally reachable
+    Service, Ingress and host-networked pod in the namespace (-A: in the cluster).
+
+    \b
+    Examples:
+      kubectl reach pod/influxdb
+      kubectl reach svc influxdb -o wide
+      kubectl reach influxdb --address-type InternalIP
+      kubectl reach -A -o json
+    """
+    flags = KubeFlags(kubeconfig, context, namespace, request_timeout)
+    options = ShowOptions(target, flags, all_namespaces, output, address_type)
+    return options.validate().complete().run()
+
+
+@cli.command("demo", context_settings=CONTEXT_SETTINGS)
+@click.option("--serve", is_flag=True, help="Keep the demo API server running and print how to use it.")
+def demo(serve):
+    """Run kubectl reach against a built-in demo cluster (no cluster needed).
+
+    Starts a small fake Kubernetes API server on 127.0.0.1, loaded with the five classic ways to
+    reach an InfluxDB pod, and runs the real command path against it.
+    """
+    from .demo import run_demo
+
+    return run_demo(run, serve)
+
+
+def run(argv: Optional[List[str]] = None) -> int:
+    """Run the CLI; every error a user can cause ends as one `error: ...` line and exit code 1."""
+    try:
+        result = cli.main(args=argv, prog_name="kubectl reach", standalone_mode=False)
+    except click.exceptions.Exit as exc:
+        return exc.exit_code
+    except click.ClickException as exc:  # usage errors: kubectl exits 1 for these too
+        warn(f"error: {exc.format_message()}")
+        return 1
+    except ReachError as exc:
+        warn(f"error: {exc}")
+        return exc.exit_code
+    except click.Abort:
+        warn("error: aborted")
+        return 1
+    except KeyboardInterrupt:
+        return 130
+    return result if isinstance(result, int) else 0
+
+
+def main() -> None:
+    sys.exit(run())

@@ -1,0 +1,621 @@
+"""A small, real Kubernetes API server for the demo and the tests (HTTP on 127.0.0.1).
+
+It speaks the wire format the official client and the `kubectl` binary expect: discovery (/api,
+/apis, /version), GET and LIST with label and field selectors and `limit`/`continue` pagination,
+Status errors, POST/PUT/PATCH (merge, JSON and strategic-merge patches) with `dryRun=All` and
+resourceVersion conflicts, and a log of every request so tests can assert on what was sent.
+It keeps objects in memory; it does not run controllers.
+"""
+
+import base64
+import copy
+import gzip
+import itertools
+import json
+import re
+import threading
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any, Callable, Dict, List, Optional, Tuple
+from urllib.parse import parse_qs, urlsplit
+
+
+@dataclass(frozen=True)
+class ResourceType:
+    kind: str
+    resource: str
+    group: str
+    version: str
+    namespaced: bool
+    short_names: Tuple[str, ...] = ()
+
+    @property
+    def api_version(self) -> str:
+        return f"{self.group}/{self.version}" if self.group else self.version
+
+    @property
+    def qualified(self) -> str:
+        """How Status messages name it: `services`, `deployments.apps`."""
+        return f"{self.resource}.{self.group}" if self.group else self.resource
+
+
+TYPES = [
+    ResourceType("Pod", "pods", "", "v1", True, ("po",)),
+    ResourceType("Service", "services", "", "v1", True, ("svc",)),
+    ResourceType("Node", "nodes", "", "v1", False, ("no",)),
+    ResourceType("Namespace", "namespaces", "", "v1", False, ("ns",)),
+    ResourceType("Deployment", "deployments", "apps", "v1", True, ("deploy",)),
+    ResourceType("StatefulSet", "statefulsets", "apps", "v1", True, ("sts",)),
+    ResourceType("DaemonSet", "daemonsets", "apps", "v1", True, ("ds",)),
+    ResourceType("ReplicaSet", "replicasets", "apps", "v1", True, ("rs",)),
+    ResourceType("Ingress", "ingresses", "networking.k8s.io", "v1", True, ("ing",)),
+    ResourceType("IngressClass", "ingressclasses", "networking.k8s.io", "v1", False),
+    ResourceType("EndpointSlice", "endpointslices", "discovery.k8s.io", "v1", True),
+]
+BY_KIND = {t.kind: t for t in TYPES}
+BY_PATH = {(t.group, t.version, t.resource): t for t in TYPES}
+VERBS = ["create", "delete", "get", "list", "patch", "update", "watch"]
+# Field selectors the real API server accepts, per resource (besides metadata.name/namespace).
+FIELD_SELECTORS = {
+    "pods": {"spec.nodeName", "spec.hostNetwork", "spec.restartPolicy", "spec.schedulerName",
+             "spec.serviceAccountName", "status.phase", "status.podIP", "status.nominatedNodeName"},
+    "nodes": {"spec.unschedulable"},
+    "services": {"spec.clusterIP", "spec.type"},
+}
+
+
+class APIStatus(Exception):
+    """A failure Status answer: the exception carries the HTTP code, reason and message."""
+
+    def __init__(self, code: int, reason: str, message: str, details: Optional[dict] = None):
+        super().__init__(message)
+        self.code, self.reason, self.message, self.details = code, reason, message, details or {}
+
+    def body(self) -> dict:
+        return {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure", "message": self.message,
+                "reason": self.reason, "details": self.details, "code": self.code}
+
+
+def not_found(rtype: ResourceType, name: str) -> APIStatus:
+    return APIStatus(404, "NotFound", f'{rtype.qualified} "{name}" not found', {"name": name, "kind": rtype.resource})
+
+
+def conflict(rtype: ResourceType, name: str) -> APIStatus:
+    return APIStatus(409, "Conflict", f'Operation cannot be fulfilled on {rtype.qualified} "{name}": the object has '
+                     "been modified; please apply your changes to the latest version and try again",
+                     {"name": name, "kind": rtype.resource})
+
+
+def invalid(rtype: ResourceType, name: str, causes: List[str]) -> APIStatus:
+    return APIStatus(422, "Invalid", f'{rtype.kind} "{name}" is invalid: {", ".join(causes)}',
+                     {"name": name, "kind": rtype.resource, "causes": [{"message": c} for c in causes]})
+
+
+# --- selectors ---------------------------------------------------------------------------------------
+
+_TERM = re.compile(r"^\s*(!?)\s*([A-Za-z0-9_./-]+)\s*(?:(==|=|!=)\s*([A-Za-z0-9_.-]*)|\s+(in|notin)\s*\(([^)]*)\))?\s*$")
+
+
+def _split_terms(selector: str) -> List[str]:
+    terms, depth, current = [], 0, ""
+    for char in selector:
+        depth += char == "("
+        depth -= char == ")"
+        if char == "," and depth == 0:
+            terms.append(current)
+            current = ""
+        else:
+            current += char
+    return [t for t in terms + [current] if t.strip()]
+
+
+def _values(text: str) -> set:
+    return {v.strip() for v in text.split(",") if v.strip()}
+
+
+def label_selector(selector: str) -> Callable[[Dict[str, str]], bool]:
+    """Parse a labelSelector query (=, ==, !=, in, notin, exists, !exists) into a predicate."""
+    checks = []
+    for term in _split_terms(selector or ""):
+        match = _TERM.match(term)
+        if not match:
+            raise APIStatus(400, "BadRequest", f"unable to parse requirement: invalid label selector: {term!r}")
+        negate, key, op, value, set_op, values = match.groups()
+        if op:
+            checks.append(lambda l, k=key, v=value, o=op: (l.get(k) == v) == (o != "!="))
+        elif set_op == "in":
+            checks.append(lambda l, k=key, w=_values(values): l.get(k) in w)
+        elif set_op == "notin":
+            checks.append(lambda l, k=key, w=_values(values): l.get(k) not in w)
+        else:
+            checks.append(lambda l, k=key, n=bool(negate): (k in l) != n)
+    return lambda labels: all(check(labels) for check in checks)
+
+
+def _field_value(obj: dict, path: str) -> str:
+    value: Any = obj
+    for part in path.split("."):
+        value = value.get(part) if isinstance(value, dict) else None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return "" if value is None else str(value)
+
+
+def field_selector(rtype: ResourceType, selector: str) -> Callable[[dict], bool]:
+    checks = []
+    allowed = {"metadata.name", "metadata.namespace"} | FIELD_SELECTORS.get(rtype.resource, set())
+    for term in _split_terms(selector or ""):
+        match = re.match(r"^\s*([A-Za-z.]+)\s*(==|=|!=)\s*(.*?)\s*$", term)
+        if not match:
+            raise APIStatus(400, "BadRequest", f"invalid field selector: {term!r}")
+        path, op, value = match.groups()
+        if path not in allowed:
+            raise APIStatus(400, "BadRequest", f'field label not supported: {path}')
+        checks.append(lambda o, p=path, v=value, neg=op == "!=": (_field_value(o, p) == v) != neg)
+    return lambda obj: all(check(obj) for check in checks)
+
+
+# --- patches -----------------------------------------------------------------------------------------
+
+def merge_patch(target: Any, patch: Any) -> Any:
+    """RFC 7386 JSON merge patch: null deletes, objects merge, everything else (lists too) replaces."""
+    if not isinstance(patch, dict):
+        return copy.deepcopy(patch)
+    result = copy.deepcopy(target) if isinstance(target, dict) else {}
+    for key, value in patch.items():
+        if value is None:
+            result.pop(key, None)
+        else:
+            result[key] = merge_patch(result.get(key), value)
+    return result
+
+
+def _pointer(path: str) -> List[str]:
+    if path == "":
+        return []
+    if not path.startswith("/"):
+        raise ValueError(f"invalid JSON pointer {path!r}")
+    return [p.replace("~1", "/").replace("~0", "~") for p in path[1:].split("/")]
+
+
+def _walk(doc: Any, parts: List[str]):
+    for part in parts:
+        doc = doc[int(part)] if isinstance(doc, list) else doc[part]
+    return doc
+
+
+def json_patch(doc: Any, operations: Any) -> Any:
+    """RFC 6902 JSON patch (add, remove, replace, move, copy, test); a failed test raises ValueError."""
+    doc = copy.deepcopy(doc)
+    if not isinstance(operations, list):
+        raise ValueError("a JSON patch must be a list of operations")
+    for op in operations:
+        parts = _pointer(op.get("path", ""))
+        kind = op.get("op")
+        if kind == "test":
+            if _walk(doc, parts) != op.get("value"):
+                raise ValueError(f"testing value {op.get('path')} failed")
+            continue
+        if kind in ("move", "copy"):
+            value = copy.deepcopy(_walk(doc, _pointer(op.get("from", ""))))
+            if kind == "move":
+                json_patch_remove(doc, _pointer(op["from"]))
+        elif kind in ("add", "replace"):
+            value = copy.deepcopy(op.get("value"))
+        elif kind == "remove":
+            json_patch_remove(doc, parts)
+            continue
+        else:
+            raise ValueError(f"unknown JSON patch operation {kind!r}")
+        parent, last = _walk(doc, parts[:-1]), parts[-1]
+        if isinstance(parent, list):
+            index = len(parent) if last == "-" else int(last)
+            if kind == "replace":
+                parent[index] = value
+            else:
+                parent.insert(index, value)
+        else:
+            if kind == "replace" and last not in parent:
+                raise ValueError(f"replace of missing path {op.get('path')}")
+            parent[last] = value
+    return doc
+
+
+def json_patch_remove(doc: Any, parts: List[str]) -> None:
+    parent = _walk(doc, parts[:-1])
+    if isinstance(parent, list):
+        del parent[int(parts[-1])]
+    elif parts[-1] in parent:
+        del parent[parts[-1]]
+    else:
+        raise ValueError(f"unable to remove nonexistent key: /{'/'.join(parts)}")
+
+
+# Merge keys of the lists this server knows (from the API's patchMergeKey tags); other lists replace.
+_MERGE_KEYS = {"ports": ("port", "containerPort"), "containers": ("name",), "initContainers": ("name",),
+               "env": ("name",), "volumes": ("name",), "volumeMounts": ("mountPath",), "tolerations": ()}
+
+
+def strategic_merge_patch(target: Any, patch: Any, list_name: str = "") -> Any:
+    """An approximation of strategic merge patch, enough for the cases kubectl and our tests send.
+
+    Like the real one, it merges `ports` by `port` alone, so two ports that share a number but not
+    a protocol collide (kubernetes#105610): the reason our own code never sends strategic patches.
+    """
+    if not isinstance(patch, dict) or not isinstance(target, dict):
+        if isinstance(patch, list) and isinstance(target, list) and _MERGE_KEYS.get(list_name):
+            return _merge_list(target, patch, list_name)
+        return copy.deepcopy(patch)
+    result = copy.deepcopy(target)
+    for key, value in patch.items():
+        if value is None:
+            result.pop(key, None)
+        else:
+            result[key] = strategic_merge_patch(result.get(key), value, key)
+    return result
+
+
+def _merge_list(target: list, patch: list, list_name: str) -> list:
+    result = copy.deepcopy(target)
+    for item in patch:
+        key = next((k for k in _MERGE_KEYS[list_name] if isinstance(item, dict) and k in item), None)
+        index = next((i for i, t in enumerate(result) if key and isinstance(t, dict) and t.get(key) == item[key]), None)
+        if index is None:
+            result.append({k: v for k, v in item.items() if v is not None} if isinstance(item, dict) else item)
+        else:
+            result[index] = strategic_merge_patch(result[index], item)
+    return result
+
+
+# --- the store ---------------------------------------------------------------------------------------
+
+@dataclass
+class Request:
+    """One request as the server saw it: what tests assert on."""
+
+    method: str
+    path: str
+    query: Dict[str, str]
+    content_type: str
+    body: Any
+    status: int = 0
+    headers: Dict[str, str] = field(default_factory=dict)
+
+    @property
+    def dry_run(self) -> bool:
+        return self.query.get("dryRun") == "All"
+
+    @property
+    def mutating(self) -> bool:
+        return self.method in ("POST", "PUT", "PATCH", "DELETE")
+
+
+def now() -> str:
+    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+# A validator sees (type, old object or None, new object, dry_run) and may change the new object
+# (defaulting, allocation) or raise APIStatus. Tests and the demo register them per kind.
+Validator = Callable[[ResourceType, Optional[dict], dict, bool], None]
+
+
+class FakeCluster:
+    """The objects, the resourceVersion counter and the request log, behind one lock."""
+
+    def __init__(self, objects: Any = ()):
+        self.lock = threading.RLock()
+        self.objects: Dict[Tuple[str, str, str], dict] = {}
+        self.revision = itertools.count(1000)
+        self.resource_version = "1000"
+        self.log: List[Request] = []
+        self.forbidden: set = set()  # (verb, resource) pairs answered with 403
+        self.validators: Dict[str, Validator] = {}
+        self.user = "system:serviceaccount:default:reach"
+        for obj in objects:
+            self.add(obj)
+
+    # -- loading
+
+    def add(self, obj: dict) -> dict:
+        """Store an object as if it had been created (uid, resourceVersion, creationTimestamp)."""
+        rtype = BY_KIND[obj["kind"]]
+        obj = copy.deepcopy(obj)
+        meta = obj.setdefault("metadata", {})
+        if rtype.namespaced:
+            meta.setdefault("namespace", "default")
+        meta.setdefault("uid", str(uuid.uuid5(uuid.NAMESPACE_URL, f"{rtype.resource}/{meta.get('namespace')}/{meta['name']}")))
+        meta.setdefault("creationTimestamp", "2026-01-01T00:00:00Z")
+        meta["resourceVersion"] = self._next_version()
+        obj.setdefault("apiVersion", rtype.api_version)
+        self.objects[(rtype.resource, meta.get("namespace", ""), meta["name"])] = obj
+        return obj
+
+    def load_yaml(self, text: str) -> "FakeCluster":
+        import yaml
+
+        for doc in yaml.safe_load_all(text):
+            if doc:
+                self.add(doc)
+        return self
+
+    def _next_version(self) -> str:
+        self.resource_version = str(next(self.revision))
+        return self.resource_version
+
+    def get(self, kind: str, name: str, namespace: str = "default") -> Optional[dict]:
+        rtype = BY_KIND[kind]
+        return copy.deepcopy(self.objects.get((rtype.resource, namespace if rtype.namespaced else "", name)))
+
+    def forbid(self, verb: str, resource: str) -> None:
+        self.forbidden.add((verb, resource))
+
+    def requests(self, method: Optional[str] = None, path_contains: str = "") -> List[Request]:
+        return [r for r in self.log if (method is None or r.method == method) and path_contains in r.path]
+
+    # -- request handling
+
+    def handle(self, method: str, url: str, headers: Dict[str, str], raw: bytes) -> Tuple[int, Dict[str, str], Any]:
+        parts = urlsplit(url)
+        query = {k: v[-1] for k, v in parse_qs(parts.query, keep_blank_values=True).items()}
+        content_type = headers.get("content-type", "").split(";")[0].strip()
+        try:
+            body = json.loads(raw) if raw else None
+        except ValueError:
+            body = raw.decode("utf-8", "replace")
+        request = Request(method, parts.path, query, content_type, body, headers=headers)
+        with self.lock:
+            self.log.append(request)
+            try:
+                status, payload = self._route(request, headers.get("accept", ""))
+            except APIStatus as exc:
+                status, payload = exc.code, exc.body()
+            request.status = status
+        return status, {"Content-Type": "application/json"}, payload
+
+    def _route(self, request: Request, accept: str) -> Tuple[int, Any]:
+        path = request.path.rstrip("/")
+        if path == "/version":
+            return 200, {"major": "1", "minor": "32", "gitVersion": "v1.32.0-fake", "platform": "linux/amd64"}
+        if path == "/api":
+            return 200, {"kind": "APIVersions", "versions": ["v1"],
+                         "serverAddressByClientCIDRs": [{"clientCIDR": "0.0.0.0/0", "serverAddress": "127.0.0.1"}]}
+        if path == "/apis":
+            return 200, self._group_list()
+        segments = [s for s in path.split("/") if s]
+        if segments[:2] == ["api", "v1"]:
+            group, version, rest = "", "v1", segments[2:]
+        elif len(segments) >= 3 and segments[0] == "apis":
+            group, version, rest = segments[1], segments[2], segments[3:]
+        else:
+            raise APIStatus(404, "NotFound", "the server could not find the requested resource")
+        if not rest:
+            return 200, self._resource_list(group, version)
+        namespace = ""
+        if rest[0] == "namespaces" and len(rest) >= 3:
+            namespace, rest = rest[1], rest[2:]
+        if len(rest) > 2 or (group, version, rest[0]) not in BY_PATH:
+            raise APIStatus(404, "NotFound", "the server could not find the requested resource")
+        rtype = BY_PATH[(group, version, rest[0])]
+        name = rest[1] if len(rest) == 2 else None
+        verb = self._verb(request.method, name)
+        if (verb, rtype.resource) in self.forbidden:
+            scope = f'in the namespace "{namespace}"' if namespace else "at the cluster scope"
+            what = f'{rtype.qualified} "{name}"' if name else rtype.qualified
+            raise APIStatus(403, "Forbidden", f'{what} is forbidden: User "{self.user}" cannot {verb} resource '
+                            f'"{rtype.resource}" in API group "{rtype.group}" {scope}')
+        if "dryRun" in request.query and request.query["dryRun"] != "All":
+            raise APIStatus(400, "BadRequest", f'Unsupported value: "{request.query["dryRun"]}": supported values: "All"')
+        handler = getattr(self, f"_{verb}")
+        return handler(rtype, namespace, name, request, accept)
+
+    @staticmethod
+    def _verb(method: str, name: Optional[str]) -> str:
+        verbs = {"GET": "get" if name else "list", "POST": "create", "PUT": "update", "PATCH": "patch",
+                 "DELETE": "delete"}
+        if method not in verbs or (method in ("PUT", "PATCH", "DELETE") and not name) or (method == "POST" and name):
+            raise APIStatus(405, "MethodNotAllowed", f"the server does not allow this method on the requested resource")
+        return verbs[method]
+
+    def _group_list(self) -> dict:
+        groups = sorted({t.group for t in TYPES if t.group})
+        return {"kind": "APIGroupList", "apiVersion": "v1", "groups": [
+            {"name": g, "versions": [{"groupVersion": f"{g}/v1", "version": "v1"}],
+             "preferredVersion": {"groupVersion": f"{g}/v1", "version": "v1"}} for g in groups]}
+
+    def _resource_list(self, group: str, version: str) -> dict:
+        types = [t for t in TYPES if t.group == group and t.version == version]
+        if not types:
+            raise APIStatus(404, "NotFound", "the server could not find the requested resource")
+        return {"kind": "APIResourceList", "apiVersion": "v1", "groupVersion": types[0].api_version, "resources": [
+            {"name": t.resource, "singularName": t.kind.lower(), "namespaced": t.namespaced, "kind": t.kind,
+             "verbs": VERBS, **({"shortNames": list(t.short_names)} if t.short_names else {})} for t in types]}
+
+    def _stored(self, rtype: ResourceType, namespace: str, name: str) -> dict:
+        obj = self.objects.get((rtype.resource, namespace if rtype.namespaced else "", name))
+        if obj is None:
+            raise not_found(rtype, name)
+        return obj
+
+    def _get(self, rtype, namespace, name, request, accept):
+        obj = copy.deepcopy(self._stored(rtype, namespace, name))
+        return 200, self._as_table(rtype, [obj]) if "as=Table" in accept else obj
+
+    def _list(self, rtype, namespace, name, request, accept):
+        match_labels = label_selector(request.query.get("labelSelector", ""))
+        match_fields = field_selector(rtype, request.query.get("fieldSelector", ""))
+        selected = [obj for (resource, ns, _), obj in sorted(self.objects.items())
+                    if resource == rtype.resource and (not namespace or ns == namespace)
+                    and match_labels(obj.get("metadata", {}).get("labels") or {}) and match_fields(obj)]
+        start = 0
+        if request.query.get("continue"):
+            try:
+                start = int(json.loads(base64.b64decode(request.query["continue"]))["start"])
+            except (ValueError, KeyError, TypeError):
+                raise APIStatus(400, "BadRequest", "invalid continue token") from None
+        limit = int(request.query.get("limit") or 0)
+        end = start + limit if limit else len(selected)
+        meta: Dict[str, Any] = {"resourceVersion": self.resource_version}
+        if end < len(selected):
+            meta["continue"] = base64.b64encode(json.dumps({"start": end}).encode()).decode()
+            meta["remainingItemCount"] = len(selected) - end
+        page = [{k: v for k, v in obj.items() if k not in ("kind", "apiVersion")} for obj in selected[start:end]]
+        if "as=Table" in accept:
+            return 200, self._as_table(rtype, page, meta)
+        return 200, {"kind": f"{rtype.kind}List", "apiVersion": rtype.api_version, "metadata": meta,
+                     "items": copy.deepcopy(page)}
+
+    def _as_table(self, rtype: ResourceType, objs: List[dict], meta: Optional[dict] = None) -> dict:
+        """The server-side printing kubectl asks for: a Table with NAME and AGE."""
+        return {"kind": "Table", "apiVersion": "meta.k8s.io/v1", "metadata": meta or {},
+                "columnDefinitions": [
+                    {"name": "Name", "type": "string", "format": "name", "description": "Name", "priority": 0},
+                    {"name": "Created At", "type": "date", "format": "", "description": "Creation time", "priority": 0}],
+                "rows": [{"cells": [o["metadata"]["name"], o["metadata"].get("creationTimestamp", "")],
+                          "object": {"kind": "PartialObjectMetadata", "apiVersion": "meta.k8s.io/v1",
+                                     "metadata": o["metadata"]}} for o in objs]}
+
+    def _save(self, rtype, namespace, old, new, request) -> Tuple[int, dict]:
+        """Validate, then persist unless dry-run: the end of every create, update and patch."""
+        meta = new.setdefault("metadata", {})
+        if rtype.namespaced:
+            meta["namespace"] = namespace
+        for key in ("uid", "creationTimestamp"):
+            if old is not None:
+                if meta.get(key) not in (None, old["metadata"].get(key)):
+                    raise invalid(rtype, meta.get("name", ""), [f'metadata.{key}: Invalid value: "{meta[key]}": '
+                                                                "field is immutable"])
+                meta[key] = old["metadata"].get(key)
+        if old is None:
+            meta["uid"] = str(uuid.uuid4())
+            meta["creationTimestamp"] = now()
+        new["kind"], new["apiVersion"] = rtype.kind, rtype.api_version
+        validator = self.validators.get(rtype.kind)
+        if validator:
+            validator(rtype, copy.deepcopy(old) if old else None, new, request.dry_run)
+        if request.dry_run:
+            meta["resourceVersion"] = old["metadata"]["resourceVersion"] if old else ""
+            return (201 if old is None else 200), new
+        meta["resourceVersion"] = self._next_version()
+        self.objects[(rtype.resource, namespace if rtype.namespaced else "", meta["name"])] = new
+        return (201 if old is None else 200), copy.deepcopy(new)
+
+    def _create(self, rtype, namespace, name, request, accept):
+        body = request.body
+        if not isinstance(body, dict):
+            raise APIStatus(400, "BadRequest", "the body of the request was in an unknown format")
+        body_name = (body.get("metadata") or {}).get("name")
+        if not body_name:
+            raise invalid(rtype, "", ["metadata.name: Required value: name or generateName is required"])
+        if (rtype.resource, namespace if rtype.namespaced else "", body_name) in self.objects:
+            raise APIStatus(409, "AlreadyExists", f'{rtype.qualified} "{body_name}" already exists',
+                            {"name": body_name, "kind": rtype.resource})
+        return self._save(rtype, namespace, None, copy.deepcopy(body), request)
+
+    def _check_version(self, rtype, old: dict, new: dict) -> None:
+        wanted = (new.get("metadata") or {}).get("resourceVersion")
+        if wanted and wanted != old["metadata"]["resourceVersion"]:
+            raise conflict(rtype, old["metadata"]["name"])
+
+    def _update(self, rtype, namespace, name, request, accept):
+        old = self._stored(rtype, namespace, name)
+        if not isinstance(request.body, dict):
+            raise APIStatus(400, "BadRequest", "the body of the request was in an unknown format")
+        new = copy.deepcopy(request.body)
+        self._check_version(rtype, old, new)
+        return self._save(rtype, namespace, old, new, request)
+
+    def _patch(self, rtype, namespace, name, request, accept):
+        old = self._stored(rtype, namespace, name)
+        try:
+            if request.content_type == "application/merge-patch+json":
+                new = merge_patch(old, request.body)
+            elif request.content_type == "application/json-patch+json":
+                new = json_patch(old, request.body)
+            elif request.content_type == "application/strategic-merge-patch+json":
+                new = strategic_merge_patch(old, request.body)
+            else:
+                raise APIStatus(415, "UnsupportedMediaType",
+                                f'the body of the request was in an unknown format - accepted media types include: '
+                                "application/json-patch+json, application/merge-patch+json, "
+                                "application/strategic-merge-patch+json")
+        except (ValueError, KeyError, IndexError, TypeError) as exc:
+            raise APIStatus(422, "Invalid", f"the server rejected our request due to an error in our request: {exc}")
+        self._check_version(rtype, old, new)
+        return self._save(rtype, namespace, old, new, request)
+
+    def _delete(self, rtype, namespace, name, request, accept):
+        obj = self._stored(rtype, namespace, name)
+        if not request.dry_run:
+            del self.objects[(rtype.resource, namespace if rtype.namespaced else "", name)]
+        return 200, copy.deepcopy(obj)
+
+
+# --- HTTP ----------------------------------------------------------------------------------------------
+
+GZIP_ABOVE = 128 * 1024  # the real API server compresses large responses when asked to
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server_version = "fake-kube-apiserver"
+
+    def _serve(self):
+        length = int(self.headers.get("Content-Length") or 0)
+        raw = self.rfile.read(length) if length else b""
+        headers = {k.lower(): v for k, v in self.headers.items()}
+        status, out_headers, payload = self.server.cluster.handle(self.command, self.path, headers, raw)
+        data = json.dumps(payload).encode()
+        if len(data) > GZIP_ABOVE and "gzip" in headers.get("accept-encoding", ""):
+            data = gzip.compress(data, compresslevel=1)
+            out_headers["Content-Encoding"] = "gzip"
+        self.send_response(status)
+        for key, value in out_headers.items():
+            self.send_header(key, value)
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _serve
+
+    def log_message(self, format, *args):  # noqa: A002 - silence the default stderr log
+        pass
+
+
+class FakeAPIServer:
+    """A FakeCluster served over HTTP on 127.0.0.1 (a random free port); use as a context manager."""
+
+    def __init__(self, cluster: FakeCluster, port: int = 0):
+        self.cluster = cluster
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", port), _Handler)
+        self.httpd.daemon_threads = True
+        self.httpd.cluster = cluster
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.httpd.server_address[1]}"
+
+    def start(self) -> "FakeAPIServer":
+        self.thread.start()
+        return self
+
+    def stop(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc):
+        self.stop()
+
+    def kubeconfig(self, namespace: str = "default", token: str = "fake-token", context: str = "fake") -> str:
+        """A kubeconfig (YAML text) that points kubectl and the client at this server."""
+        return "\n".join([
+            "apiVersion: v1", "kind: Config", f"current-context: {context}",
+            "clusters:", f"- name: {context}", f"  cluster: {{server: '{self.url}'}}",
+            "users:", f"- name: {context}", f"  user: {{token: '{token}'}}",
+            "contexts:", f"- name: {context}", f"  context: {{cluster: {context}, user: {context}, namespace: {namespace}}}",
+            ""])

@@ -1,0 +1,79 @@
+"""hostNetwork and hostPort: the pod is reached on its own node's address."""
+
+from typing import Optional
+
+from ..addresses import NodeAddress, address_warning
+from ..objects import field, items, name, namespace, port_number
+from ..scheme import port_scheme
+from . import Endpoint, Found
+
+_ANY_ADDRESS = ("", "0.0.0.0", "::")
+
+
+def container_ports(pod: dict):
+    """(container, port) for every declared port of every container."""
+    for container in items(pod, "spec", "containers"):
+        for port in items(container, "ports"):
+            yield container, port
+
+
+def _pod_endpoint(pod: dict, port: dict, method: str, host: str, number: int,
+                  node: Optional[str], warnings) -> Endpoint:
+    container_port = port_number(port.get("containerPort"))
+    return Endpoint(method=method, host=host, port=number, node=node, warnings=warnings,
+                    scheme=port_scheme(None, port.get("name"), (number, container_port), port.get("protocol") or "TCP"),
+                    target_port=container_port, namespace=namespace(pod))
+
+
+def _node_of(pod: dict, node_address: Optional[NodeAddress], why_not: Optional[str], method: str, found: Found):
+    node = field(pod, "spec", "nodeName")
+    if not node:
+        found.warn(f"pod {name(pod)} uses {method} but is not scheduled to a node yet")
+    elif node_address is None:
+        found.warn(f"pod {name(pod)} uses {method} but {why_not or f'node {node} has no usable address'}")
+    return node
+
+
+def host_network_endpoints(pod: dict, node_address: Optional[NodeAddress], why_not: Optional[str] = None) -> Found:
+    """The node's address x each declared containerPort (the pod shares the node's network)."""
+    found = Found()
+    if field(pod, "spec", "hostNetwork") is not True:
+        return found
+    node = _node_of(pod, node_address, why_not, "hostNetwork", found)
+    ports = list(container_ports(pod))
+    if not ports:
+        found.warn(f"pod {name(pod)} uses hostNetwork but declares no containerPort: "
+                   "it listens on the node on ports only its image knows")
+    if not node or node_address is None:
+        return found
+    note = address_warning(node_address)
+    for _, port in ports:
+        number = port_number(port.get("containerPort"))
+        if number:
+            found.endpoints.append(_pod_endpoint(pod, port, "hostNetwork", node_address.host, number, node,
+                                                 [note] if note else []))
+    return found
+
+
+def host_port_endpoints(pod: dict, node_address: Optional[NodeAddress], why_not: Optional[str] = None) -> Found:
+    """The node's address (or the port's own hostIP) : hostPort, for every port that sets one."""
+    found = Found()
+    if field(pod, "spec", "hostNetwork") is True:
+        return found  # hostPort == containerPort there: reported once, as hostNetwork
+    ports = [p for _, p in container_ports(pod) if port_number(p.get("hostPort"))]
+    if not ports:
+        return found
+    node = _node_of(pod, node_address, why_not, "hostPort", found)
+    if not node:
+        return found
+    for port in ports:
+        host_ip = port.get("hostIP") if isinstance(port.get("hostIP"), str) else ""
+        if host_ip not in _ANY_ADDRESS:
+            host, notes = host_ip, []
+        elif node_address is not None:
+            note = address_warning(node_address)
+            host, notes = node_address.host, [note] if note else []
+        else:
+            continue
+        found.endpoints.append(_pod_endpoint(pod, port, "hostPort", host, port_number(port["hostPort"]), node, notes))
+    return found

@@ -1,0 +1,119 @@
+"""Ingress endpoints: rule host (or the ingress's address) + path, https where a TLS entry covers the host."""
+
+from typing import Callable, Iterable, List, Optional
+
+from ..objects import field, items, name, namespace, port_number, strings
+from . import Endpoint, Found
+
+# Given an Ingress backend (`{"service": {"name": ..., "port": {...}}}`), the Service port it reaches
+# on the target, or None when it does not lead to the target.
+Route = Callable[[dict], Optional[dict]]
+
+_PATTERN_CHARS = set("()[]{}*+?$^|\\")
+_CLASS_ANNOTATION = "kubernetes.io/ingress.class"
+_DEFAULT_CLASS_ANNOTATION = "ingressclass.kubernetes.io/is-default-class"
+
+
+def host_matches(pattern: str, host: str) -> bool:
+    """Certificate-style matching: `*.example.com` covers exactly one extra label."""
+    pattern, host = pattern.lower().rstrip("."), host.lower().rstrip(".")
+    if pattern == host:
+        return True
+    if pattern.startswith("*."):
+        head, _, rest = host.partition(".")
+        return bool(head) and head != "*" and rest == pattern[2:]
+    return False
+
+
+def tls_covers(ingress: dict, host: Optional[str]) -> bool:
+    """Whether a `spec.tls` entry covers `host` (None: an address-only rule).
+
+    A TLS entry with no `hosts` is the controller's default certificate for every host.
+    """
+    for entry in items(ingress, "spec", "tls"):
+        hosts = strings(entry, "hosts")
+        if not hosts or (host and any(host_matches(h, host) for h in hosts)):
+            return True
+    return False
+
+
+def ingress_addresses(ingress: dict) -> List[str]:
+    """The addresses its controller published in `status.loadBalancer.ingress` (ip, else hostname)."""
+    hosts = [e.get("ip") or e.get("hostname") for e in items(ingress, "status", "loadBalancer", "ingress")]
+    return [h for h in hosts if isinstance(h, str) and h]
+
+
+def ingress_class_name(ingress: dict) -> Optional[str]:
+    return field(ingress, "spec", "ingressClassName") or field(ingress, "metadata", "annotations", _CLASS_ANNOTATION)
+
+
+def ingress_class_warning(ingress: dict, classes: Optional[Iterable[dict]]) -> Optional[str]:
+    """Why no controller may serve the ingress; None when fine or unknown (classes not readable)."""
+    if classes is None:
+        return None
+    classes = list(classes)
+    wanted = field(ingress, "spec", "ingressClassName")
+    if wanted:
+        if wanted not in {name(c) for c in classes}:
+            return f"ingress {name(ingress)}: IngressClass {wanted} not found: no controller may serve it"
+        return None
+    if field(ingress, "metadata", "annotations", _CLASS_ANNOTATION):
+        return None  # legacy annotation: served by controllers that still watch it
+    if not any(field(c, "metadata", "annotations", _DEFAULT_CLASS_ANNOTATION) == "true" for c in classes):
+        return (f"ingress {name(ingress)} names no IngressClass and the cluster has no default one: "
+                "no controller may serve it")
+    return None
+
+
+def _backends(ingress: dict):
+    """(rule host or None, path, backend) for every rule path, then the default backend at '/'."""
+    for rule in items(ingress, "spec", "rules"):
+        host = rule.get("host") if isinstance(rule.get("host"), str) and rule.get("host") else None
+        for path in items(rule, "http", "paths"):
+            value = path.get("path") if isinstance(path.get("path"), str) and path.get("path") else "/"
+            yield host, value, path.get("backend") or {}
+    default = field(ingress, "spec", "defaultBackend")
+    if isinstance(default, dict):
+        yield None, "/", default
+
+
+def backend_service(backend: dict):
+    """(service name, port number or None, port name or None) of a backend; None for resource backends."""
+    service = backend.get("service") if isinstance(backend, dict) else None
+    if not isinstance(service, dict) or not service.get("name"):
+        return None
+    port = service.get("port") or {}
+    return service["name"], port_number(port.get("number")), port.get("name") or None
+
+
+def ingress_endpoints(ingress: dict, route: Route, classes: Optional[Iterable[dict]] = None) -> Found:
+    """Every rule/path of `ingress` whose backend `route` accepts, as URLs."""
+    found = Found()
+    addresses = ingress_addresses(ingress)
+    matched = False
+    for host, path, backend in _backends(ingress):
+        service_port = route(backend)
+        if service_port is None:
+            continue
+        matched = True
+        svc = backend_service(backend)
+        notes = []
+        if host and host.startswith("*."):
+            notes.append(f"wildcard host: use any single name under {host[2:]}")
+        if set(path) & _PATTERN_CHARS:
+            notes.append(f"path {path} is a pattern: substitute a real path")
+        for target_host in [host] if host else addresses:
+            https = tls_covers(ingress, host)
+            found.endpoints.append(Endpoint(
+                method="Ingress", scheme="https" if https else "http", host=target_host, port=443 if https else 80,
+                service=svc[0] if svc else None, service_port=port_number(service_port.get("port")),
+                ingress=name(ingress), path=path, warnings=list(notes),
+                target_port=service_port.get("targetPort", service_port.get("port")), namespace=namespace(ingress)))
+    if matched:
+        if not addresses:
+            found.warn(f"ingress {name(ingress)} has no address yet: its controller has not admitted it"
+                       " (or publishes no status)")
+        class_warning = ingress_class_warning(ingress, classes)
+        if class_warning:
+            found.warn(class_warning)
+    return found

@@ -1,0 +1,227 @@
+"""The only module that talks to the API server. Everything it returns is a plain dict.
+
+Configuration (kubeconfig merging, contexts, exec credential plugins, token files, client
+certificates, in-cluster service accounts) comes from the official `kubernetes` client. The HTTP
+requests themselves are made here with urllib3, configured exactly as the client configures its own
+pool, and the responses are decoded straight from JSON: the client's typed models are slow on large
+lists and, in recent releases, reject objects that lack a field their schema calls required.
+"""
+
+import json
+import os
+from typing import Any, Dict, Iterator, List, Optional
+from urllib.parse import quote, urlencode
+
+from . import __version__
+from .errors import ApiError, ConfigError, Conflict, Forbidden, Invalid, NotFound, Unreachable
+
+# resource -> (API path prefix, namespaced)
+RESOURCES = {
+    "pods": ("/api/v1", True),
+    "services": ("/api/v1", True),
+    "nodes": ("/api/v1", False),
+    "namespaces": ("/api/v1", False),
+    "deployments": ("/apis/apps/v1", True),
+    "statefulsets": ("/apis/apps/v1", True),
+    "daemonsets": ("/apis/apps/v1", True),
+    "ingresses": ("/apis/networking.k8s.io/v1", True),
+    "ingressclasses": ("/apis/networking.k8s.io/v1", False),
+    "endpointslices": ("/apis/discovery.k8s.io/v1", True),
+}
+PAGE_SIZE = 500  # what kubectl asks for (--chunk-size)
+_ERRORS = {403: Forbidden, 404: NotFound, 409: Conflict, 422: Invalid}
+_SA_DIR = "/var/run/secrets/kubernetes.io/serviceaccount"
+
+
+def resource_path(resource: str, namespace: Optional[str] = None, name: Optional[str] = None) -> str:
+    prefix, namespaced = RESOURCES[resource]
+    path = prefix
+    if namespaced and namespace:
+        path += f"/namespaces/{quote(namespace, safe='')}"
+    path += f"/{resource}"
+    if name:
+        path += f"/{quote(name, safe='')}"
+    return path
+
+
+class Connection:
+    """Where the API server is and how to authenticate, loaded the way kubectl loads it."""
+
+    def __init__(self, configuration: Any, namespace: str, context: Optional[str]):
+        self.configuration = configuration
+        self.namespace = namespace
+        self.context = context
+
+    @classmethod
+    def load(cls, kubeconfig: Optional[str] = None, context: Optional[str] = None) -> "Connection":
+        """--kubeconfig, else $KUBECONFIG (a path list, merged), else ~/.kube/config, else in-cluster."""
+        from kubernetes import config as kube_config  # lazy: hundreds of milliseconds
+        from kubernetes.client import Configuration
+
+        paths = kubeconfig or os.environ.get("KUBECONFIG") or os.path.expanduser("~/.kube/config")
+        if kubeconfig and not os.path.exists(kubeconfig):
+            raise ConfigError(f'kubeconfig "{kubeconfig}" not found')
+        existing = [p for p in paths.split(os.pathsep) if p and os.path.exists(os.path.expanduser(p))]
+        configuration = Configuration()
+        try:
+            if not existing:
+                if context or not os.environ.get("KUBERNETES_SERVICE_HOST"):
+                    raise ConfigError("no kubeconfig found (set KUBECONFIG or use --kubeconfig) and not running "
+                                      "inside a cluster")
+                kube_config.load_incluster_config(client_configuration=configuration)
+                return cls(configuration, _in_cluster_namespace(), None)
+            contexts, active = kube_config.list_kube_config_contexts(paths)
+            chosen = active
+            if context:
+                chosen = next((c for c in contexts or [] if c.get("name") == context), None)
+                if chosen is None:
+                    raise ConfigError(f'context "{context}" does not exist')
+            if not chosen:
+                raise ConfigError("no current context in the kubeconfig: use --context")
+            kube_config.load_kube_config(config_file=paths, context=chosen["name"],
+                                         client_configuration=configuration, persist_config=False)
+        except kube_config.ConfigException as exc:
+            raise ConfigError(f"invalid configuration: {_first_line(exc)}") from None
+        except OSError as exc:  # unreadable files named by the kubeconfig (certificates, token files)
+            raise ConfigError(f"invalid configuration: {exc.strerror}: {exc.filename}") from None
+        namespace = (chosen.get("context") or {}).get("namespace") or "default"
+        return cls(configuration, namespace, chosen["name"])
+
+
+def _in_cluster_namespace() -> str:
+    try:
+        with open(os.path.join(_SA_DIR, "namespace")) as handle:
+            return handle.read().strip() or "default"
+    except OSError:
+        return "default"
+
+
+def _first_line(exc: BaseException) -> str:
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+
+
+def _pool(configuration: Any, timeout: Optional[float]):
+    """A urllib3 pool with the TLS and proxy settings the official client would use."""
+    import ssl
+
+    import urllib3
+
+    kwargs: Dict[str, Any] = {
+        "cert_reqs": ssl.CERT_REQUIRED if getattr(configuration, "verify_ssl", True) else ssl.CERT_NONE,
+        "ca_certs": getattr(configuration, "ssl_ca_cert", None),
+        "cert_file": getattr(configuration, "cert_file", None),
+        "key_file": getattr(configuration, "key_file", None),
+        "timeout": urllib3.Timeout(total=timeout) if timeout else urllib3.Timeout(total=None),
+        "retries": False,
+    }
+    if getattr(configuration, "tls_server_name", None):
+        kwargs["server_hostname"] = configuration.tls_server_name
+    if getattr(configuration, "assert_hostname", None) is not None:
+        kwargs["assert_hostname"] = configuration.assert_hostname
+    if not getattr(configuration, "verify_ssl", True):
+        urllib3.disable_warnings(urllib3.exceptions.InsecureRequestWarning)
+    proxy = getattr(configuration, "proxy", None)
+    if proxy:
+        return urllib3.ProxyManager(proxy, proxy_headers=getattr(configuration, "proxy_headers", None), **kwargs)
+    return urllib3.PoolManager(**kwargs)
+
+
+class Kube:
+    """GET / LIST / POST / PUT / PATCH against the API server, returning plain dicts.
+
+    `requests` counts the HTTP requests made: a command must make a constant number of them.
+    """
+
+    def __init__(self, connection: Connection, timeout: Optional[float] = 30.0):
+        self.connection = connection
+        self.host = connection.configuration.host.rstrip("/")
+        self.timeout = timeout
+        self.requests = 0
+        self._http = _pool(connection.configuration, timeout)
+
+    @property
+    def namespace(self) -> str:
+        return self.connection.namespace
+
+    def _headers(self, content_type: Optional[str] = None) -> Dict[str, str]:
+        configuration = self.connection.configuration
+        headers = {"Accept": "application/json", "User-Agent": f"kubectl-reach/{__version__}",
+                   "Accept-Encoding": "gzip"}
+        token = configuration.get_api_key_with_prefix("authorization")
+        if token:
+            headers["Authorization"] = token
+        elif getattr(configuration, "username", None) and getattr(configuration, "password", None):
+            import urllib3
+            headers.update(urllib3.util.make_headers(basic_auth=f"{configuration.username}:{configuration.password}"))
+        if content_type:
+            headers["Content-Type"] = content_type
+        return headers
+
+    def request(self, method: str, path: str, query: Optional[Dict[str, Any]] = None, body: Any = None,
+                content_type: str = "application/json") -> Dict[str, Any]:
+        """One HTTP request; a failure Status becomes the matching ApiError."""
+        import urllib3
+
+        url = self.host + path + ("?" + urlencode({k: v for k, v in query.items() if v is not None}) if query else "")
+        data = None if body is None else json.dumps(body).encode()
+        self.requests += 1
+        try:
+            response = self._http.request(method, url, body=data, headers=self._headers(content_type if data else None),
+                                          preload_content=True, decode_content=True)
+        except urllib3.exceptions.MaxRetryError as exc:
+            raise _unreachable(self.host, exc.reason, self.timeout) from None
+        except (urllib3.exceptions.HTTPError, OSError) as exc:
+            raise _unreachable(self.host, exc, self.timeout) from None
+        return _decode(response, method, path)
+
+    def get(self, resource: str, name: str, namespace: Optional[str] = None) -> Dict[str, Any]:
+        return self.request("GET", resource_path(resource, namespace, name))
+
+    def list(self, resource: str, namespace: Optional[str] = None, label_selector: Optional[str] = None,
+             field_selector: Optional[str] = None) -> List[Dict[str, Any]]:
+        """Every item, following `continue` tokens page by page."""
+        return list(self.iter_list(resource, namespace, label_selector, field_selector))
+
+    def iter_list(self, resource: str, namespace: Optional[str] = None, label_selector: Optional[str] = None,
+                  field_selector: Optional[str] = None) -> Iterator[Dict[str, Any]]:
+        query = {"labelSelector": label_selector, "fieldSelector": field_selector, "limit": PAGE_SIZE}
+        while True:
+            page = self.request("GET", resource_path(resource, namespace), query)
+            yield from (item for item in page.get("items") or [] if isinstance(item, dict))
+            token = (page.get("metadata") or {}).get("continue")
+            if not token:
+                return
+            query["continue"] = token
+
+
+def _unreachable(host: str, reason: Any, timeout: Optional[float]) -> Unreachable:
+    text = str(reason)
+    if "timed out" in text.lower() or "timeout" in type(reason).__name__.lower():
+        return Unreachable(f"the server {host} did not answer within {timeout:g}s "
+                           "(use --request-timeout to wait longer)" if timeout else f"timeout talking to {host}")
+    if "refused" in text.lower():
+        return Unreachable(f"the connection to the server {host} was refused - did you specify the right host or port?")
+    if "certificate" in text.lower() or "ssl" in text.lower():
+        return Unreachable(f"TLS handshake with {host} failed: {_first_line(reason)}")
+    return Unreachable(f"unable to connect to the server {host}: {_first_line(reason)}")
+
+
+def _decode(response: Any, method: str, path: str) -> Dict[str, Any]:
+    """JSON body -> dict; a non-2xx answer -> the ApiError for its code, with the server's message."""
+    try:
+        body = json.loads(response.data) if response.data else {}
+    except ValueError:
+        body = None
+    if 200 <= response.status < 300:
+        if not isinstance(body, dict):
+            raise ApiError(f"the server sent an invalid response to {method} {path} (not a JSON object)",
+                           code=response.status)
+        return body
+    status = body if isinstance(body, dict) else {}
+    message = status.get("message") if isinstance(status.get("message"), str) else ""
+    if response.status == 401:
+        message = "You must be logged in to the server (Unauthorized)"
+    if not message:
+        message = f"the server answered {response.status} to {method} {path}"
+    error = _ERRORS.get(response.status, ApiError)
+    raise error(message, code=response.status, reason=status.get("reason") or "", status=status)

@@ -1,0 +1,96 @@
+"""Defensive reading of Kubernetes objects as the API returns them (plain dicts).
+
+Real objects miss fields, carry nulls and odd types; every accessor here returns a safe default
+instead of raising, so the computation never crashes on a partial object.
+"""
+
+from typing import Any, Dict, Iterable, List, Mapping, Optional
+
+
+def field(obj: Any, *path: str, default: Any = None) -> Any:
+    """`obj[path[0]][path[1]]...`, or `default` where any step is missing, null or not a mapping."""
+    for key in path:
+        if not isinstance(obj, Mapping):
+            return default
+        obj = obj.get(key)
+        if obj is None:
+            return default
+    return obj
+
+
+def items(obj: Any, *path: str) -> List[dict]:
+    """The list at `path`, keeping only its mapping entries (never None)."""
+    value = field(obj, *path, default=[])
+    return [x for x in value if isinstance(x, Mapping)] if isinstance(value, list) else []
+
+
+def strings(obj: Any, *path: str) -> List[str]:
+    """The list of non-empty strings at `path`."""
+    value = field(obj, *path, default=[])
+    return [x for x in value if isinstance(x, str) and x] if isinstance(value, list) else []
+
+
+def labels(obj: Any) -> Dict[str, str]:
+    value = field(obj, "metadata", "labels", default={})
+    return {str(k): str(v) for k, v in value.items()} if isinstance(value, Mapping) else {}
+
+
+def name(obj: Any) -> str:
+    return str(field(obj, "metadata", "name", default=""))
+
+
+def namespace(obj: Any) -> str:
+    return str(field(obj, "metadata", "namespace", default=""))
+
+
+def port_number(value: Any) -> Optional[int]:
+    """A valid TCP/UDP port (1-65535) from an int or a numeric string, else None."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, str) and value.isdigit():
+        value = int(value)
+    return value if isinstance(value, int) and 0 < value < 65536 else None
+
+
+def condition_true(obj: Any, condition: str) -> Optional[bool]:
+    """True/False for a status condition, None when the object does not report it."""
+    for cond in items(obj, "status", "conditions"):
+        if cond.get("type") == condition:
+            return cond.get("status") == "True"
+    return None
+
+
+def selector_matches(selector: Mapping[str, str], target_labels: Mapping[str, str]) -> bool:
+    """A Service-style selector (a plain map); an empty selector selects nothing, as for Services."""
+    return bool(selector) and all(target_labels.get(k) == v for k, v in selector.items())
+
+
+def format_labels(values: Mapping[str, str]) -> str:
+    return ",".join(f"{k}={v}" for k, v in sorted(values.items())) or "<none>"
+
+
+def label_selector_string(selector: Any) -> Optional[str]:
+    """A workload's LabelSelector (matchLabels + matchExpressions) as a `labelSelector=` query string.
+
+    None when the selector is missing or empty: an empty selector would list every pod in the namespace.
+    """
+    if not isinstance(selector, Mapping):
+        return None
+    parts = [f"{k}={v}" for k, v in sorted((field(selector, "matchLabels", default={}) or {}).items())]
+    for expr in items(selector, "matchExpressions"):
+        key, op, values = expr.get("key"), expr.get("operator"), strings(expr, "values")
+        if not key:
+            continue
+        if op == "In":
+            parts.append(f"{key} in ({','.join(values)})")
+        elif op == "NotIn":
+            parts.append(f"{key} notin ({','.join(values)})")
+        elif op == "Exists":
+            parts.append(key)
+        elif op == "DoesNotExist":
+            parts.append(f"!{key}")
+    return ",".join(parts) or None
+
+
+def first(values: Iterable[Any], default: Any = None) -> Any:
+    return next(iter(values), default)

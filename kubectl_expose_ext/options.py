@@ -1,0 +1,114 @@
+"""Target syntax and flag validation: pure, and done before any request is sent."""
+
+import re
+from dataclasses import dataclass
+from typing import Dict, Optional, Sequence
+
+from .addresses import ADDRESS_TYPES, AUTO
+from .errors import UsageError
+
+
+@dataclass(frozen=True)
+class Kind:
+    name: str          # API kind: "Deployment"
+    resource: str      # plural resource, the key of kube.RESOURCES: "deployments"
+    short: str         # how kubectl users write it: "deploy"
+
+
+KINDS = (
+    Kind("Pod", "pods", "pod"),
+    Kind("Service", "services", "svc"),
+    Kind("Deployment", "deployments", "deploy"),
+    Kind("StatefulSet", "statefulsets", "sts"),
+    Kind("DaemonSet", "daemonsets", "ds"),
+    Kind("Ingress", "ingresses", "ingress"),
+)
+_ALIASES: Dict[str, Kind] = {}
+for _kind in KINDS:
+    for _alias in {_kind.name.lower(), _kind.resource, _kind.short}:
+        _ALIASES[_alias] = _kind
+_ALIASES.update({"po": KINDS[0], "service": KINDS[1], "ing": KINDS[5]})
+_GROUPS = {"apps": ("Deployment", "StatefulSet", "DaemonSet"), "networking.k8s.io": ("Ingress",)}
+BARE_NAME_ORDER = ("Service", "Pod", "Deployment")  # what a bare NAME is tried as, in order
+OUTPUTS = ("table", "wide", "json", "yaml", "url")
+# DNS-1123 subdomain: what pods, deployments and ingresses may be named (services are stricter, a subset).
+_NAME = re.compile(r"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$")
+
+
+@dataclass(frozen=True)
+class TargetSpec:
+    """What the user asked for; `kind` None means a bare NAME, resolved by trying BARE_NAME_ORDER."""
+
+    kind: Optional[Kind]
+    name: str
+
+
+def kind_by_name(word: str) -> Kind:
+    """`pod`, `pods`, `po`, `Deployment`, `deployments.apps`... -> Kind."""
+    base, _, group = word.lower().partition(".")
+    kind = _ALIASES.get(base)
+    if kind is None or (group and kind.name not in _GROUPS.get(group, ())):
+        known = ", ".join(k.short for k in KINDS)
+        raise UsageError(f'unknown resource type "{word}" (use one of: {known})')
+    return kind
+
+
+def kind_named(api_kind: str) -> Kind:
+    return next(k for k in KINDS if k.name == api_kind)
+
+
+def validate_name(value: str) -> str:
+    if not value:
+        raise UsageError("a resource name is required")
+    if len(value) > 253 or not _NAME.match(value):
+        shown = value if len(value) <= 64 else value[:61] + "..."
+        raise UsageError(f'invalid resource name "{shown}": must be lower case alphanumeric characters, '
+                         "'-' or '.', start and end with an alphanumeric character, at most 253 characters")
+    return value
+
+
+def parse_target(args: Sequence[str]) -> Optional[TargetSpec]:
+    """`TYPE/NAME`, `TYPE NAME` or a bare `NAME`; None for no target at all."""
+    if not args:
+        return None
+    if len(args) > 2:
+        raise UsageError(f"expected one target (TYPE/NAME, TYPE NAME or NAME), got {len(args)} arguments")
+    if len(args) == 2:
+        if "/" in args[0] or "/" in args[1]:
+            raise UsageError("there is no need to specify a resource type as a separate argument "
+                             "when passing arguments in resource/name form")
+        return TargetSpec(kind_by_name(args[0]), validate_name(args[1]))
+    word = args[0]
+    if "/" in word:
+        kind_word, _, target_name = word.partition("/")
+        if not kind_word or not target_name or "/" in target_name:
+            raise UsageError(f'invalid target "{word}": arguments in resource/name form must have a single '
+                             "resource and name")
+        return TargetSpec(kind_by_name(kind_word), validate_name(target_name))
+    return TargetSpec(None, validate_name(word))
+
+
+def validate_output(value: str) -> str:
+    if value not in OUTPUTS:
+        raise UsageError(f'unable to match a printer suitable for the output format "{value}", '
+                         f"allowed formats are: {','.join(OUTPUTS)}")
+    return value
+
+
+def validate_address_type(value: str) -> str:
+    for known in (AUTO, *ADDRESS_TYPES):
+        if value.lower() == known.lower():
+            return known
+    raise UsageError(f'invalid --address-type "{value}": use one of {AUTO}, {", ".join(ADDRESS_TYPES)}')
+
+
+_DURATION = re.compile(r"^(\d+(?:\.\d+)?)(ms|s|m|h)?$")
+
+
+def parse_timeout(value: str) -> Optional[float]:
+    """kubectl's --request-timeout: `0` (no timeout), a number of seconds, or `500ms`, `5s`, `1m`, `1h`."""
+    match = _DURATION.match(value.strip()) if value else None
+    if not match:
+        raise UsageError(f'invalid --request-timeout "{value}": use a duration like 5s, 1m or 0 for none')
+    number = float(match.group(1)) * {"ms": 0.001, "s": 1, None: 1, "m": 60, "h": 3600}[match.group(2)]
+    return number or None

@@ -1,0 +1,307 @@
+"""Pure orchestration: from a target object and a snapshot of its surroundings to its external endpoints.
+
+The chain followed is pod -> Service (selector, targetPort) -> NodePort / LoadBalancer / ExternalIP
+-> Ingress, plus the pod's own hostNetwork / hostPort. Where the chain breaks, a warning says where,
+and when nothing works from outside, the fallbacks that do work are offered.
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass, field as dc_field
+from typing import Dict, List, Optional, Set
+
+from .addresses import NodeTable
+from .endpoints import Found
+from .endpoints.hostports import container_ports, host_network_endpoints, host_port_endpoints
+from .endpoints.ingress import Route, backend_service, ingress_endpoints
+from .endpoints.service import is_exposed, service_endpoints
+from .objects import (condition_true, field, format_labels, items, label_selector_string, labels, name, namespace,
+                      port_number, selector_matches)
+
+SERVICE_NAME_LABEL = "kubernetes.io/service-name"
+WORKLOAD_KINDS = ("Deployment", "StatefulSet", "DaemonSet")
+_SHORT = {"Pod": "pod", "Service": "svc", "Deployment": "deploy", "StatefulSet": "sts", "DaemonSet": "ds",
+          "Ingress": "ingress"}
+
+
+@dataclass
+class Snapshot:
+    """What the computation may look at, as fetched by the access layer (plain dicts).
+
+    `slices` and `ingress_classes` are None when they were not fetched or not readable: the
+    computation then says it cannot tell, instead of guessing.
+    """
+
+    nodes: NodeTable = dc_field(default_factory=lambda: NodeTable([]))
+    services: List[dict] = dc_field(default_factory=list)
+    ingresses: List[dict] = dc_field(default_factory=list)
+    pods: List[dict] = dc_field(default_factory=list)
+    slices: Optional[List[dict]] = None
+    ingress_classes: Optional[List[dict]] = None
+
+    def __post_init__(self):
+        self._services = defaultdict(list)
+        for svc in self.services:
+            self._services[namespace(svc)].append(svc)
+        self._ingresses = defaultdict(list)
+        for ing in self.ingresses:
+            self._ingresses[namespace(ing)].append(ing)
+        self._ready_nodes: Optional[Dict[tuple, Set[str]]] = None
+        if self.slices is not None:
+            self._ready_nodes = defaultdict(set)
+            for eps in self.slices:
+                owner = (namespace(eps), labels(eps).get(SERVICE_NAME_LABEL))
+                for endpoint in items(eps, "endpoints"):
+                    if field(endpoint, "conditions", "ready") is not False and endpoint.get("nodeName"):
+                        self._ready_nodes[owner].add(endpoint["nodeName"])
+
+    def services_in(self, ns: str) -> List[dict]:
+        return self._services.get(ns, [])
+
+    def ingresses_in(self, ns: str) -> List[dict]:
+        return self._ingresses.get(ns, [])
+
+    def ready_nodes(self, service: dict) -> Optional[Set[str]]:
+        """Nodes hosting a ready endpoint of `service`; None when EndpointSlices are unknown."""
+        if self._ready_nodes is None:
+            return None
+        return self._ready_nodes.get((namespace(service), name(service)), set())
+
+
+@dataclass
+class Reach:
+    """The answer for one target: the `-o json` contract."""
+
+    kind: str
+    namespace: str
+    name: str
+    found: Found
+
+    @property
+    def ref(self) -> str:
+        return f"{_SHORT.get(self.kind, self.kind.lower())}/{self.name}"
+
+    def to_dict(self) -> dict:
+        return {"target": {"kind": self.kind, "namespace": self.namespace, "name": self.name},
+                "endpoints": [e.to_dict() for e in self.found.endpoints],
+                "warnings": list(self.found.warnings)}
+
+
+# --- pods ------------------------------------------------------------------------------------------
+
+def ports_targeting(service: dict, pod: dict) -> List[dict]:
+    """The Service ports whose targetPort reaches a port of `pod`.
+
+    A numeric targetPort counts even when the pod does not declare it (declaring is optional);
+    a named one must match a declared container port name.
+    """
+    names = {p.get("name") for _, p in container_ports(pod) if p.get("name")}
+    matching = []
+    for port in items(service, "spec", "ports"):
+        target = port.get("targetPort", port.get("port"))
+        if port_number(target) or (isinstance(target, str) and target in names):
+            matching.append(port)
+    return matching
+
+
+def _route_to(ports_by_service: Dict[str, List[dict]]) -> Route:
+    """An Ingress backend leads to the target when it names one of these (service, port) pairs."""
+    def route(backend: dict) -> Optional[dict]:
+        svc = backend_service(backend)
+        for port in ports_by_service.get(svc[0], []) if svc else []:
+            if (svc[1] and port_number(port.get("port")) == svc[1]) or (svc[2] and port.get("name") == svc[2]):
+                return port
+        return None
+    return route
+
+
+def _ingress_found(ns: str, route: Route, snapshot: Snapshot) -> Found:
+    found = Found()
+    for ingress in snapshot.ingresses_in(ns):
+        found.add(ingress_endpoints(ingress, route, snapshot.ingress_classes))
+    return found
+
+
+def selecting_services(pod: dict, snapshot: Snapshot) -> List[dict]:
+    pod_labels = labels(pod)
+    return [s for s in snapshot.services_in(namespace(pod))
+            if selector_matches(field(s, "spec", "selector", default={}), pod_labels)]
+
+
+def reach_pod(pod: dict, snapshot: Snapshot) -> Found:
+    """hostNetwork/hostPort on its node, then every Service that selects it, then their Ingresses."""
+    pod_name = name(pod)
+    node_address, why_not = snapshot.nodes.lookup(field(pod, "spec", "nodeName", default=""))
+    found = host_network_endpoints(pod, node_address, why_not).add(host_port_endpoints(pod, node_address, why_not))
+    services = selecting_services(pod, snapshot)
+    if not services and not found.endpoints:  # hostNetwork/hostPort pods often need no Service
+        found.warn(f"no Service selects pod {pod_name} (labels {format_labels(labels(pod))})")
+    routes: Dict[str, List[dict]] = {}
+    declared = sorted({port_number(p.get("containerPort")) for _, p in container_ports(pod)} - {None})
+    for service in services:
+        ports = ports_targeting(service, pod)
+        if not ports:
+            targets = ", ".join(str(p.get("targetPort", p.get("port"))) for p in items(service, "spec", "ports"))
+            found.warn(f"service {name(service)} selects pod {pod_name} but no port targets it "
+                       f"(targets {targets or 'nothing'}; the pod declares {', '.join(map(str, declared)) or 'no ports'})")
+            continue
+        routes[name(service)] = ports
+        undeclared = [p for p in ports if declared and port_number(p.get("targetPort")) not in (None, *declared)]
+        for port in undeclared:
+            found.warn(f"service {name(service)} port {port.get('port')} targets {port.get('targetPort')}, "
+                       f"which pod {pod_name} does not declare (it declares {', '.join(map(str, declared))})")
+        found.add(service_endpoints(service, ports, snapshot.nodes, snapshot.ready_nodes(service)))
+    found.add(_ingress_found(namespace(pod), _route_to(routes), snapshot))
+    if routes and condition_true(pod, "Ready") is False:
+        found.warn(f"pod {pod_name} is not Ready: its Services do not send it traffic")
+    return found
+
+
+def reach_pods(pods: List[dict], snapshot: Snapshot) -> Found:
+    """The union over the pods of a workload, de-duplicated."""
+    found = Found()
+    for pod in pods:
+        found.add(reach_pod(pod, snapshot))
+    return found.deduplicated()
+
+
+# --- services and ingresses --------------------------------------------------------------------------
+
+def reach_service(service: dict, snapshot: Snapshot, with_ingresses: bool = True) -> Found:
+    """Its NodePort/LoadBalancer/ExternalIP endpoints and the Ingress rules that route to it."""
+    svc = name(service)
+    kind = field(service, "spec", "type", default="ClusterIP")
+    if kind == "ExternalName":
+        return Found().warn(f"service {svc} is ExternalName (an alias of {field(service, 'spec', 'externalName')}): "
+                            "it has no endpoints of its own")
+    ports = items(service, "spec", "ports")
+    found = service_endpoints(service, ports, snapshot.nodes, snapshot.ready_nodes(service))
+    if with_ingresses:
+        found.add(_ingress_found(namespace(service), _route_to({svc: ports}), snapshot))
+    selector = field(service, "spec", "selector", default={})
+    if selector and snapshot.ready_nodes(service) == set() and snapshot.slices is not None:
+        found.warn(f"service {svc} has no ready endpoints: its selector ({format_labels(selector)}) "
+                   "matches no ready pod")
+    return found
+
+
+def reach_ingress(ingress: dict, snapshot: Snapshot) -> Found:
+    """Every rule of the ingress, whatever service it routes to; broken backends are flagged."""
+    services = {name(s): s for s in snapshot.services_in(namespace(ingress))}
+    problems: List[str] = []
+
+    def route(backend: dict) -> Optional[dict]:
+        svc = backend_service(backend)
+        if svc is None:
+            return None
+        service = services.get(svc[0])
+        if service is None:
+            problems.append(f"ingress {name(ingress)} routes to service {svc[0]}, which does not exist")
+            return {"port": svc[1]}
+        port = _route_to({svc[0]: items(service, "spec", "ports")})(backend)
+        if port is None:
+            problems.append(f"ingress {name(ingress)} routes to port {svc[1] or svc[2]} of service {svc[0]}, "
+                            "which has no such port")
+        return port or {"port": svc[1]}
+
+    found = ingress_endpoints(ingress, route, snapshot.ingress_classes)
+    return found.add(Found(warnings=list(dict.fromkeys(problems))))
+
+
+# --- when nothing works ------------------------------------------------------------------------------
+
+def _local_port(remote: int) -> int:
+    """Ports below 1024 need root locally: forward 80 to 8080, 443 to 8443, like people do."""
+    return remote if remote >= 1024 else 8000 + remote if remote < 1000 else 10000 + remote
+
+
+def port_forward_hint(ns: str, ref: str, port: Optional[int]) -> str:
+    pair = f"{_local_port(port)}:{port}" if port else "LOCAL_PORT:REMOTE_PORT"
+    return f"from this machine only: kubectl port-forward -n {ns} {ref} {pair}"
+
+
+def owner_ref(pod: dict) -> Optional[str]:
+    """The workload that owns a pod, from its ownerReferences (ReplicaSet -> Deployment by name)."""
+    for owner in items(pod, "metadata", "ownerReferences"):
+        kind, owner_name = owner.get("kind"), owner.get("name") or ""
+        if kind == "ReplicaSet":
+            template_hash = labels(pod).get("pod-template-hash")
+            if template_hash and owner_name.endswith("-" + template_hash):
+                return f"deploy/{owner_name[:-len(template_hash) - 1]}"
+            return f"rs/{owner_name}"
+        if kind in ("StatefulSet", "DaemonSet"):
+            return f"{_SHORT[kind]}/{owner_name}"
+    return None
+
+
+def fallback_hints(kind: str, obj: dict, pods: List[dict], snapshot: Snapshot) -> List[str]:
+    """What does work when no external endpoint does: port-forward now, and how to expose it."""
+    ns = namespace(obj)
+    ref = f"{_SHORT[kind]}/{name(obj)}"
+    if kind == "Service":
+        ports = items(obj, "spec", "ports")
+        port = port_number(ports[0].get("port")) if ports else None
+        hints = [port_forward_hint(ns, ref, port)]
+        if field(obj, "spec", "type", default="ClusterIP") == "ClusterIP" and field(obj, "spec", "clusterIP") != "None":
+            hints.append(f"to expose it: kubectl reach convert -n {ns} {ref} --to nodeport")
+        return hints
+    if kind == "Ingress":
+        return []
+    sample = pods[0] if pods else {"spec": field(obj, "spec", "template", "spec", default={})}
+    declared = [port_number(p.get("containerPort")) for _, p in container_ports(sample)]
+    hints = [port_forward_hint(ns, ref, next((p for p in declared if p), None))]
+    cluster_ip = [s for p in pods for s in selecting_services(p, snapshot)
+                  if field(s, "spec", "type", default="ClusterIP") == "ClusterIP" and field(s, "spec", "clusterIP") != "None"]
+    if cluster_ip:
+        hints.append(f"to expose it: kubectl reach convert -n {ns} svc/{name(cluster_ip[0])} --to nodeport")
+    else:
+        owner = ref if kind != "Pod" else (owner_ref(obj) or ref)
+        port = next((p for p in declared if p), None)
+        flag = f" --port={port}" if port else ""
+        hints.append(f"to expose it: kubectl expose -n {ns} {owner} --type=NodePort{flag}")
+    return hints
+
+
+def explain(kind: str, obj: dict, pods: List[dict], found: Found, snapshot: Snapshot) -> Found:
+    """Add the fallbacks when the target has no external endpoint at all."""
+    if not found.endpoints:
+        found.warn(f"{_SHORT[kind]}/{name(obj)} has no external endpoint")
+        found.warnings.extend(fallback_hints(kind, obj, pods, snapshot))
+    return found
+
+
+def reach_target(kind: str, obj: dict, pods: List[dict], snapshot: Snapshot) -> Reach:
+    """The answer for one resolved target (`pods`: the pods of a workload)."""
+    if kind == "Pod":
+        found = reach_pod(obj, snapshot)
+    elif kind == "Service":
+        found = reach_service(obj, snapshot)
+    elif kind == "Ingress":
+        found = reach_ingress(obj, snapshot)
+    else:
+        found = reach_pods(pods, snapshot)
+        if not pods:
+            selector = label_selector_string(field(obj, "spec", "selector"))
+            found.warn(f"{kind.lower()} {name(obj)} has no pods (selector {selector or '<none>'})")
+    found = explain(kind, obj, pods, found.deduplicated(), snapshot)
+    return Reach(kind, namespace(obj), name(obj), found)
+
+
+def reach_everything(snapshot: Snapshot) -> List[Reach]:
+    """Every externally reachable thing in the snapshot, one answer per exposing object.
+
+    Services report their own endpoints, Ingresses theirs, pods their hostNetwork/hostPort:
+    nothing is listed twice.
+    """
+    results = []
+    for service in snapshot.services:
+        if is_exposed(service):
+            results.append(Reach("Service", namespace(service), name(service),
+                                 reach_service(service, snapshot, with_ingresses=False)))
+    for ingress in snapshot.ingresses:
+        results.append(Reach("Ingress", namespace(ingress), name(ingress), reach_ingress(ingress, snapshot)))
+    for pod in snapshot.pods:
+        if field(pod, "spec", "hostNetwork") is True or any(port_number(p.get("hostPort")) for _, p in container_ports(pod)):
+            node_address, why_not = snapshot.nodes.lookup(field(pod, "spec", "nodeName", default=""))
+            found = host_network_endpoints(pod, node_address, why_not).add(host_port_endpoints(pod, node_address, why_not))
+            results.append(Reach("Pod", namespace(pod), name(pod), found))
+    return results

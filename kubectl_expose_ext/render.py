@@ -1,0 +1,96 @@
+"""Answers -> text: table, wide, json, yaml, url. Nothing here prints."""
+
+import json
+import re
+from itertools import groupby
+from typing import List, Sequence
+
+from .endpoints import Endpoint
+from .reach import Reach
+
+NODE_ROWS_SHOWN = 3  # NodePort rows per service port in the plain table; -o wide shows every node
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def safe(text) -> str:
+    """Neutralise control characters (ANSI escapes included) from cluster data before a terminal sees them."""
+    return _CONTROL.sub(lambda m: repr(m.group())[1:-1], "" if text is None else str(text))
+
+
+def backend(endpoint: Endpoint) -> str:
+    """`service:port -> pod port`, or `-> container port` for hostNetwork/hostPort."""
+    target = "" if endpoint.target_port is None else f" -> {endpoint.target_port}"
+    if endpoint.service:
+        return f"{endpoint.service}:{endpoint.service_port if endpoint.service_port else '?'}{target}"
+    return target.strip()
+
+
+def notes(endpoint: Endpoint) -> str:
+    parts = [f"ingress {endpoint.ingress}"] if endpoint.ingress else []
+    return "; ".join(parts + endpoint.warnings)
+
+
+def _collapsed(endpoints: Sequence[Endpoint]):
+    """Endpoints, with each run of NodePort rows for the same service port cut to NODE_ROWS_SHOWN."""
+    def port_group(endpoint):
+        return (endpoint.service, endpoint.service_port, endpoint.port) if endpoint.method == "NodePort" else id(endpoint)
+    for _, run in groupby(endpoints, key=port_group):
+        run = list(run)
+        yield from ((e, None) for e in run[:NODE_ROWS_SHOWN])
+        if len(run) > NODE_ROWS_SHOWN:
+            yield run[0], f"... {len(run) - NODE_ROWS_SHOWN} more node(s): -o wide or -o url lists them all"
+
+
+def _rows(result: Reach, wide: bool, prefix: List[str]):
+    pairs = ((e, None) for e in result.found.endpoints) if wide else _collapsed(result.found.endpoints)
+    for endpoint, more in pairs:
+        if more:
+            yield prefix + [endpoint.method, more, "", "", ""] + ([""] if wide else [])
+            continue
+        row = prefix + [endpoint.method, endpoint.url, endpoint.node or "", backend(endpoint), notes(endpoint)]
+        if wide:
+            row.insert(len(prefix) + 2, endpoint.scheme)
+        yield [safe(cell) for cell in row]
+
+
+def render_table(results: Sequence[Reach], wide: bool = False, listing: bool = False,
+                 all_namespaces: bool = False) -> str:
+    """kubectl-style columns; a listing adds TARGET (and NAMESPACE with -A)."""
+    from tabulate import tabulate  # lazy: only tables need it
+
+    prefix_headers = (["NAMESPACE"] if all_namespaces else []) + (["TARGET"] if listing else [])
+    headers = prefix_headers + ["METHOD", "URL", "NODE", "BACKEND", "NOTES"]
+    if wide:
+        headers.insert(len(prefix_headers) + 2, "SCHEME")
+    rows = []
+    for result in results:
+        prefix = ([result.namespace] if all_namespaces else []) + ([result.ref] if listing else [])
+        rows.extend(_rows(result, wide, [safe(p) for p in prefix]))
+    if not rows:
+        return ""
+    return tabulate(rows, headers=headers, tablefmt="plain", disable_numparse=True)
+
+
+def render_warnings(results: Sequence[Reach]) -> List[str]:
+    return [f"Warning: {safe(w)}" for result in results for w in result.found.warnings]
+
+
+def document(results: Sequence[Reach], listing: bool):
+    """The JSON/YAML document: one answer, or `{"items": [...]}` for a listing."""
+    return {"items": [r.to_dict() for r in results]} if listing else results[0].to_dict()
+
+
+def render_json(results: Sequence[Reach], listing: bool = False) -> str:
+    return json.dumps(document(results, listing), indent=2)
+
+
+def render_yaml(results: Sequence[Reach], listing: bool = False) -> str:
+    import yaml  # lazy; PyYAML comes with the kubernetes client
+
+    return yaml.safe_dump(document(results, listing), sort_keys=False, default_flow_style=False).rstrip("\n")
+
+
+def render_urls(results: Sequence[Reach]) -> str:
+    """One URL per line, each once: for scripts (`curl $(kubectl reach svc/x -o url | head -1)`)."""
+    urls = dict.fromkeys(e.url for r in results for e in r.found.endpoints)
+    return "\n".join(urls)

@@ -1,0 +1,130 @@
+"""Target resolution: which objects a command needs, fetched with a constant number of requests.
+
+No request is ever made per object: one GET for the target, then at most one LIST (or GET) per
+kind of neighbour, narrowed by namespace and label selector.
+"""
+
+from dataclasses import dataclass, field as dc_field
+from typing import Callable, List, Optional
+
+from .addresses import AUTO, NodeTable
+from .endpoints.hostports import container_ports
+from .endpoints.service import EXPOSING_TYPES
+from .errors import Forbidden, NotFound
+from .kube import Kube
+from .objects import field, items, label_selector_string, name, port_number
+from .options import BARE_NAME_ORDER, Kind, TargetSpec, kind_named
+from .reach import SERVICE_NAME_LABEL, Snapshot, selecting_services
+
+Note = Callable[[str], None]
+
+
+@dataclass
+class Resolved:
+    kind: Kind
+    obj: dict
+    snapshot: Snapshot
+    pods: List[dict] = dc_field(default_factory=list)
+
+
+def get_target(kube: Kube, spec: TargetSpec, namespace: str, note: Note) -> (Kind, dict):
+    """GET the target; a bare NAME tries service, then pod, then deployment, and says which it picked."""
+    if spec.kind is not None:
+        return spec.kind, kube.get(spec.kind.resource, spec.name, namespace)
+    for kind in map(kind_named, BARE_NAME_ORDER):
+        try:
+            obj = kube.get(kind.resource, spec.name, namespace)
+        except NotFound:
+            continue
+        note(f"{spec.name} is {kind.short}/{spec.name}")
+        return kind, obj
+    tried = ", ".join(k.lower() for k in BARE_NAME_ORDER[:-1]) + " or " + BARE_NAME_ORDER[-1].lower()
+    raise NotFound(f'no {tried} named "{spec.name}" in namespace "{namespace}"', code=404)
+
+
+def _optional_list(kube: Kube, resource: str, **kwargs) -> Optional[List[dict]]:
+    """A LIST whose absence only weakens the answer (RBAC may hide it): None when forbidden."""
+    try:
+        return kube.list(resource, **kwargs)
+    except (Forbidden, NotFound):
+        return None
+
+
+def _nodes(kube: Kube, pods: List[dict], services: List[dict], address_type: str) -> NodeTable:
+    """The full node list when a NodePort is involved; else just the pods' own node when host ports are."""
+    if any(field(s, "spec", "type") in EXPOSING_TYPES and any(port_number(p.get("nodePort"))
+           for p in items(s, "spec", "ports")) for s in services):
+        try:
+            return NodeTable.complete(kube.list("nodes"), address_type)
+        except Forbidden as exc:
+            table = NodeTable([], address_type)
+            table.unavailable = f"forbidden: {exc}"
+            return table
+    host_pods = [p for p in pods if field(p, "spec", "hostNetwork") is True
+                 or any(port_number(port.get("hostPort")) for _, port in container_ports(p))]
+    node_names = sorted({field(p, "spec", "nodeName") for p in host_pods} - {None, ""})
+    if len(node_names) > 1:
+        return NodeTable(_optional_list(kube, "nodes") or [], address_type)
+    table = NodeTable([], address_type)
+    if node_names:
+        try:
+            table.add(kube.get("nodes", node_names[0]))
+        except (NotFound, Forbidden):
+            pass  # lookup() then says the node was not found
+    return table
+
+
+def _surroundings(kube: Kube, namespace: str, services: List[dict], pods: List[dict],
+                  address_type: str, with_ingresses: bool = True) -> Snapshot:
+    """Ingresses, IngressClasses, EndpointSlices and nodes for the services and pods involved."""
+    exposable = [s for s in services if field(s, "spec", "type") != "ExternalName"]
+    ingresses = kube.list("ingresses", namespace) if exposable and with_ingresses else []
+    classes = _optional_list(kube, "ingressclasses") if ingresses else None
+    slices = None
+    if exposable:
+        names = sorted(name(s) for s in exposable)
+        selector = f"{SERVICE_NAME_LABEL}={names[0]}" if len(names) == 1 else f"{SERVICE_NAME_LABEL} in ({','.join(names)})"
+        slices = _optional_list(kube, "endpointslices", namespace=namespace, label_selector=selector)
+    return Snapshot(nodes=_nodes(kube, pods, exposable, address_type), services=services, ingresses=ingresses,
+                    pods=pods, slices=slices, ingress_classes=classes)
+
+
+def resolve(kube: Kube, spec: TargetSpec, namespace: str, address_type: str = AUTO,
+            note: Note = lambda message: None) -> Resolved:
+    """The target and everything its endpoints depend on."""
+    kind, obj = get_target(kube, spec, namespace, note)
+    if kind.name == "Service":
+        return Resolved(kind, obj, _surroundings(kube, namespace, [obj], [], address_type))
+    if kind.name == "Ingress":
+        snapshot = Snapshot(services=kube.list("services", namespace), ingresses=[obj],
+                            ingress_classes=_optional_list(kube, "ingressclasses"))
+        return Resolved(kind, obj, snapshot)
+    if kind.name == "Pod":
+        pods = [obj]
+    else:
+        selector = label_selector_string(field(obj, "spec", "selector"))
+        pods = kube.list("pods", namespace, label_selector=selector) if selector else []
+    all_services = kube.list("services", namespace)
+    probe = Snapshot(services=all_services)
+    involved = {name(s): s for p in pods for s in selecting_services(p, probe)}
+    snapshot = _surroundings(kube, namespace, list(involved.values()), pods, address_type)
+    snapshot = Snapshot(nodes=snapshot.nodes, services=all_services, ingresses=snapshot.ingresses, pods=pods,
+                        slices=snapshot.slices, ingress_classes=snapshot.ingress_classes)
+    return Resolved(kind, obj, snapshot, pods)
+
+
+def fetch_everything(kube: Kube, namespace: Optional[str], address_type: str = AUTO) -> Snapshot:
+    """For the listing without a target: every Service, Ingress and host-networked pod (one namespace or all)."""
+    services = kube.list("services", namespace)
+    ingresses = kube.list("ingresses", namespace)
+    pods = kube.list("pods", namespace)
+    local = any(field(s, "spec", "externalTrafficPolicy") == "Local" for s in services)
+    slices = _optional_list(kube, "endpointslices", namespace=namespace) if local else None
+    try:
+        nodes = NodeTable.complete(kube.list("nodes"), address_type)
+    except Forbidden as exc:
+        nodes = NodeTable([], address_type)
+        nodes.unavailable = f"forbidden: {exc}"
+    classes = _optional_list(kube, "ingressclasses") if ingresses else None
+    return Snapshot(nodes=nodes, services=services, ingresses=ingresses, pods=pods, slices=slices,
+                    ingress_classes=classes)
