@@ -75,6 +75,11 @@ class NodeTable:
         table.known = True
         return table
 
+    def usable(self) -> list:
+        """Names of the usable nodes, best address first (ExternalIP, InternalIP, Hostname), then by name:
+        the first NodePort URL is the one most likely to work from outside."""
+        return sorted(self.addresses, key=lambda n: (ADDRESS_TYPES.index(self.addresses[n].type), n))
+
     def skipped_warnings(self, only=None) -> list:
         """Warnings for the nodes a NodePort cannot be offered on (within `only`, when given)."""
         wanted = (lambda n: True) if only is None else (lambda n: n in only)
@@ -84,8 +89,8 @@ class NodeTable:
             warnings.append(f"NotReady node(s) skipped: {', '.join(not_ready)}")
         missing = [n for n in self.without_address if wanted(n)]
         if missing:
-            kind = "usable" if self.address_type == AUTO else f"{self.address_type}"
-            warnings.append(f"node(s) without an {kind} address skipped: {', '.join(missing)}")
+            kind = "usable" if self.address_type == AUTO else self.address_type
+            warnings.append(f"node(s) with no {kind} address skipped: {', '.join(missing)}")
         return warnings
 
     def lookup(self, node_name: str):

@@ -246,6 +246,8 @@ def fallback_hints(kind: str, obj: dict, pods: List[dict], snapshot: Snapshot) -
         return hints
     if kind == "Ingress":
         return []
+    if kind == "Pod":
+        pods = [obj]
     sample = pods[0] if pods else {"spec": field(obj, "spec", "template", "spec", default={})}
     declared = [port_number(p.get("containerPort")) for _, p in container_ports(sample)]
     hints = [port_forward_hint(ns, ref, next((p for p in declared if p), None))]

@@ -37,7 +37,7 @@ def node_port_endpoints(service: dict, ports: List[dict], nodes: NodeTable,
         why = f" ({nodes.unavailable})" if nodes.unavailable else ""
         return found.warn(f"service {svc}: node list unavailable{why}: NodePort URLs not computed")
     local = field(service, "spec", "externalTrafficPolicy") == "Local"
-    candidates = list(nodes.addresses)
+    candidates = nodes.usable()
     if local and ready_nodes is None:
         found.warn(f"service {svc}: externalTrafficPolicy Local, but its EndpointSlices are unavailable: "
                    "only the nodes that host one of its ready pods answer")
