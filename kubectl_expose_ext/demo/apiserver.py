@@ -313,6 +313,7 @@ class FakeCluster:
         self.forbidden: set = set()  # (verb, resource) pairs answered with 403
         self.validators: Dict[str, Validator] = {}
         self.user = "system:serviceaccount:default:reach"
+        self.add({"kind": "Namespace", "metadata": {"name": "default"}, "status": {"phase": "Active"}})
         for obj in objects:
             self.add(obj)
 
@@ -328,6 +329,8 @@ class FakeCluster:
         meta.setdefault("uid", str(uuid.uuid5(uuid.NAMESPACE_URL, f"{rtype.resource}/{meta.get('namespace')}/{meta['name']}")))
         meta.setdefault("creationTimestamp", "2026-01-01T00:00:00Z")
         meta["resourceVersion"] = self._next_version()
+        if rtype.namespaced and ("namespaces", "", meta["namespace"]) not in self.objects:
+            self.add({"kind": "Namespace", "metadata": {"name": meta["namespace"]}, "status": {"phase": "Active"}})
         obj.setdefault("apiVersion", rtype.api_version)
         self.objects[(rtype.resource, meta.get("namespace", ""), meta["name"])] = obj
         return obj
