@@ -1,0 +1,290 @@
+"""The whole path: CLI -> official client config -> HTTP -> fake API server -> computation -> output."""
+
+import json
+
+import yaml
+
+from kubectl_expose_ext.demo.apiserver import FakeCluster
+
+
+def endpoints(outcome):
+    assert outcome.code == 0, outcome.err
+    return [(e["method"], e["url"], e["node"]) for e in json.loads(outcome.out)["endpoints"]]
+
+
+# --- the answers ---------------------------------------------------------------------------------------
+
+def test_demo_pod_json_contract(demo_api):
+    out = demo_api.reach("pod/influxdb", "-o", "json")
+    doc = json.loads(out.out)
+    assert doc["target"] == {"kind": "Pod", "namespace": "default", "name": "influxdb"}
+    assert doc["endpoints"][0] == {
+        "method": "NodePort", "url": "http://203.0.113.10:30000", "scheme": "http", "host": "203.0.113.10",
+        "port": 30000, "node": "node-a", "service": "influxdb", "servicePort": 8086, "ingress": None, "path": None,
+        "warnings": []}
+    assert endpoints(out) == [
+        ("NodePort", "http://203.0.113.10:30000", "node-a"), ("NodePort", "http://203.0.113.11:30000", "node-b"),
+        ("NodePort", "http://203.0.113.10:31086", "node-a"), ("NodePort", "http://203.0.113.11:31086", "node-b"),
+        ("LoadBalancer", "http://198.51.100.20:8086", None), ("Ingress", "https://influxdb.example.com/", None)]
+    assert doc["warnings"] == ["service influxdb: NotReady node(s) skipped: node-c",
+                               "service influxdb-lb: NotReady node(s) skipped: node-c"]
+
+
+def test_demo_host_network_and_host_port(demo_api):
+    assert endpoints(demo_api.reach("pod/influxdb-hostnetwork", "-o", "json")) == [
+        ("hostNetwork", "http://203.0.113.11:8086", "node-b")]
+    assert endpoints(demo_api.reach("pod", "influxdb-hostport", "-o", "json")) == [
+        ("hostPort", "http://203.0.113.10:8086", "node-a")]
+
+
+def test_table_output_with_warnings_on_stderr(demo_api):
+    out = demo_api.reach("svc/influxdb")
+    lines = out.out.splitlines()
+    assert lines[0].split() == ["METHOD", "URL", "NODE", "BACKEND", "NOTES"]
+    assert lines[1].split() == ["NodePort", "http://203.0.113.10:30000", "node-a", "influxdb:8086", "->", "8086"]
+    assert lines[3].split() == ["Ingress", "https://influxdb.example.com/", "influxdb:8086", "->", "8086", "ingress",
+                                "influxdb"]
+    assert out.err == "Warning: service influxdb: NotReady node(s) skipped: node-c\n"
+
+
+def test_aws_hostname_load_balancer_source_ranges_and_ipv6_nodes(realworld):
+    doc = json.loads(realworld.reach("svc/web-aws", "-o", "json").out)
+    lb = [e for e in doc["endpoints"] if e["method"] == "LoadBalancer"]
+    host = "a1b2c3d4e5f6a7b8c9d0e1f2a3b4c5d6-1234567890.us-east-1.elb.amazonaws.com"
+    assert [e["url"] for e in lb] == [f"http://{host}:80", f"https://{host}:443"]
+    assert lb[0]["warnings"] == ["load balancer accepts only 203.0.113.0/24"]
+    v6 = [e for e in doc["endpoints"] if e["node"] == "node-v6"]
+    assert v6[0]["host"] == "2001:db8::10" and v6[0]["url"] == "http://[2001:db8::10]:30080"
+    internal = [e for e in doc["endpoints"] if e["node"] == "node-internal"][0]
+    assert internal["warnings"] == ["node has no ExternalIP: its InternalIP may be reachable only from the node network"]
+    assert "service web-aws: NotReady node(s) skipped: node-down" in doc["warnings"]
+
+
+def test_deployment_over_two_nodes_local_policy_named_target_port_and_tls_ingress(realworld):
+    out = realworld.reach("deploy/api", "-o", "json")
+    assert endpoints(out) == [
+        ("NodePort", "http://198.51.100.1:31080", "node-public"),
+        ("Ingress", "https://www.example.com/api", None),
+        ("Ingress", "https://api.apps.example.com/", None),
+        ("Ingress", "http://plain.example.com/", None),
+        ("Ingress", "http://*.preview.example.com/", None)]
+    warnings = json.loads(out.out)["warnings"]
+    assert warnings == [
+        "service api: externalTrafficPolicy Local: NodePort answers only on the 1 node(s) hosting a ready endpoint "
+        "(2 other node(s) skipped)",
+        "pod api-7d4b9c8f6-k9m2z is not Ready: its Services do not send it traffic"]
+
+
+def test_pending_lb_external_ips_and_hostless_ingress(realworld):
+    out = realworld.reach("svc/pending-lb", "-o", "json")
+    assert endpoints(out) == []
+    assert "load balancer pending" in json.loads(out.out)["warnings"][0]
+    assert endpoints(realworld.reach("svc/legacy", "-o", "json")) == [("ExternalIP", "https://192.0.2.50:8443", None)]
+    out = realworld.reach("ingress/catchall", "-o", "json")
+    assert endpoints(out) == [("Ingress", "http://192.0.2.80/mail", None), ("Ingress", "http://192.0.2.80/gone", None),
+                              ("Ingress", "http://192.0.2.80/", None)]
+    assert json.loads(out.out)["warnings"] == [
+        "ingress catchall: IngressClass traefik not found: no controller may serve it",
+        "ingress catchall routes to service removed, which does not exist"]
+
+
+def test_unreachable_pod_exits_zero_with_fallbacks(realworld):
+    out = realworld.reach("pod/lonely")
+    assert out.code == 0 and out.out == ""
+    assert out.err.splitlines() == [
+        "Warning: no Service selects pod lonely (labels app=solo)",
+        "Warning: pod/lonely has no external endpoint",
+        "Warning: from this machine only: kubectl port-forward -n shop pod/lonely 9000:9000",
+        "Warning: to expose it: kubectl expose -n shop pod/lonely --type=NodePort --port=9000"]
+    out = realworld.reach("svc/internal-only", "-o", "json")
+    assert json.loads(out.out)["endpoints"] == []
+    assert json.loads(out.out)["warnings"][-1] == "to expose it: kubectl reach convert -n shop svc/internal-only --to nodeport"
+
+
+def test_address_type_flag(realworld):
+    urls = realworld.reach("svc/mail", "--address-type", "InternalIP", "-o", "url").out.split()
+    assert urls[:3] == ["tcp://10.0.1.5:30025", "tcp://10.0.1.1:30025", "tcp://[2001:db8::10]:30025"]  # by node name
+    out = realworld.reach("svc/mail", "--address-type", "ExternalIP", "-o", "json")
+    assert {e["node"] for e in json.loads(out.out)["endpoints"] if e["method"] == "NodePort"} == {"node-public"}
+    assert "service mail: node(s) with no ExternalIP address skipped: node-internal, node-v6" in json.loads(out.out)["warnings"]
+
+
+def test_output_formats(demo_api):
+    assert demo_api.reach("svc/influxdb-lb", "-o", "url").out.splitlines() == [
+        "http://203.0.113.10:31086", "http://203.0.113.11:31086", "http://198.51.100.20:8086"]
+    doc = yaml.safe_load(demo_api.reach("svc/influxdb-lb", "-o", "yaml").out)
+    assert doc["endpoints"][2]["method"] == "LoadBalancer"
+    wide = demo_api.reach("svc/influxdb-lb", "-o", "wide").out.splitlines()
+    assert wide[0].split() == ["METHOD", "URL", "SCHEME", "NODE", "BACKEND", "NOTES"]
+
+
+def test_listing_namespace_and_all_namespaces(realworld, demo_api):
+    doc = json.loads(realworld.reach("-o", "json").out)
+    targets = [(i["target"]["kind"], i["target"]["name"]) for i in doc["items"]]
+    assert targets == [("Service", "api"), ("Service", "legacy"), ("Service", "mail"), ("Service", "pending-lb"),
+                       ("Service", "web-aws"), ("Ingress", "catchall"), ("Ingress", "shop")]
+    out = demo_api.reach("-A")
+    lines = out.out.splitlines()
+    assert lines[0].split()[:3] == ["NAMESPACE", "TARGET", "METHOD"]
+    methods = {line.split()[2] for line in lines[1:]}
+    assert methods == {"hostNetwork", "hostPort", "NodePort", "LoadBalancer", "Ingress"}
+    assert demo_api.reach("-n", "empty").err == "No externally reachable resources found in namespace empty.\n"
+
+
+# --- resolution ----------------------------------------------------------------------------------------
+
+def test_bare_name_tries_service_then_pod_then_deployment(realworld):
+    out = realworld.reach("mail", "-o", "url")
+    assert out.code == 0 and out.err == "reach: mail is svc/mail\n"
+    assert realworld.reach("lonely", "-o", "json").err == "reach: lonely is pod/lonely\n"
+    out = realworld.reach("api", "-o", "json")
+    assert json.loads(out.out)["target"]["kind"] == "Service"
+    realworld.cluster.objects.pop(("services", "shop", "api"))
+    out = realworld.reach("api", "-o", "json")
+    assert out.err == "reach: api is deploy/api\n" and json.loads(out.out)["target"]["kind"] == "Deployment"
+
+
+def test_namespace_from_context_and_flag(realworld):
+    assert realworld.reach("svc/mail", "-o", "url").code == 0           # context namespace: shop
+    out = realworld.reach("svc/mail", "-n", "default")
+    assert (out.code, out.err) == (1, 'error: services "mail" not found\n')
+
+
+# --- errors: one line, exit 1, no traceback ---------------------------------------------------------
+
+def test_user_errors(realworld, tmp_path):
+    cases = {
+        ("svc/nope",): 'error: services "nope" not found',
+        ("deploy/nope",): 'error: deployments.apps "nope" not found',
+        ("nope",): 'error: no service, pod or deployment named "nope" in namespace "shop"',
+        ("foo/bar",): 'error: unknown resource type "foo" (use one of: pod, svc, deploy, sts, ds, ingress)',
+        ("pod/",): 'error: invalid target "pod/": arguments in resource/name form must have a single resource and name',
+        ("svc/mail", "-o", "xml"): 'error: unable to match a printer suitable for the output format "xml", '
+                                   "allowed formats are: table,wide,json,yaml,url",
+        ("svc/mail", "-A"): "error: a resource cannot be retrieved by name across all namespaces",
+        ("svc/mail", "--context", "nope"): 'error: context "nope" does not exist',
+    }
+    for args, message in cases.items():
+        out = realworld.reach(*args)
+        assert (out.code, out.err.strip(), out.out) == (1, message, ""), args
+    out = realworld.reach("svc/mail", "--bogus")  # click's own wording varies between releases
+    assert out.code == 1 and out.err.startswith("error: No such option") and "--bogus" in out.err
+
+
+def test_usage_errors_send_no_request(realworld):
+    before = len(realworld.cluster.log)
+    for args in (("pod/",), ("svc/x", "-o", "nope"), ("svc/x", "--address-type", "x"), ("svc/x", "--request-timeout", "x")):
+        assert realworld.reach(*args).code == 1
+    assert len(realworld.cluster.log) == before
+
+
+def test_forbidden_unreachable_and_bad_kubeconfig(realworld, tmp_path, capsys):
+    from kubectl_expose_ext.cli import run
+
+    realworld.cluster.forbid("get", "services")
+    out = realworld.reach("svc/mail")
+    assert out.code == 1 and out.err.startswith('error: services "mail" is forbidden: User ')
+    realworld.cluster.forbidden.clear()
+    realworld.cluster.forbid("list", "nodes")
+    out = realworld.reach("svc/mail", "-o", "json")
+    assert out.code == 0 and "node list unavailable (forbidden: nodes is forbidden" in json.loads(out.out)["warnings"][0]
+
+    dead = tmp_path / "dead"
+    dead.write_text(open(realworld.kubeconfig).read().replace(realworld.server.url, "http://127.0.0.1:9"))
+    capsys.readouterr()
+    assert run(["svc/mail", "--kubeconfig", str(dead)]) == 1
+    err = capsys.readouterr().err
+    assert err == ("error: the connection to the server http://127.0.0.1:9 was refused - "
+                   "did you specify the right host or port?\n")
+    assert run(["svc/mail", "--kubeconfig", str(tmp_path / "missing")]) == 1
+    assert capsys.readouterr().err == f'error: kubeconfig "{tmp_path / "missing"}" not found\n'
+    garbage = tmp_path / "garbage"
+    garbage.write_text("apiVersion: v1\nkind: Config\nclusters: []\n")
+    assert run(["svc/mail", "--kubeconfig", str(garbage)]) == 1
+    assert capsys.readouterr().err.startswith("error: invalid configuration: Invalid kube-config file. Expected key current-context")
+
+
+def test_request_timeout_on_a_silent_server(tmp_path, capsys):
+    import socket
+
+    from kubectl_expose_ext.cli import run
+
+    silent = socket.socket()
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(1)  # accepts the connection, never answers
+    config = tmp_path / "kubeconfig"
+    config.write_text(f"""apiVersion: v1
+kind: Config
+current-context: c
+clusters: [{{name: c, cluster: {{server: 'http://127.0.0.1:{silent.getsockname()[1]}'}}}}]
+users: [{{name: c, user: {{token: t}}}}]
+contexts: [{{name: c, context: {{cluster: c, user: c}}}}]
+""")
+    try:
+        assert run(["svc/x", "--kubeconfig", str(config), "--request-timeout", "300ms"]) == 1
+        assert "did not answer within 0.3s" in capsys.readouterr().err
+    finally:
+        silent.close()
+
+
+# --- requests: constant, narrow, paged --------------------------------------------------------------
+
+def requests_for(api, *args):
+    before = len(api.cluster.log)
+    assert api.reach(*args).code == 0
+    return [(r.method, r.path, r.query.get("labelSelector")) for r in api.cluster.log[before:]]
+
+
+def test_service_target_makes_a_constant_number_of_narrow_requests(realworld):
+    expected = [
+        ("GET", "/api/v1/namespaces/shop/services/web-aws", None),
+        ("GET", "/apis/networking.k8s.io/v1/namespaces/shop/ingresses", None),
+        ("GET", "/apis/networking.k8s.io/v1/ingressclasses", None),
+        ("GET", "/apis/discovery.k8s.io/v1/namespaces/shop/endpointslices", "kubernetes.io/service-name=web-aws"),
+        ("GET", "/api/v1/nodes", None),
+    ]
+    assert requests_for(realworld, "svc/web-aws") == expected
+    for i in range(300):  # a bigger cluster: more nodes and services, same requests
+        realworld.cluster.add({"kind": "Node", "metadata": {"name": f"extra-{i:03}"},
+                               "status": {"addresses": [{"type": "ExternalIP", "address": f"192.0.2.{i % 250}"}]}})
+        realworld.cluster.add({"kind": "Service", "metadata": {"name": f"svc-{i}", "namespace": "shop"},
+                               "spec": {"type": "NodePort", "ports": [{"port": 80, "nodePort": 31000 + i}]}})
+    assert requests_for(realworld, "svc/web-aws") == expected
+
+
+def test_pod_and_workload_targets_use_selectors(realworld):
+    assert requests_for(realworld, "deploy/api") == [
+        ("GET", "/apis/apps/v1/namespaces/shop/deployments/api", None),
+        ("GET", "/api/v1/namespaces/shop/pods", "app=api,tier in (backend)"),
+        ("GET", "/api/v1/namespaces/shop/services", None),
+        ("GET", "/apis/networking.k8s.io/v1/namespaces/shop/ingresses", None),
+        ("GET", "/apis/networking.k8s.io/v1/ingressclasses", None),
+        ("GET", "/apis/discovery.k8s.io/v1/namespaces/shop/endpointslices", "kubernetes.io/service-name=api"),
+        ("GET", "/api/v1/nodes", None),
+    ]
+    # no Service selects it: nothing else is worth fetching
+    assert requests_for(realworld, "pod/lonely") == [
+        ("GET", "/api/v1/namespaces/shop/pods/lonely", None), ("GET", "/api/v1/namespaces/shop/services", None)]
+
+
+def test_host_network_pod_gets_only_its_node(demo_api):
+    assert requests_for(demo_api, "pod/influxdb-hostnetwork") == [
+        ("GET", "/api/v1/namespaces/default/pods/influxdb-hostnetwork", None),
+        ("GET", "/api/v1/namespaces/default/services", None),
+        ("GET", "/api/v1/nodes/node-b", None),
+    ]
+
+
+def test_large_lists_are_paged(api_factory):
+    cluster = FakeCluster()
+    cluster.add({"kind": "Service", "metadata": {"name": "web"},
+                 "spec": {"type": "NodePort", "ports": [{"port": 80, "nodePort": 30080}]}})
+    for i in range(1234):
+        cluster.add({"kind": "Node", "metadata": {"name": f"node-{i:04}"},
+                     "status": {"addresses": [{"type": "ExternalIP", "address": f"10.{i // 250}.{i % 250}.1"}]}})
+    api = api_factory(cluster=cluster)
+    out = api.reach("svc/web", "-o", "url")
+    assert len(out.out.split()) == 1234
+    pages = [r for r in cluster.log if r.path == "/api/v1/nodes"]
+    assert [r.query.get("limit") for r in pages] == ["500", "500", "500"]
+    assert "continue" not in pages[0].query and "continue" in pages[2].query
