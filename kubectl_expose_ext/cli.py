@@ -63,7 +63,7 @@ class DefaultGroup(click.Group):
         return super().parse_args(ctx, args)
 
 
-@click.group(cls=DefaultGroup, context_settings=CONTEXT_SETTINGS)
+@click.group(cls=DefaultGroup, context_settings=CONTEXT_SETTINGS, subcommand_metavar="[TARGET | COMMAND] [ARGS]...")
 @click.version_option(__version__, prog_name="kubectl reach", message="%(prog)s v%(version)s")
 def cli():
     """How do I reach this Pod or Service from outside the cluster?
@@ -80,6 +80,7 @@ def cli():
       kubectl reach -A                        # everything the cluster exposes
       kubectl reach demo                      # try it on a built-in demo cluster
 
+    Flags of the default command: kubectl reach show --help.
     Exit codes: 0 success (even with no external endpoint), 1 error.
     """
 

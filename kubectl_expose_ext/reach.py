@@ -83,7 +83,7 @@ class Reach:
     def to_dict(self) -> dict:
         return {"target": {"kind": self.kind, "namespace": self.namespace, "name": self.name},
                 "endpoints": [e.to_dict() for e in self.found.endpoints],
-                "warnings": list(self.found.warnings)}
+                "warnings": self.found.warnings + self.found.hints}
 
 
 # --- pods ------------------------------------------------------------------------------------------
@@ -267,7 +267,7 @@ def explain(kind: str, obj: dict, pods: List[dict], found: Found, snapshot: Snap
     """Add the fallbacks when the target has no external endpoint at all."""
     if not found.endpoints:
         found.warn(f"{_SHORT[kind]}/{name(obj)} has no external endpoint")
-        found.warnings.extend(fallback_hints(kind, obj, pods, snapshot))
+        found.hints.extend(fallback_hints(kind, obj, pods, snapshot))
     return found
 
 

@@ -72,7 +72,9 @@ def render_table(results: Sequence[Reach], wide: bool = False, listing: bool = F
 
 
 def render_warnings(results: Sequence[Reach]) -> List[str]:
-    return [f"Warning: {safe(w)}" for result in results for w in result.found.warnings]
+    """Warnings, then hints, for stderr: stdout stays data only."""
+    lines = [f"Warning: {safe(w)}" for result in results for w in result.found.warnings]
+    return lines + [f"Hint: {safe(h)}" for result in results for h in result.found.hints]
 
 
 def document(results: Sequence[Reach], listing: bool):

@@ -94,8 +94,8 @@ def test_unreachable_pod_exits_zero_with_fallbacks(realworld):
     assert out.err.splitlines() == [
         "Warning: no Service selects pod lonely (labels app=solo)",
         "Warning: pod/lonely has no external endpoint",
-        "Warning: from this machine only: kubectl port-forward -n shop pod/lonely 9000:9000",
-        "Warning: to expose it: kubectl expose -n shop pod/lonely --type=NodePort --port=9000"]
+        "Hint: from this machine only: kubectl port-forward -n shop pod/lonely 9000:9000",
+        "Hint: to expose it: kubectl expose -n shop pod/lonely --type=NodePort --port=9000"]
     out = realworld.reach("svc/internal-only", "-o", "json")
     assert json.loads(out.out)["endpoints"] == []
     assert json.loads(out.out)["warnings"][-1] == "to expose it: kubectl reach convert -n shop svc/internal-only --to nodeport"

@@ -63,10 +63,14 @@ class Found:
 
     endpoints: List[Endpoint] = field(default_factory=list)
     warnings: List[str] = field(default_factory=list)
+    # What does work when nothing external does (port-forward, how to expose): JSON lists them
+    # after the warnings; the terminal shows them as hints.
+    hints: List[str] = field(default_factory=list)
 
     def add(self, other: "Found") -> "Found":
         self.endpoints.extend(other.endpoints)
         self.warnings.extend(other.warnings)
+        self.hints.extend(other.hints)
         return self
 
     def warn(self, message: str) -> "Found":
@@ -79,4 +83,4 @@ class Found:
             if endpoint.key() not in seen:
                 seen.add(endpoint.key())
                 endpoints.append(endpoint)
-        return Found(endpoints, list(dict.fromkeys(self.warnings)))
+        return Found(endpoints, list(dict.fromkeys(self.warnings)), list(dict.fromkeys(self.hints)))

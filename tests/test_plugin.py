@@ -1,0 +1,55 @@
+"""The installed plugin: console script, kubectl plugin discovery, the demo."""
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import sysconfig
+
+from kubectl_expose_ext import __version__
+from tests.conftest import requires_kubectl
+
+
+def plugin_path() -> str:
+    """The directory holding the installed `kubectl-reach` (pip puts it beside the interpreter's scripts)."""
+    for directory in (sysconfig.get_path("scripts"), os.path.dirname(sys.executable)):
+        if os.path.exists(os.path.join(directory, "kubectl-reach")):
+            return directory
+    found = shutil.which("kubectl-reach")
+    assert found, "kubectl-reach is not installed: run `pip install .` first"
+    return os.path.dirname(found)
+
+
+def run(args, env=None):
+    env = dict(env or os.environ)
+    env["PATH"] = plugin_path() + os.pathsep + env.get("PATH", "")
+    return subprocess.run(args, env=env, capture_output=True, text=True, timeout=120)
+
+
+def test_console_script_and_module_entry_points():
+    out = run(["kubectl-reach", "--version"])
+    assert (out.returncode, out.stdout.strip()) == (0, f"kubectl reach v{__version__}")
+    out = run([sys.executable, "-m", "kubectl_expose_ext", "--help"])
+    assert out.returncode == 0 and out.stdout.startswith("Usage: kubectl reach [OPTIONS] COMMAND [ARGS]...")
+
+
+def test_demo_shows_all_five_methods():
+    out = run(["kubectl-reach", "demo"])
+    assert out.returncode == 0, out.stderr
+    for method in ("hostNetwork", "hostPort", "NodePort", "LoadBalancer", "Ingress"):
+        assert f" {method} " in out.stdout, method
+    assert "https://influxdb.example.com/" in out.stdout and '"url": "http://203.0.113.11:8086"' in out.stdout
+
+
+@requires_kubectl
+def test_kubectl_discovers_and_runs_the_plugin(realworld):
+    listed = run(["kubectl", "plugin", "list", "--name-only"])
+    assert "kubectl-reach" in listed.stdout.split()
+    out = run(["kubectl", "reach", "--help"])
+    assert out.returncode == 0 and "How do I reach this Pod or Service from outside the cluster?" in out.stdout
+    out = run(["kubectl", "reach", "deploy/api", "-o", "json"], env=realworld.env())
+    assert out.returncode == 0, out.stderr
+    assert json.loads(out.stdout)["endpoints"][0]["url"] == "http://198.51.100.1:31080"
+    out = run(["kubectl", "reach", "svc/nope"], env=realworld.env())
+    assert (out.returncode, out.stderr) == (1, 'error: services "nope" not found\n')
