@@ -31,7 +31,7 @@ def test_console_script_and_module_entry_points():
     out = run(["kubectl-reach", "--version"])
     assert (out.returncode, out.stdout.strip()) == (0, f"kubectl reach v{__version__}")
     out = run([sys.executable, "-m", "kubectl_expose_ext", "--help"])
-    assert out.returncode == 0 and out.stdout.startswith("Usage: kubectl reach [OPTIONS] COMMAND [ARGS]...")
+    assert out.returncode == 0 and out.stdout.startswith("Usage: kubectl reach [OPTIONS] [TARGET | COMMAND] [ARGS]...")
 
 
 def test_demo_shows_all_five_methods():
