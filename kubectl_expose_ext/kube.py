@@ -68,10 +68,14 @@ class Connection:
                 if context or not os.environ.get("KUBERNETES_SERVICE_HOST"):
                     raise ConfigError("no kubeconfig found (set KUBECONFIG or use --kubeconfig) and not running "
                                       "inside a cluster")
-                kube_config.load_incluster_config(client_configuration=configuration)
+                from kubernetes.config.incluster_config import InClusterConfigLoader
+
+                InClusterConfigLoader(token_filename=os.path.join(_SA_DIR, "token"),
+                                      cert_filename=os.path.join(_SA_DIR, "ca.crt")).load_and_set(configuration)
                 return cls(configuration, _in_cluster_namespace(), None)
             contexts, active = kube_config.list_kube_config_contexts(paths)
-            chosen = active
+            first_current = _current_context(existing)
+            chosen = next((c for c in contexts or [] if c.get("name") == first_current), active)
             if context:
                 chosen = next((c for c in contexts or [] if c.get("name") == context), None)
                 if chosen is None:
@@ -86,6 +90,24 @@ class Connection:
             raise ConfigError(f"invalid configuration: {exc.strerror}: {exc.filename}") from None
         namespace = (chosen.get("context") or {}).get("namespace") or "default"
         return cls(configuration, namespace, chosen["name"])
+
+
+def _current_context(paths: List[str]) -> Optional[str]:
+    """kubectl's rule for a KUBECONFIG list: the first file that sets current-context wins.
+
+    (The Python client lets the last one win; contexts, clusters and users it merges first-wins, like kubectl.)
+    """
+    import yaml
+
+    for path in paths:
+        try:
+            with open(os.path.expanduser(path)) as handle:
+                document = yaml.safe_load(handle)
+        except (OSError, yaml.YAMLError):
+            continue
+        if isinstance(document, dict) and document.get("current-context"):
+            return document["current-context"]
+    return None
 
 
 def _in_cluster_namespace() -> str:
@@ -147,7 +169,9 @@ class Kube:
         configuration = self.connection.configuration
         headers = {"Accept": "application/json", "User-Agent": f"kubectl-reach/{__version__}",
                    "Accept-Encoding": "gzip"}
-        token = configuration.get_api_key_with_prefix("authorization")
+        # auth_settings() names the token the same way in every client release ("BearerToken"), and
+        # runs the refresh hook that exec credential plugins and expiring tokens rely on.
+        token = ((configuration.auth_settings() or {}).get("BearerToken") or {}).get("value")
         if token:
             headers["Authorization"] = token
         elif getattr(configuration, "username", None) and getattr(configuration, "password", None):

@@ -1,0 +1,66 @@
+"""Loading the connection the way kubectl does: kubeconfig lists, contexts, in-cluster service accounts."""
+
+import pytest
+
+from kubectl_expose_ext import kube
+from kubectl_expose_ext.errors import ConfigError
+
+TWO_CONTEXTS = """apiVersion: v1
+kind: Config
+current-context: dev
+clusters:
+- {name: dev, cluster: {server: 'http://127.0.0.1:1'}}
+- {name: prod, cluster: {server: 'https://prod.example.com:6443', insecure-skip-tls-verify: true}}
+users:
+- {name: dev, user: {token: dev-token}}
+- {name: prod, user: {token: prod-token}}
+contexts:
+- {name: dev, context: {cluster: dev, user: dev, namespace: team-a}}
+- {name: prod, context: {cluster: prod, user: prod}}
+"""
+
+
+def test_context_namespace_and_credentials(tmp_path, monkeypatch):
+    path = tmp_path / "config"
+    path.write_text(TWO_CONTEXTS)
+    monkeypatch.delenv("KUBECONFIG", raising=False)
+    dev = kube.Connection.load(str(path))
+    assert (dev.context, dev.namespace, dev.configuration.host) == ("dev", "team-a", "http://127.0.0.1:1")
+    prod = kube.Connection.load(str(path), "prod")
+    assert (prod.namespace, prod.configuration.host, prod.configuration.verify_ssl) == (
+        "default", "https://prod.example.com:6443", False)
+    assert kube.Kube(prod)._headers()["Authorization"] == "Bearer prod-token"
+
+
+def test_kubeconfig_path_list_is_merged_first_wins(tmp_path, monkeypatch):
+    first, second = tmp_path / "a", tmp_path / "b"
+    first.write_text("apiVersion: v1\nkind: Config\ncurrent-context: prod\n")
+    second.write_text(TWO_CONTEXTS)
+    monkeypatch.setenv("KUBECONFIG", f"{first}:{tmp_path / 'missing'}:{second}")
+    assert kube.Connection.load().context == "prod"
+
+
+def test_in_cluster_service_account(tmp_path, monkeypatch):
+    (tmp_path / "token").write_text("sa-token")
+    (tmp_path / "ca.crt").write_text("-----BEGIN CERTIFICATE-----\n-----END CERTIFICATE-----\n")
+    (tmp_path / "namespace").write_text("monitoring\n")
+    monkeypatch.setattr(kube, "_SA_DIR", str(tmp_path))
+    monkeypatch.setenv("KUBECONFIG", str(tmp_path / "nothing-here"))
+    monkeypatch.setenv("KUBERNETES_SERVICE_HOST", "10.96.0.1")
+    monkeypatch.setenv("KUBERNETES_SERVICE_PORT", "443")
+    connection = kube.Connection.load()
+    assert (connection.namespace, connection.configuration.host) == ("monitoring", "https://10.96.0.1:443")
+    assert kube.Kube(connection)._headers()["Authorization"].lower() == "bearer sa-token"  # scheme is case-insensitive
+
+
+def test_no_configuration_at_all(tmp_path, monkeypatch):
+    monkeypatch.setenv("KUBECONFIG", str(tmp_path / "nothing-here"))
+    monkeypatch.delenv("KUBERNETES_SERVICE_HOST", raising=False)
+    with pytest.raises(ConfigError, match="no kubeconfig found"):
+        kube.Connection.load()
+
+
+def test_resource_paths():
+    assert kube.resource_path("pods", "ns", "p") == "/api/v1/namespaces/ns/pods/p"
+    assert kube.resource_path("nodes", "ignored", "n") == "/api/v1/nodes/n"
+    assert kube.resource_path("ingresses", None) == "/apis/networking.k8s.io/v1/ingresses"
