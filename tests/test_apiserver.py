@@ -91,10 +91,13 @@ def test_patch_types(realworld):
     assert code == 422
     code, body = http(realworld, "PATCH", path, [{"op": "remove", "path": "/spec/ports/0/nodePort"}],
                       "application/json-patch+json")
-    assert code == 200 and "nodePort" not in body["spec"]["ports"][0]
-    code, body = http(realworld, "PATCH", path, {"spec": {"ports": [{"port": 993, "nodePort": None}]}},
+    assert code == 200 and body["spec"]["ports"][0]["nodePort"] == 30025  # refilled, as the real server does
+    code, body = http(realworld, "PATCH", path, {"spec": {"ports": [{"port": 993, "name": "imaps-tls"}]}},
                       "application/strategic-merge-patch+json")
-    assert code == 200 and [p.get("nodePort") for p in body["spec"]["ports"]] == [None, None, 30825]
+    assert code == 200 and [p["name"] for p in body["spec"]["ports"]] == ["smtp", "imaps-tls", "web"]
+    code, body = http(realworld, "PATCH", path, [{"op": "replace", "path": "/spec/type", "value": "ClusterIP"}],
+                      "application/json-patch+json")
+    assert code == 422 and "spec.ports[0].nodePort: Forbidden: may not be used when `type` is 'ClusterIP'" in body["message"]
     code, body = http(realworld, "PATCH", path, {"spec": {}}, "application/apply-patch+yaml")
     assert code == 415
 

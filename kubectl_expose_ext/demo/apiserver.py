@@ -311,7 +311,9 @@ class FakeCluster:
         self.resource_version = "1000"
         self.log: List[Request] = []
         self.forbidden: set = set()  # (verb, resource) pairs answered with 403
-        self.validators: Dict[str, Validator] = {}
+        self.validators: Dict[str, Validator] = {
+            "Service": self._service_rules, "Ingress": self._ingress_rules, "Deployment": self._template_rules,
+            "StatefulSet": self._template_rules, "DaemonSet": self._template_rules}
         self.user = "system:serviceaccount:default:reach"
         self.add({"kind": "Namespace", "metadata": {"name": "default"}, "status": {"phase": "Active"}})
         for obj in objects:
@@ -356,6 +358,39 @@ class FakeCluster:
 
     def requests(self, method: Optional[str] = None, path_contains: str = "") -> List[Request]:
         return [r for r in self.log if (method is None or r.method == method) and path_contains in r.path]
+
+    # -- the API server's rules for what convert changes (demo/rules.py)
+
+    def _service_rules(self, rtype: ResourceType, old: Optional[dict], new: dict, dry_run: bool) -> None:
+        from . import rules
+
+        spec = new.setdefault("spec", {})
+        rules.default_service(spec)
+        name = new["metadata"].get("name", "")
+        errors = rules.validate_service(old, new)
+        if not errors:
+            taken = {p.get("nodePort") for (resource, ns, n), svc in self.objects.items()
+                     if resource == "services" and (ns, n) != (new["metadata"].get("namespace"), name)
+                     for p in (svc.get("spec") or {}).get("ports") or [] if p.get("nodePort")}
+            errors = rules.allocate_node_ports(old, new, taken, dry_run)
+        if errors:
+            raise invalid(rtype, name, errors)
+        if spec["type"] != "LoadBalancer":
+            new.setdefault("status", {})["loadBalancer"] = {}
+
+    def _ingress_rules(self, rtype: ResourceType, old: Optional[dict], new: dict, dry_run: bool) -> None:
+        from . import rules
+
+        errors = rules.validate_ingress(new)
+        if errors:
+            raise invalid(rtype, new["metadata"].get("name", ""), errors)
+
+    def _template_rules(self, rtype: ResourceType, old: Optional[dict], new: dict, dry_run: bool) -> None:
+        from . import rules
+
+        errors = rules.validate_pod_template(new)
+        if errors:
+            raise invalid(rtype, new["metadata"].get("name", ""), errors)
 
     # -- request handling
 
