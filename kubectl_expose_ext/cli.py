@@ -171,6 +171,89 @@ def show(target, kubeconfig, context, namespace, request_timeout, all_namespaces
     return options.validate().complete().run()
 
 
+def write_flags(command):
+    """Flags shared by convert and undo: preview, confirmation, output."""
+    options = [
+        click.option("--dry-run", is_flag=True, help="Validate the change on the API server (dryRun=All), show the "
+                                                     "diff and the URLs it adds and removes; change nothing."),
+        click.option("-y", "--yes", is_flag=True, help="Apply without asking (needed when not on a terminal)."),
+        click.option("-o", "--output", metavar="FORMAT", help="json or yaml: print the object after the change "
+                                                              "instead of the diff."),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+@cli.command("convert", context_settings=CONTEXT_SETTINGS)
+@click.argument("target", nargs=-1)
+@click.option("--to", "to", metavar="TYPE", help="clusterip, nodeport, loadbalancer or ingress (services); "
+                                                 "hostport or hostnetwork (deploy, sts, ds).")
+@click.option("--node-port", multiple=True, metavar="[PORT=]N", help="nodePort to request (PORT=N per port on a "
+                                                                      "multi-port service). Repeatable.")
+@click.option("--lb-class", metavar="CLASS", help="loadBalancerClass for --to loadbalancer.")
+@click.option("--source-range", multiple=True, metavar="CIDR", help="loadBalancerSourceRanges entry. Repeatable.")
+@click.option("--external-traffic-policy", metavar="POLICY", help="Cluster or Local.")
+@click.option("--host", metavar="HOST", help="--to ingress: the DNS name to route.")
+@click.option("--path", default="/", show_default=True, help="--to ingress: the path to route.")
+@click.option("--path-type", default="Prefix", show_default=True, help="Prefix, Exact or ImplementationSpecific.")
+@click.option("--class", "ingress_class", metavar="NAME", help="--to ingress: IngressClass (default: the cluster's).")
+@click.option("--tls-secret", metavar="NAME", help="--to ingress: serve https with this TLS Secret.")
+@click.option("--ingress-name", metavar="NAME", help="--to ingress: name of the Ingress (default: the service's).")
+@click.option("--port", metavar="PORT", help="--to ingress: service port (number or name); --to hostport: "
+                                             "CONTAINERPORT[=HOSTPORT].")
+@click.option("--undo", is_flag=True, help="Restore the exposure the last convert replaced (same as `undo`).")
+@write_flags
+@kube_flags
+def convert(target, kubeconfig, context, namespace, request_timeout, undo, dry_run, yes, output, **changes):
+    """Change how TARGET is exposed, in place, after showing a dry-run diff.
+
+    \b
+    Services:   --to clusterip | nodeport | loadbalancer | ingress
+    Workloads:  --to hostport | hostnetwork   (deploy, sts, ds: the pod template is patched)
+
+    Nothing is lost: allocated nodePorts survive NodePort <-> LoadBalancer, fields the new type does not
+    allow are removed, everything else is untouched, and the previous exposure is recorded on the object
+    (annotation kubectl-reach/previous-exposure) so that `kubectl reach undo` can restore it. The write
+    carries the resourceVersion the diff was computed from: a concurrent change makes it fail, unapplied.
+
+    \b
+    Examples:
+      kubectl reach convert svc/web --to nodeport --dry-run
+      kubectl reach convert svc/web --to loadbalancer --source-range 203.0.113.0/24 --yes
+      kubectl reach convert svc/web --to nodeport --node-port http=30080 --node-port https=30443
+      kubectl reach convert svc/web --to ingress --host web.example.com --tls-secret web-tls
+      kubectl reach convert deploy/influxdb --to hostport --port 8086
+    """
+    from .convert.command import ConvertOptions
+
+    flags = KubeFlags(kubeconfig, context, namespace, request_timeout)
+    options = ConvertOptions(target, flags, undo=undo, dry_run=dry_run, yes=yes, output=output, **changes)
+    return options.validate().complete().run()
+
+
+@cli.command("undo", context_settings=CONTEXT_SETTINGS)
+@click.argument("target", nargs=-1)
+@write_flags
+@kube_flags
+def undo(target, kubeconfig, context, namespace, request_timeout, dry_run, yes, output):
+    """Restore the exposure the last `convert` replaced (svc, deploy, sts, ds), or delete an Ingress it created.
+
+    What to restore is read from the object itself, so undo works from any machine. Undoing twice
+    goes back to the converted state.
+
+    \b
+    Examples:
+      kubectl reach undo svc/web --dry-run
+      kubectl reach undo ingress/web --yes
+    """
+    from .convert.command import ConvertOptions
+
+    flags = KubeFlags(kubeconfig, context, namespace, request_timeout)
+    options = ConvertOptions(target, flags, undo=True, dry_run=dry_run, yes=yes, output=output)
+    return options.validate().complete().run()
+
+
 @cli.command("demo", context_settings=CONTEXT_SETTINGS)
 @click.option("--serve", is_flag=True, help="Keep the demo API server running and print how to use it.")
 def demo(serve):

@@ -9,6 +9,7 @@ lists and, in recent releases, reject objects that lack a field their schema cal
 
 import json
 import os
+import re
 from typing import Any, Dict, Iterator, List, Optional
 from urllib.parse import quote, urlencode
 
@@ -159,6 +160,7 @@ class Kube:
         self.host = connection.configuration.host.rstrip("/")
         self.timeout = timeout
         self.requests = 0
+        self.warnings: List[str] = []  # Warning headers the server sent, in order
         self._http = _pool(connection.configuration, timeout)
 
     @property
@@ -196,7 +198,23 @@ class Kube:
             raise _unreachable(self.host, exc.reason, self.timeout) from None
         except (urllib3.exceptions.HTTPError, OSError) as exc:
             raise _unreachable(self.host, exc, self.timeout) from None
+        self.warnings.extend(_warnings(response))
         return _decode(response, method, path)
+
+    def patch(self, resource: str, name: str, namespace: Optional[str], body: dict, dry_run: bool) -> Dict[str, Any]:
+        """A JSON merge patch: lists replace whole, null deletes (see convert/service.py for why)."""
+        return self.request("PATCH", resource_path(resource, namespace, name), _write_query(dry_run), body,
+                            "application/merge-patch+json")
+
+    def create(self, resource: str, namespace: Optional[str], body: dict, dry_run: bool) -> Dict[str, Any]:
+        return self.request("POST", resource_path(resource, namespace), _write_query(dry_run), body)
+
+    def delete(self, resource: str, name: str, namespace: Optional[str], dry_run: bool,
+               resource_version: Optional[str] = None) -> Dict[str, Any]:
+        """DELETE with a resourceVersion precondition, so a changed object is not deleted."""
+        body = {"kind": "DeleteOptions", "apiVersion": "v1",
+                "preconditions": {"resourceVersion": resource_version} if resource_version else None}
+        return self.request("DELETE", resource_path(resource, namespace, name), _write_query(dry_run), body)
 
     def get(self, resource: str, name: str, namespace: Optional[str] = None) -> Dict[str, Any]:
         return self.request("GET", resource_path(resource, namespace, name))
@@ -216,6 +234,24 @@ class Kube:
             if not token:
                 return
             query["continue"] = token
+
+
+def _write_query(dry_run: bool) -> Dict[str, str]:
+    """Every mutation names its field manager; a dry run carries dryRun=All, and nothing is persisted."""
+    query = {"fieldManager": "kubectl-reach"}
+    if dry_run:
+        query["dryRun"] = "All"
+    return query
+
+
+def _warnings(response: Any) -> List[str]:
+    """The API server's `Warning: 299 - "text"` headers (deprecations, PodSecurity) as plain texts."""
+    values = response.headers.getlist("Warning") if hasattr(response.headers, "getlist") else []
+    texts = []
+    for value in values:
+        match = re.match(r'^\s*\d{3}\s+\S+\s+"(.*)"', value)
+        texts.append(match.group(1).replace('\\"', '"') if match else value)
+    return texts
 
 
 def _unreachable(host: str, reason: Any, timeout: Optional[float]) -> Unreachable:

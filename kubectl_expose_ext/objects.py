@@ -4,6 +4,7 @@ Real objects miss fields, carry nulls and odd types; every accessor here returns
 instead of raising, so the computation never crashes on a partial object.
 """
 
+import copy
 from typing import Any, Dict, Iterable, List, Mapping, Optional
 
 
@@ -94,3 +95,16 @@ def label_selector_string(selector: Any) -> Optional[str]:
 
 def first(values: Iterable[Any], default: Any = None) -> Any:
     return next(iter(values), default)
+
+
+def merge_patch(target: Any, patch: Any) -> Any:
+    """RFC 7386 JSON merge patch: null deletes, objects merge, everything else (lists too) replaces."""
+    if not isinstance(patch, dict):
+        return copy.deepcopy(patch)
+    result = copy.deepcopy(target) if isinstance(target, dict) else {}
+    for key, value in patch.items():
+        if value is None:
+            result.pop(key, None)
+        else:
+            result[key] = merge_patch(result.get(key), value)
+    return result

@@ -21,6 +21,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Callable, Dict, List, Optional, Tuple
 from urllib.parse import parse_qs, urlsplit
 
+from ..objects import merge_patch
+
 
 @dataclass(frozen=True)
 class ResourceType:
@@ -158,19 +160,6 @@ def field_selector(rtype: ResourceType, selector: str) -> Callable[[dict], bool]
 
 
 # --- patches -----------------------------------------------------------------------------------------
-
-def merge_patch(target: Any, patch: Any) -> Any:
-    """RFC 7386 JSON merge patch: null deletes, objects merge, everything else (lists too) replaces."""
-    if not isinstance(patch, dict):
-        return copy.deepcopy(patch)
-    result = copy.deepcopy(target) if isinstance(target, dict) else {}
-    for key, value in patch.items():
-        if value is None:
-            result.pop(key, None)
-        else:
-            result[key] = merge_patch(result.get(key), value)
-    return result
-
 
 def _pointer(path: str) -> List[str]:
     if path == "":
@@ -315,6 +304,7 @@ class FakeCluster:
             "Service": self._service_rules, "Ingress": self._ingress_rules, "Deployment": self._template_rules,
             "StatefulSet": self._template_rules, "DaemonSet": self._template_rules}
         self.user = "system:serviceaccount:default:reach"
+        self.response_warnings: List[str] = []
         self.add({"kind": "Namespace", "metadata": {"name": "default"}, "status": {"phase": "Active"}})
         for obj in objects:
             self.add(obj)
@@ -391,10 +381,16 @@ class FakeCluster:
         errors = rules.validate_pod_template(new)
         if errors:
             raise invalid(rtype, new["metadata"].get("name", ""), errors)
+        namespace = self.objects.get(("namespaces", "", new["metadata"].get("namespace", ""))) or {}
+        level = ((namespace.get("metadata") or {}).get("labels") or {}).get("pod-security.kubernetes.io/enforce")
+        violations = rules.pod_security_violations(new)
+        if level in ("baseline", "restricted") and violations:
+            # PodSecurity admission only warns for workloads; it rejects their pods later.
+            self.response_warnings.append(f'would violate PodSecurity "{level}:latest": {", ".join(violations)}')
 
     # -- request handling
 
-    def handle(self, method: str, url: str, headers: Dict[str, str], raw: bytes) -> Tuple[int, Dict[str, str], Any]:
+    def handle(self, method: str, url: str, headers: Dict[str, str], raw: bytes) -> Tuple[int, List[Tuple[str, str]], Any]:
         parts = urlsplit(url)
         query = {k: v[-1] for k, v in parse_qs(parts.query, keep_blank_values=True).items()}
         content_type = headers.get("content-type", "").split(";")[0].strip()
@@ -405,12 +401,15 @@ class FakeCluster:
         request = Request(method, parts.path, query, content_type, body, headers=headers)
         with self.lock:
             self.log.append(request)
+            self.response_warnings = []
             try:
                 status, payload = self._route(request, headers.get("accept", ""))
             except APIStatus as exc:
                 status, payload = exc.code, exc.body()
             request.status = status
-        return status, {"Content-Type": "application/json"}, payload
+            out = [("Content-Type", "application/json")]
+            out += [("Warning", f'299 - "{w}"') for w in self.response_warnings]
+        return status, out, payload
 
     def _route(self, request: Request, accept: str) -> Tuple[int, Any]:
         path = request.path.rstrip("/")
@@ -585,6 +584,12 @@ class FakeCluster:
 
     def _delete(self, rtype, namespace, name, request, accept):
         obj = self._stored(rtype, namespace, name)
+        wanted = ((request.body or {}).get("preconditions") or {}).get("resourceVersion") if isinstance(
+            request.body, dict) else None
+        if wanted and wanted != obj["metadata"]["resourceVersion"]:
+            raise APIStatus(409, "Conflict", f'Operation cannot be fulfilled on {rtype.qualified} "{name}": Precondition '
+                            f"failed: ResourceVersion in precondition: {wanted}, ResourceVersion in object meta: "
+                            f"{obj['metadata']['resourceVersion']}")
         if not request.dry_run:
             del self.objects[(rtype.resource, namespace if rtype.namespaced else "", name)]
         return 200, copy.deepcopy(obj)
@@ -607,9 +612,9 @@ class _Handler(BaseHTTPRequestHandler):
         data = json.dumps(payload).encode()
         if len(data) > GZIP_ABOVE and "gzip" in headers.get("accept-encoding", ""):
             data = gzip.compress(data, compresslevel=1)
-            out_headers["Content-Encoding"] = "gzip"
+            out_headers.append(("Content-Encoding", "gzip"))
         self.send_response(status)
-        for key, value in out_headers.items():
+        for key, value in out_headers:
             self.send_header(key, value)
         self.send_header("Content-Length", str(len(data)))
         self.end_headers()

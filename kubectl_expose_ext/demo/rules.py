@@ -152,3 +152,14 @@ def validate_pod_template(new: dict) -> List[str]:
                     errors.append(f"spec.template.spec.containers[{i}].ports[{j}].hostPort: Invalid value: "
                                   f"{port['hostPort']}: must match `containerPort` when `hostNetwork` is true")
     return errors
+
+
+def pod_security_violations(new: dict) -> List[str]:
+    """The PodSecurity baseline checks hostNamespaces and hostPorts, in admission's words."""
+    pod_spec = (((new.get("spec") or {}).get("template") or {}).get("spec")) or {}
+    violations = ["host namespaces (hostNetwork=true)"] if pod_spec.get("hostNetwork") else []
+    for container in pod_spec.get("containers") or []:
+        for port in container.get("ports") or []:
+            if port.get("hostPort"):
+                violations.append(f'hostPort (container "{container.get("name")}" uses hostPort {port["hostPort"]})')
+    return violations

@@ -1,0 +1,100 @@
+"""The Ingress that exposes a Service (`convert svc/x --to ingress`), and the checks before creating it (pure)."""
+
+import re
+from typing import List, Optional
+
+from ..endpoints.ingress import backend_service
+from ..errors import UsageError
+from ..objects import field, items, name, port_number
+from . import CREATED_ANNOTATION
+
+PATH_TYPES = ("Prefix", "Exact", "ImplementationSpecific")
+_HOST = re.compile(r"^(\*\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)+$")
+_IP = re.compile(r"^[0-9.]+$|:")
+
+
+def validate_host(host: str) -> str:
+    """An Ingress host: a lowercase DNS name (a leading `*.` allowed), not an IP, no port."""
+    if not host:
+        raise UsageError("--to ingress needs --host NAME (the DNS name clients will use)")
+    if _IP.search(host):
+        raise UsageError(f'invalid --host "{host}": must be a DNS name, not an IP address or host:port')
+    if len(host) > 253 or not _HOST.match(host):
+        raise UsageError(f'invalid --host "{host}": must be a lowercase DNS name such as app.example.com '
+                         "(a leading *. is allowed)")
+    return host
+
+
+def validate_path(path: str, path_type: str) -> None:
+    if path_type not in PATH_TYPES:
+        raise UsageError(f'invalid --path-type "{path_type}": use one of {", ".join(PATH_TYPES)}')
+    if path_type != "ImplementationSpecific" and (not path.startswith("/") or any(
+            bad in path for bad in ("//", "/./", "/../", "%2f", "%2F")) or path.endswith(("/..", "/."))):
+        raise UsageError(f'invalid --path "{path}": must be an absolute path such as /api')
+
+
+def service_port_for(service: dict, wanted: Optional[str]) -> dict:
+    """The Service port the Ingress routes to: --port (number or name), or the only port."""
+    ports = items(service, "spec", "ports")
+    if wanted:
+        match = [p for p in ports if str(p.get("port")) == wanted or p.get("name") == wanted]
+        if not match:
+            raise UsageError(f'service {name(service)} has no port "{wanted}"')
+        return match[0]
+    if len(ports) != 1:
+        known = ", ".join(str(p.get("name") or p.get("port")) for p in ports) or "none"
+        raise UsageError(f"service {name(service)} has {len(ports)} ports ({known}): choose one with --port")
+    return ports[0]
+
+
+def choose_class(wanted: Optional[str], classes: Optional[List[dict]]) -> Optional[str]:
+    """--class, else the cluster's default IngressClass (left unset: the API server fills it in)."""
+    if classes is None:
+        return wanted
+    names = [name(c) for c in classes]
+    if wanted:
+        if wanted not in names:
+            raise UsageError(f'IngressClass "{wanted}" not found (available: {", ".join(names) or "none"})')
+        return wanted
+    default = [c for c in classes if field(c, "metadata", "annotations", "ingressclass.kubernetes.io/is-default-class")
+               == "true"]
+    if not default and classes:
+        raise UsageError(f"the cluster has no default IngressClass: choose one with --class ({', '.join(names)})")
+    return None
+
+
+def routes_conflicting(ingresses: List[dict], host: str, path: str, service: str, port: dict) -> Optional[str]:
+    """None when no Ingress routes host+path yet; else why creating another one would be wrong."""
+    for ingress in ingresses:
+        for rule in items(ingress, "spec", "rules"):
+            if (rule.get("host") or None) != host:
+                continue
+            for entry in items(rule, "http", "paths"):
+                if (entry.get("path") or "/") != path:
+                    continue
+                target = backend_service(entry.get("backend") or {})
+                same = target and target[0] == service and (target[1] == port_number(port.get("port"))
+                                                            or (target[2] and target[2] == port.get("name")))
+                if same:
+                    return f"ingress {name(ingress)} already routes {host}{path} to service {service}: nothing to do"
+                where = f"service {target[0]}" if target else "another backend"
+                raise UsageError(f"ingress {name(ingress)} already routes {host}{path} to {where}: "
+                                 "refusing to create a second route for it")
+    return None
+
+
+def ingress_for(service: dict, host: str, path: str = "/", path_type: str = "Prefix", class_name: Optional[str] = None,
+                tls_secret: Optional[str] = None, port: Optional[dict] = None, ingress_name: Optional[str] = None) -> dict:
+    """The networking.k8s.io/v1 Ingress routing host+path to the service port."""
+    port = port or service_port_for(service, None)
+    backend_port = {"name": port["name"]} if port.get("name") else {"number": port_number(port.get("port"))}
+    spec = {"rules": [{"host": host, "http": {"paths": [
+        {"path": path, "pathType": path_type, "backend": {"service": {"name": name(service), "port": backend_port}}}]}}]}
+    if class_name:
+        spec["ingressClassName"] = class_name
+    if tls_secret:
+        spec["tls"] = [{"hosts": [host], "secretName": tls_secret}]
+    return {"apiVersion": "networking.k8s.io/v1", "kind": "Ingress",
+            "metadata": {"name": ingress_name or name(service), "namespace": field(service, "metadata", "namespace"),
+                         "annotations": {CREATED_ANNOTATION: f"svc/{name(service)}"}},
+            "spec": spec}
