@@ -50,10 +50,18 @@ def _optional_list(kube: Kube, resource: str, **kwargs) -> Optional[List[dict]]:
         return None
 
 
+def has_node_ports(service: dict) -> bool:
+    """NodePort services always have nodePorts (allocated if not given); LoadBalancers unless told not to."""
+    kind = field(service, "spec", "type")
+    if kind not in EXPOSING_TYPES:
+        return False
+    return (kind == "NodePort" or field(service, "spec", "allocateLoadBalancerNodePorts") is not False
+            or any(port_number(p.get("nodePort")) for p in items(service, "spec", "ports")))
+
+
 def _nodes(kube: Kube, pods: List[dict], services: List[dict], address_type: str) -> NodeTable:
     """The full node list when a NodePort is involved; else just the pods' own node when host ports are."""
-    if any(field(s, "spec", "type") in EXPOSING_TYPES and any(port_number(p.get("nodePort"))
-           for p in items(s, "spec", "ports")) for s in services):
+    if any(has_node_ports(s) for s in services):
         try:
             return NodeTable.complete(kube.list("nodes"), address_type)
         except Forbidden as exc:

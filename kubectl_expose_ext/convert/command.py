@@ -33,11 +33,11 @@ class Change:
     urls: Callable[[Optional[dict]], List[str]]  # object (None: absent) -> its external URLs
     placeholders: Callable[[dict], set] = lambda after: set()
     verb: str = "change"
+    new_name: str = ""                    # for a create: the name of the object to be
 
     @property
     def ref(self) -> str:
-        obj_name = name(self.live) if self.live else "?"
-        return f"{self.kind.short}/{obj_name}"
+        return f"{self.kind.short}/{name(self.live) if self.live else self.new_name}"
 
 
 def out(line: str = "") -> None:
@@ -115,7 +115,7 @@ def execute(change: Change, dry_run: bool, yes: bool, output: Optional[str], kub
     for text in kube.warnings:
         warn(text)
     done = {"delete": "deleted", "create": "created"}.get(change.verb, "changed")
-    click.echo(f"{change.ref if change.live else change.kind.short + '/' + name(applied)} {done}.", err=True)
+    click.echo(f"{change.ref} {done}.", err=True)
     if change.verb != "delete" and not output:
         urls = change.urls(applied)
         out("External URLs now:" if urls else "No external URL now.")
@@ -235,10 +235,11 @@ class ConvertOptions:
         from .service import (exposure_of, is_noop, parse_node_ports, refuse_unconvertible, requested_exposure,
                               service_patch, undo_exposure)
 
-        refuse_unconvertible(live)
         if self.undo:
             target = undo_exposure(live)
+            refuse_unconvertible(live)
         else:
+            refuse_unconvertible(live)
             target = requested_exposure(live, self.to, parse_node_ports(self.node_port, live), self.lb_class,
                                         self.source_range, self.external_traffic_policy)
             if is_noop(live, target):
@@ -286,7 +287,7 @@ class ConvertOptions:
 
         kind = Kind("Ingress", "ingresses", "ingress")
         return Change(kind, None, write=lambda dry: self.kube.create("ingresses", self.namespace, body, dry),
-                      urls=urls, verb="create")
+                      urls=urls, verb="create", new_name=ingress_name)
 
     def _delete_created_ingress(self, ingress: dict) -> Change:
         from ..endpoints.ingress import ingress_endpoints
