@@ -9,7 +9,7 @@ from ..objects import field, items, name, port_number
 from . import CREATED_ANNOTATION
 
 PATH_TYPES = ("Prefix", "Exact", "ImplementationSpecific")
-_HOST = re.compile(r"^(\*\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)+$")
+_HOST = re.compile(r"^(\*\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
 _IP = re.compile(r"^[0-9.]+$|:")
 
 
