@@ -229,3 +229,104 @@ def test_host_network_sets_dns_policy_and_warns_about_pod_security(realworld):
     assert 'namespace shop enforces Pod Security "baseline", which forbids host namespaces' in out.err
     assert 'would violate PodSecurity "baseline:latest": host namespaces (hostNetwork=true)' in out.err  # server's
     assert "http://198.51.100.1:8080" in out.out
+
+
+# --- every Service type pair, end to end ---------------------------------------------------------------
+
+SERVICE_TYPES = {"ClusterIP": "clusterip", "NodePort": "nodeport", "LoadBalancer": "loadbalancer"}
+
+
+@pytest.mark.parametrize("source, to", [(s, t) for s in ("ClusterIP", "NodePort", "LoadBalancer")
+                                        for t in ("clusterip", "nodeport", "loadbalancer") if SERVICE_TYPES[s] != t])
+def test_every_service_pair_dry_run_apply_undo(api_factory, source, to):
+    spec = {"type": source, "selector": {"app": "web"}, "clusterIP": "10.96.1.1",
+            "ports": [{"name": "http", "port": 80, "targetPort": 8080}, {"name": "dns", "port": 53, "protocol": "UDP"}]}
+    if source != "ClusterIP":
+        spec["ports"][0]["nodePort"], spec["ports"][1]["nodePort"] = 30080, 30053
+        spec["externalTrafficPolicy"] = "Cluster"
+    if source == "LoadBalancer":
+        spec.update(allocateLoadBalancerNodePorts=True, loadBalancerSourceRanges=["203.0.113.0/24"])
+    api = api_factory(objects=[{"kind": "Service", "metadata": {"name": "web", "labels": {"team": "a"}}, "spec": spec},
+                               {"kind": "Node", "metadata": {"name": "n1"},
+                                "status": {"addresses": [{"type": "ExternalIP", "address": "203.0.113.1"}]}}])
+    original = api.cluster.get("Service", "web")
+    assert api.reach("convert", "svc/web", "--to", to, "--dry-run").code == 0
+    assert api.cluster.get("Service", "web") == original and all(r.dry_run for r in mutations(api))
+    out = api.reach("convert", "svc/web", "--to", to, "--yes")
+    assert out.code == 0, out.err
+    converted = api.cluster.get("Service", "web")
+    assert converted["spec"]["type"] == {v: k for k, v in SERVICE_TYPES.items()}[to]
+    assert converted["metadata"]["labels"] == {"team": "a"} and converted["spec"]["selector"] == {"app": "web"}
+    if source != "ClusterIP" and to != "clusterip":
+        assert [p["nodePort"] for p in converted["spec"]["ports"]] == [30080, 30053]
+    if to == "clusterip":
+        assert all("nodePort" not in p for p in converted["spec"]["ports"])
+    assert api.reach("undo", "svc/web", "--yes").code == 0
+    restored = api.cluster.get("Service", "web")
+    assert restored["spec"] == original["spec"]
+
+
+def test_workload_conflict_changes_nothing(realworld):
+    cluster = realworld.cluster
+    original_handle = cluster.handle
+
+    def scale_after_dry_run(method, url, headers, raw):
+        answer = original_handle(method, url, headers, raw)
+        if method == "PATCH" and "dryRun=All" in url:
+            theirs = cluster.get("Deployment", "api", "shop")
+            theirs["spec"]["replicas"] = 5
+            cluster.add(theirs)
+        return answer
+
+    cluster.handle = scale_after_dry_run
+    out = realworld.reach("convert", "deploy/api", "--to", "hostnetwork", "--yes")
+    assert out.code == 1 and 'deployments "api" has been modified since it was read' in out.err
+    now = cluster.get("Deployment", "api", "shop")
+    assert now["spec"]["replicas"] == 5 and "hostNetwork" not in now["spec"]["template"]["spec"]
+
+
+# --- on a terminal: the question, and colours ----------------------------------------------------------
+
+def on_terminal(api, args, answer, env_extra=None, timeout=60):
+    """Run the CLI on a pseudo-terminal, answer its question, return everything it printed."""
+    import os
+    import select
+    import subprocess
+    import sys
+    import time
+
+    master, slave = os.openpty()
+    env = {**api.env(), "TERM": "xterm", **(env_extra or {})}
+    env.pop("NO_COLOR", None) if "NO_COLOR" not in (env_extra or {}) else None
+    process = subprocess.Popen([sys.executable, "-m", "kubectl_expose_ext", *args], stdin=slave, stdout=slave,
+                               stderr=slave, env=env, close_fds=True)
+    os.close(slave)
+    output, deadline, answered = b"", time.time() + timeout, False
+    while time.time() < deadline:
+        ready, _, _ = select.select([master], [], [], 0.5)
+        if ready:
+            try:
+                chunk = os.read(master, 4096)
+            except OSError:
+                break
+            if not chunk:
+                break
+            output += chunk
+        if not answered and b"[y/N]" in output:
+            os.write(master, answer)
+            answered = True
+        if process.poll() is not None and not ready:
+            break
+    process.wait(timeout=10)
+    os.close(master)
+    return process.returncode, output.decode()
+
+
+def test_terminal_confirmation_yes_and_no(demo_api):
+    code, text = on_terminal(demo_api, ["convert", "svc/influxdb", "--to", "clusterip"], b"n\n")
+    assert code == 1 and "Apply this change to svc/influxdb? [y/N]" in text and "cancelled: nothing was changed" in text
+    assert "\x1b[32m+  type: ClusterIP" in text  # coloured diff on a terminal
+    assert demo_api.cluster.get("Service", "influxdb")["spec"]["type"] == "NodePort"
+    code, text = on_terminal(demo_api, ["convert", "svc/influxdb", "--to", "clusterip"], b"y\n", {"NO_COLOR": ""})
+    assert code == 0 and "svc/influxdb changed." in text and "\x1b[" not in text
+    assert demo_api.cluster.get("Service", "influxdb")["spec"]["type"] == "ClusterIP"

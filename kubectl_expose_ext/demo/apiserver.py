@@ -321,6 +321,10 @@ class FakeCluster:
         meta.setdefault("uid", str(uuid.uuid5(uuid.NAMESPACE_URL, f"{rtype.resource}/{meta.get('namespace')}/{meta['name']}")))
         meta.setdefault("creationTimestamp", "2026-01-01T00:00:00Z")
         meta["resourceVersion"] = self._next_version()
+        if rtype.kind == "Service":  # stored objects are defaulted, as the API server stores them
+            from .rules import default_service
+
+            default_service(obj.setdefault("spec", {}))
         if rtype.namespaced and ("namespaces", "", meta["namespace"]) not in self.objects:
             self.add({"kind": "Namespace", "metadata": {"name": meta["namespace"]}, "status": {"phase": "Active"}})
         obj.setdefault("apiVersion", rtype.api_version)
