@@ -143,8 +143,14 @@ class ShowOptions:
         return 0
 
 
+def complete_target(ctx, param, incomplete):
+    from .completion import click_completer
+
+    return click_completer(ctx, param, incomplete)
+
+
 @cli.command("show", context_settings=CONTEXT_SETTINGS)
-@click.argument("target", nargs=-1)
+@click.argument("target", nargs=-1, shell_complete=complete_target)
 @kube_flags
 @click.option("-A", "--all-namespaces", is_flag=True, help="With no target: list every namespace.")
 @click.option("-o", "--output", default="table", show_default=True, metavar="FORMAT",
@@ -186,7 +192,7 @@ def write_flags(command):
 
 
 @cli.command("convert", context_settings=CONTEXT_SETTINGS)
-@click.argument("target", nargs=-1)
+@click.argument("target", nargs=-1, shell_complete=complete_target)
 @click.option("--to", "to", metavar="TYPE", help="clusterip, nodeport, loadbalancer or ingress (services); "
                                                  "hostport or hostnetwork (deploy, sts, ds).")
 @click.option("--node-port", multiple=True, metavar="[PORT=]N", help="nodePort to request (PORT=N per port on a "
@@ -233,7 +239,7 @@ def convert(target, kubeconfig, context, namespace, request_timeout, undo, dry_r
 
 
 @cli.command("undo", context_settings=CONTEXT_SETTINGS)
-@click.argument("target", nargs=-1)
+@click.argument("target", nargs=-1, shell_complete=complete_target)
 @write_flags
 @kube_flags
 def undo(target, kubeconfig, context, namespace, request_timeout, dry_run, yes, output):
@@ -267,10 +273,32 @@ def demo(serve):
     return run_demo(run, serve)
 
 
+@cli.command("completion", context_settings=CONTEXT_SETTINGS)
+@click.argument("shell", type=click.Choice(["bash", "zsh", "fish", "kubectl"]))
+def completion(shell):
+    """Print shell completion code.
+
+    \b
+    kubectl reach completion kubectl > ~/.krew/bin/kubectl_complete-reach && chmod +x ~/.krew/bin/kubectl_complete-reach
+        (kubectl 1.26+ then completes `kubectl reach <TAB>`; any directory on PATH works)
+    eval "$(kubectl-reach completion bash)"     # or zsh; fish: kubectl-reach completion fish | source
+    """
+    from .completion import shell_script
+
+    click.echo(shell_script(shell), nl=False)
+
+
 def run(argv: Optional[List[str]] = None) -> int:
     """Run the CLI; every error a user can cause ends as one `error: ...` line and exit code 1."""
+    args = sys.argv[1:] if argv is None else argv
+    if args[:1] == ["__complete"]:  # kubectl's plugin completion protocol, through kubectl_complete-reach
+        from .completion import plugin_main
+
+        return plugin_main(args[1:])
     try:
-        result = cli.main(args=argv, prog_name="kubectl reach", standalone_mode=False)
+        from .completion import COMPLETE_VAR
+
+        result = cli.main(args=args, prog_name="kubectl reach", standalone_mode=False, complete_var=COMPLETE_VAR)
     except click.exceptions.Exit as exc:
         return exc.exit_code
     except click.ClickException as exc:  # usage errors: kubectl exits 1 for these too

@@ -1,0 +1,226 @@
+#!/usr/bin/env python3
+"""Build the krew release archive and fill its sha256 into the manifests. One command:
+
+    python krew/build.py            # -> dist/kubectl-reach_vX.Y.Z.tar.gz, plugin.yaml, krew/plugins/reach.yaml
+
+The archive holds `kubectl-reach`, a zipapp (a `#!/usr/bin/env python3` line followed by a zip) with
+this package and every dependency inside, pure Python only, pinned in krew/requirements.lock for
+Python 3.9+; `kubectl_complete-reach`, kubectl's completion hook; and LICENSE. Why a zipapp and not
+shiv or pex: the standard library writes it (no build-time tool to trust or pin), and the file is
+deterministic because this script writes the zip itself (sorted entries, fixed timestamps and modes).
+zipimport compiles nothing, so on its first run the zipapp unpacks itself once into a cache directory
+named after its content hash, as shiv does, compiles it, and imports from there (warm start well under
+a second instead of several); it falls back to running from the zip when no cache directory is writable.
+
+Reproducible: the same source and lock file give the same bytes and sha256 (the test builds twice).
+Needs network access to PyPI (pip downloads the pinned wheels, checking their hashes).
+"""
+
+import argparse
+import gzip
+import hashlib
+import io
+import os
+import pathlib
+import re
+import shutil
+import subprocess
+import sys
+import tarfile
+import tempfile
+import zipfile
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+from kubectl_expose_ext.completion import PLUGIN_WRAPPER  # noqa: E402 - the same hook pip installs
+HOMEPAGE = "https://github.com/kubectl-reach/kubectl-reach"
+FIXED_TIME = (1980, 1, 1, 0, 0, 0)
+PRUNE_SUFFIXES = (".so", ".pyd", ".dylib", ".pyc", ".pyi", ".c", ".h")
+
+BOOTSTRAP = '''"""kubectl-reach, self-contained: runs with any python3 >= 3.9 and nothing else installed."""
+import os
+import sys
+
+if sys.version_info < (3, 9):
+    sys.stderr.write("error: kubectl reach needs Python 3.9 or newer; python3 here is %d.%d\\n" % sys.version_info[:2])
+    sys.exit(1)
+
+
+def _unpacked(archive):
+    """Unpack once per build into a cache, so imports are compiled once instead of on every run."""
+    import shutil
+    import tempfile
+    import zipfile
+
+    with zipfile.ZipFile(archive) as bundle:
+        build = bundle.read("BUILD_ID").decode().strip()
+        cache = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+        root = os.path.join(cache, "kubectl-reach")
+        target = os.path.join(root, build)
+        if os.path.isdir(target):
+            return target
+        os.makedirs(root, exist_ok=True)
+        staging = tempfile.mkdtemp(prefix=".unpacking-", dir=root)
+        bundle.extractall(staging)
+    import compileall  # bytecode now, even where PYTHONDONTWRITEBYTECODE would prevent it later
+
+    compileall.compile_dir(staging, quiet=2)
+    try:
+        os.rename(staging, target)
+    except OSError:  # another run unpacked it first
+        shutil.rmtree(staging, ignore_errors=True)
+    for old in os.listdir(root):  # earlier builds: upgrades must not pile up
+        if old != build and not old.startswith("."):
+            shutil.rmtree(os.path.join(root, old), ignore_errors=True)
+    return target
+
+
+_archive = os.path.dirname(os.path.abspath(__file__))
+try:
+    sys.path.insert(0, _unpacked(_archive))
+except OSError:
+    pass  # no writable cache: run from the zip itself (slower)
+from kubectl_expose_ext.cli import main  # noqa: E402
+
+main()
+'''
+
+
+MANIFEST = """apiVersion: krew.googlecontainertools.github.com/v1alpha2
+kind: Plugin
+metadata:
+  name: reach
+spec:
+  version: {version}
+  homepage: {homepage}
+  shortDescription: Every external URL of a pod, service or workload
+  description: |
+    Answers "how do I reach this Pod or Service from outside the cluster?".
+    Follows Services, EndpointSlices, Nodes and Ingresses from a pod, service,
+    deployment, statefulset, daemonset or ingress, and prints every external
+    URL (hostNetwork, hostPort, NodePort, LoadBalancer, externalIPs, Ingress)
+    with warnings where the answer is partial. `reach convert` switches a
+    Service's type in place after a server-side dry-run diff, losing nothing.
+  caveats: |
+    This plugin needs python3 (3.9 or newer) on your PATH.
+
+    For `kubectl reach <TAB>` completion (kubectl 1.26+), run once:
+      kubectl reach completion kubectl > "${{KREW_ROOT:-$HOME/.krew}}/bin/kubectl_complete-reach"
+      chmod +x "${{KREW_ROOT:-$HOME/.krew}}/bin/kubectl_complete-reach"
+  platforms:
+{platforms}"""
+
+PLATFORM = """  - selector:
+      matchLabels:
+        os: {os}
+        arch: {arch}
+    uri: {uri}
+    sha256: {sha256}
+    files:
+    - from: kubectl-reach
+      to: .
+    - from: kubectl_complete-reach
+      to: .
+    - from: LICENSE
+      to: .
+    bin: kubectl-reach
+"""
+PLATFORMS = [("linux", "amd64"), ("linux", "arm64"), ("darwin", "amd64"), ("darwin", "arm64")]
+
+
+def version() -> str:
+    text = (ROOT / "kubectl_expose_ext" / "__init__.py").read_text()
+    return re.search(r'__version__ = "([^"]+)"', text).group(1)
+
+
+def vendor(lib: pathlib.Path) -> None:
+    """The package and its pinned, hashed dependencies, pure Python only, as Python 3.9 would install them."""
+    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
+                    "--no-deps", "--no-compile", "--only-binary=:all:", "--require-hashes",
+                    "--python-version", "3.9", "--implementation", "cp", "--abi", "cp39",
+                    "--platform", "manylinux2014_x86_64", "--target", str(lib),
+                    "-r", str(ROOT / "krew" / "requirements.lock")], check=True)
+    shutil.copytree(ROOT / "kubectl_expose_ext", lib / "kubectl_expose_ext",
+                    ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+    shutil.rmtree(lib / "bin", ignore_errors=True)
+    for path in sorted(lib.rglob("*"), reverse=True):
+        if path.is_dir() and path.name == "__pycache__":
+            shutil.rmtree(path)
+        elif path.is_file() and (path.suffix in PRUNE_SUFFIXES or path.name.endswith("_test.py")
+                                 or path.name == "RECORD"):
+            path.unlink()
+
+
+def zipapp_bytes(lib: pathlib.Path) -> bytes:
+    """A deterministic zipapp: sorted entries, fixed timestamps and modes, the bootstrap as __main__.py."""
+    files = {p.relative_to(lib).as_posix(): p.read_bytes() for p in lib.rglob("*") if p.is_file()}
+    files["__main__.py"] = BOOTSTRAP.encode()
+    build_id = hashlib.sha256(b"".join(k.encode() + b"\0" + v for k, v in sorted(files.items()))).hexdigest()[:16]
+    files["BUILD_ID"] = f"{version()}-{build_id}\n".encode()
+    buffer = io.BytesIO()
+    buffer.write(b"#!/usr/bin/env python3\n")
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as bundle:
+        for name in sorted(files):
+            info = zipfile.ZipInfo(name, FIXED_TIME)
+            info.external_attr = 0o644 << 16
+            info.compress_type = zipfile.ZIP_DEFLATED
+            bundle.writestr(info, files[name])
+    return buffer.getvalue()
+
+
+def tar_gz(members) -> bytes:
+    """A deterministic .tar.gz: regular files only (krew refuses links), root-owned, mtime 0."""
+    raw = io.BytesIO()
+    with tarfile.open(fileobj=raw, mode="w", format=tarfile.PAX_FORMAT) as tar:
+        for name, data, mode in sorted(members):
+            info = tarfile.TarInfo(name)
+            info.size, info.mode, info.mtime = len(data), mode, 0
+            info.uid = info.gid = 0
+            info.uname = info.gname = ""
+            tar.addfile(info, io.BytesIO(data))
+    packed = io.BytesIO()
+    with gzip.GzipFile(filename="", mode="wb", fileobj=packed, mtime=0, compresslevel=9) as gz:
+        gz.write(raw.getvalue())
+    return packed.getvalue()
+
+
+def manifest(sha256: str, release_url: str) -> str:
+    v = f"v{version()}"
+    uri = f"{release_url}/{v}/kubectl-reach_{v}.tar.gz"
+    platforms = "".join(PLATFORM.format(os=o, arch=a, uri=uri, sha256=sha256) for o, a in PLATFORMS)
+    return MANIFEST.format(version=v, homepage=HOMEPAGE, platforms=platforms)
+
+
+def build(out_dir: pathlib.Path, release_url: str, write_manifests: bool = True) -> pathlib.Path:
+    with tempfile.TemporaryDirectory() as tmp:
+        lib = pathlib.Path(tmp) / "lib"
+        vendor(lib)
+        app = zipapp_bytes(lib)
+    archive = tar_gz([("kubectl-reach", app, 0o755),
+                      ("kubectl_complete-reach", PLUGIN_WRAPPER.encode(), 0o755),
+                      ("LICENSE", (ROOT / "LICENSE").read_bytes(), 0o644)])
+    out_dir.mkdir(parents=True, exist_ok=True)
+    path = out_dir / f"kubectl-reach_v{version()}.tar.gz"
+    path.write_bytes(archive)
+    sha256 = hashlib.sha256(archive).hexdigest()
+    if write_manifests:
+        text = manifest(sha256, release_url)
+        (ROOT / "plugin.yaml").write_text(text)
+        (ROOT / "krew" / "plugins" / "reach.yaml").write_text(text)
+    return path
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--out", default=str(ROOT / "dist"), help="where to write the archive (default: dist/)")
+    parser.add_argument("--release-url", default=f"{HOMEPAGE}/releases/download",
+                        help="base URL of the release downloads, for the manifests' uri")
+    parser.add_argument("--no-manifest", action="store_true", help="build the archive only")
+    args = parser.parse_args()
+    path = build(pathlib.Path(args.out), args.release_url, not args.no_manifest)
+    print(f"{path}  sha256 {hashlib.sha256(path.read_bytes()).hexdigest()}")
+
+
+if __name__ == "__main__":
+    os.umask(0o022)
+    main()

@@ -1,0 +1,71 @@
+"""Completion: kubectl's plugin protocol (kubectl_complete-reach) and click's own, against the fake API server."""
+
+import os
+import subprocess
+
+import pytest
+
+from kubectl_expose_ext.completion import NO_FILE, NO_SPACE, complete
+from tests.conftest import requires_kubectl
+from tests.test_plugin import plugin_path
+
+
+@pytest.mark.parametrize("args, expected", [
+    (["s"], ["svc/", "sts/", "show"]),
+    (["convert", ""], ["pod/", "svc/", "deploy/", "sts/", "ds/", "ingress/"]),
+    (["svc/x", "-o", ""], ["table", "wide", "json", "yaml", "url"]),
+    (["svc/x", "--address-type", "I"], ["InternalIP"]),
+    (["convert", "svc/x", "--to", ""], ["clusterip", "nodeport", "loadbalancer", "ingress"]),
+    (["convert", "sts/x", "--to", "h"], ["hostport", "hostnetwork"]),
+    (["convert", "svc/x", "--dr"], ["--dry-run"]),
+    (["svc/x", "--a"], ["--all-namespaces", "--address-type"]),
+    (["svc/x", ""], []),                      # one target only
+    (["completion", ""], ["bash", "zsh", "fish", "kubectl"]),
+    (["nope/x"], []),
+])
+def test_offline_candidates(args, expected):
+    assert complete(args)[0] == expected
+
+
+def test_directives():
+    assert complete(["s"])[1] == NO_FILE
+    assert complete(["convert", "d"])[1] == NO_FILE | NO_SPACE  # "deploy/", "ds/": the name comes next
+    assert complete(["--kubeconfig", ""])[1] == 0               # files
+
+
+def test_names_come_from_the_cluster(demo_api):
+    flags = ["--kubeconfig", demo_api.kubeconfig]
+    assert complete([*flags, "svc/infl"])[0] == ["svc/influxdb", "svc/influxdb-lb"]
+    assert complete(["convert", *flags, "deploy/"])[0] == []
+    assert complete([*flags, "pod/influxdb-h"])[0] == ["pod/influxdb-hostnetwork", "pod/influxdb-hostport"]
+    assert complete([*flags, "-n", ""])[0] == ["default"]
+    assert complete(["--kubeconfig", "/nonexistent", "svc/"])[0] == []  # no cluster: no candidates, no error
+
+
+def run_installed(args, env):
+    env = {**env, "PATH": plugin_path() + os.pathsep + env.get("PATH", "")}
+    return subprocess.run(args, env=env, capture_output=True, text=True, timeout=60)
+
+
+def test_plugin_protocol_output(demo_api):
+    out = run_installed(["kubectl_complete-reach", "svc/"], demo_api.env())
+    assert (out.returncode, out.stdout, out.stderr) == (0, "svc/influxdb\nsvc/influxdb-lb\n:4\n", "")
+
+
+@requires_kubectl
+def test_through_kubectl(demo_api):
+    out = run_installed(["kubectl", "__complete", "reach", "pod/influxdb-host"], demo_api.env())
+    assert out.stdout.splitlines() == ["pod/influxdb-hostnetwork", "pod/influxdb-hostport", ":4"]
+    out = run_installed(["kubectl", "__complete", "reach", "convert", "svc/influxdb", "--to", "n"], demo_api.env())
+    assert out.stdout.splitlines() == ["nodeport", ":4"]
+
+
+def test_clicks_own_completion_for_the_executable(demo_api):
+    env = {**demo_api.env(), "_KUBECTL_REACH_COMPLETE": "bash_complete", "COMP_WORDS": "kubectl-reach convert svc/in",
+           "COMP_CWORD": "2"}
+    out = run_installed(["kubectl-reach"], env)
+    assert out.stdout.splitlines() == ["plain,svc/influxdb", "plain,svc/influxdb-lb"]
+    script = run_installed(["kubectl-reach", "completion", "bash"], demo_api.env()).stdout
+    assert "_KUBECTL_REACH_COMPLETE=bash_complete" in script and "complete -o nosort -F" in script
+    hook = run_installed(["kubectl-reach", "completion", "kubectl"], demo_api.env()).stdout
+    assert hook == '#!/bin/sh\n# kubectl calls this for `kubectl reach <TAB>` (kubectl 1.26+).\nexec kubectl-reach __complete "$@"\n'

@@ -1,0 +1,175 @@
+"""The krew release: manifest rules, the archive it names, and an install done the way krew does it."""
+
+import hashlib
+import importlib.util
+import json
+import os
+import pathlib
+import re
+import shutil
+import subprocess
+import sys
+import tarfile
+
+import pytest
+import yaml
+
+from kubectl_expose_ext import __version__
+from tests.conftest import requires_kubectl
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+SUPPORTED = {(os_, arch) for os_, arches in {"linux": ("386", "amd64", "arm", "arm64", "ppc64le"),
+                                             "darwin": ("386", "amd64", "arm64"),
+                                             "windows": ("386", "amd64", "arm64")}.items() for arch in arches}
+WINDOWS_RESERVED = {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(1, 10)), *(f"lpt{i}" for i in range(1, 10))}
+SEMVER = re.compile(r"^v(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$")
+
+
+def load_build():
+    spec = importlib.util.spec_from_file_location("krew_build", ROOT / "krew" / "build.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="session")
+def archive(tmp_path_factory):
+    """The release archive, built from this checkout by the one documented command's code."""
+    return load_build().build(tmp_path_factory.mktemp("dist"), "https://example.invalid", write_manifests=False)
+
+
+def selector_matches(selector, os_, arch):
+    labels = {"os": os_, "arch": arch}
+    for key, value in (selector.get("matchLabels") or {}).items():
+        if labels.get(key) != value:
+            return False
+    for expr in selector.get("matchExpressions") or []:
+        inside = labels.get(expr["key"]) in expr.get("values", [])
+        if (expr["operator"] == "In") != inside:
+            return False
+    return True
+
+
+def krew_validate(manifest: dict, file_name: str) -> None:
+    """krew's ValidatePlugin and validate-krew-manifest rules (internal/index/validation/validate.go)."""
+    assert manifest["apiVersion"] == "krew.googlecontainertools.github.com/v1alpha2"
+    assert manifest["kind"] == "Plugin"
+    name = manifest["metadata"]["name"]
+    assert re.match(r"^[\w-]+$", name) and name.lower() not in WINDOWS_RESERVED
+    assert name == file_name
+    spec = manifest["spec"]
+    short = spec["shortDescription"]
+    assert short and "\n" not in short and "\r" not in short and len(short) <= 50  # krew search cuts at 50
+    assert SEMVER.match(spec["version"])
+    for key in ("homepage", "description", "caveats"):
+        assert spec.get(key), key
+    assert spec["platforms"]
+    covered = []
+    for platform in spec["platforms"]:
+        selector = platform["selector"]
+        assert selector and (selector.get("matchLabels") or selector.get("matchExpressions"))
+        keys = set(selector.get("matchLabels") or {}) | {e["key"] for e in selector.get("matchExpressions") or []}
+        assert keys <= {"os", "arch"}
+        assert platform["uri"].endswith((".tar.gz", ".zip"))
+        assert re.match(r"^[a-f0-9]{64}$", platform["sha256"])  # lowercase only
+        assert platform["bin"]
+        files = platform.get("files")
+        assert files is None or files  # `files: []` is an error
+        for op in files or []:
+            assert op["from"] and op["to"] and op["to"] == os.path.normpath(op["to"]) and not op["to"].startswith("./")
+        if files:
+            assert platform["bin"] in {pathlib.PurePosixPath(op["to"], pathlib.PurePosixPath(op["from"]).name).as_posix()
+                                       .lstrip("./") for op in files}
+        matched = {p for p in SUPPORTED if selector_matches(selector, *p)}
+        assert matched, f"selector {selector} matches no supported platform"
+        assert not matched & set(covered), "overlapping selectors"
+        covered.extend(matched)
+    assert {("linux", "amd64"), ("linux", "arm64"), ("darwin", "amd64"), ("darwin", "arm64")} <= set(covered)
+
+
+def manifests():
+    return {path: yaml.safe_load(path.read_text()) for path in (ROOT / "plugin.yaml", ROOT / "krew/plugins/reach.yaml")}
+
+
+def test_manifests_follow_krew_rules_and_are_identical():
+    top, index = (ROOT / "plugin.yaml").read_text(), (ROOT / "krew/plugins/reach.yaml").read_text()
+    assert top == index
+    for path, manifest in manifests().items():
+        krew_validate(manifest, "reach")
+        assert manifest["spec"]["version"] == f"v{__version__}"
+
+
+def test_committed_manifest_names_the_archive_this_checkout_builds(archive):
+    sha = hashlib.sha256(archive.read_bytes()).hexdigest()
+    for manifest in manifests().values():
+        for platform in manifest["spec"]["platforms"]:
+            assert platform["sha256"] == sha, "plugin.yaml is stale: run `python krew/build.py` and commit the result"
+            assert platform["uri"].endswith(f"/v{__version__}/{archive.name}")
+
+
+def test_build_is_reproducible(archive, tmp_path):
+    again = load_build().build(tmp_path, "https://example.invalid", write_manifests=False)
+    assert again.read_bytes() == archive.read_bytes()
+
+
+def test_archive_holds_regular_files_krew_can_install(archive):
+    with tarfile.open(archive) as tar:
+        members = {m.name: m for m in tar.getmembers()}
+        assert set(members) == {"kubectl-reach", "kubectl_complete-reach", "LICENSE"}
+        assert all(m.isfile() and ".." not in m.name and not m.name.startswith("/") for m in members.values())
+        assert members["kubectl-reach"].mode == 0o755 and members["LICENSE"].mode == 0o644
+        app = tar.extractfile("kubectl-reach").read()
+    assert app.startswith(b"#!/usr/bin/env python3\n")
+    import io
+    import zipfile
+
+    with zipfile.ZipFile(io.BytesIO(app)) as bundle:
+        names = bundle.namelist()
+    assert "__main__.py" in names and "kubectl_expose_ext/cli.py" in names and "kubernetes/__init__.py" in names
+    assert not [n for n in names if n.endswith((".so", ".pyd", ".pyc"))]  # pure Python: any platform, any 3.9+
+
+
+def krew_install(archive: pathlib.Path, manifest: dict, krew_root: pathlib.Path) -> pathlib.Path:
+    """What `kubectl krew install --manifest --archive` does: unpack, apply `files`, link `bin`."""
+    platform = next(p for p in manifest["spec"]["platforms"] if selector_matches(p["selector"], "linux", "amd64"))
+    staging = krew_root / "staging"
+    with tarfile.open(archive) as tar:
+        tar.extractall(staging)
+    store = krew_root / "store" / "reach" / manifest["spec"]["version"]
+    store.mkdir(parents=True)
+    for op in platform["files"]:
+        shutil.move(str(staging / op["from"]), str(store / op["to"] / pathlib.Path(op["from"]).name))
+    bin_dir = krew_root / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "kubectl-reach").symlink_to(store / platform["bin"])
+    return bin_dir
+
+
+@requires_kubectl
+def test_install_like_krew_then_use_through_kubectl(archive, tmp_path, demo_api):
+    manifest = yaml.safe_load((ROOT / "plugin.yaml").read_text())
+    bin_dir = krew_install(archive, manifest, tmp_path / "krew")
+    tools = tmp_path / "tools"  # python3 and kubectl only: no pip-installed kubectl-reach can answer instead
+    tools.mkdir()
+    (tools / "python3").symlink_to(sys.executable)
+    (tools / "kubectl").symlink_to(shutil.which("kubectl"))
+    env = {"PATH": f"{bin_dir}:{tools}", "HOME": str(tmp_path), "KUBECONFIG": demo_api.kubeconfig,
+           "XDG_CACHE_HOME": str(tmp_path / "cache")}
+
+    def kubectl(*args):
+        return subprocess.run([str(tools / "kubectl"), *args], env=env, capture_output=True, text=True, timeout=120)
+
+    listed = kubectl("plugin", "list")
+    assert f"{bin_dir}/kubectl-reach" in listed.stdout, listed.stderr
+    out = kubectl("reach", "--help")
+    assert out.returncode == 0 and out.stdout.startswith("Usage: kubectl reach"), out.stderr
+    out = kubectl("reach", "pod/influxdb", "-o", "json")
+    assert out.returncode == 0, out.stderr
+    assert json.loads(out.stdout)["endpoints"][0]["url"] == "http://203.0.113.10:30000"
+    assert kubectl("reach", "svc/nope").stderr == 'error: services "nope" not found\n'
+    # completion, as the caveats tell users to set it up
+    hook = kubectl("reach", "completion", "kubectl").stdout
+    (bin_dir / "kubectl_complete-reach").write_text(hook)
+    (bin_dir / "kubectl_complete-reach").chmod(0o755)
+    out = kubectl("__complete", "reach", "svc/")
+    assert out.stdout.splitlines() == ["svc/influxdb", "svc/influxdb-lb", ":4"]
