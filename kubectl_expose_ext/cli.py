@@ -28,6 +28,7 @@ class KubeFlags:
     context: Optional[str] = None
     namespace: Optional[str] = None
     request_timeout: str = "30s"
+    verbosity: int = 0
 
     def connect(self):
         """(Kube client, namespace): the flags' namespace, else the context's, else `default`."""
@@ -35,7 +36,8 @@ class KubeFlags:
         from .options import parse_timeout
 
         connection = Connection.load(self.kubeconfig, self.context)
-        return Kube(connection, parse_timeout(self.request_timeout)), self.namespace or connection.namespace
+        kube = Kube(connection, parse_timeout(self.request_timeout), self.verbosity, log=warn)
+        return kube, self.namespace or connection.namespace
 
 
 def kube_flags(command):
@@ -46,6 +48,8 @@ def kube_flags(command):
         click.option("-n", "--namespace", metavar="NS", help="Namespace (default: the context's, else default)."),
         click.option("--request-timeout", default="30s", show_default=True, metavar="DURATION",
                      help="How long to wait for each API request (0: forever)."),
+        click.option("-v", "--v", "verbosity", type=click.IntRange(0, 10), default=0, metavar="LEVEL",
+                     help="Log level, as kubectl: 6 logs each API request, 8 also its headers (credentials masked)."),
     ]
     for option in reversed(options):
         command = option(command)
@@ -158,7 +162,7 @@ def complete_target(ctx, param, incomplete):
 @click.option("--address-type", default="auto", show_default=True, metavar="TYPE",
               help="Node address to use: auto (ExternalIP, else InternalIP, else Hostname), "
                    "ExternalIP, InternalIP or Hostname.")
-def show(target, kubeconfig, context, namespace, request_timeout, all_namespaces, output, address_type):
+def show(target, kubeconfig, context, namespace, request_timeout, verbosity, all_namespaces, output, address_type):
     """Print every external URL of TARGET (the default command).
 
     TARGET is TYPE/NAME, TYPE NAME, or a bare NAME (tried as service, then pod, then deployment).
@@ -172,7 +176,7 @@ def show(target, kubeconfig, context, namespace, request_timeout, all_namespaces
       kubectl reach influxdb --address-type InternalIP
       kubectl reach -A -o json
     """
-    flags = KubeFlags(kubeconfig, context, namespace, request_timeout)
+    flags = KubeFlags(kubeconfig, context, namespace, request_timeout, verbosity)
     options = ShowOptions(target, flags, all_namespaces, output, address_type)
     return options.validate().complete().run()
 
@@ -211,7 +215,7 @@ def write_flags(command):
 @click.option("--undo", is_flag=True, help="Restore the exposure the last convert replaced (same as `undo`).")
 @write_flags
 @kube_flags
-def convert(target, kubeconfig, context, namespace, request_timeout, undo, dry_run, yes, output, **changes):
+def convert(target, kubeconfig, context, namespace, request_timeout, verbosity, undo, dry_run, yes, output, **changes):
     """Change how TARGET is exposed, in place, after showing a dry-run diff.
 
     \b
@@ -233,7 +237,7 @@ def convert(target, kubeconfig, context, namespace, request_timeout, undo, dry_r
     """
     from .convert.command import ConvertOptions
 
-    flags = KubeFlags(kubeconfig, context, namespace, request_timeout)
+    flags = KubeFlags(kubeconfig, context, namespace, request_timeout, verbosity)
     options = ConvertOptions(target, flags, undo=undo, dry_run=dry_run, yes=yes, output=output, **changes)
     return options.validate().complete().run()
 
@@ -242,7 +246,7 @@ def convert(target, kubeconfig, context, namespace, request_timeout, undo, dry_r
 @click.argument("target", nargs=-1, shell_complete=complete_target)
 @write_flags
 @kube_flags
-def undo(target, kubeconfig, context, namespace, request_timeout, dry_run, yes, output):
+def undo(target, kubeconfig, context, namespace, request_timeout, verbosity, dry_run, yes, output):
     """Restore the exposure the last `convert` replaced (svc, deploy, sts, ds), or delete an Ingress it created.
 
     What to restore is read from the object itself, so undo works from any machine. Undoing twice
@@ -255,7 +259,7 @@ def undo(target, kubeconfig, context, namespace, request_timeout, dry_run, yes, 
     """
     from .convert.command import ConvertOptions
 
-    flags = KubeFlags(kubeconfig, context, namespace, request_timeout)
+    flags = KubeFlags(kubeconfig, context, namespace, request_timeout, verbosity)
     options = ConvertOptions(target, flags, undo=True, dry_run=dry_run, yes=yes, output=output)
     return options.validate().complete().run()
 
@@ -312,6 +316,14 @@ def run(argv: Optional[List[str]] = None) -> int:
         return 1
     except KeyboardInterrupt:
         return 130
+    except Exception as exc:  # noqa: BLE001 - the last line of defence: a bug must not dump a traceback
+        # (nor its message: it may carry a credential). With -v the traceback is shown, for a bug report.
+        if "-v" in args or "--v" in args or any(a.startswith(("--v=", "-v=")) for a in args):
+            import traceback
+
+            traceback.print_exc()
+        warn(f"error: internal error ({type(exc).__name__}); please report it with the command you ran")
+        return 1
     return result if isinstance(result, int) else 0
 
 

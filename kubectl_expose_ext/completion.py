@@ -28,7 +28,7 @@ COMMAND_FLAGS = {
     "undo": ("--dry-run", "--yes", "--output"),
     "demo": ("--serve",), "completion": (),
 }
-VALUE_FLAGS = {"-n", "--namespace", "--context", "--kubeconfig", "--request-timeout", "-o", "--output",
+VALUE_FLAGS = {"-n", "--namespace", "--context", "--kubeconfig", "--request-timeout", "-v", "--v", "-o", "--output",
                "--address-type", "--to", "--node-port", "--lb-class", "--source-range", "--external-traffic-policy",
                "--host", "--path", "--path-type", "--class", "--tls-secret", "--ingress-name", "--port"}
 

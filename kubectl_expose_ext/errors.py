@@ -18,6 +18,8 @@ class ConfigError(ReachError):
 class Unreachable(ReachError):
     """The API server could not be reached, or did not answer in time."""
 
+    refused = False  # nothing listens there: retrying will not help
+
 
 class ApiError(ReachError):
     """The API server answered with a failure Status."""

@@ -10,7 +10,8 @@ lists and, in recent releases, reject objects that lack a field their schema cal
 import json
 import os
 import re
-from typing import Any, Dict, Iterator, List, Optional
+import time
+from typing import Any, Callable, Dict, Iterator, List, Optional
 from urllib.parse import quote, urlencode
 
 from . import __version__
@@ -30,6 +31,10 @@ RESOURCES = {
     "endpointslices": ("/apis/discovery.k8s.io/v1", True),
 }
 PAGE_SIZE = 500  # what kubectl asks for (--chunk-size)
+RETRIES = 3  # extra attempts for a read that met a 429, a 5xx or a broken connection
+RETRY_STATUSES = {429, 500, 502, 503, 504}
+BACKOFF = 0.25  # seconds before the first retry; doubled each time
+MAX_RETRY_AFTER = 10.0
 _ERRORS = {403: Forbidden, 404: NotFound, 409: Conflict, 422: Invalid}
 _SA_DIR = "/var/run/secrets/kubernetes.io/serviceaccount"
 
@@ -155,10 +160,15 @@ class Kube:
     `requests` counts the HTTP requests made: a command must make a constant number of them.
     """
 
-    def __init__(self, connection: Connection, timeout: Optional[float] = 30.0):
+    sleep = staticmethod(time.sleep)  # the pause between retries
+
+    def __init__(self, connection: Connection, timeout: Optional[float] = 30.0, verbosity: int = 0,
+                 log: Callable[[str], None] = lambda line: None):
         self.connection = connection
         self.host = connection.configuration.host.rstrip("/")
         self.timeout = timeout
+        self.verbosity = verbosity
+        self.log = log
         self.requests = 0
         self.warnings: List[str] = []  # Warning headers the server sent, in order
         self._http = _pool(connection.configuration, timeout)
@@ -175,7 +185,7 @@ class Kube:
         # runs the refresh hook that exec credential plugins and expiring tokens rely on.
         token = ((configuration.auth_settings() or {}).get("BearerToken") or {}).get("value")
         if token:
-            headers["Authorization"] = token
+            headers["Authorization"] = token.strip()  # token files end with a newline; kubectl trims it too
         elif getattr(configuration, "username", None) and getattr(configuration, "password", None):
             import urllib3
             headers.update(urllib3.util.make_headers(basic_auth=f"{configuration.username}:{configuration.password}"))
@@ -185,21 +195,52 @@ class Kube:
 
     def request(self, method: str, path: str, query: Optional[Dict[str, Any]] = None, body: Any = None,
                 content_type: str = "application/json") -> Dict[str, Any]:
-        """One HTTP request; a failure Status becomes the matching ApiError."""
-        import urllib3
+        """One API call; a failure Status becomes the matching ApiError.
 
+        Reads (GET) that meet a 429, a 5xx or a broken connection are retried, up to RETRIES times
+        with exponential backoff (or the server's Retry-After, capped); writes never are: a write
+        that timed out may have been applied, and only the user can tell whether to send it again.
+        """
         url = self.host + path + ("?" + urlencode({k: v for k, v in query.items() if v is not None}) if query else "")
         data = None if body is None else json.dumps(body).encode()
+        for attempt in range(RETRIES + 1):
+            retry = method == "GET" and attempt < RETRIES
+            try:
+                response = self._send(method, url, data, content_type)
+            except Unreachable as exc:
+                if not retry or exc.refused:
+                    raise
+                self.sleep(BACKOFF * 2 ** attempt)
+                continue
+            if retry and response.status in RETRY_STATUSES:
+                self.sleep(_retry_after(response, BACKOFF * 2 ** attempt))
+                continue
+            self.warnings.extend(_warnings(response))
+            return _decode(response, method, path)
+        raise AssertionError("unreachable")  # the last attempt always returns or raises
+
+    def _send(self, method: str, url: str, data: Optional[bytes], content_type: str):
+        """The HTTP exchange itself; transport failures become Unreachable. -v 6 logs it, -v 8 adds headers."""
+        import urllib3
+
+        headers = self._headers(content_type if data else None)
         self.requests += 1
+        started = time.monotonic()
         try:
-            response = self._http.request(method, url, body=data, headers=self._headers(content_type if data else None),
-                                          preload_content=True, decode_content=True)
+            response = self._http.request(method, url, body=data, headers=headers, preload_content=True,
+                                          decode_content=True)
         except urllib3.exceptions.MaxRetryError as exc:
             raise _unreachable(self.host, exc.reason, self.timeout) from None
         except (urllib3.exceptions.HTTPError, OSError) as exc:
             raise _unreachable(self.host, exc, self.timeout) from None
-        self.warnings.extend(_warnings(response))
-        return _decode(response, method, path)
+        finally:
+            elapsed = (time.monotonic() - started) * 1000
+        if self.verbosity >= 6:
+            self.log(f"{method} {url} {response.status} {response.reason} in {elapsed:.0f} milliseconds")
+        if self.verbosity >= 8:
+            for key, value in headers.items():
+                self.log(f"    Request {key}: {_redact(key, value)}")
+        return response
 
     def patch(self, resource: str, name: str, namespace: Optional[str], body: dict, dry_run: bool) -> Dict[str, Any]:
         """A JSON merge patch: lists replace whole, null deletes (see convert/service.py for why)."""
@@ -226,14 +267,27 @@ class Kube:
 
     def iter_list(self, resource: str, namespace: Optional[str] = None, label_selector: Optional[str] = None,
                   field_selector: Optional[str] = None) -> Iterator[Dict[str, Any]]:
+        """Pages of PAGE_SIZE. When a continue token expires (410 Gone: the list was paged for longer than
+        the server keeps its snapshot), the list restarts in one unpaged request, as client-go's pager does."""
         query = {"labelSelector": label_selector, "fieldSelector": field_selector, "limit": PAGE_SIZE}
+        path = resource_path(resource, namespace)
+        pages: List[List[Dict[str, Any]]] = []
         while True:
-            page = self.request("GET", resource_path(resource, namespace), query)
-            yield from (item for item in page.get("items") or [] if isinstance(item, dict))
+            try:
+                page = self.request("GET", path, query)
+            except ApiError as exc:
+                if exc.code != 410 or "continue" not in query:
+                    raise
+                query = {"labelSelector": label_selector, "fieldSelector": field_selector}
+                pages = []
+                continue
+            pages.append([item for item in page.get("items") or [] if isinstance(item, dict)])
             token = (page.get("metadata") or {}).get("continue")
-            if not token:
-                return
+            if not token or "limit" not in query:
+                break
             query["continue"] = token
+        for items_of_page in pages:
+            yield from items_of_page
 
 
 def _write_query(dry_run: bool) -> Dict[str, str]:
@@ -254,15 +308,33 @@ def _warnings(response: Any) -> List[str]:
     return texts
 
 
+def _retry_after(response: Any, default: float) -> float:
+    """The server's Retry-After (seconds), capped so a hostile or confused server cannot stall us."""
+    value = response.headers.get("Retry-After", "")
+    return min(float(value), MAX_RETRY_AFTER) if value.strip().isdigit() else default
+
+
+def _redact(header: str, value: str) -> str:
+    if header.lower() == "authorization":
+        scheme = value.split(" ", 1)[0]
+        return f"{scheme} <masked>"
+    return value
+
+
 def _unreachable(host: str, reason: Any, timeout: Optional[float]) -> Unreachable:
-    text = str(reason)
-    if "timed out" in text.lower() or "timeout" in type(reason).__name__.lower():
+    text = str(reason).lower()
+    if "timed out" in text or "timeout" in type(reason).__name__.lower():
         return Unreachable(f"the server {host} did not answer within {timeout:g}s "
                            "(use --request-timeout to wait longer)" if timeout else f"timeout talking to {host}")
-    if "refused" in text.lower():
-        return Unreachable(f"the connection to the server {host} was refused - did you specify the right host or port?")
-    if "certificate" in text.lower() or "ssl" in text.lower():
-        return Unreachable(f"TLS handshake with {host} failed: {_first_line(reason)}")
+    if "refused" in text:
+        error = Unreachable(f"the connection to the server {host} was refused - did you specify the right host or port?")
+        error.refused = True
+        return error
+    if "certificate" in text or "ssl" in text or "tls" in text:
+        why = "certificate verify failed" if "verify failed" in text else _first_line(reason)
+        return Unreachable(f"TLS handshake with {host} failed: {why}")
+    if "incomplete" in text or "broken" in text or "reset" in text or "aborted" in text or "disconnect" in text:
+        return Unreachable(f"the connection to the server {host} broke before the answer was complete")
     return Unreachable(f"unable to connect to the server {host}: {_first_line(reason)}")
 
 

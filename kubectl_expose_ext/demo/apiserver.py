@@ -9,6 +9,7 @@ It keeps objects in memory; it does not run controllers.
 
 import base64
 import copy
+import ssl
 import gzip
 import itertools
 import json
@@ -285,6 +286,36 @@ def now() -> str:
     return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+@dataclass
+class Fault:
+    """A failure to inject into the next `times` requests that match (for the reliability tests).
+
+    status: answer this HTTP code with a Status body (and Retry-After when given); body: answer 200
+    with these raw bytes; delay: wait this long first; truncate: cut the body short and close;
+    reset: close the connection without answering. `query` names a parameter the request must carry.
+    """
+
+    method: str = "GET"
+    path: str = ""
+    query: str = ""
+    times: int = 1
+    status: int = 0
+    retry_after: Optional[str] = None
+    body: Optional[bytes] = None
+    delay: float = 0.0
+    truncate: bool = False
+    reset: bool = False
+    hits: int = 0
+
+    def matches(self, method: str, path: str, query: Dict[str, str]) -> bool:
+        return (self.hits < self.times and method == self.method and self.path in path
+                and (not self.query or self.query in query))
+
+
+_REASONS = {410: "Expired", 429: "TooManyRequests", 500: "InternalError", 502: "BadGateway",
+            503: "ServiceUnavailable", 504: "Timeout", 401: "Unauthorized", 403: "Forbidden"}
+
+
 # A validator sees (type, old object or None, new object, dry_run) and may change the new object
 # (defaulting, allocation) or raise APIStatus. Tests and the demo register them per kind.
 Validator = Callable[[ResourceType, Optional[dict], dict, bool], None]
@@ -305,6 +336,7 @@ class FakeCluster:
             "StatefulSet": self._template_rules, "DaemonSet": self._template_rules}
         self.user = "system:serviceaccount:default:reach"
         self.response_warnings: List[str] = []
+        self.faults: List[Fault] = []
         self.add({"kind": "Namespace", "metadata": {"name": "default"}, "status": {"phase": "Active"}})
         for obj in objects:
             self.add(obj)
@@ -346,6 +378,22 @@ class FakeCluster:
     def get(self, kind: str, name: str, namespace: str = "default") -> Optional[dict]:
         rtype = BY_KIND[kind]
         return copy.deepcopy(self.objects.get((rtype.resource, namespace if rtype.namespaced else "", name)))
+
+    def inject(self, **fault) -> Fault:
+        """Make matching requests fail; see Fault."""
+        self.faults.append(Fault(**fault))
+        return self.faults[-1]
+
+    def take_fault(self, method: str, url: str) -> Optional[Fault]:
+        parts = urlsplit(url)
+        query = {k: v[-1] for k, v in parse_qs(parts.query).items()}
+        with self.lock:
+            for fault in self.faults:
+                if fault.matches(method, parts.path, query):
+                    fault.hits += 1
+                    self.log.append(Request(method, parts.path, query, "", None, status=fault.status or -1))
+                    return fault
+        return None
 
     def forbid(self, verb: str, resource: str) -> None:
         self.forbidden.add((verb, resource))
@@ -612,6 +660,14 @@ class _Handler(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         raw = self.rfile.read(length) if length else b""
         headers = {k.lower(): v for k, v in self.headers.items()}
+        seen = dict(headers)
+        peer = self.connection.getpeercert() if hasattr(self.connection, "getpeercert") else None
+        if peer:  # a client certificate: who authenticated this way
+            seen["tls-client-cn"] = dict(x[0] for x in peer.get("subject", ())).get("commonName", "")
+        self.server.requests_seen.append(seen)
+        fault = self.server.cluster.take_fault(self.command, self.path)
+        if fault and self._misbehave(fault):
+            return
         status, out_headers, payload = self.server.cluster.handle(self.command, self.path, headers, raw)
         data = json.dumps(payload).encode()
         if len(data) > GZIP_ABOVE and "gzip" in headers.get("accept-encoding", ""):
@@ -624,25 +680,66 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(data)
 
+    def _misbehave(self, fault: Fault) -> bool:
+        """Act out an injected fault; True when the request is fully answered (or dropped)."""
+        import time
+
+        if fault.delay:
+            time.sleep(fault.delay)
+        if fault.reset:
+            self.close_connection = True
+            self.connection.close()
+            return True
+        if fault.status or fault.body is not None or fault.truncate:
+            status = fault.status or 200
+            reason = _REASONS.get(status, "InternalError")
+            data = fault.body if fault.body is not None else json.dumps(
+                APIStatus(status, reason, f"injected fault: {reason}").body()).encode()
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            if fault.retry_after:
+                self.send_header("Retry-After", fault.retry_after)
+            self.send_header("Content-Length", str(len(data) + (4096 if fault.truncate else 0)))
+            self.end_headers()
+            self.wfile.write(data[: len(data) // 2] if fault.truncate else data)
+            self.close_connection = fault.truncate
+            return True
+        return False
+
     do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _serve
 
     def log_message(self, format, *args):  # noqa: A002 - silence the default stderr log
         pass
 
 
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request, client_address):
+        """A client that gave up (timeout, reset) is normal here; anything else is a bug worth printing."""
+        import sys
+
+        if not isinstance(sys.exc_info()[1], (ConnectionError, ssl.SSLError, TimeoutError)):
+            super().handle_error(request, client_address)
+
+
 class FakeAPIServer:
     """A FakeCluster served over HTTP on 127.0.0.1 (a random free port); use as a context manager."""
 
-    def __init__(self, cluster: FakeCluster, port: int = 0):
+    def __init__(self, cluster: FakeCluster, port: int = 0, tls: Optional["ssl.SSLContext"] = None):
         self.cluster = cluster
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", port), _Handler)
-        self.httpd.daemon_threads = True
+        self.tls = tls
+        self.httpd = _Server(("127.0.0.1", port), _Handler)
         self.httpd.cluster = cluster
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.httpd.requests_seen = []  # every request's headers, as received (auth tests look at these)
+        if tls is not None:
+            self.httpd.socket = tls.wrap_socket(self.httpd.socket, server_side=True)
+        # a short poll interval: stop() (httpd.shutdown) waits for it, and the tests stop hundreds of servers
+        self.thread = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.httpd.server_address[1]}"
+        return f"{'https' if self.tls else 'http'}://127.0.0.1:{self.httpd.server_address[1]}"
 
     def start(self) -> "FakeAPIServer":
         self.thread.start()
