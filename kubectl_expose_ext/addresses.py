@@ -53,6 +53,7 @@ class NodeTable:
         self.unavailable = ""  # why the node list could not be read, when it could not
         self.addresses = {}  # name -> NodeAddress, for ready nodes that have one
         self.not_ready, self.without_address = [], []
+        self._usable = None
         for node in nodes:
             self.add(node)
 
@@ -77,8 +78,10 @@ class NodeTable:
 
     def usable(self) -> list:
         """Names of the usable nodes, best address first (ExternalIP, InternalIP, Hostname), then by name:
-        the first NodePort URL is the one most likely to work from outside."""
-        return sorted(self.addresses, key=lambda n: (ADDRESS_TYPES.index(self.addresses[n].type), n))
+        the first NodePort URL is the one most likely to work from outside. Sorted once per table."""
+        if self._usable is None or len(self._usable) != len(self.addresses):
+            self._usable = sorted(self.addresses, key=lambda n: (ADDRESS_TYPES.index(self.addresses[n].type), n))
+        return self._usable
 
     def skipped_warnings(self, only=None) -> list:
         """Warnings for the nodes a NodePort cannot be offered on (within `only`, when given)."""

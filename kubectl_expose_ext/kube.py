@@ -60,14 +60,33 @@ class Connection:
 
     @classmethod
     def load(cls, kubeconfig: Optional[str] = None, context: Optional[str] = None) -> "Connection":
-        """--kubeconfig, else $KUBECONFIG (a path list, merged), else ~/.kube/config, else in-cluster."""
-        from kubernetes import config as kube_config  # lazy: hundreds of milliseconds
-        from kubernetes.client import Configuration
+        """--kubeconfig, else $KUBECONFIG (a path list, merged), else ~/.kube/config, else in-cluster.
+
+        Plain kubeconfigs are read by kubeconfig.py; credential plugins and in-cluster configuration
+        go through the official client.
+        """
+        from . import kubeconfig as plain
 
         paths = kubeconfig or os.environ.get("KUBECONFIG") or os.path.expanduser("~/.kube/config")
         if kubeconfig and not os.path.exists(kubeconfig):
             raise ConfigError(f'kubeconfig "{kubeconfig}" not found')
-        existing = [p for p in paths.split(os.pathsep) if p and os.path.exists(os.path.expanduser(p))]
+        existing = [os.path.expanduser(p) for p in paths.split(os.pathsep) if p and os.path.exists(os.path.expanduser(p))]
+        if existing:
+            try:
+                fast = plain.load(existing, context)
+            except OSError as exc:
+                raise ConfigError(f"invalid configuration: {exc.strerror}: {exc.filename}") from None
+            if fast is not None:
+                return cls(*fast)
+        return cls._load_with_official_client(existing, context)
+
+    @classmethod
+    def _load_with_official_client(cls, existing: List[str], context: Optional[str]) -> "Connection":
+        """Exec credential plugins, auth providers and in-cluster service accounts."""
+        from kubernetes import config as kube_config  # lazy: hundreds of milliseconds
+        from kubernetes.client import Configuration
+
+        paths = os.pathsep.join(existing)
         configuration = Configuration()
         try:
             if not existing:
@@ -137,6 +156,7 @@ def _pool(configuration: Any, timeout: Optional[float]):
     kwargs: Dict[str, Any] = {
         "cert_reqs": ssl.CERT_REQUIRED if getattr(configuration, "verify_ssl", True) else ssl.CERT_NONE,
         "ca_certs": getattr(configuration, "ssl_ca_cert", None),
+        "ca_cert_data": getattr(configuration, "ca_cert_data", None),
         "cert_file": getattr(configuration, "cert_file", None),
         "key_file": getattr(configuration, "key_file", None),
         "timeout": urllib3.Timeout(total=timeout) if timeout else urllib3.Timeout(total=None),

@@ -201,7 +201,7 @@ def test_forbidden_unreachable_and_bad_kubeconfig(realworld, tmp_path, capsys):
     garbage = tmp_path / "garbage"
     garbage.write_text("apiVersion: v1\nkind: Config\nclusters: []\n")
     assert run(["svc/mail", "--kubeconfig", str(garbage)]) == 1
-    assert capsys.readouterr().err.startswith("error: invalid configuration: Invalid kube-config file. Expected key current-context")
+    assert capsys.readouterr().err == "error: no current context in the kubeconfig: use --context\n"
 
 
 def test_request_timeout_on_a_silent_server(tmp_path, capsys):

@@ -157,4 +157,7 @@ def test_reach_everything_lists_each_exposing_object_once():
     clusterip = service("internal", {"port": 80})
     results = reach_everything(snapshot(NODEPORT, clusterip, ing, DB, hostnet))
     assert [(r.kind, r.name, len(r.found.endpoints)) for r in results] == [
-        ("Service", "influxdb", 2), ("Ingress", "influxdb", 1), ("Pod", "hn", 1)]
+        ("Service", "influxdb", 1), ("Ingress", "influxdb", 1), ("Pod", "hn", 1)]
+    # an inventory: one node per NodePort, the others counted
+    assert results[0].found.endpoints[0].warnings == [
+        "+1 more node(s): kubectl reach -n default svc/influxdb"]

@@ -272,6 +272,8 @@ class Request:
     body: Any
     status: int = 0
     headers: Dict[str, str] = field(default_factory=dict)
+    bytes_out: int = 0  # response body bytes as sent (after compression)
+    bytes_json: int = 0  # the same body before compression
 
     @property
     def dry_run(self) -> bool:
@@ -442,7 +444,8 @@ class FakeCluster:
 
     # -- request handling
 
-    def handle(self, method: str, url: str, headers: Dict[str, str], raw: bytes) -> Tuple[int, List[Tuple[str, str]], Any]:
+    def handle(self, method: str, url: str, headers: Dict[str, str], raw: bytes) -> Tuple[int, List[Tuple[str, str]], bytes]:
+        """Answer one request: (status, headers, body bytes)."""
         parts = urlsplit(url)
         query = {k: v[-1] for k, v in parse_qs(parts.query, keep_blank_values=True).items()}
         content_type = headers.get("content-type", "").split(";")[0].strip()
@@ -461,7 +464,13 @@ class FakeCluster:
             request.status = status
             out = [("Content-Type", "application/json")]
             out += [("Warning", f'299 - "{w}"') for w in self.response_warnings]
-        return status, out, payload
+        data = json.dumps(payload, separators=(",", ":")).encode()
+        request.bytes_json = len(data)
+        if len(data) > GZIP_ABOVE and "gzip" in headers.get("accept-encoding", ""):
+            data = gzip.compress(data, compresslevel=1)
+            out.append(("Content-Encoding", "gzip"))
+        request.bytes_out = len(data)
+        return status, out, data
 
     def _route(self, request: Request, accept: str) -> Tuple[int, Any]:
         path = request.path.rstrip("/")
@@ -534,8 +543,8 @@ class FakeCluster:
     def _list(self, rtype, namespace, name, request, accept):
         match_labels = label_selector(request.query.get("labelSelector", ""))
         match_fields = field_selector(rtype, request.query.get("fieldSelector", ""))
-        selected = [obj for (resource, ns, _), obj in sorted(self.objects.items())
-                    if resource == rtype.resource and (not namespace or ns == namespace)
+        selected = [obj for (ns, _), obj in self._sorted(rtype.resource)
+                    if (not namespace or ns == namespace)
                     and match_labels(obj.get("metadata", {}).get("labels") or {}) and match_fields(obj)]
         start = 0
         if request.query.get("continue"):
@@ -553,7 +562,19 @@ class FakeCluster:
         if "as=Table" in accept:
             return 200, self._as_table(rtype, page, meta)
         return 200, {"kind": f"{rtype.kind}List", "apiVersion": rtype.api_version, "metadata": meta,
-                     "items": copy.deepcopy(page)}
+                     "items": page}  # serialised at once, under the lock: no copy needed
+
+    def _sorted(self, resource: str) -> List[Tuple[Tuple[str, str], dict]]:
+        """The objects of one resource, sorted by (namespace, name); cached until the store changes."""
+        stamp = (self.resource_version, len(self.objects))
+        if getattr(self, "_index_stamp", None) != stamp:
+            index: Dict[str, list] = {}
+            for (kind, ns, name), obj in self.objects.items():
+                index.setdefault(kind, []).append(((ns, name), obj))
+            for entries in index.values():
+                entries.sort(key=lambda entry: entry[0])
+            self._index, self._index_stamp = index, stamp
+        return self._index.get(resource, [])
 
     def _as_table(self, rtype: ResourceType, objs: List[dict], meta: Optional[dict] = None) -> dict:
         """The server-side printing kubectl asks for: a Table with NAME and AGE."""
@@ -656,6 +677,14 @@ class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "fake-kube-apiserver"
 
+    def setup(self):
+        super().setup()
+        # as Go's net/http does: without it, headers and body leave in two segments and Nagle's
+        # algorithm meets delayed ACKs (40 ms per request)
+        import socket
+
+        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
     def _serve(self):
         length = int(self.headers.get("Content-Length") or 0)
         raw = self.rfile.read(length) if length else b""
@@ -668,11 +697,7 @@ class _Handler(BaseHTTPRequestHandler):
         fault = self.server.cluster.take_fault(self.command, self.path)
         if fault and self._misbehave(fault):
             return
-        status, out_headers, payload = self.server.cluster.handle(self.command, self.path, headers, raw)
-        data = json.dumps(payload).encode()
-        if len(data) > GZIP_ABOVE and "gzip" in headers.get("accept-encoding", ""):
-            data = gzip.compress(data, compresslevel=1)
-            out_headers.append(("Content-Encoding", "gzip"))
+        status, out_headers, data = self.server.cluster.handle(self.command, self.path, headers, raw)
         self.send_response(status)
         for key, value in out_headers:
             self.send_header(key, value)

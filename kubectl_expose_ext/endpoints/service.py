@@ -22,8 +22,8 @@ def _endpoint(service: dict, port: dict, method: str, host: str, number: int, **
 
 
 def node_port_endpoints(service: dict, ports: List[dict], nodes: NodeTable,
-                        ready_nodes: Optional[Set[str]]) -> Found:
-    """One endpoint per usable node x port with a nodePort.
+                        ready_nodes: Optional[Set[str]], nodes_per_port: Optional[int] = None) -> Found:
+    """One endpoint per usable node x port with a nodePort (the best `nodes_per_port` nodes, when given).
 
     `externalTrafficPolicy: Local` keeps only the nodes in `ready_nodes` (those hosting a ready
     endpoint, from EndpointSlices): the other nodes drop the traffic.
@@ -54,12 +54,16 @@ def node_port_endpoints(service: dict, ports: List[dict], nodes: NodeTable,
         found.warn(f"service {svc}: {warning}")
     if not nodes.addresses:
         found.warn(f"service {svc}: no usable node for its NodePort")
+    shown = candidates if nodes_per_port is None else candidates[:nodes_per_port]
+    others = len(candidates) - len(shown)
     for port, node_port in with_node_port:
-        for node_name in candidates:
+        for node_name in shown:
             address = nodes.addresses[node_name]
-            note = address_warning(address)
+            notes = [address_warning(address)] if address_warning(address) else []
+            if others:
+                notes.append(f"+{others} more node(s): kubectl reach -n {namespace(service)} svc/{svc}")
             found.endpoints.append(_endpoint(service, port, "NodePort", address.host, node_port,
-                                             node=node_name, warnings=[note] if note else []))
+                                             node=node_name, warnings=notes))
     return found
 
 
@@ -93,12 +97,12 @@ def external_ip_endpoints(service: dict, ports: List[dict]) -> Found:
 
 
 def service_endpoints(service: dict, ports: List[dict], nodes: NodeTable,
-                      ready_nodes: Optional[Set[str]]) -> Found:
+                      ready_nodes: Optional[Set[str]], nodes_per_port: Optional[int] = None) -> Found:
     """Every non-Ingress way into `service` through the given ports (a subset of its ports)."""
     kind = field(service, "spec", "type", default="ClusterIP")
     found = Found()
     if kind in EXPOSING_TYPES:
-        found.add(node_port_endpoints(service, ports, nodes, ready_nodes))
+        found.add(node_port_endpoints(service, ports, nodes, ready_nodes, nodes_per_port))
     if kind == "LoadBalancer":
         found.add(load_balancer_endpoints(service, ports))
     if kind != "ExternalName":

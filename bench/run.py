@@ -1,0 +1,188 @@
+#!/usr/bin/env python3
+"""The benchmark: kubectl reach against kubectl and against the raw-HTTP floor, on the same fake API server.
+
+    python bench/run.py            # full run: demo cluster + 5,000-node cluster + the 1k/2k/5k curve
+    python bench/run.py --quick    # a smaller cluster (0.2x) and fewer repetitions, for a smoke test
+
+Needs `pip install .` (the `kubectl-reach` command) and a `kubectl` on PATH. Prints a Markdown table;
+the README's Performance section is a copy of its output. Not a test: nothing here passes or fails.
+"""
+
+import argparse
+import json
+import os
+import pathlib
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.cluster import TARGET_NS, build  # noqa: E402
+from kubectl_expose_ext.demo import demo_cluster  # noqa: E402
+from kubectl_expose_ext.demo.apiserver import FakeAPIServer  # noqa: E402
+
+
+def run_once(argv, env):
+    """(wall seconds, peak RSS in MB, exit code) of one process, measured by its parent."""
+    started = time.perf_counter()
+    process = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    _, status, usage = os.wait4(process.pid, 0)
+    return time.perf_counter() - started, usage.ru_maxrss / 1024, os.waitstatus_to_exitcode(status)
+
+
+def measure(commands, env, repeat):
+    """Run a sequence of commands (a person's kubectl session, or one reach) `repeat` times: wall times and peak RSS."""
+    walls, peak = [], 0.0
+    for _ in range(repeat):
+        total = 0.0
+        for argv in commands:
+            wall, rss, code = run_once(argv, env)
+            if code != 0:
+                raise SystemExit(f"{' '.join(argv)} exited {code}")
+            total += wall
+            peak = max(peak, rss)
+        walls.append(total)
+    return walls, peak
+
+
+def floor(server, requests, repeat):
+    """The same HTTP requests made in this process with urllib3, plus json.loads: what no client can beat."""
+    import urllib3
+
+    pool = urllib3.PoolManager()
+    walls = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        for request in requests:
+            query = "&".join(f"{k}={v}" for k, v in request.query.items())
+            body = json.dumps(request.body).encode() if request.body is not None else None
+            response = pool.request(request.method, f"{server.url}{request.path}?{query}", body=body,
+                                    headers={"Accept-Encoding": "gzip", "Content-Type": request.content_type or "application/json"})
+            json.loads(response.data)
+        walls.append(time.perf_counter() - started)
+    return statistics.median(walls)
+
+
+def summary(walls):
+    return statistics.median(walls), min(walls), max(walls)
+
+
+class Bench:
+    def __init__(self, cluster, repeat, label):
+        self.server = FakeAPIServer(cluster).start()
+        self.tmp = tempfile.mkdtemp()
+        self.kubeconfig = os.path.join(self.tmp, "kubeconfig")
+        pathlib.Path(self.kubeconfig).write_text(self.server.kubeconfig(namespace=TARGET_NS))
+        self.env = {**os.environ, "KUBECONFIG": self.kubeconfig, "NO_COLOR": "1"}
+        self.repeat, self.label, self.rows = repeat, label, []
+
+    def case(self, name, reach_args, kubectl_sessions=(), note=""):
+        log = self.server.cluster.log
+        before = len(log)
+        walls, rss = measure([["kubectl-reach", *reach_args]], self.env, self.repeat)
+        ours = log[before:]
+        per_run = ours[: len(ours) // self.repeat]
+        requests = len(per_run)
+        wire = sum(r.bytes_out for r in per_run)
+        largest = max((r.bytes_json for r in per_run), default=0)
+        base = None
+        if kubectl_sessions:
+            base_walls, _ = measure([["kubectl", *a] for a in kubectl_sessions], self.env, self.repeat)
+            base = statistics.median(base_walls)
+        floor_s = floor(self.server, per_run, self.repeat) if per_run else None
+        median, low, high = summary(walls)
+        self.rows.append({"case": name, "median": median, "low": low, "high": high, "kubectl": base, "floor": floor_s,
+                          "requests": requests, "bytes": wire, "rss": rss, "largest": largest, "note": note})
+        return self.rows[-1]
+
+    def stop(self):
+        self.server.stop()
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+
+def fmt_ratio(ours, other):
+    return f"{ours / other:.2f}x" if other else "-"
+
+
+def table(rows, title):
+    lines = [f"\n**{title}**\n", "| case | median | spread | vs kubectl | vs floor | requests | bytes received | peak RSS | RSS / largest response |",
+             "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
+    for r in rows:
+        largest = f"{r['rss'] * 2**20 / r['largest']:.1f}x" if r["largest"] else "-"
+        lines.append(f"| {r['case']} | {r['median']:.3f} s | {r['low']:.3f}-{r['high']:.3f} | {fmt_ratio(r['median'], r['kubectl'])}"
+                     f" | {fmt_ratio(r['median'], r['floor'])} | {r['requests']} | {r['bytes'] / 1e6:.2f} MB | {r['rss']:.0f} MB | {largest} |")
+    return "\n".join(lines)
+
+
+def single_target_cases(bench):
+    bench.case("reach svc/x (NodePort)", ["svc/bench-nodeport"],
+               [["get", "svc", "bench-nodeport", "-o", "json"], ["get", "nodes", "-o", "json"], ["get", "ingress", "-n", TARGET_NS, "-o", "json"]])
+    bench.case("reach svc/y (externalTrafficPolicy Local)", ["svc/bench-local"],
+               [["get", "svc", "bench-local", "-o", "json"], ["get", "nodes", "-o", "json"],
+                ["get", "endpointslices", "-l", "kubernetes.io/service-name=bench-local", "-o", "json"]])
+    bench.case("reach pod/z", ["pod/bench-web-5d9c7b6f8-0"],
+               [["get", "pod", "bench-web-5d9c7b6f8-0", "-o", "json"], ["get", "svc", "-o", "json"], ["get", "nodes", "-o", "json"],
+                ["get", "ingress", "-o", "json"]])
+    bench.case("reach deploy/w", ["deploy/bench-web"],
+               [["get", "deploy", "bench-web", "-o", "json"], ["get", "pods", "-l", "app=bench-web", "-o", "json"],
+                ["get", "svc", "-o", "json"], ["get", "nodes", "-o", "json"], ["get", "ingress", "-o", "json"]])
+    bench.case("convert svc/x --to clusterip --dry-run", ["convert", "svc/bench-nodeport", "--to", "clusterip", "--dry-run"],
+               [["get", "svc", "bench-nodeport", "-o", "json"],
+                ["patch", "svc", "bench-nodeport", "--type=json", "--dry-run=server", "-o", "json", "-p",
+                 '[{"op":"replace","path":"/spec/type","value":"ClusterIP"},{"op":"remove","path":"/spec/ports/0/nodePort"},'
+                 '{"op":"remove","path":"/spec/externalTrafficPolicy"}]']])
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true", help="0.2x cluster, 3 repetitions")
+    parser.add_argument("--repeat", type=int, default=None)
+    args = parser.parse_args()
+    repeat = args.repeat or (3 if args.quick else 5)
+    if not shutil.which("kubectl-reach") or not shutil.which("kubectl"):
+        raise SystemExit("needs kubectl-reach (pip install .) and kubectl on PATH")
+    out = [f"Machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}; {repeat} runs per case; "
+           "times are whole processes (start-up included)."]
+
+    # start-up and the small cluster
+    demo = Bench(demo_cluster(), repeat, "demo")
+    env = demo.env
+    walls_help, _ = measure([["kubectl-reach", "--help"]], env, repeat)
+    walls_py, _ = measure([[sys.executable, "-c", "pass"]], env, repeat)
+    demo.rows.append({"case": "kubectl-reach --help (vs python3 -c pass)", **dict(zip(("median", "low", "high"), summary(walls_help))),
+                      "kubectl": statistics.median(walls_py), "floor": None, "requests": 0, "bytes": 0, "rss": 0, "largest": 0, "note": ""})
+    demo.case("reach svc/x on the demo cluster", ["svc/influxdb", "-n", "default"],
+              [["get", "svc", "influxdb", "-n", "default", "-o", "json"]])
+    demo.stop()
+    out.append(table(demo.rows, "Start-up and the demo cluster (vs kubectl: `python3 -c pass` for --help, `kubectl get svc x -o json` for the demo)"))
+
+    factor = 0.2 if args.quick else 1.0
+    started = time.perf_counter()
+    big = Bench(build(factor), repeat, "large")
+    size = sum(1 for k in big.server.cluster.objects if k[0] == "nodes")
+    out.append(f"\n(cluster of {size} nodes generated in {time.perf_counter() - started:.0f} s)")
+    single_target_cases(big)
+    big.case("reach -A (whole cluster)", ["-A"], [["get", "nodes,svc,ingress", "-A", "-o", "json"]])
+    big.stop()
+    out.append(table(big.rows, f"{size} nodes, {int(200 * factor)} namespaces, {int(20000 * factor)} services, "
+                                f"~{int(50000 * factor)} pods, {int(5000 * factor)} ingresses"))
+
+    curve = []
+    for f in ((0.04, 0.08, 0.2) if args.quick else (0.2, 0.4, 1.0)):
+        bench = Bench(build(f), repeat, f"curve {f}")
+        nodes = sum(1 for k in bench.server.cluster.objects if k[0] == "nodes")
+        row = bench.case(f"reach svc/x, {nodes} nodes", ["svc/bench-nodeport"], [["get", "nodes", "-o", "json"]])
+        row_all = bench.case(f"reach -A, {nodes} nodes", ["-A"], [["get", "nodes,svc,ingress", "-A", "-o", "json"]])
+        curve += [row, row_all]
+        bench.stop()
+    out.append(table(curve, "Growth with cluster size (vs kubectl: `kubectl get nodes -o json`, resp. `get nodes,svc,ingress -A`)"))
+    print("\n".join(out))
+
+
+if __name__ == "__main__":
+    main()
