@@ -27,12 +27,23 @@ from kubectl_expose_ext.demo import demo_cluster  # noqa: E402
 from kubectl_expose_ext.demo.apiserver import FakeAPIServer  # noqa: E402
 
 
+GNU_TIME = "/usr/bin/time"
+
+
 def run_once(argv, env):
-    """(wall seconds, peak RSS in MB, exit code) of one process, measured by its parent."""
-    started = time.perf_counter()
-    process = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    _, status, usage = os.wait4(process.pid, 0)
-    return time.perf_counter() - started, usage.ru_maxrss / 1024, os.waitstatus_to_exitcode(status)
+    """(wall seconds, peak RSS in MB, exit code) of one process.
+
+    Peak RSS comes from GNU time, which execs the command from a small process: measured from this
+    (large) process, a child's maxrss would include the pages it shared before exec.
+    """
+    with tempfile.NamedTemporaryFile("r") as report:
+        wrapped = [GNU_TIME, "-f", "%M", "-o", report.name, *argv] if os.path.exists(GNU_TIME) else argv
+        started = time.perf_counter()
+        code = subprocess.call(wrapped, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        wall = time.perf_counter() - started
+        text = report.read().strip().splitlines()
+    rss = int(text[-1]) / 1024 if text and text[-1].isdigit() else 0.0
+    return wall, rss, code
 
 
 def measure(commands, env, repeat):
