@@ -143,7 +143,7 @@ def single_target_cases(bench):
                [["get", "deploy", "bench-web", "-o", "json"], ["get", "pods", "-l", "app=bench-web", "-o", "json"],
                 ["get", "svc", "-o", "json"], ["get", "nodes", "-o", "json"], ["get", "ingress", "-o", "json"]])
     bench.case("convert svc/x --to clusterip --dry-run", ["convert", "svc/bench-nodeport", "--to", "clusterip", "--dry-run"],
-               [["get", "svc", "bench-nodeport", "-o", "json"],
+               [["get", "svc", "bench-nodeport", "-o", "json"], ["get", "nodes", "-o", "json"],
                 ["patch", "svc", "bench-nodeport", "--type=json", "--dry-run=server", "-o", "json", "-p",
                  '[{"op":"replace","path":"/spec/type","value":"ClusterIP"},{"op":"remove","path":"/spec/ports/0/nodePort"},'
                  '{"op":"remove","path":"/spec/externalTrafficPolicy"}]']])
@@ -179,6 +179,7 @@ def main():
     out.append(f"\n(cluster of {size} nodes generated in {time.perf_counter() - started:.0f} s)")
     single_target_cases(big)
     big.case("reach -A (whole cluster)", ["-A"], [["get", "nodes,svc,ingress", "-A", "-o", "json"]])
+    big.case("reach -A, vs kubectl also getting pods", ["-A"], [["get", "nodes,svc,ingress,pods", "-A", "-o", "json"]])
     big.stop()
     out.append(table(big.rows, f"{size} nodes, {int(200 * factor)} namespaces, {int(20000 * factor)} services, "
                                 f"~{int(50000 * factor)} pods, {int(5000 * factor)} ingresses"))

@@ -42,7 +42,37 @@ def get_target(kube: Kube, spec: TargetSpec, namespace: str, note: Note) -> (Kin
     raise NotFound(f'no {tried} named "{spec.name}" in namespace "{namespace}"', code=404)
 
 
-def _optional_list(kube: Kube, resource: str, **kwargs) -> Optional[List[dict]]:
+def slim_node(node: dict) -> dict:
+    """What NodeTable reads of a node: its name, addresses and conditions (not images, capacity, nodeInfo)."""
+    status = node.get("status") if isinstance(node.get("status"), dict) else {}
+    return {"metadata": {"name": field(node, "metadata", "name")},
+            "status": {"addresses": status.get("addresses"), "conditions": status.get("conditions")}}
+
+
+def slim_slice(eps: dict) -> dict:
+    """What Snapshot reads of an EndpointSlice: its service label, and each endpoint's node and readiness."""
+    return {"metadata": {"namespace": field(eps, "metadata", "namespace"), "labels": field(eps, "metadata", "labels")},
+            "endpoints": [{"nodeName": e.get("nodeName"), "conditions": e.get("conditions")} for e in items(eps, "endpoints")]}
+
+
+def host_networked(pod: dict) -> Optional[dict]:
+    """Keep a pod only when it uses hostNetwork or hostPort (for the listing)."""
+    if field(pod, "spec", "hostNetwork") is True or any(port_number(p.get("hostPort")) for _, p in container_ports(pod)):
+        return pod
+    return None
+
+
+def list_nodes(kube: Kube, address_type: str) -> NodeTable:
+    """The full node table (for NodePorts), from a LIST that keeps only what the table needs."""
+    try:
+        return NodeTable.complete(kube.list("nodes", keep=slim_node), address_type)
+    except Forbidden as exc:
+        table = NodeTable([], address_type)
+        table.unavailable = f"forbidden: {exc}"
+        return table
+
+
+def optional_list(kube: Kube, resource: str, **kwargs) -> Optional[List[dict]]:
     """A LIST whose absence only weakens the answer (RBAC may hide it): None when forbidden."""
     try:
         return kube.list(resource, **kwargs)
@@ -59,20 +89,15 @@ def has_node_ports(service: dict) -> bool:
             or any(port_number(p.get("nodePort")) for p in items(service, "spec", "ports")))
 
 
-def _nodes(kube: Kube, pods: List[dict], services: List[dict], address_type: str) -> NodeTable:
+def fetch_nodes(kube: Kube, pods: List[dict], services: List[dict], address_type: str) -> NodeTable:
     """The full node list when a NodePort is involved; else just the pods' own node when host ports are."""
     if any(has_node_ports(s) for s in services):
-        try:
-            return NodeTable.complete(kube.list("nodes"), address_type)
-        except Forbidden as exc:
-            table = NodeTable([], address_type)
-            table.unavailable = f"forbidden: {exc}"
-            return table
+        return list_nodes(kube, address_type)
     host_pods = [p for p in pods if field(p, "spec", "hostNetwork") is True
                  or any(port_number(port.get("hostPort")) for _, port in container_ports(p))]
     node_names = sorted({field(p, "spec", "nodeName") for p in host_pods} - {None, ""})
     if len(node_names) > 1:
-        return NodeTable(_optional_list(kube, "nodes") or [], address_type)
+        return NodeTable(optional_list(kube, "nodes", keep=slim_node) or [], address_type)
     table = NodeTable([], address_type)
     if node_names:
         try:
@@ -82,19 +107,20 @@ def _nodes(kube: Kube, pods: List[dict], services: List[dict], address_type: str
     return table
 
 
-def _surroundings(kube: Kube, namespace: str, services: List[dict], pods: List[dict],
-                  address_type: str, with_ingresses: bool = True) -> Snapshot:
-    """Ingresses, IngressClasses, EndpointSlices and nodes for the services and pods involved."""
+def surroundings(kube: Kube, namespace: str, services: List[dict], pods: List[dict],
+                 address_type: str, all_services: Optional[List[dict]] = None) -> Snapshot:
+    """Ingresses, IngressClasses, EndpointSlices and nodes for the services and pods involved
+    (`all_services`: the namespace's services, when they were listed)."""
     exposable = [s for s in services if field(s, "spec", "type") != "ExternalName"]
-    ingresses = kube.list("ingresses", namespace) if exposable and with_ingresses else []
-    classes = _optional_list(kube, "ingressclasses") if ingresses else None
+    ingresses = kube.list("ingresses", namespace) if exposable else []
+    classes = optional_list(kube, "ingressclasses") if ingresses else None
     slices = None
     if exposable:
-        names = sorted(name(s) for s in exposable)
+        names = sorted({name(s) for s in exposable})
         selector = f"{SERVICE_NAME_LABEL}={names[0]}" if len(names) == 1 else f"{SERVICE_NAME_LABEL} in ({','.join(names)})"
-        slices = _optional_list(kube, "endpointslices", namespace=namespace, label_selector=selector)
-    return Snapshot(nodes=_nodes(kube, pods, exposable, address_type), services=services, ingresses=ingresses,
-                    pods=pods, slices=slices, ingress_classes=classes)
+        slices = optional_list(kube, "endpointslices", namespace=namespace, label_selector=selector, keep=slim_slice)
+    return Snapshot(nodes=fetch_nodes(kube, pods, exposable, address_type), services=all_services or services,
+                    ingresses=ingresses, pods=pods, slices=slices, ingress_classes=classes)
 
 
 def resolve(kube: Kube, spec: TargetSpec, namespace: str, address_type: str = AUTO,
@@ -102,10 +128,10 @@ def resolve(kube: Kube, spec: TargetSpec, namespace: str, address_type: str = AU
     """The target and everything its endpoints depend on."""
     kind, obj = get_target(kube, spec, namespace, note)
     if kind.name == "Service":
-        return Resolved(kind, obj, _surroundings(kube, namespace, [obj], [], address_type))
+        return Resolved(kind, obj, surroundings(kube, namespace, [obj], [], address_type))
     if kind.name == "Ingress":
         snapshot = Snapshot(services=kube.list("services", namespace), ingresses=[obj],
-                            ingress_classes=_optional_list(kube, "ingressclasses"))
+                            ingress_classes=optional_list(kube, "ingressclasses"))
         return Resolved(kind, obj, snapshot)
     if kind.name == "Pod":
         pods = [obj]
@@ -113,11 +139,8 @@ def resolve(kube: Kube, spec: TargetSpec, namespace: str, address_type: str = AU
         selector = label_selector_string(field(obj, "spec", "selector"))
         pods = kube.list("pods", namespace, label_selector=selector) if selector else []
     all_services = kube.list("services", namespace)
-    probe = Snapshot(services=all_services)
-    involved = {name(s): s for p in pods for s in selecting_services(p, probe)}
-    snapshot = _surroundings(kube, namespace, list(involved.values()), pods, address_type)
-    snapshot = Snapshot(nodes=snapshot.nodes, services=all_services, ingresses=snapshot.ingresses, pods=pods,
-                        slices=snapshot.slices, ingress_classes=snapshot.ingress_classes)
+    involved = {name(s): s for p in pods for s in selecting_services(p, Snapshot(services=all_services))}
+    snapshot = surroundings(kube, namespace, list(involved.values()), pods, address_type, all_services)
     return Resolved(kind, obj, snapshot, pods)
 
 
@@ -125,14 +148,11 @@ def fetch_everything(kube: Kube, namespace: Optional[str], address_type: str = A
     """For the listing without a target: every Service, Ingress and host-networked pod (one namespace or all)."""
     services = kube.list("services", namespace)
     ingresses = kube.list("ingresses", namespace)
-    pods = kube.list("pods", namespace)
+    # hostPort cannot be selected on the server (hostNetwork could): every pod is read, few are kept
+    pods = kube.list("pods", namespace, keep=host_networked)
     local = any(field(s, "spec", "externalTrafficPolicy") == "Local" for s in services)
-    slices = _optional_list(kube, "endpointslices", namespace=namespace) if local else None
-    try:
-        nodes = NodeTable.complete(kube.list("nodes"), address_type)
-    except Forbidden as exc:
-        nodes = NodeTable([], address_type)
-        nodes.unavailable = f"forbidden: {exc}"
-    classes = _optional_list(kube, "ingressclasses") if ingresses else None
+    slices = optional_list(kube, "endpointslices", namespace=namespace, keep=slim_slice) if local else None
+    nodes = list_nodes(kube, address_type)
+    classes = optional_list(kube, "ingressclasses") if ingresses else None
     return Snapshot(nodes=nodes, services=services, ingresses=ingresses, pods=pods, slices=slices,
                     ingress_classes=classes)

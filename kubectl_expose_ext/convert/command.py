@@ -226,9 +226,9 @@ class ConvertOptions:
 
     def _service_urls(self, services: List[dict]) -> Callable[[Optional[dict]], List[str]]:
         from ..reach import reach_service
-        from ..targets import _surroundings
+        from ..targets import surroundings
 
-        snapshot = _surroundings(self.kube, self.namespace, services, [], "auto")
+        snapshot = surroundings(self.kube, self.namespace, services, [], "auto")
         return lambda obj: [e.url for e in reach_service(obj, snapshot).endpoints] if obj else []
 
     def _change_service(self, live: dict) -> int:
@@ -263,7 +263,7 @@ class ConvertOptions:
 
     def _create_ingress(self, service: dict) -> Optional[Change]:
         from ..endpoints.ingress import ingress_endpoints
-        from ..targets import _optional_list
+        from ..targets import optional_list
         from .ingress import choose_class, ingress_for, routes_conflicting, service_port_for
         from .service import refuse_unconvertible
 
@@ -277,7 +277,7 @@ class ConvertOptions:
         ingress_name = self.ingress_name or name(service)
         if ingress_name in {name(i) for i in existing}:
             raise UsageError(f'an Ingress named "{ingress_name}" already exists: choose another name with --ingress-name')
-        class_name = choose_class(self.ingress_class, _optional_list(self.kube, "ingressclasses"))
+        class_name = choose_class(self.ingress_class, optional_list(self.kube, "ingressclasses"))
         body = ingress_for(service, self.host, self.path, self.path_type, class_name, self.tls_secret, port,
                            ingress_name)
 
@@ -305,7 +305,7 @@ class ConvertOptions:
     # -- pod templates
 
     def _change_template(self, live: dict) -> int:
-        from ..targets import _nodes
+        from ..targets import fetch_nodes
         from ..reach import reach_pods, Snapshot
         from ..objects import label_selector_string
         from .workload import (host_network_patch, host_port_patch, pod_security_warning, rollout_warning,
@@ -328,7 +328,7 @@ class ConvertOptions:
         selector = label_selector_string(field(live, "spec", "selector"))
         pods = self.kube.list("pods", self.namespace, label_selector=selector) if selector else []
         after_pods = [_with_template(pod, patch["spec"]["template"]["spec"]) for pod in pods]
-        snapshot = Snapshot(nodes=_nodes(self.kube, after_pods + pods, [], "auto"))
+        snapshot = Snapshot(nodes=fetch_nodes(self.kube, after_pods + pods, [], "auto"))
 
         def urls(obj: Optional[dict]) -> List[str]:
             group = pods if obj is live else [_with_template(p, field(obj, "spec", "template", "spec", default={}))
