@@ -68,3 +68,16 @@ def endpoint_slice(service_name, *endpoints, namespace="default"):
 def ingress_class(name, default=False):
     annotations = {"ingressclass.kubernetes.io/is-default-class": "true"} if default else {}
     return {"metadata": {"name": name, "annotations": annotations}, "spec": {"controller": "k8s.io/ingress-nginx"}}
+
+
+def many_nodes_cluster(count):
+    """A FakeCluster with one NodePort service (web:30080) and `count` nodes: for paging tests."""
+    from kubectl_expose_ext.demo.apiserver import FakeCluster
+
+    cluster = FakeCluster()
+    cluster.add({"kind": "Service", "metadata": {"name": "web"},
+                 "spec": {"type": "NodePort", "ports": [{"port": 80, "nodePort": 30080}]}})
+    for i in range(count):
+        cluster.add({"kind": "Node", "metadata": {"name": f"node-{i:04}"},
+                     "status": {"addresses": [{"type": "ExternalIP", "address": f"10.{i // 250}.{i % 250}.1"}]}})
+    return cluster

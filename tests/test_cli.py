@@ -4,7 +4,7 @@ import json
 
 import yaml
 
-from kubectl_expose_ext.demo.apiserver import FakeCluster
+from tests.builders import many_nodes_cluster
 
 
 def endpoints(outcome):
@@ -276,12 +276,7 @@ def test_host_network_pod_gets_only_its_node(demo_api):
 
 
 def test_large_lists_are_paged(api_factory):
-    cluster = FakeCluster()
-    cluster.add({"kind": "Service", "metadata": {"name": "web"},
-                 "spec": {"type": "NodePort", "ports": [{"port": 80, "nodePort": 30080}]}})
-    for i in range(1234):
-        cluster.add({"kind": "Node", "metadata": {"name": f"node-{i:04}"},
-                     "status": {"addresses": [{"type": "ExternalIP", "address": f"10.{i // 250}.{i % 250}.1"}]}})
+    cluster = many_nodes_cluster(1234)
     api = api_factory(cluster=cluster)
     out = api.reach("svc/web", "-o", "url")
     assert len(out.out.split()) == 1234

@@ -60,21 +60,30 @@ def test_undo_restores_the_previous_exposure_and_toggles(demo_api):
     assert spec_of(demo_api, "Service", "influxdb")["type"] == "ClusterIP"
 
 
+def after_dry_run(cluster, concurrent_edit):
+    """Make `concurrent_edit(cluster)` happen right after the server answers our dry-run PATCH."""
+    original_handle = cluster.handle
+
+    def handle(method, url, headers, raw):
+        answer = original_handle(method, url, headers, raw)
+        if method == "PATCH" and "dryRun=All" in url:
+            concurrent_edit(cluster)
+        return answer
+
+    cluster.handle = handle
+
+
 def test_conflict_changes_nothing(demo_api):
     """Someone edits the service between our dry run and our apply: the apply must fail, clobbering nothing."""
     cluster = demo_api.cluster
-    original_handle = cluster.handle
 
-    def edit_after_dry_run(method, url, headers, raw):
-        answer = original_handle(method, url, headers, raw)
-        if method == "PATCH" and "dryRun=All" in url:
-            theirs = cluster.get("Service", "influxdb")
-            theirs["metadata"]["labels"] = {"edited": "by-someone-else"}
-            theirs["spec"]["sessionAffinity"] = "ClientIP"
-            cluster.add(theirs)
-        return answer
+    def edit(cluster):
+        theirs = cluster.get("Service", "influxdb")
+        theirs["metadata"]["labels"] = {"edited": "by-someone-else"}
+        theirs["spec"]["sessionAffinity"] = "ClientIP"
+        cluster.add(theirs)
 
-    cluster.handle = edit_after_dry_run
+    after_dry_run(cluster, edit)
     out = demo_api.reach("convert", "svc/influxdb", "--to", "clusterip", "--yes")
     assert out.code == 1
     assert out.err.splitlines()[-1] == ('error: services "influxdb" has been modified since it was read; '
@@ -268,17 +277,13 @@ def test_every_service_pair_dry_run_apply_undo(api_factory, source, to):
 
 def test_workload_conflict_changes_nothing(realworld):
     cluster = realworld.cluster
-    original_handle = cluster.handle
 
-    def scale_after_dry_run(method, url, headers, raw):
-        answer = original_handle(method, url, headers, raw)
-        if method == "PATCH" and "dryRun=All" in url:
-            theirs = cluster.get("Deployment", "api", "shop")
-            theirs["spec"]["replicas"] = 5
-            cluster.add(theirs)
-        return answer
+    def scale(cluster):
+        theirs = cluster.get("Deployment", "api", "shop")
+        theirs["spec"]["replicas"] = 5
+        cluster.add(theirs)
 
-    cluster.handle = scale_after_dry_run
+    after_dry_run(cluster, scale)
     out = realworld.reach("convert", "deploy/api", "--to", "hostnetwork", "--yes")
     assert out.code == 1 and 'deployments "api" has been modified since it was read' in out.err
     now = cluster.get("Deployment", "api", "shop")

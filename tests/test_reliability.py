@@ -77,14 +77,9 @@ def test_slow_server_and_request_timeout(demo_api):
 
 
 def test_expired_continue_token_restarts_the_list(api_factory):
-    from kubectl_expose_ext.demo.apiserver import FakeCluster
+    from tests.builders import many_nodes_cluster
 
-    cluster = FakeCluster()
-    cluster.add({"kind": "Service", "metadata": {"name": "web"},
-                 "spec": {"type": "NodePort", "ports": [{"port": 80, "nodePort": 30080}]}})
-    for i in range(1200):
-        cluster.add({"kind": "Node", "metadata": {"name": f"n{i:04}"},
-                     "status": {"addresses": [{"type": "ExternalIP", "address": f"10.{i // 250}.{i % 250}.1"}]}})
+    cluster = many_nodes_cluster(1200)
     api = api_factory(cluster=cluster)
     cluster.inject(method="GET", path="/api/v1/nodes", query="continue", status=410)
     out = api.reach("svc/web", "-o", "url")
