@@ -5,7 +5,7 @@ instead of raising, so the computation never crashes on a partial object.
 """
 
 import copy
-from typing import Any, Dict, Iterable, List, Mapping, Optional
+from typing import Any, Dict, List, Mapping, Optional
 
 
 def field(obj: Any, *path: str, default: Any = None) -> Any:
@@ -91,10 +91,6 @@ def label_selector_string(selector: Any) -> Optional[str]:
         elif op == "DoesNotExist":
             parts.append(f"!{key}")
     return ",".join(parts) or None
-
-
-def first(values: Iterable[Any], default: Any = None) -> Any:
-    return next(iter(values), default)
 
 
 def merge_patch(target: Any, patch: Any) -> Any:

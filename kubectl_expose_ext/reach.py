@@ -18,7 +18,6 @@ from .objects import (condition_true, field, format_labels, items, label_selecto
                       port_number, selector_matches)
 
 SERVICE_NAME_LABEL = "kubernetes.io/service-name"
-WORKLOAD_KINDS = ("Deployment", "StatefulSet", "DaemonSet")
 _SHORT = {"Pod": "pod", "Service": "svc", "Deployment": "deploy", "StatefulSet": "sts", "DaemonSet": "ds",
           "Ingress": "ingress"}
 

@@ -7,6 +7,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from kubectl_expose_ext.addresses import NodeTable
+from kubectl_expose_ext.endpoints import METHODS
 from kubectl_expose_ext.reach import Snapshot, reach_everything, reach_target
 from kubectl_expose_ext.render import render_json, render_table, render_urls
 
@@ -210,4 +211,4 @@ SEEN: set = set()
 
 def test_every_method_was_generated():
     test_generated_worlds_exercise_every_method()
-    assert SEEN == {"hostNetwork", "hostPort", "NodePort", "LoadBalancer", "ExternalIP", "Ingress"}
+    assert SEEN == set(METHODS)

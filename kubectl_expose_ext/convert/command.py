@@ -105,7 +105,7 @@ def execute(change: Change, dry_run: bool, yes: bool, output: Optional[str], kub
     kube.warnings.clear()
     present(change, after, output)
     if dry_run:
-        click.echo(f"Dry run: nothing was changed (the API server validated the change with dryRun=All).", err=True)
+        click.echo("Dry run: nothing was changed (the API server validated the change with dryRun=All).", err=True)
         return 0
     confirm(change, yes)
     try:

@@ -513,7 +513,7 @@ class FakeCluster:
         verbs = {"GET": "get" if name else "list", "POST": "create", "PUT": "update", "PATCH": "patch",
                  "DELETE": "delete"}
         if method not in verbs or (method in ("PUT", "PATCH", "DELETE") and not name) or (method == "POST" and name):
-            raise APIStatus(405, "MethodNotAllowed", f"the server does not allow this method on the requested resource")
+            raise APIStatus(405, "MethodNotAllowed", "the server does not allow this method on the requested resource")
         return verbs[method]
 
     def _group_list(self) -> dict:
@@ -647,7 +647,7 @@ class FakeCluster:
                 new = strategic_merge_patch(old, request.body)
             else:
                 raise APIStatus(415, "UnsupportedMediaType",
-                                f'the body of the request was in an unknown format - accepted media types include: '
+                                'the body of the request was in an unknown format - accepted media types include: '
                                 "application/json-patch+json, application/merge-patch+json, "
                                 "application/strategic-merge-patch+json")
         except (ValueError, KeyError, IndexError, TypeError) as exc:

@@ -43,10 +43,6 @@ def ingress_addresses(ingress: dict) -> List[str]:
     return [h for h in hosts if isinstance(h, str) and h]
 
 
-def ingress_class_name(ingress: dict) -> Optional[str]:
-    return field(ingress, "spec", "ingressClassName") or field(ingress, "metadata", "annotations", _CLASS_ANNOTATION)
-
-
 def ingress_class_warning(ingress: dict, classes: Optional[Iterable[dict]]) -> Optional[str]:
     """Why no controller may serve the ingress; None when fine or unknown (classes not readable)."""
     if classes is None:

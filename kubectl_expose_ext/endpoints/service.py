@@ -1,6 +1,6 @@
 """NodePort, LoadBalancer and ExternalIP endpoints of a Service."""
 
-from typing import Any, List, Optional, Set
+from typing import List, Optional, Set
 
 from ..addresses import NodeTable, address_warning
 from ..objects import field, items, name, namespace, port_number, strings
