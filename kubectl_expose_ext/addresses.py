@@ -13,8 +13,22 @@ class NodeAddress(NamedTuple):
     type: str
 
 
-def node_address(node: Any, address_type: str = AUTO) -> Optional[NodeAddress]:
+FAMILIES = ("IPv4", "IPv6")
+
+
+def ip_family(address: str) -> Optional[str]:
+    """IPv4, IPv6, or None for a name."""
+    import ipaddress
+
+    try:
+        return f"IPv{ipaddress.ip_address(address).version}"
+    except ValueError:
+        return None
+
+
+def node_address(node: Any, address_type: str = AUTO, family: Optional[str] = None) -> Optional[NodeAddress]:
     """`auto`: the first ExternalIP, else the first InternalIP, else the Hostname; or the forced type.
+    With `family`, only IPs of that family count (names count for any family).
 
     None when the node has no address of the wanted type(s).
     """
@@ -22,7 +36,8 @@ def node_address(node: Any, address_type: str = AUTO) -> Optional[NodeAddress]:
     addresses = [(a.get("type"), a.get("address")) for a in items(node, "status", "addresses")]
     for kind in wanted:
         for found_type, address in addresses:
-            if found_type == kind and isinstance(address, str) and address:
+            if found_type == kind and isinstance(address, str) and address and \
+                    (family is None or ip_family(address) in (None, family)):
                 return NodeAddress(address, kind)
     return None
 
@@ -52,8 +67,9 @@ class NodeTable:
         self.known = False  # True once the full node list was given (needed for NodePort)
         self.unavailable = ""  # why the node list could not be read, when it could not
         self.addresses = {}  # name -> NodeAddress, for ready nodes that have one
+        self.by_family = {family: {} for family in FAMILIES}  # the same, restricted to one IP family
         self.not_ready, self.without_address = [], []
-        self._usable = None
+        self._usable = {}
         for node in nodes:
             self.add(node)
 
@@ -68,6 +84,10 @@ class NodeTable:
             self.without_address.append(node_name)
         else:
             self.addresses[node_name] = address
+            for family, table in self.by_family.items():
+                in_family = node_address(node, self.address_type, family)
+                if in_family is not None:
+                    table[node_name] = in_family
 
     @classmethod
     def complete(cls, nodes, address_type: str = AUTO) -> "NodeTable":
@@ -76,12 +96,17 @@ class NodeTable:
         table.known = True
         return table
 
-    def usable(self) -> list:
+    def for_family(self, family: Optional[str] = None) -> dict:
+        """name -> NodeAddress: the best address of each usable node, or its best of one IP family."""
+        return self.by_family[family] if family in self.by_family else self.addresses
+
+    def usable(self, family: Optional[str] = None) -> list:
         """Names of the usable nodes, best address first (ExternalIP, InternalIP, Hostname), then by name:
         the first NodePort URL is the one most likely to work from outside. Sorted once per table."""
-        if self._usable is None or len(self._usable) != len(self.addresses):
-            self._usable = sorted(self.addresses, key=lambda n: (ADDRESS_TYPES.index(self.addresses[n].type), n))
-        return self._usable
+        addresses = self.for_family(family)
+        if family not in self._usable or len(self._usable[family]) != len(addresses):
+            self._usable[family] = sorted(addresses, key=lambda n: (ADDRESS_TYPES.index(addresses[n].type), n))
+        return self._usable[family]
 
     def skipped_warnings(self, only=None) -> list:
         """Warnings for the nodes a NodePort cannot be offered on (within `only`, when given)."""

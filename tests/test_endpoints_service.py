@@ -120,3 +120,17 @@ def test_missing_and_null_fields_do_not_crash():
         found = service_endpoints(svc, [p for p in (svc.get("spec") or {}).get("ports") or [] if isinstance(p, dict)],
                                   NODES, None)
         assert found.endpoints == []
+
+
+def test_single_stack_services_use_node_addresses_of_their_family():
+    dual = NodeTable.complete([
+        node("dual", ("InternalIP", "10.0.0.1"), ("InternalIP", "2001:db8::1"), ("ExternalIP", "203.0.113.1")),
+        node("v4-only", ("ExternalIP", "203.0.113.2")),
+    ])
+    v6 = compute(service("web", HTTP, type="NodePort", ipFamilies=["IPv6"], ipFamilyPolicy="SingleStack"), dual)
+    assert urls(v6) == ["http://[2001:db8::1]:30080"]
+    assert v6.warnings == ["service web is IPv6 single-stack: 1 node(s) with no IPv6 address skipped"]
+    v4 = compute(service("web", HTTP, type="NodePort", ipFamilies=["IPv4"]), dual)
+    assert urls(v4) == ["http://203.0.113.1:30080", "http://203.0.113.2:30080"] and v4.warnings == []
+    both = compute(service("web", HTTP, type="NodePort", ipFamilies=["IPv4", "IPv6"]), dual)
+    assert urls(both) == urls(v4)  # dual-stack: the best address of each node, whatever its family

@@ -37,13 +37,19 @@ def node_port_endpoints(service: dict, ports: List[dict], nodes: NodeTable,
         why = f" ({nodes.unavailable})" if nodes.unavailable else ""
         return found.warn(f"service {svc}: node list unavailable{why}: NodePort URLs not computed")
     local = field(service, "spec", "externalTrafficPolicy") == "Local"
-    candidates = nodes.usable()
+    families = strings(service, "spec", "ipFamilies")
+    family = families[0] if len(families) == 1 else None  # a single-stack service answers on that family only
+    addresses = nodes.for_family(family)
+    candidates = nodes.usable(family)
+    if family and len(addresses) < len(nodes.addresses):
+        found.warn(f"service {svc} is {family} single-stack: {len(nodes.addresses) - len(addresses)} node(s) "
+                   f"with no {family} address skipped")
     if local and ready_nodes is None:
         found.warn(f"service {svc}: externalTrafficPolicy Local, but its EndpointSlices are unavailable: "
                    "only the nodes that host one of its ready pods answer")
     elif local:
         candidates = [n for n in candidates if n in ready_nodes]
-        skipped = len(nodes.addresses) - len(candidates)
+        skipped = len(addresses) - len(candidates)
         if not candidates:
             found.warn(f"service {svc}: externalTrafficPolicy Local and no node hosts a ready endpoint: "
                        "its NodePort answers on no node")
@@ -52,13 +58,13 @@ def node_port_endpoints(service: dict, ports: List[dict], nodes: NodeTable,
                        f"{len(candidates)} node(s) hosting a ready endpoint ({skipped} other node(s) skipped)")
     for warning in nodes.skipped_warnings(only=ready_nodes if local else None):
         found.warn(f"service {svc}: {warning}")
-    if not nodes.addresses:
+    if not addresses:
         found.warn(f"service {svc}: no usable node for its NodePort")
     shown = candidates if nodes_per_port is None else candidates[:nodes_per_port]
     others = len(candidates) - len(shown)
     for port, node_port in with_node_port:
         for node_name in shown:
-            address = nodes.addresses[node_name]
+            address = addresses[node_name]
             notes = [address_warning(address)] if address_warning(address) else []
             if others:
                 notes.append(f"+{others} more node(s): kubectl reach -n {namespace(service)} svc/{svc}")
