@@ -141,7 +141,7 @@ class ShowOptions:
             elif listing:
                 where = "the cluster" if self.all_namespaces else f"namespace {self.namespace}"
                 warn(f"No externally reachable resources found in {where}.")
-        if self.output in ("table", "wide"):
+        if self.output not in ("json", "yaml"):  # those carry the warnings in the document itself
             for line in render.render_warnings(results):
                 warn(line)
         return 0
