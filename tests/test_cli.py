@@ -122,7 +122,8 @@ def test_listing_namespace_and_all_namespaces(realworld, demo_api):
     doc = json.loads(realworld.reach("-o", "json").out)
     targets = [(i["target"]["kind"], i["target"]["name"]) for i in doc["items"]]
     assert targets == [("Service", "api"), ("Service", "legacy"), ("Service", "mail"), ("Service", "pending-lb"),
-                       ("Service", "web-aws"), ("Ingress", "catchall"), ("Ingress", "shop")]
+                       ("Service", "web-aws"), ("Ingress", "catchall"), ("Ingress", "shop"),
+                       ("Pod", "node-exporter-7xq2m"), ("Pod", "node-exporter-k2v9p")]
     out = demo_api.reach("-A")
     lines = out.out.splitlines()
     assert lines[0].split()[:3] == ["NAMESPACE", "TARGET", "METHOD"]
@@ -285,3 +286,17 @@ def test_large_lists_are_paged(api_factory):
     pages = [r for r in cluster.log if r.path == "/api/v1/nodes"]
     assert [r.query.get("limit") for r in pages] == ["500", "500", "500"]
     assert "continue" not in pages[0].query and "continue" in pages[2].query
+
+
+def test_daemonset_on_the_host_network(realworld):
+    before = len(realworld.cluster.log)
+    out = realworld.reach("ds/node-exporter", "-o", "json")
+    assert endpoints(out) == [("hostNetwork", "tcp://198.51.100.1:9100", "node-public"),
+                              ("hostNetwork", "tcp://[2001:db8::10]:9100", "node-v6")]
+    requests = [(r.method, r.path, r.query.get("labelSelector")) for r in realworld.cluster.log[before:]]
+    assert requests == [
+        ("GET", "/apis/apps/v1/namespaces/shop/daemonsets/node-exporter", None),
+        ("GET", "/api/v1/namespaces/shop/pods", "app.kubernetes.io/name=node-exporter"),
+        ("GET", "/api/v1/namespaces/shop/services", None),
+        ("GET", "/api/v1/nodes", None),  # two nodes involved: one LIST, not one GET per node
+    ]
