@@ -11,7 +11,7 @@ from typing import Dict, List, Optional, Set
 
 from .addresses import NodeTable
 from .endpoints import Found
-from .endpoints.hostports import container_ports, host_network_endpoints, host_port_endpoints
+from .endpoints.hostports import container_ports, node_endpoints, uses_host_network
 from .endpoints.ingress import Route, backend_service, ingress_endpoints
 from .endpoints.service import is_exposed, service_endpoints
 from .objects import (condition_true, field, format_labels, items, label_selector_string, labels, name, namespace,
@@ -129,8 +129,7 @@ def selecting_services(pod: dict, snapshot: Snapshot) -> List[dict]:
 def reach_pod(pod: dict, snapshot: Snapshot) -> Found:
     """hostNetwork/hostPort on its node, then every Service that selects it, then their Ingresses."""
     pod_name = name(pod)
-    node_address, why_not = snapshot.nodes.lookup(field(pod, "spec", "nodeName", default=""))
-    found = host_network_endpoints(pod, node_address, why_not).add(host_port_endpoints(pod, node_address, why_not))
+    found = node_endpoints(pod, snapshot.nodes)
     services = selecting_services(pod, snapshot)
     if not services and not found.endpoints:  # hostNetwork/hostPort pods often need no Service
         found.warn(f"no Service selects pod {pod_name} (labels {format_labels(labels(pod))})")
@@ -309,8 +308,6 @@ def reach_everything(snapshot: Snapshot) -> List[Reach]:
     for ingress in snapshot.ingresses:
         results.append(Reach("Ingress", namespace(ingress), name(ingress), reach_ingress(ingress, snapshot)))
     for pod in snapshot.pods:
-        if field(pod, "spec", "hostNetwork") is True or any(port_number(p.get("hostPort")) for _, p in container_ports(pod)):
-            node_address, why_not = snapshot.nodes.lookup(field(pod, "spec", "nodeName", default=""))
-            found = host_network_endpoints(pod, node_address, why_not).add(host_port_endpoints(pod, node_address, why_not))
-            results.append(Reach("Pod", namespace(pod), name(pod), found))
+        if uses_host_network(pod):
+            results.append(Reach("Pod", namespace(pod), name(pod), node_endpoints(pod, snapshot.nodes)))
     return results

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field as dc_field
 from typing import Callable, List, Optional
 
 from .addresses import AUTO, NodeTable
-from .endpoints.hostports import container_ports
+from .endpoints.hostports import uses_host_network
 from .endpoints.service import EXPOSING_TYPES
 from .errors import Forbidden, NotFound
 from .kube import Kube
@@ -57,9 +57,7 @@ def slim_slice(eps: dict) -> dict:
 
 def host_networked(pod: dict) -> Optional[dict]:
     """Keep a pod only when it uses hostNetwork or hostPort (for the listing)."""
-    if field(pod, "spec", "hostNetwork") is True or any(port_number(p.get("hostPort")) for _, p in container_ports(pod)):
-        return pod
-    return None
+    return pod if uses_host_network(pod) else None
 
 
 def list_nodes(kube: Kube, address_type: str) -> NodeTable:
@@ -93,9 +91,7 @@ def fetch_nodes(kube: Kube, pods: List[dict], services: List[dict], address_type
     """The full node list when a NodePort is involved; else just the pods' own node when host ports are."""
     if any(has_node_ports(s) for s in services):
         return list_nodes(kube, address_type)
-    host_pods = [p for p in pods if field(p, "spec", "hostNetwork") is True
-                 or any(port_number(port.get("hostPort")) for _, port in container_ports(p))]
-    node_names = sorted({field(p, "spec", "nodeName") for p in host_pods} - {None, ""})
+    node_names = sorted({field(p, "spec", "nodeName") for p in pods if uses_host_network(p)} - {None, ""})
     if len(node_names) > 1:
         return NodeTable(optional_list(kube, "nodes", keep=slim_node) or [], address_type)
     table = NodeTable([], address_type)

@@ -2,7 +2,7 @@
 
 from typing import Optional
 
-from ..addresses import NodeAddress, address_warning
+from ..addresses import NodeAddress, NodeTable, address_warning
 from ..objects import field, items, name, namespace, port_number
 from ..scheme import port_scheme
 from . import Endpoint, Found
@@ -77,3 +77,14 @@ def host_port_endpoints(pod: dict, node_address: Optional[NodeAddress], why_not:
             continue
         found.endpoints.append(_pod_endpoint(pod, port, "hostPort", host, port_number(port["hostPort"]), node, notes))
     return found
+
+
+def uses_host_network(pod: dict) -> bool:
+    """Whether the pod is reached on its node at all: hostNetwork, or a container port with a hostPort."""
+    return field(pod, "spec", "hostNetwork") is True or any(port_number(p.get("hostPort")) for _, p in container_ports(pod))
+
+
+def node_endpoints(pod: dict, nodes: NodeTable) -> Found:
+    """hostNetwork and hostPort endpoints of a pod, on its node's address from the node table."""
+    node_address, why_not = nodes.lookup(field(pod, "spec", "nodeName", default=""))
+    return host_network_endpoints(pod, node_address, why_not).add(host_port_endpoints(pod, node_address, why_not))
