@@ -99,7 +99,9 @@ class Connection:
                                       cert_filename=os.path.join(_SA_DIR, "ca.crt")).load_and_set(configuration)
                 return cls(configuration, _in_cluster_namespace(), None)
             contexts, active = kube_config.list_kube_config_contexts(paths)
-            first_current = _current_context(existing)
+            from .kubeconfig import merged
+
+            first_current = merged(existing)[1]  # kubectl's rule: the first file that sets it wins (the client: the last)
             chosen = next((c for c in contexts or [] if c.get("name") == first_current), active)
             if context:
                 chosen = next((c for c in contexts or [] if c.get("name") == context), None)
@@ -115,24 +117,6 @@ class Connection:
             raise ConfigError(f"invalid configuration: {exc.strerror}: {exc.filename}") from None
         namespace = (chosen.get("context") or {}).get("namespace") or "default"
         return cls(configuration, namespace, chosen["name"])
-
-
-def _current_context(paths: List[str]) -> Optional[str]:
-    """kubectl's rule for a KUBECONFIG list: the first file that sets current-context wins.
-
-    (The Python client lets the last one win; contexts, clusters and users it merges first-wins, like kubectl.)
-    """
-    import yaml
-
-    for path in paths:
-        try:
-            with open(os.path.expanduser(path)) as handle:
-                document = yaml.safe_load(handle)
-        except (OSError, yaml.YAMLError):
-            continue
-        if isinstance(document, dict) and document.get("current-context"):
-            return document["current-context"]
-    return None
 
 
 def _in_cluster_namespace() -> str:
