@@ -305,9 +305,9 @@ class ConvertOptions:
     # -- pod templates
 
     def _change_template(self, live: dict) -> int:
-        from ..targets import fetch_nodes
-        from ..reach import reach_pods, Snapshot
+        from ..endpoints.hostports import node_endpoints
         from ..objects import label_selector_string
+        from ..targets import fetch_nodes
         from .workload import (host_network_patch, host_port_patch, pod_security_warning, rollout_warning,
                                undo_template_patch)
 
@@ -328,13 +328,13 @@ class ConvertOptions:
         selector = label_selector_string(field(live, "spec", "selector"))
         pods = self.kube.list("pods", self.namespace, label_selector=selector) if selector else []
         after_pods = [_with_template(pod, patch["spec"]["template"]["spec"]) for pod in pods]
-        snapshot = Snapshot(nodes=fetch_nodes(self.kube, after_pods + pods, [], "auto"))
+        nodes = fetch_nodes(self.kube, after_pods + pods, [], "auto")
 
         def urls(obj: Optional[dict]) -> List[str]:
+            """Only the pods' own node endpoints change with the template: nothing else is computed."""
             group = pods if obj is live else [_with_template(p, field(obj, "spec", "template", "spec", default={}))
                                               for p in pods]
-            found = reach_pods(group, snapshot)
-            return [e.url for e in found.endpoints if e.method in ("hostPort", "hostNetwork")]
+            return list(dict.fromkeys(e.url for p in group for e in node_endpoints(p, nodes).endpoints))
 
         change = Change(self.spec.kind, live, urls=urls,
                         write=lambda dry: self.kube.patch(self.spec.kind.resource, name(live), self.namespace, patch, dry))
