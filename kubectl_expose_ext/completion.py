@@ -72,15 +72,17 @@ def _names(words: List[str], resource: str) -> List[str]:
 
 
 def _contexts(words: List[str]) -> List[str]:
+    """Context names from the kubeconfig(s) the command line would use, read as kubectl reads them."""
     import os
 
-    try:
-        from kubernetes import config
+    from .errors import ConfigError
+    from .kubeconfig import merged
 
-        paths = _flag_value(words, ("--kubeconfig",)) or os.environ.get("KUBECONFIG") or "~/.kube/config"
-        contexts, _ = config.list_kube_config_contexts(paths)
-        return [c["name"] for c in contexts]
-    except Exception:  # noqa: BLE001 - completion must never fail loudly: no candidates is the answer
+    paths = _flag_value(words, ("--kubeconfig",)) or os.environ.get("KUBECONFIG") or "~/.kube/config"
+    existing = [os.path.expanduser(p) for p in paths.split(os.pathsep) if p and os.path.exists(os.path.expanduser(p))]
+    try:
+        return sorted(merged(existing)[0]["contexts"])
+    except ConfigError:  # completion must never fail loudly: no candidates is the answer
         return []
 
 

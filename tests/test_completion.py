@@ -69,3 +69,11 @@ def test_clicks_own_completion_for_the_executable(demo_api):
     assert "_KUBECTL_REACH_COMPLETE=bash_complete" in script and "complete -o nosort -F" in script
     hook = run_installed(["kubectl-reach", "completion", "kubectl"], demo_api.env()).stdout
     assert hook == '#!/bin/sh\n# kubectl calls this for `kubectl reach <TAB>` (kubectl 1.26+).\nexec kubectl-reach __complete "$@"\n'
+
+
+def test_contexts_come_from_the_kubeconfig(tmp_path):
+    config = tmp_path / "config"
+    config.write_text("contexts: [{name: prod, context: {}}, {name: dev, context: {}}]\n")
+    assert complete(["--kubeconfig", str(config), "--context", ""])[0] == ["dev", "prod"]
+    config.write_text("- not a kubeconfig\n")
+    assert complete(["--kubeconfig", str(config), "--context", ""])[0] == []
