@@ -123,7 +123,8 @@ def complete(args: List[str]) -> Tuple[List[str], int]:
         except UsageError:
             return [], NO_FILE
         return [f"{kind_word}/{n}" for n in _names(words, kind.resource) if n.startswith(prefix)], NO_FILE
-    kinds = [f"{k.short}/" for k in KINDS]
+    convertible = ("Pod", "Service", "Deployment", "StatefulSet", "DaemonSet", "Ingress")
+    kinds = [f"{k.short}/" for k in KINDS if command == "show" or k.name in convertible]
     candidates = [k for k in kinds if k.startswith(current)]
     if command == "show" and not words:
         candidates += [s for s in SUBCOMMANDS if s.startswith(current)]

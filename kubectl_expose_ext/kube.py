@@ -30,6 +30,21 @@ RESOURCES = {
     "ingressclasses": ("/apis/networking.k8s.io/v1", False),
     "endpointslices": ("/apis/discovery.k8s.io/v1", True),
 }
+# APIs a cluster may or may not serve (CRDs): resource -> (group, versions to accept, best first, namespaced).
+# They are used only when discovery finds them, at the best version served.
+OPTIONAL_APIS = {
+    "gateways": ("gateway.networking.k8s.io", ("v1", "v1beta1"), True),
+    "httproutes": ("gateway.networking.k8s.io", ("v1", "v1beta1"), True),
+    "grpcroutes": ("gateway.networking.k8s.io", ("v1", "v1alpha2"), True),
+    "tlsroutes": ("gateway.networking.k8s.io", ("v1", "v1alpha3", "v1alpha2"), True),
+    "routes": ("route.openshift.io", ("v1",), True),
+}
+# What kubectl sends: aggregated discovery (every group, version and resource in one answer) where the
+# server has it (1.26+), the classic APIGroupList otherwise.
+# until discovery says otherwise, each optional API is assumed at its best version
+RESOURCES.update({r: (f"/apis/{group}/{versions[0]}", namespaced) for r, (group, versions, namespaced) in OPTIONAL_APIS.items()})
+AGGREGATED_DISCOVERY = ("application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList,"
+                        "application/json;g=apidiscovery.k8s.io;v=v2beta1;as=APIGroupDiscoveryList,application/json")
 PAGE_SIZE = 500  # what kubectl asks for (--chunk-size)
 RETRIES = 3  # extra attempts for a read that met a 429, a 5xx or a broken connection
 RETRY_STATUSES = {429, 500, 502, 503, 504}
@@ -39,8 +54,9 @@ _ERRORS = {403: Forbidden, 404: NotFound, 409: Conflict, 422: Invalid}
 _SA_DIR = "/var/run/secrets/kubernetes.io/serviceaccount"
 
 
-def resource_path(resource: str, namespace: Optional[str] = None, name: Optional[str] = None) -> str:
-    prefix, namespaced = RESOURCES[resource]
+def resource_path(resource: str, namespace: Optional[str] = None, name: Optional[str] = None,
+                  resources: Optional[Dict[str, tuple]] = None) -> str:
+    prefix, namespaced = (resources or RESOURCES)[resource]
     path = prefix
     if namespaced and namespace:
         path += f"/namespaces/{quote(namespace, safe='')}"
@@ -175,15 +191,17 @@ class Kube:
         self.log = log
         self.requests = 0
         self.warnings: List[str] = []  # Warning headers the server sent, in order
+        self.resources: Dict[str, tuple] = dict(RESOURCES)  # discover() adds the optional APIs found
+        self._discovered: Optional[Dict[str, str]] = None
         self._http = _pool(connection.configuration, timeout)
 
     @property
     def namespace(self) -> str:
         return self.connection.namespace
 
-    def _headers(self, content_type: Optional[str] = None) -> Dict[str, str]:
+    def _headers(self, content_type: Optional[str] = None, accept: str = "application/json") -> Dict[str, str]:
         configuration = self.connection.configuration
-        headers = {"Accept": "application/json", "User-Agent": f"kubectl-reach/{__version__}",
+        headers = {"Accept": accept, "User-Agent": f"kubectl-reach/{__version__}",
                    "Accept-Encoding": "gzip"}
         # auth_settings() names the token the same way in every client release ("BearerToken"), and
         # runs the refresh hook that exec credential plugins and expiring tokens rely on.
@@ -198,7 +216,7 @@ class Kube:
         return headers
 
     def request(self, method: str, path: str, query: Optional[Dict[str, Any]] = None, body: Any = None,
-                content_type: str = "application/json") -> Dict[str, Any]:
+                content_type: str = "application/json", accept: str = "application/json") -> Dict[str, Any]:
         """One API call; a failure Status becomes the matching ApiError.
 
         Reads (GET) that meet a 429, a 5xx or a broken connection are retried, up to RETRIES times
@@ -210,7 +228,7 @@ class Kube:
         for attempt in range(RETRIES + 1):
             retry = method == "GET" and attempt < RETRIES
             try:
-                response = self._send(method, url, data, content_type)
+                response = self._send(method, url, data, content_type, accept)
             except Unreachable as exc:
                 if not retry or exc.refused:
                     raise
@@ -223,11 +241,11 @@ class Kube:
             return _decode(response, method, path)
         raise AssertionError("unreachable")  # the last attempt always returns or raises
 
-    def _send(self, method: str, url: str, data: Optional[bytes], content_type: str):
+    def _send(self, method: str, url: str, data: Optional[bytes], content_type: str, accept: str):
         """The HTTP exchange itself; transport failures become Unreachable. -v 6 logs it, -v 8 adds headers."""
         import urllib3
 
-        headers = self._headers(content_type if data else None)
+        headers = self._headers(content_type if data else None, accept)
         self.requests += 1
         started = time.monotonic()
         try:
@@ -248,21 +266,21 @@ class Kube:
 
     def patch(self, resource: str, name: str, namespace: Optional[str], body: dict, dry_run: bool) -> Dict[str, Any]:
         """A JSON merge patch: lists replace whole, null deletes (see convert/service.py for why)."""
-        return self.request("PATCH", resource_path(resource, namespace, name), _write_query(dry_run), body,
+        return self.request("PATCH", resource_path(resource, namespace, name, self.resources), _write_query(dry_run), body,
                             "application/merge-patch+json")
 
     def create(self, resource: str, namespace: Optional[str], body: dict, dry_run: bool) -> Dict[str, Any]:
-        return self.request("POST", resource_path(resource, namespace), _write_query(dry_run), body)
+        return self.request("POST", resource_path(resource, namespace, resources=self.resources), _write_query(dry_run), body)
 
     def delete(self, resource: str, name: str, namespace: Optional[str], dry_run: bool,
                resource_version: Optional[str] = None) -> Dict[str, Any]:
         """DELETE with a resourceVersion precondition, so a changed object is not deleted."""
         body = {"kind": "DeleteOptions", "apiVersion": "v1",
                 "preconditions": {"resourceVersion": resource_version} if resource_version else None}
-        return self.request("DELETE", resource_path(resource, namespace, name), _write_query(dry_run), body)
+        return self.request("DELETE", resource_path(resource, namespace, name, self.resources), _write_query(dry_run), body)
 
     def get(self, resource: str, name: str, namespace: Optional[str] = None) -> Dict[str, Any]:
-        return self.request("GET", resource_path(resource, namespace, name))
+        return self.request("GET", resource_path(resource, namespace, name, self.resources))
 
     def list(self, resource: str, namespace: Optional[str] = None, label_selector: Optional[str] = None,
              field_selector: Optional[str] = None,
@@ -275,7 +293,7 @@ class Kube:
         snapshot), the list restarts in one unpaged request, as client-go's pager does.
         """
         query = {"labelSelector": label_selector, "fieldSelector": field_selector, "limit": PAGE_SIZE}
-        path = resource_path(resource, namespace)
+        path = resource_path(resource, namespace, resources=self.resources)
         kept: List[Dict[str, Any]] = []
         while True:
             try:
@@ -295,6 +313,65 @@ class Kube:
             if not token or "limit" not in query:
                 return kept
             query["continue"] = token
+
+
+    def discover(self) -> Dict[str, str]:
+        """The OPTIONAL_APIS this server serves: resource -> version. One request on 1.26+ servers.
+
+        Aggregated discovery answers with every group's versions and resources at once. An older server
+        answers with the plain group list; then one resource list is read per candidate version of the
+        groups we use (at most four requests). A failed discovery means "none": optional APIs must never
+        break the main answer.
+        """
+        if self._discovered is None:
+            try:
+                self._discovered = self._discover()
+            except ApiError:
+                self._discovered = {}
+            for resource, version in self._discovered.items():
+                group, _, namespaced = OPTIONAL_APIS[resource]
+                self.resources[resource] = (f"/apis/{group}/{version}", namespaced)
+        return self._discovered
+
+    def _discover(self) -> Dict[str, str]:
+        answer = self.request("GET", "/apis", accept=AGGREGATED_DISCOVERY)
+        if answer.get("kind") == "APIGroupDiscoveryList":
+            return pick_versions(aggregated_resources(answer))
+        wanted = {group for group, _, _ in OPTIONAL_APIS.values()}
+        served: Dict[tuple, set] = {}
+        for group in answer.get("groups") or []:
+            if not isinstance(group, dict) or group.get("name") not in wanted:
+                continue
+            candidates = {v for _, versions, _ in OPTIONAL_APIS.values() for v in versions}
+            for entry in group.get("versions") or []:
+                version = entry.get("version") if isinstance(entry, dict) else None
+                if version in candidates:
+                    listing = self.request("GET", f"/apis/{group['name']}/{version}")
+                    served[(group["name"], version)] = {r.get("name") for r in listing.get("resources") or []
+                                                        if isinstance(r, dict)}
+        return pick_versions(served)
+
+
+def aggregated_resources(answer: Dict[str, Any]) -> Dict[tuple, set]:
+    """(group, version) -> resource names, from an APIGroupDiscoveryList."""
+    served: Dict[tuple, set] = {}
+    for group in answer.get("items") or []:
+        group_name = ((group or {}).get("metadata") or {}).get("name", "")
+        for version in (group or {}).get("versions") or []:
+            if isinstance(version, dict):
+                served[(group_name, version.get("version"))] = {
+                    r.get("resource") for r in version.get("resources") or [] if isinstance(r, dict)}
+    return served
+
+
+def pick_versions(served: Dict[tuple, set]) -> Dict[str, str]:
+    """For each optional API, the best version that serves it."""
+    found = {}
+    for resource, (group, versions, _) in OPTIONAL_APIS.items():
+        version = next((v for v in versions if resource in served.get((group, v), ())), None)
+        if version:
+            found[resource] = version
+    return found
 
 
 def _write_query(dry_run: bool) -> Dict[str, str]:

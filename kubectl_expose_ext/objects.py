@@ -53,9 +53,9 @@ def port_number(value: Any) -> Optional[int]:
     return value if isinstance(value, int) and 0 < value < 65536 else None
 
 
-def condition_true(obj: Any, condition: str) -> Optional[bool]:
-    """True/False for a status condition, None when the object does not report it."""
-    for cond in items(obj, "status", "conditions"):
+def condition_true(obj: Any, condition: str, where: tuple = ("status", "conditions")) -> Optional[bool]:
+    """True/False for a condition (in `status.conditions` unless told), None when it is not reported."""
+    for cond in items(obj, *where):
         if cond.get("type") == condition:
             return cond.get("status") == "True"
     return None

@@ -22,13 +22,19 @@ KINDS = (
     Kind("StatefulSet", "statefulsets", "sts"),
     Kind("DaemonSet", "daemonsets", "ds"),
     Kind("Ingress", "ingresses", "ingress"),
+    # served only where the cluster has the CRDs (discovered before use)
+    Kind("HTTPRoute", "httproutes", "httproute"),
+    Kind("GRPCRoute", "grpcroutes", "grpcroute"),
+    Kind("TLSRoute", "tlsroutes", "tlsroute"),
+    Kind("Route", "routes", "route"),
 )
 _ALIASES: Dict[str, Kind] = {}
 for _kind in KINDS:
     for _alias in {_kind.name.lower(), _kind.resource, _kind.short}:
         _ALIASES[_alias] = _kind
 _ALIASES.update({"po": KINDS[0], "service": KINDS[1], "ing": KINDS[5]})
-_GROUPS = {"apps": ("Deployment", "StatefulSet", "DaemonSet"), "networking.k8s.io": ("Ingress",)}
+_GROUPS = {"apps": ("Deployment", "StatefulSet", "DaemonSet"), "networking.k8s.io": ("Ingress",),
+           "gateway.networking.k8s.io": ("HTTPRoute", "GRPCRoute", "TLSRoute"), "route.openshift.io": ("Route",)}
 BARE_NAME_ORDER = ("Service", "Pod", "Deployment")  # what a bare NAME is tried as, in order
 OUTPUTS = ("table", "wide", "json", "yaml", "url")
 # DNS-1123 subdomain: what pods, deployments and ingresses may be named (services are stricter, a subset).

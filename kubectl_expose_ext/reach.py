@@ -7,19 +7,22 @@ and when nothing works from outside, the fallbacks that do work are offered.
 
 from collections import defaultdict
 from dataclasses import dataclass, field as dc_field
-from typing import Dict, List, Optional, Set
+from typing import Callable, Dict, List, Optional, Set
 
 from .addresses import NodeTable
 from .endpoints import Found
 from .endpoints.hostports import container_ports, node_endpoints, uses_host_network
+from .endpoints.gateway import as_ingress_backend, gateway_endpoints, route_kind
 from .endpoints.ingress import Route, backend_service, ingress_endpoints
+from .endpoints.openshift import backend_services, route_endpoints, service_port_for
 from .endpoints.service import is_exposed, service_endpoints
 from .objects import (condition_true, field, format_labels, items, label_selector_string, labels, name, namespace,
                       port_number, selector_matches)
 
 SERVICE_NAME_LABEL = "kubernetes.io/service-name"
 _SHORT = {"Pod": "pod", "Service": "svc", "Deployment": "deploy", "StatefulSet": "sts", "DaemonSet": "ds",
-          "Ingress": "ingress"}
+          "Ingress": "ingress", "HTTPRoute": "httproute", "GRPCRoute": "grpcroute", "TLSRoute": "tlsroute",
+          "Route": "route"}
 
 
 @dataclass
@@ -27,7 +30,9 @@ class Snapshot:
     """What the computation may look at, as fetched by the access layer (plain dicts).
 
     `slices` and `ingress_classes` are None when they were not fetched or not readable: the
-    computation then says it cannot tell, instead of guessing.
+    computation then says it cannot tell, instead of guessing. `gateway_routes` (HTTPRoute, GRPCRoute,
+    TLSRoute, each with its `kind`), `gateways` and `openshift_routes` are empty where the cluster does
+    not serve those APIs.
     """
 
     nodes: NodeTable = dc_field(default_factory=lambda: NodeTable([]))
@@ -36,6 +41,9 @@ class Snapshot:
     pods: List[dict] = dc_field(default_factory=list)
     slices: Optional[List[dict]] = None
     ingress_classes: Optional[List[dict]] = None
+    gateway_routes: List[dict] = dc_field(default_factory=list)
+    gateways: List[dict] = dc_field(default_factory=list)
+    openshift_routes: List[dict] = dc_field(default_factory=list)
 
     def __post_init__(self):
         self._services = defaultdict(list)
@@ -44,6 +52,13 @@ class Snapshot:
         self._ingresses = defaultdict(list)
         for ing in self.ingresses:
             self._ingresses[namespace(ing)].append(ing)
+        self._gateway_routes = defaultdict(list)
+        for route in self.gateway_routes:
+            self._gateway_routes[namespace(route)].append(route)
+        self._openshift_routes = defaultdict(list)
+        for route in self.openshift_routes:
+            self._openshift_routes[namespace(route)].append(route)
+        self.gateways_by_key = {(namespace(g), name(g)): g for g in self.gateways}
         self._ready_nodes: Optional[Dict[tuple, Set[str]]] = None
         if self.slices is not None:
             self._ready_nodes = defaultdict(set)
@@ -58,6 +73,12 @@ class Snapshot:
 
     def ingresses_in(self, ns: str) -> List[dict]:
         return self._ingresses.get(ns, [])
+
+    def gateway_routes_in(self, ns: str) -> List[dict]:
+        return self._gateway_routes.get(ns, [])
+
+    def openshift_routes_in(self, ns: str) -> List[dict]:
+        return self._openshift_routes.get(ns, [])
 
     def ready_nodes(self, service: dict) -> Optional[Set[str]]:
         """Nodes hosting a ready endpoint of `service`; None when EndpointSlices are unknown."""
@@ -113,11 +134,24 @@ def _route_to(ports_by_service: Dict[str, List[dict]]) -> Route:
     return route
 
 
-def _ingress_found(ns: str, route: Route, snapshot: Snapshot) -> Found:
+def _front_doors(ns: str, ports_by_service: Dict[str, List[dict]], snapshot: Snapshot) -> Found:
+    """Ingresses, Gateway API routes and OpenShift Routes in `ns` that lead to these service ports."""
+    route = _route_to(ports_by_service)
     found = Found()
     for ingress in snapshot.ingresses_in(ns):
         found.add(ingress_endpoints(ingress, route, snapshot.ingress_classes))
+    for gateway_route in snapshot.gateway_routes_in(ns):
+        found.add(gateway_endpoints(gateway_route, snapshot.gateways_by_key,
+                                    lambda ref, r=gateway_route: _backend_port(route, ref, namespace(r))))
+    for openshift_route in snapshot.openshift_routes_in(ns):
+        found.add(route_endpoints(openshift_route,
+                                  lambda svc, target: service_port_for(ports_by_service.get(svc, []), target)))
     return found
+
+
+def _backend_port(route: Route, ref: dict, route_namespace: str) -> Optional[dict]:
+    backend = as_ingress_backend(ref, route_namespace)
+    return route(backend) if backend else None
 
 
 def selecting_services(pod: dict, snapshot: Snapshot) -> List[dict]:
@@ -148,7 +182,7 @@ def reach_pod(pod: dict, snapshot: Snapshot) -> Found:
             found.warn(f"service {name(service)} port {port.get('port')} targets {port.get('targetPort')}, "
                        f"which pod {pod_name} does not declare (it declares {', '.join(map(str, declared))})")
         found.add(service_endpoints(service, ports, snapshot.nodes, snapshot.ready_nodes(service)))
-    found.add(_ingress_found(namespace(pod), _route_to(routes), snapshot))
+    found.add(_front_doors(namespace(pod), routes, snapshot))
     if routes and condition_true(pod, "Ready") is False:
         found.warn(f"pod {pod_name} is not Ready: its Services do not send it traffic")
     return found
@@ -175,7 +209,7 @@ def reach_service(service: dict, snapshot: Snapshot, with_ingresses: bool = True
     ports = items(service, "spec", "ports")
     found = service_endpoints(service, ports, snapshot.nodes, snapshot.ready_nodes(service), nodes_per_port)
     if with_ingresses:
-        found.add(_ingress_found(namespace(service), _route_to({svc: ports}), snapshot))
+        found.add(_front_doors(namespace(service), {svc: ports}, snapshot))
     selector = field(service, "spec", "selector", default={})
     if selector and snapshot.ready_nodes(service) == set() and snapshot.slices is not None:
         found.warn(f"service {svc} has no ready endpoints: its selector ({format_labels(selector)}) "
@@ -192,17 +226,55 @@ def reach_ingress(ingress: dict, snapshot: Snapshot) -> Found:
         svc = backend_service(backend)
         if svc is None:
             return None
-        service = services.get(svc[0])
-        if service is None:
-            problems.append(f"ingress {name(ingress)} routes to service {svc[0]}, which does not exist")
-            return {"port": svc[1]}
-        port = _route_to({svc[0]: items(service, "spec", "ports")})(backend)
-        if port is None:
-            problems.append(f"ingress {name(ingress)} routes to port {svc[1] or svc[2]} of service {svc[0]}, "
-                            "which has no such port")
-        return port or {"port": svc[1]}
+        return _checked_backend(f"ingress {name(ingress)}", services, problems, svc[0],
+                                lambda ports: _route_to({svc[0]: ports})(backend), svc[1] or svc[2])
 
     found = ingress_endpoints(ingress, route, snapshot.ingress_classes)
+    return found.add(Found(warnings=list(dict.fromkeys(problems))))
+
+
+def _checked_backend(owner: str, services: Dict[str, dict], problems: List[str], svc: str,
+                     match: Callable[[List[dict]], Optional[dict]], wanted) -> Optional[dict]:
+    """The port a route's backend reaches; a missing service or port is recorded in `problems`."""
+    service = services.get(svc)
+    if service is None:
+        problems.append(f"{owner} routes to service {svc}, which does not exist")
+        return {"port": port_number(wanted)}
+    port = match(items(service, "spec", "ports"))
+    if port is None:
+        problems.append(f"{owner} routes to port {wanted} of service {svc}, which has no such port")
+    return port or {"port": port_number(wanted)}
+
+
+def reach_gateway_route(route: dict, snapshot: Snapshot) -> Found:
+    """Every rule of an HTTPRoute/GRPCRoute/TLSRoute on every Gateway that accepted it; broken backends flagged."""
+    services = {name(s): s for s in snapshot.services_in(namespace(route))}
+    problems: List[str] = []
+    owner = f"{route_kind(route).lower()} {name(route)}"
+
+    def backend_port(ref: dict) -> Optional[dict]:
+        backend = as_ingress_backend(ref, namespace(route))
+        if backend is None:
+            return None
+        svc = backend_service(backend)
+        return _checked_backend(owner, services, problems, svc[0], lambda ports: _route_to({svc[0]: ports})(backend),
+                                svc[1])
+
+    found = gateway_endpoints(route, snapshot.gateways_by_key, backend_port)
+    return found.add(Found(warnings=list(dict.fromkeys(problems))))
+
+
+def reach_openshift_route(route: dict, snapshot: Snapshot) -> Found:
+    """Every admitted host of an OpenShift Route; broken backends flagged."""
+    services = {name(s): s for s in snapshot.services_in(namespace(route))}
+    problems: List[str] = []
+    def backend_port(svc: str, target_port) -> Optional[dict]:
+        return _checked_backend(f"route {name(route)}", services, problems, svc,
+                                lambda ports: service_port_for(ports, target_port), target_port)
+
+    found = route_endpoints(route, backend_port)
+    if not backend_services(route):
+        found.warn(f"route {name(route)} names no Service backend")
     return found.add(Found(warnings=list(dict.fromkeys(problems))))
 
 
@@ -243,8 +315,8 @@ def fallback_hints(kind: str, obj: dict, pods: List[dict], snapshot: Snapshot) -
         if field(obj, "spec", "type", default="ClusterIP") == "ClusterIP" and field(obj, "spec", "clusterIP") != "None":
             hints.append(f"to expose it: kubectl reach convert -n {ns} {ref} --to nodeport")
         return hints
-    if kind == "Ingress":
-        return []
+    if kind in ("Ingress", "HTTPRoute", "GRPCRoute", "TLSRoute", "Route"):
+        return []  # the warnings say why they lead nowhere; port-forward applies to their Services
     if kind == "Pod":
         pods = [obj]
     sample = pods[0] if pods else {"spec": field(obj, "spec", "template", "spec", default={})}
@@ -278,6 +350,10 @@ def reach_target(kind: str, obj: dict, pods: List[dict], snapshot: Snapshot) -> 
         found = reach_service(obj, snapshot)
     elif kind == "Ingress":
         found = reach_ingress(obj, snapshot)
+    elif kind in ("HTTPRoute", "GRPCRoute", "TLSRoute"):
+        found = reach_gateway_route(obj, snapshot)
+    elif kind == "Route":
+        found = reach_openshift_route(obj, snapshot)
     else:
         found = reach_pods(pods, snapshot)
         if not pods:
@@ -307,6 +383,10 @@ def reach_everything(snapshot: Snapshot) -> List[Reach]:
                                                nodes_per_port=LISTING_NODES_PER_PORT)))
     for ingress in snapshot.ingresses:
         results.append(Reach("Ingress", namespace(ingress), name(ingress), reach_ingress(ingress, snapshot)))
+    for route in snapshot.gateway_routes:
+        results.append(Reach(route_kind(route), namespace(route), name(route), reach_gateway_route(route, snapshot)))
+    for route in snapshot.openshift_routes:
+        results.append(Reach("Route", namespace(route), name(route), reach_openshift_route(route, snapshot)))
     for pod in snapshot.pods:
         if uses_host_network(pod):
             results.append(Reach("Pod", namespace(pod), name(pod), node_endpoints(pod, snapshot.nodes)))

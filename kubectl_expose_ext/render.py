@@ -26,7 +26,7 @@ def backend(endpoint: Endpoint) -> str:
 
 
 def notes(endpoint: Endpoint) -> str:
-    parts = [f"ingress {endpoint.ingress}"] if endpoint.ingress else []
+    parts = [f"ingress {endpoint.ingress}"] if endpoint.ingress else [endpoint.via] if endpoint.via else []
     return "; ".join(parts + endpoint.warnings)
 
 

@@ -5,13 +5,14 @@ kind of neighbour, narrowed by namespace and label selector.
 """
 
 from dataclasses import dataclass, field as dc_field
-from typing import Callable, List, Optional
+from typing import Callable, Dict, List, Optional
 
 from .addresses import AUTO, NodeTable
+from .endpoints.gateway import tag_kind
 from .endpoints.hostports import uses_host_network
 from .endpoints.service import EXPOSING_TYPES
 from .errors import Forbidden, NotFound
-from .kube import Kube
+from .kube import OPTIONAL_APIS, Kube
 from .objects import field, items, label_selector_string, name, port_number
 from .options import BARE_NAME_ORDER, Kind, TargetSpec, kind_named
 from .reach import SERVICE_NAME_LABEL, Snapshot, selecting_services
@@ -103,6 +104,38 @@ def fetch_nodes(kube: Kube, pods: List[dict], services: List[dict], address_type
     return table
 
 
+GATEWAY_ROUTES = ("httproutes", "grpcroutes", "tlsroutes")
+
+
+def gateways_for(kube: Kube, routes: List[dict]) -> List[dict]:
+    """The Gateways routes may attach to: one LIST in the namespace they all point to, else cluster-wide."""
+    if not routes or "gateways" not in kube.discover():
+        return []
+    parents = {p.get("namespace") or field(r, "metadata", "namespace") for r in routes
+               for p in items(r, "spec", "parentRefs")}
+    return optional_list(kube, "gateways", namespace=next(iter(parents)) if len(parents) == 1 else None) or []
+
+
+def newer_front_doors(kube: Kube, namespace: Optional[str]) -> Dict[str, list]:
+    """Gateway API routes, the Gateways they attach to, and OpenShift Routes, where the cluster serves them.
+
+    Discovery says which APIs exist (absent ones cost nothing). Gateways are listed first, across the
+    cluster (routes attach to Gateways in other namespaces): with none, no route can be accepted and
+    the routes are not read. Each other API is one LIST in the namespace.
+    """
+    served = kube.discover()
+    gateways = optional_list(kube, "gateways") if "gateways" in served else []
+    routes: List[dict] = []
+    if gateways != []:  # None: not readable cluster-wide; the routes say which namespace to read
+        for resource in GATEWAY_ROUTES:
+            if resource in served:
+                routes.extend(optional_list(kube, resource, namespace=namespace, keep=tag_kind(resource)) or [])
+        if gateways is None:
+            gateways = gateways_for(kube, routes)
+    openshift = (optional_list(kube, "routes", namespace=namespace) or []) if "routes" in served else []
+    return {"gateway_routes": routes, "gateways": gateways, "openshift_routes": openshift}
+
+
 def surroundings(kube: Kube, namespace: str, services: List[dict], pods: List[dict],
                  address_type: str, all_services: Optional[List[dict]] = None) -> Snapshot:
     """Ingresses, IngressClasses, EndpointSlices and nodes for the services and pods involved
@@ -115,14 +148,23 @@ def surroundings(kube: Kube, namespace: str, services: List[dict], pods: List[di
         names = sorted({name(s) for s in exposable})
         selector = f"{SERVICE_NAME_LABEL}={names[0]}" if len(names) == 1 else f"{SERVICE_NAME_LABEL} in ({','.join(names)})"
         slices = optional_list(kube, "endpointslices", namespace=namespace, label_selector=selector, keep=slim_slice)
+    doors = newer_front_doors(kube, namespace) if exposable else {}
     return Snapshot(nodes=fetch_nodes(kube, pods, exposable, address_type), services=all_services or services,
-                    ingresses=ingresses, pods=pods, slices=slices, ingress_classes=classes)
+                    ingresses=ingresses, pods=pods, slices=slices, ingress_classes=classes, **doors)
 
 
 def resolve(kube: Kube, spec: TargetSpec, namespace: str, address_type: str = AUTO,
             note: Note = lambda message: None) -> Resolved:
     """The target and everything its endpoints depend on."""
+    if spec.kind is not None and spec.kind.resource in OPTIONAL_APIS and spec.kind.resource not in kube.discover():
+        raise NotFound(f'the server doesn\'t have a resource type "{spec.kind.resource}"', code=404)
     kind, obj = get_target(kube, spec, namespace, note)
+    if kind.resource == "routes":
+        return Resolved(kind, obj, Snapshot(services=kube.list("services", namespace), openshift_routes=[obj]))
+    if kind.resource in GATEWAY_ROUTES:
+        obj["kind"] = kind.name
+        return Resolved(kind, obj, Snapshot(services=kube.list("services", namespace), gateway_routes=[obj],
+                                            gateways=gateways_for(kube, [obj])))
     if kind.name == "Service":
         return Resolved(kind, obj, surroundings(kube, namespace, [obj], [], address_type))
     if kind.name == "Ingress":
@@ -151,4 +193,4 @@ def fetch_everything(kube: Kube, namespace: Optional[str], address_type: str = A
     nodes = list_nodes(kube, address_type)
     classes = optional_list(kube, "ingressclasses") if ingresses else None
     return Snapshot(nodes=nodes, services=services, ingresses=ingresses, pods=pods, slices=slices,
-                    ingress_classes=classes)
+                    ingress_classes=classes, **newer_front_doors(kube, namespace))

@@ -20,12 +20,14 @@ def test_demo_pod_json_contract(demo_api):
     assert doc["target"] == {"kind": "Pod", "namespace": "default", "name": "influxdb"}
     assert doc["endpoints"][0] == {
         "method": "NodePort", "url": "http://203.0.113.10:30000", "scheme": "http", "host": "203.0.113.10",
-        "port": 30000, "node": "node-a", "service": "influxdb", "servicePort": 8086, "ingress": None, "path": None,
-        "warnings": []}
+        "port": 30000, "node": "node-a", "service": "influxdb", "servicePort": 8086, "ingress": None, "via": None,
+        "path": None, "warnings": []}
     assert endpoints(out) == [
         ("NodePort", "http://203.0.113.10:30000", "node-a"), ("NodePort", "http://203.0.113.11:30000", "node-b"),
         ("NodePort", "http://203.0.113.10:31086", "node-a"), ("NodePort", "http://203.0.113.11:31086", "node-b"),
-        ("LoadBalancer", "http://198.51.100.20:8086", None), ("Ingress", "https://influxdb.example.com/", None)]
+        ("LoadBalancer", "http://198.51.100.20:8086", None), ("Ingress", "https://influxdb.example.com/", None),
+        ("Gateway", "https://metrics.example.com/", None),
+        ("Route", "https://influxdb-default.apps.demo.example.com/", None)]
     assert doc["warnings"] == ["service influxdb: NotReady node(s) skipped: node-c",
                                "service influxdb-lb: NotReady node(s) skipped: node-c"]
 
@@ -128,7 +130,7 @@ def test_listing_namespace_and_all_namespaces(realworld, demo_api):
     lines = out.out.splitlines()
     assert lines[0].split()[:3] == ["NAMESPACE", "TARGET", "METHOD"]
     methods = {line.split()[2] for line in lines[1:]}
-    assert methods == {"hostNetwork", "hostPort", "NodePort", "LoadBalancer", "Ingress"}
+    assert methods == {"hostNetwork", "hostPort", "NodePort", "LoadBalancer", "Ingress", "Gateway", "Route"}
     assert demo_api.reach("-n", "empty").err == "No externally reachable resources found in namespace empty.\n"
 
 
@@ -160,7 +162,7 @@ def test_user_errors(realworld, tmp_path):
         ("svc/nope",): 'error: services "nope" not found',
         ("deploy/nope",): 'error: deployments.apps "nope" not found',
         ("nope",): 'error: no service, pod or deployment named "nope" in namespace "shop"',
-        ("foo/bar",): 'error: unknown resource type "foo" (use one of: pod, svc, deploy, sts, ds, ingress)',
+        ("foo/bar",): 'error: unknown resource type "foo" (use one of: pod, svc, deploy, sts, ds, ingress, httproute, grpcroute, tlsroute, route)',
         ("pod/",): 'error: invalid target "pod/": arguments in resource/name form must have a single resource and name',
         ("svc/mail", "-o", "xml"): 'error: unable to match a printer suitable for the output format "xml", '
                                    "allowed formats are: table,wide,json,yaml,url",
@@ -244,6 +246,8 @@ def test_service_target_makes_a_constant_number_of_narrow_requests(realworld):
         ("GET", "/apis/networking.k8s.io/v1/namespaces/shop/ingresses", None),
         ("GET", "/apis/networking.k8s.io/v1/ingressclasses", None),
         ("GET", "/apis/discovery.k8s.io/v1/namespaces/shop/endpointslices", "kubernetes.io/service-name=web-aws"),
+        ("GET", "/apis", None),  # discovery: Gateway API served, OpenShift Routes not
+        ("GET", "/apis/gateway.networking.k8s.io/v1/gateways", None),  # none: no route is read
         ("GET", "/api/v1/nodes", None),
     ]
     assert requests_for(realworld, "svc/web-aws") == expected
@@ -263,6 +267,8 @@ def test_pod_and_workload_targets_use_selectors(realworld):
         ("GET", "/apis/networking.k8s.io/v1/namespaces/shop/ingresses", None),
         ("GET", "/apis/networking.k8s.io/v1/ingressclasses", None),
         ("GET", "/apis/discovery.k8s.io/v1/namespaces/shop/endpointslices", "kubernetes.io/service-name=api"),
+        ("GET", "/apis", None),
+        ("GET", "/apis/gateway.networking.k8s.io/v1/gateways", None),
         ("GET", "/api/v1/nodes", None),
     ]
     # no Service selects it: nothing else is worth fetching

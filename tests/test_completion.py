@@ -38,7 +38,7 @@ def test_names_come_from_the_cluster(demo_api):
     assert complete([*flags, "svc/infl"])[0] == ["svc/influxdb", "svc/influxdb-lb"]
     assert complete(["convert", *flags, "deploy/"])[0] == []
     assert complete([*flags, "pod/influxdb-h"])[0] == ["pod/influxdb-hostnetwork", "pod/influxdb-hostport"]
-    assert complete([*flags, "-n", ""])[0] == ["default"]
+    assert complete([*flags, "-n", ""])[0] == ["default", "infra"]
     assert complete(["--kubeconfig", "/nonexistent", "svc/"])[0] == []  # no cluster: no candidates, no error
 
 

@@ -7,7 +7,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from kubectl_expose_ext.addresses import NodeTable
-from kubectl_expose_ext.endpoints import METHODS
+from kubectl_expose_ext.endpoints import METHODS, PROXIED
 from kubectl_expose_ext.reach import Snapshot, reach_everything, reach_target
 from kubectl_expose_ext.render import render_json, render_table, render_urls
 
@@ -97,6 +97,50 @@ def ingresses(draw):
 
 
 @st.composite
+def gateways(draw):
+    listeners = st.lists(st.fixed_dictionaries(
+        {"name": st.sampled_from(["http", "https", "tls"]), "protocol": st.sampled_from(["HTTP", "HTTPS", "TLS", "TCP", 7])},
+        optional={"port": ODD_PORT, "hostname": st.one_of(DNS, WILDCARD)}), max_size=3)
+    addresses = st.lists(st.fixed_dictionaries({"value": HOST}, optional={"type": st.just("IPAddress")}), max_size=2)
+    return {"metadata": {"name": draw(st.sampled_from(["gw", "other"])), "namespace": "default"},
+            "spec": {"listeners": draw(maybe_broken(listeners))}, "status": {"addresses": draw(maybe_broken(addresses))}}
+
+
+@st.composite
+def gateway_routes(draw):
+    parent = st.fixed_dictionaries({"name": st.sampled_from(["gw", "other"])},
+                                   optional={"sectionName": st.sampled_from(["http", "https", "tls"]),
+                                             "kind": st.sampled_from(["Gateway", "Service"]), "port": ODD_PORT})
+    parents = draw(st.lists(parent, max_size=2))
+    accepted = st.sampled_from(["True", "True", "False", None])
+    status = [{"parentRef": p, "conditions": [{"type": "Accepted", "status": draw(accepted)}]} for p in parents]
+    backend = st.fixed_dictionaries({"name": NAMES}, optional={"port": ODD_PORT, "kind": st.sampled_from(["Service", "X"])})
+    match = st.fixed_dictionaries({}, optional={"path": st.fixed_dictionaries(
+        {}, optional={"type": st.sampled_from(["PathPrefix", "Exact", "RegularExpression"]),
+                      "value": st.sampled_from(["/", "/api", "", "/a(.*)"])})})
+    rules = st.lists(st.fixed_dictionaries({}, optional={"backendRefs": st.lists(backend, max_size=2),
+                                                         "matches": st.lists(match, max_size=2)}), max_size=2)
+    return {"kind": draw(st.sampled_from(["HTTPRoute", "GRPCRoute", "TLSRoute", None])),
+            "metadata": {"name": draw(NAMES), "namespace": "default"},
+            "spec": {"parentRefs": draw(maybe_broken(st.just(parents))), "rules": draw(maybe_broken(rules)),
+                     "hostnames": draw(maybe_broken(st.lists(st.one_of(DNS, WILDCARD), max_size=2)))},
+            "status": {"parents": draw(maybe_broken(st.just(status)))}}
+
+
+@st.composite
+def openshift_routes(draw):
+    tls = st.fixed_dictionaries({}, optional={"termination": st.sampled_from(["edge", "passthrough", "reencrypt"]),
+                                              "insecureEdgeTerminationPolicy": st.sampled_from(["Allow", "Redirect", "None"])})
+    spec = st.fixed_dictionaries({"to": st.fixed_dictionaries({"name": NAMES}, optional={"kind": st.just("Service")})},
+                                 optional={"host": DNS, "path": st.sampled_from(["/", "/api"]), "tls": tls,
+                                           "port": st.fixed_dictionaries({"targetPort": st.one_of(PORT, st.just("http"))})})
+    ingress = st.fixed_dictionaries({}, optional={"host": DNS, "routerCanonicalHostname": DNS, "conditions": st.lists(
+        st.fixed_dictionaries({"type": st.just("Admitted"), "status": st.sampled_from(["True", "False"])}), max_size=1)})
+    return {"metadata": {"name": draw(NAMES), "namespace": "default"}, "spec": draw(maybe_broken(spec)),
+            "status": {"ingress": draw(maybe_broken(st.lists(ingress, max_size=2)))}}
+
+
+@st.composite
 def slices(draw):
     endpoints = draw(st.lists(st.fixed_dictionaries({"nodeName": st.sampled_from(["n1", "n2"])},
                                                     optional={"conditions": st.fixed_dictionaries(
@@ -133,14 +177,40 @@ def healthy_pod(draw):
                      "containers": [{"name": "c", "ports": ports}]}}
 
 
+def healthy_front_doors(services):
+    """An accepted HTTPRoute on a programmed Gateway and an admitted OpenShift Route, both to the first port
+    of a drawn service: else those methods would hardly ever be generated (several objects must agree)."""
+    pairs = [(svc["metadata"]["name"], p["port"]) for svc in services if isinstance(svc.get("spec"), dict)
+             for p in svc["spec"].get("ports") or [] if isinstance(p, dict) and p.get("port")]
+    svc, port = pairs[0] if pairs else (None, None)
+    if port is None:
+        return [], [], []
+    parent = {"name": "gw", "sectionName": "web"}
+    route = {"kind": "HTTPRoute", "metadata": {"name": "r", "namespace": "default"},
+             "spec": {"parentRefs": [parent], "rules": [{"backendRefs": [{"name": svc, "port": port}]}]},
+             "status": {"parents": [{"parentRef": parent, "conditions": [{"type": "Accepted", "status": "True"}]}]}}
+    gateway = {"metadata": {"name": "gw", "namespace": "default"},
+               "spec": {"listeners": [{"name": "web", "protocol": "HTTPS", "port": 443}]},
+               "status": {"addresses": [{"value": "198.51.100.9"}]}}
+    openshift = {"metadata": {"name": "o", "namespace": "default"},
+                 "spec": {"host": "o.apps.example.com", "to": {"kind": "Service", "name": svc}},
+                 "status": {"ingress": [{"conditions": [{"type": "Admitted", "status": "True"}]}]}}
+    return [route], [gateway], [openshift]
+
+
 @st.composite
 def worlds(draw):
+    drawn = draw(st.lists(st.one_of(services(), healthy_service()), min_size=1, max_size=3))
+    routes, gateways_, openshift = healthy_front_doors(drawn) if draw(st.booleans()) else ([], [], [])
     return Snapshot(nodes=NodeTable.complete(draw(st.lists(st.one_of(nodes(), healthy_node()), min_size=1, max_size=4)),
                                              draw(st.sampled_from(["auto", "auto", "ExternalIP", "InternalIP", "Hostname"]))),
-                    services=draw(st.lists(st.one_of(services(), healthy_service()), min_size=1, max_size=3)),
+                    services=drawn,
                     ingresses=draw(st.lists(ingresses(), max_size=2)),
                     pods=draw(st.lists(st.one_of(pods(), healthy_pod()), min_size=1, max_size=3)), slices=draw(maybe_broken(st.lists(slices(), max_size=3))),
-                    ingress_classes=draw(maybe_broken(st.just([]))))
+                    ingress_classes=draw(maybe_broken(st.just([]))),
+                    gateway_routes=draw(st.lists(gateway_routes(), max_size=2)) + routes,
+                    gateways=draw(st.lists(gateways(), max_size=2)) + gateways_,
+                    openshift_routes=draw(st.lists(openshift_routes(), max_size=2)) + openshift)
 
 
 def hosts_in(world: Snapshot) -> set:
@@ -156,7 +226,8 @@ def hosts_in(world: Snapshot) -> set:
                 walk(v)
         elif isinstance(value, str):
             found.add(value)
-    for obj in world.services + world.ingresses + world.pods:
+    for obj in world.services + world.ingresses + world.pods + world.gateway_routes + world.gateways + \
+            world.openshift_routes:
         walk(obj)
     found.update(a.host for a in world.nodes.addresses.values())
     return found
@@ -170,8 +241,10 @@ def check(results, world):
             assert endpoint.host in known
             parts = urlsplit(endpoint.url)
             assert parts.scheme == endpoint.scheme and parts.hostname is not None
-            if endpoint.method != "Ingress":
+            if endpoint.method not in PROXIED:
                 assert parts.port == endpoint.port
+            else:
+                assert parts.port in (endpoint.port, None)
             assert ("[" in endpoint.url) == (":" in endpoint.host)
         assert all(isinstance(w, str) and w for w in result.found.warnings)
     render_table(results), render_table(results, wide=True, listing=True), render_json(results, listing=True)
@@ -188,7 +261,8 @@ def test_everything_listing_invariants(world):
 @given(worlds(), st.data())
 def test_single_target_invariants(world, data):
     kinds = [("Service", s) for s in world.services] + [("Pod", p) for p in world.pods] + \
-            [("Ingress", i) for i in world.ingresses]
+            [("Ingress", i) for i in world.ingresses] + [("HTTPRoute", r) for r in world.gateway_routes] + \
+            [("Route", r) for r in world.openshift_routes]
     if not kinds:
         return
     kind, obj = data.draw(st.sampled_from(kinds))

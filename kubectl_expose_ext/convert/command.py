@@ -165,6 +165,9 @@ class ConvertOptions:
             raise UsageError(f'unable to match a printer suitable for the output format "{self.output}", '
                              "allowed formats are: json,yaml")
         kind = self.spec.kind.name
+        if kind in ("HTTPRoute", "GRPCRoute", "TLSRoute", "Route"):
+            raise UsageError(f"{self.spec.kind.short}/{self.spec.name} cannot be converted: kubectl reach converts "
+                             "Services and workloads (deploy, sts, ds)")
         if self.undo:
             if self.to:
                 raise UsageError("--undo restores the previous exposure: it takes no --to")

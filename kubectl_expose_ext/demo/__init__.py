@@ -28,7 +28,8 @@ def run_demo(run: Callable[[List[str]], int], serve: bool = False) -> int:
         with open(kubeconfig, "w") as handle:
             handle.write(server.kubeconfig())
         click.echo(f"# A demo cluster is serving on {server.url}: 3 nodes (node-c NotReady), the five classic ways\n"
-                   "# to reach an InfluxDB pod (hostNetwork, hostPort, NodePort, LoadBalancer, Ingress).\n")
+                   "# to reach an InfluxDB pod (hostNetwork, hostPort, NodePort, LoadBalancer, Ingress) and two\n"
+                   "# modern relatives (a Gateway API HTTPRoute, an OpenShift Route).\n")
         for args in DEMO_COMMANDS:
             click.echo(click.style(f"$ kubectl reach {' '.join(args)}".rstrip(), bold=True))
             code = run([*args, "--kubeconfig", kubeconfig])

@@ -56,7 +56,15 @@ TYPES = [
     ResourceType("Ingress", "ingresses", "networking.k8s.io", "v1", True, ("ing",)),
     ResourceType("IngressClass", "ingressclasses", "networking.k8s.io", "v1", False),
     ResourceType("EndpointSlice", "endpointslices", "discovery.k8s.io", "v1", True),
+    # CRDs: Gateway API (standard channel, TLSRoute still experimental) and OpenShift Routes
+    ResourceType("Gateway", "gateways", "gateway.networking.k8s.io", "v1", True, ("gtw",)),
+    ResourceType("HTTPRoute", "httproutes", "gateway.networking.k8s.io", "v1", True),
+    ResourceType("GRPCRoute", "grpcroutes", "gateway.networking.k8s.io", "v1", True),
+    ResourceType("TLSRoute", "tlsroutes", "gateway.networking.k8s.io", "v1alpha2", True),
+    ResourceType("Route", "routes", "route.openshift.io", "v1", True),
 ]
+CRD_GROUPS = ("gateway.networking.k8s.io", "route.openshift.io")
+AGGREGATED = "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList"
 BY_KIND = {t.kind: t for t in TYPES}
 BY_PATH = {(t.group, t.version, t.resource): t for t in TYPES}
 VERBS = ["create", "delete", "get", "list", "patch", "update", "watch"]
@@ -339,6 +347,8 @@ class FakeCluster:
         self.user = "system:serviceaccount:default:reach"
         self.response_warnings: List[str] = []
         self.faults: List[Fault] = []
+        self.absent_groups: set = set()  # API groups this cluster does not serve (CRDs not installed)
+        self.aggregated_discovery = True  # as 1.30+ servers; False: only the classic discovery documents
         self.add({"kind": "Namespace", "metadata": {"name": "default"}, "status": {"phase": "Active"}})
         for obj in objects:
             self.add(obj)
@@ -462,7 +472,8 @@ class FakeCluster:
             except APIStatus as exc:
                 status, payload = exc.code, exc.body()
             request.status = status
-            out = [("Content-Type", "application/json")]
+            aggregated = isinstance(payload, dict) and payload.get("kind") == "APIGroupDiscoveryList"
+            out = [("Content-Type", AGGREGATED if aggregated else "application/json")]
             out += [("Warning", f'299 - "{w}"') for w in self.response_warnings]
         data = json.dumps(payload, separators=(",", ":")).encode()
         request.bytes_json = len(data)
@@ -476,11 +487,14 @@ class FakeCluster:
         path = request.path.rstrip("/")
         if path == "/version":
             return 200, {"major": "1", "minor": "32", "gitVersion": "v1.32.0-fake", "platform": "linux/amd64"}
+        aggregated = self.aggregated_discovery and "as=APIGroupDiscoveryList" in accept and ";v=v2;" in accept
         if path == "/api":
+            if aggregated:
+                return 200, self._aggregated([""])
             return 200, {"kind": "APIVersions", "versions": ["v1"],
                          "serverAddressByClientCIDRs": [{"clientCIDR": "0.0.0.0/0", "serverAddress": "127.0.0.1"}]}
         if path == "/apis":
-            return 200, self._group_list()
+            return 200, self._aggregated(self._groups()) if aggregated else self._group_list()
         segments = [s for s in path.split("/") if s]
         if segments[:2] == ["api", "v1"]:
             group, version, rest = "", "v1", segments[2:]
@@ -493,7 +507,7 @@ class FakeCluster:
         namespace = ""
         if rest[0] == "namespaces" and len(rest) >= 3:
             namespace, rest = rest[1], rest[2:]
-        if len(rest) > 2 or (group, version, rest[0]) not in BY_PATH:
+        if len(rest) > 2 or (group, version, rest[0]) not in BY_PATH or group in self.absent_groups:
             raise APIStatus(404, "NotFound", "the server could not find the requested resource")
         rtype = BY_PATH[(group, version, rest[0])]
         name = rest[1] if len(rest) == 2 else None
@@ -516,14 +530,34 @@ class FakeCluster:
             raise APIStatus(405, "MethodNotAllowed", "the server does not allow this method on the requested resource")
         return verbs[method]
 
+    def _groups(self) -> List[str]:
+        return sorted({t.group for t in TYPES if t.group and t.group not in self.absent_groups})
+
+    @staticmethod
+    def _versions(group: str) -> List[str]:
+        """Served versions, preferred first (v1 before alphas, as the API server orders them)."""
+        return sorted({t.version for t in TYPES if t.group == group}, key=lambda v: (v != "v1", v))
+
     def _group_list(self) -> dict:
-        groups = sorted({t.group for t in TYPES if t.group})
         return {"kind": "APIGroupList", "apiVersion": "v1", "groups": [
-            {"name": g, "versions": [{"groupVersion": f"{g}/v1", "version": "v1"}],
-             "preferredVersion": {"groupVersion": f"{g}/v1", "version": "v1"}} for g in groups]}
+            {"name": g, "versions": [{"groupVersion": f"{g}/{v}", "version": v} for v in self._versions(g)],
+             "preferredVersion": {"groupVersion": f"{g}/{self._versions(g)[0]}", "version": self._versions(g)[0]}}
+            for g in self._groups()]}
+
+    def _aggregated(self, groups: List[str]) -> dict:
+        """Aggregated discovery (apidiscovery.k8s.io/v2): every group, version and resource in one document."""
+        def resource(t: ResourceType) -> dict:
+            entry = {"resource": t.resource, "responseKind": {"group": t.group, "version": t.version, "kind": t.kind},
+                     "scope": "Namespaced" if t.namespaced else "Cluster", "singularResource": t.kind.lower(),
+                     "verbs": VERBS}
+            return {**entry, "shortNames": list(t.short_names)} if t.short_names else entry
+        return {"kind": "APIGroupDiscoveryList", "apiVersion": "apidiscovery.k8s.io/v2", "metadata": {}, "items": [
+            {"metadata": {"name": g, "creationTimestamp": None}, "versions": [
+                {"version": v, "resources": [resource(t) for t in TYPES if t.group == g and t.version == v],
+                 "freshness": "Current"} for v in (self._versions(g) if g else ["v1"])]} for g in groups]}
 
     def _resource_list(self, group: str, version: str) -> dict:
-        types = [t for t in TYPES if t.group == group and t.version == version]
+        types = [t for t in TYPES if t.group == group and t.version == version and group not in self.absent_groups]
         if not types:
             raise APIStatus(404, "NotFound", "the server could not find the requested resource")
         return {"kind": "APIResourceList", "apiVersion": "v1", "groupVersion": types[0].api_version, "resources": [

@@ -7,7 +7,10 @@ Nothing in this package does I/O.
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional, Union
 
-METHODS = ("hostNetwork", "hostPort", "NodePort", "LoadBalancer", "ExternalIP", "Ingress")
+METHODS = ("hostNetwork", "hostPort", "NodePort", "LoadBalancer", "ExternalIP", "Ingress", "Gateway", "Route")
+# Methods whose URL is a virtual host on a shared proxy: the port is left out where it is the scheme's default.
+PROXIED = ("Ingress", "Gateway", "Route")
+DEFAULT_PORTS = {"http": 80, "https": 443}  # anything else through a proxy is TLS (passthrough): 443
 
 
 def format_host(host: str) -> str:
@@ -35,26 +38,36 @@ class Endpoint:
     ingress: Optional[str] = None
     path: Optional[str] = None
     warnings: List[str] = field(default_factory=list)
+    # Gateway and Route endpoints: the route and the proxy that serves it ("httproute/web on gateway infra/eg").
+    via: Optional[str] = None
     # Where the traffic lands in the pod (number or port name): shown in BACKEND, not part of the contract.
     target_port: Optional[Union[int, str]] = None
     namespace: str = ""
+    # The proxy's own address, for a virtual host whose DNS name may not resolve yet (probes fall back to it).
+    address: Optional[str] = None
+    # Set by `--probe` (probe.Probe); in the JSON only then.
+    probe: Any = None
 
     @property
     def url(self) -> str:
-        if self.method == "Ingress":
-            return format_url(self.scheme, self.host, None, self.path or "/")
+        if self.method in PROXIED:
+            port = None if DEFAULT_PORTS.get(self.scheme, 443) == self.port else self.port
+            return format_url(self.scheme, self.host, port, self.path)  # no path: gRPC, TLS passthrough
         return format_url(self.scheme, self.host, self.port)
 
     def key(self) -> tuple:
         """Identity for de-duplication across the pods of a workload."""
-        return (self.method, self.url, self.node, self.service, self.service_port, self.ingress, self.path)
+        return (self.method, self.url, self.node, self.service, self.service_port, self.ingress, self.path, self.via)
 
     def to_dict(self) -> Dict[str, Any]:
-        return {
+        data = {
             "method": self.method, "url": self.url, "scheme": self.scheme, "host": self.host,
             "port": self.port, "node": self.node, "service": self.service, "servicePort": self.service_port,
-            "ingress": self.ingress, "path": self.path, "warnings": list(self.warnings),
+            "ingress": self.ingress, "via": self.via, "path": self.path, "warnings": list(self.warnings),
         }
+        if self.probe is not None:
+            data["probe"] = self.probe.to_dict()
+        return data
 
 
 @dataclass

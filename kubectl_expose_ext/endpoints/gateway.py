@@ -1,0 +1,173 @@
+"""Gateway API endpoints (gateway.networking.k8s.io): a route's hostnames on the listeners of its Gateways.
+
+A route counts only where its parent Gateway has Accepted it (status.parents); the URL host is the
+route hostname (intersected with the listener's), else the listener's, else the Gateway's address;
+the scheme follows the listener protocol. Wildcards follow the Gateway API rule: `*.example.com` is a
+suffix match (`a.b.example.com` included), unlike an Ingress or a certificate.
+"""
+
+from typing import Callable, Dict, Iterable, List, Optional, Tuple
+
+from ..objects import condition_true, field, items, name, namespace, port_number, strings
+from . import Endpoint, Found
+
+GATEWAY_GROUP = "gateway.networking.k8s.io"
+# Listener protocols each kind of route attaches to, and the URL scheme a client uses through them.
+SCHEMES = {"HTTPRoute": {"HTTP": "http", "HTTPS": "https"},
+           "GRPCRoute": {"HTTP": "http", "HTTPS": "https"},
+           "TLSRoute": {"TLS": "tls"}}
+_KIND_OF_RESOURCE = {"httproutes": "HTTPRoute", "grpcroutes": "GRPCRoute", "tlsroutes": "TLSRoute"}
+
+# Given a route's backendRef, the Service port it reaches on the target (None: not the target).
+BackendPort = Callable[[dict], Optional[dict]]
+
+
+def route_kind(route: dict) -> str:
+    return route.get("kind") if route.get("kind") in SCHEMES else "HTTPRoute"
+
+
+def tag_kind(resource: str) -> Callable[[dict], dict]:
+    """A LIST `keep` that records each item's kind (list items need not carry it)."""
+    def keep(item: dict) -> dict:
+        item["kind"] = _KIND_OF_RESOURCE[resource]
+        return item
+    return keep
+
+
+def route_ref(route: dict) -> str:
+    return f"{route_kind(route).lower()}/{name(route)}"
+
+
+def suffix_match(pattern: str, host: str) -> bool:
+    pattern, host = pattern.lower().rstrip("."), host.lower().rstrip(".")
+    if pattern.startswith("*."):
+        return host.endswith(pattern[1:]) and len(host) > len(pattern) - 1
+    return pattern == host
+
+
+def hostname_intersection(route_host: str, listener_host: Optional[str]) -> Optional[str]:
+    """The names both accept (the more specific of the two), or None when they share none."""
+    if not listener_host or suffix_match(listener_host, route_host):
+        return route_host
+    if suffix_match(route_host, listener_host):
+        return listener_host
+    return None
+
+
+def backend_service_ref(ref: dict, route_namespace: str) -> Optional[Tuple[str, Optional[int]]]:
+    """(service name, port) of a backendRef to a Service in the route's namespace; None otherwise.
+
+    Cross-namespace backends need a ReferenceGrant in the other namespace; they are not followed.
+    """
+    if ref.get("group") not in (None, "") or ref.get("kind") not in (None, "Service"):
+        return None
+    if ref.get("namespace") not in (None, "", route_namespace) or not ref.get("name"):
+        return None
+    return ref["name"], port_number(ref.get("port"))
+
+
+def as_ingress_backend(ref: dict, route_namespace: str) -> Optional[dict]:
+    """The backendRef in the shape of an Ingress backend, so one port matcher serves both."""
+    service = backend_service_ref(ref, route_namespace)
+    if service is None:
+        return None
+    return {"service": {"name": service[0], "port": {"number": service[1]} if service[1] else {}}}
+
+
+def _paths(rule: dict, kind: str) -> List[Tuple[Optional[str], bool]]:
+    """(path, is a pattern) of each match; `/` when the rule matches everything, None when not HTTP paths."""
+    if kind != "HTTPRoute":
+        return [(None, False)]
+    paths = []
+    for match in items(rule, "matches"):
+        value = field(match, "path", "value")
+        kind_of_match = field(match, "path", "type", default="PathPrefix")
+        paths.append((value if isinstance(value, str) and value else "/", kind_of_match == "RegularExpression"))
+    return paths or [("/", False)]
+
+
+def parent_status(route: dict, parent: dict) -> Optional[dict]:
+    """The status.parents entry for this parentRef (same gateway and section), if the controller wrote one."""
+    wanted = (parent.get("name"), parent.get("namespace") or namespace(route), parent.get("sectionName"))
+    for entry in items(route, "status", "parents"):
+        ref = entry.get("parentRef") or {}
+        if (ref.get("name"), ref.get("namespace") or namespace(route), ref.get("sectionName")) == wanted:
+            return entry
+    return None
+
+
+def gateway_addresses(gateway: dict) -> List[str]:
+    values = [a.get("value") for a in items(gateway, "status", "addresses")]
+    return [v for v in values if isinstance(v, str) and v]
+
+
+def _listeners(gateway: dict, parent: dict, kind: str) -> Iterable[Tuple[dict, str]]:
+    """The listeners a parentRef attaches to (sectionName / port narrow it) that speak the route's protocol."""
+    for listener in items(gateway, "spec", "listeners"):
+        if parent.get("sectionName") and listener.get("name") != parent["sectionName"]:
+            continue
+        if parent.get("port") and port_number(listener.get("port")) != port_number(parent["port"]):
+            continue
+        scheme = SCHEMES[kind].get(str(listener.get("protocol", "")).upper())
+        if scheme and port_number(listener.get("port")):
+            yield listener, scheme
+
+
+def _rejection(route: dict, parent: dict, status: Optional[dict]) -> str:
+    ref = f"{route_ref(route)} is not accepted by gateway {parent.get('namespace') or namespace(route)}/{parent.get('name')}"
+    condition = next((c for c in items(status, "conditions") if c.get("type") == "Accepted"), None)
+    if condition is None:
+        return f"{ref}: no status from its controller yet"
+    why = condition.get("message") or condition.get("reason") or ""
+    return f"{ref}: {why}" if why else ref
+
+
+def gateway_endpoints(route: dict, gateways: Dict[Tuple[str, str], dict], backend_port: BackendPort) -> Found:
+    """The URLs of `route` for the rules whose backends lead to the target (`backend_port`)."""
+    kind = route_kind(route)
+    ns = namespace(route)
+    rules = []
+    for rule in items(route, "spec", "rules"):
+        for ref in items(rule, "backendRefs"):
+            port = backend_port(ref)
+            if port is not None:
+                rules.append((rule, ref, port))
+    found = Found()
+    if not rules:
+        return found
+    route_hosts = strings(route, "spec", "hostnames")
+    for parent in items(route, "spec", "parentRefs"):
+        if parent.get("kind") not in (None, "Gateway") or parent.get("group") not in (None, GATEWAY_GROUP):
+            continue
+        gateway_ns = parent.get("namespace") or ns
+        status = parent_status(route, parent)
+        if status is None or not condition_true(status, "Accepted", ("conditions",)):
+            found.warn(_rejection(route, parent, status))
+            continue
+        gateway = gateways.get((gateway_ns, parent.get("name")))
+        if gateway is None:
+            found.warn(f"{route_ref(route)}: gateway {gateway_ns}/{parent.get('name')} not found (or not readable)")
+            continue
+        addresses = gateway_addresses(gateway)
+        if not addresses:
+            found.warn(f"gateway {gateway_ns}/{name(gateway)} has no address yet: its controller has not "
+                       "programmed it")
+        via = f"{route_ref(route)} on gateway {gateway_ns}/{name(gateway)}"
+        for listener, scheme in _listeners(gateway, parent, kind):
+            listener_host = listener.get("hostname") if isinstance(listener.get("hostname"), str) else None
+            if route_hosts:
+                hosts = [h for h in (hostname_intersection(r, listener_host) for r in route_hosts) if h]
+            else:
+                hosts = [listener_host] if listener_host else addresses
+            for host in dict.fromkeys(hosts):
+                notes = [f"wildcard host: use any name under {host[2:]}"] if host.startswith("*.") else []
+                for rule, ref, service_port in rules:
+                    for path, pattern in _paths(rule, kind):
+                        found.endpoints.append(Endpoint(
+                            method="Gateway", scheme=scheme, host=host, port=port_number(listener["port"]),
+                            service=ref.get("name"), service_port=port_number(service_port.get("port")),
+                            path=path, via=via, warnings=notes + ([f"path {path} is a pattern: substitute a real "
+                                                                  "path"] if pattern else []),
+                            target_port=service_port.get("targetPort", service_port.get("port")), namespace=ns,
+                            address=addresses[0] if addresses else None))
+    return found

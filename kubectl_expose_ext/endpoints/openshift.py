@@ -1,0 +1,92 @@
+"""OpenShift Route endpoints (route.openshift.io/v1): host + path on the router, https when TLS terminates.
+
+A route counts once a router has Admitted it (status.ingress[].conditions). Its host is spec.host, else
+the host the oldest admitting router generated. TLS termination (edge, reencrypt, passthrough) means
+https; with `insecureEdgeTerminationPolicy: Allow` plain http works too, with `Redirect` it only
+redirects (not listed), with `None` (the default) it is refused.
+"""
+
+from typing import Callable, List, Optional
+
+from ..objects import condition_true, field, items, name, namespace, port_number
+from . import Endpoint, Found
+
+# Given the route's backend service name and its spec.port.targetPort, the Service port it reaches on
+# the target (None: the service is not the target).
+BackendPort = Callable[[str, object], Optional[dict]]
+
+
+def backend_services(route: dict) -> List[str]:
+    """spec.to and spec.alternateBackends that are Services (the only kind OpenShift allows today)."""
+    refs = [field(route, "spec", "to", default={})] + items(route, "spec", "alternateBackends")
+    return [r["name"] for r in refs if isinstance(r, dict) and r.get("kind", "Service") == "Service" and r.get("name")]
+
+
+def service_port_for(ports: List[dict], target_port) -> Optional[dict]:
+    """The Service port a route's `spec.port.targetPort` designates: a port name, or the targetPort number.
+
+    Without one the router sends traffic to the service's first port.
+    """
+    if target_port is None or target_port == "":
+        return ports[0] if ports else None
+    number = port_number(target_port)
+    for port in ports:
+        if number and port_number(port.get("targetPort", port.get("port"))) == number:
+            return port
+        if isinstance(target_port, str) and (port.get("name") == target_port or port.get("targetPort") == target_port):
+            return port
+    return None
+
+
+def admitted_ingresses(route: dict) -> List[dict]:
+    """status.ingress entries whose router admitted the route, oldest admission first."""
+    admitted = [e for e in items(route, "status", "ingress") if condition_true(e, "Admitted", ("conditions",))]
+
+    def since(entry: dict) -> str:
+        return next((str(c.get("lastTransitionTime") or "") for c in items(entry, "conditions")
+                     if c.get("type") == "Admitted"), "")
+    return sorted(admitted, key=since)
+
+
+def _schemes(route: dict) -> List[str]:
+    termination = field(route, "spec", "tls", "termination")
+    if not termination:
+        return ["http"]
+    policy = field(route, "spec", "tls", "insecureEdgeTerminationPolicy", default="None")
+    return ["https", "http"] if policy == "Allow" and termination != "passthrough" else ["https"]
+
+
+def route_endpoints(route: dict, backend_port: BackendPort) -> Found:
+    """The URLs of `route` when one of its backends is the target."""
+    target_port = field(route, "spec", "port", "targetPort")
+    services = [(svc, backend_port(svc, target_port)) for svc in backend_services(route)]
+    services = [(svc, port) for svc, port in services if port is not None]
+    found = Found()
+    if not services:
+        return found
+    admitted = admitted_ingresses(route)
+    if not admitted:
+        rejected = next((c for e in items(route, "status", "ingress") for c in items(e, "conditions")
+                         if c.get("type") == "Admitted" and c.get("status") == "False"), None)
+        why = f": {rejected.get('message') or rejected.get('reason')}" if rejected else ": no router has reported on it yet"
+        return found.warn(f"route {name(route)} is not admitted by any router{why}")
+    host = field(route, "spec", "host") or admitted[0].get("host")
+    if not isinstance(host, str) or not host:
+        return found.warn(f"route {name(route)} has no host")
+    router = admitted[0].get("routerCanonicalHostname")
+    path = field(route, "spec", "path")
+    notes = []
+    if field(route, "spec", "wildcardPolicy") == "Subdomain":
+        notes.append(f"wildcard route: any name under {host.partition('.')[2]} reaches it")
+    if field(route, "spec", "tls", "insecureEdgeTerminationPolicy") == "Redirect":
+        notes.append("http:// redirects to https://")
+    for scheme in _schemes(route):
+        for svc, port in services:
+            found.endpoints.append(Endpoint(
+                method="Route", scheme=scheme, host=host, port=443 if scheme == "https" else 80, service=svc,
+                service_port=port_number(port.get("port")), path=path if isinstance(path, str) and path else "/",
+                via=f"route/{name(route)}" + (f" on router {admitted[0].get('routerName')}"
+                                              if admitted[0].get("routerName") else ""),
+                warnings=list(notes), target_port=port.get("targetPort", port.get("port")), namespace=namespace(route),
+                address=router if isinstance(router, str) and router else None))
+    return found
