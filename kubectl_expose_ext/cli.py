@@ -1,7 +1,8 @@
 """The click shell: parse -> options -> validate -> complete -> run. The one place errors become exit codes.
 
 Exit codes (kubectl's conventions): 0 success, even when the target has no external endpoint;
-1 any error, usage errors included (bad target, unknown -o, not found, forbidden, unreachable).
+1 any error, usage errors included (bad target, unknown -o, not found, forbidden, unreachable);
+3 `--probe`: no endpoint answered; 4 `audit --fail-on`: a finding at or above that severity.
 """
 
 import sys
@@ -12,6 +13,9 @@ import click
 
 from . import __version__
 from .errors import ReachError, UsageError
+
+NO_ANSWER = 3  # --probe: not one endpoint answered
+FINDINGS = 4  # audit --fail-on: findings at or above the threshold
 
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 110}
 
@@ -85,7 +89,8 @@ def cli():
       kubectl reach demo                      # try it on a built-in demo cluster
 
     Flags of the default command: kubectl reach show --help.
-    Exit codes: 0 success (even with no external endpoint), 1 error.
+    Exit codes: 0 success (even with no external endpoint), 1 error, 3 --probe found no endpoint
+    that answers, 4 audit --fail-on found a finding at or above the threshold.
     """
 
 
@@ -98,6 +103,8 @@ class ShowOptions:
     all_namespaces: bool = False
     output: str = "table"
     address_type: str = "auto"
+    probe: bool = False
+    timeout: str = "2s"
 
     def validate(self):
         from .options import parse_target, parse_timeout, validate_address_type, validate_output
@@ -106,6 +113,9 @@ class ShowOptions:
         self.output = validate_output(self.output)
         self.address_type = validate_address_type(self.address_type)
         parse_timeout(self.flags.request_timeout)
+        self.probe_timeout = parse_timeout(self.timeout, "--timeout")
+        if not self.probe_timeout:
+            raise UsageError(f'invalid --timeout "{self.timeout}": a probe needs a time limit, e.g. 2s or 500ms')
         if self.spec and self.all_namespaces:
             raise UsageError("a resource cannot be retrieved by name across all namespaces")
         return self
@@ -125,12 +135,18 @@ class ShowOptions:
             resolved = targets.resolve(self.kube, self.spec, self.namespace, self.address_type,
                                        note=lambda message: warn(f"reach: {message}"))
             results = [reach.reach_target(resolved.kind.name, resolved.obj, resolved.pods, resolved.snapshot)]
+        answered = True
+        if self.probe:
+            from .probe import probe_all
+
+            endpoints = probe_all([e for r in results for e in r.found.endpoints], self.probe_timeout)
+            answered = any(e.probe.answered for e in endpoints)
         if self.output == "json":
             click.echo(render.render_json(results, listing))
         elif self.output == "yaml":
             click.echo(render.render_yaml(results, listing))
         elif self.output == "url":
-            urls = render.render_urls(results)
+            urls = render.render_urls(results, answering_only=self.probe)
             if urls:
                 click.echo(urls)
         else:
@@ -144,7 +160,7 @@ class ShowOptions:
         if self.output not in ("json", "yaml"):  # those carry the warnings in the document itself
             for line in render.render_warnings(results):
                 warn(line)
-        return 0
+        return 0 if answered else NO_ANSWER
 
 
 def complete_target(ctx, param, incomplete):
@@ -162,7 +178,12 @@ def complete_target(ctx, param, incomplete):
 @click.option("--address-type", default="auto", show_default=True, metavar="TYPE",
               help="Node address to use: auto (ExternalIP, else InternalIP, else Hostname), "
                    "ExternalIP, InternalIP or Hostname.")
-def show(target, kubeconfig, context, namespace, request_timeout, verbosity, all_namespaces, output, address_type):
+@click.option("--probe", is_flag=True, help="Try every URL from this machine (TCP connect; HTTP GET; TLS certificate "
+                                            "check) and report ok, refused, timeout or tls-error. Exit code 3 when "
+                                            "none answers.")
+@click.option("--timeout", default="2s", show_default=True, metavar="DURATION", help="--probe: time limit per URL.")
+def show(target, kubeconfig, context, namespace, request_timeout, verbosity, all_namespaces, output, address_type,
+         probe, timeout):
     """Print every external URL of TARGET (the default command).
 
     TARGET is TYPE/NAME, TYPE NAME, or a bare NAME (tried as service, then pod, then deployment).
@@ -175,9 +196,11 @@ def show(target, kubeconfig, context, namespace, request_timeout, verbosity, all
       kubectl reach svc influxdb -o wide
       kubectl reach influxdb --address-type InternalIP
       kubectl reach -A -o json
+      kubectl reach deploy/api --probe --timeout 1s
+      curl "$(kubectl reach svc/web --probe -o url | head -1)"   # a URL that answered
     """
     flags = KubeFlags(kubeconfig, context, namespace, request_timeout, verbosity)
-    options = ShowOptions(target, flags, all_namespaces, output, address_type)
+    options = ShowOptions(target, flags, all_namespaces, output, address_type, probe, timeout)
     return options.validate().complete().run()
 
 

@@ -111,10 +111,10 @@ def validate_address_type(value: str) -> str:
 _DURATION = re.compile(r"^(\d+(?:\.\d+)?)(ms|s|m|h)?$")
 
 
-def parse_timeout(value: str) -> Optional[float]:
+def parse_timeout(value: str, flag: str = "--request-timeout") -> Optional[float]:
     """kubectl's --request-timeout: `0` (no timeout), a number of seconds, or `500ms`, `5s`, `1m`, `1h`."""
     match = _DURATION.match(value.strip()) if value else None
     if not match:
-        raise UsageError(f'invalid --request-timeout "{value}": use a duration like 5s, 1m or 0 for none')
+        raise UsageError(f'invalid {flag} "{value}": use a duration like 5s, 1m or 0 for none')
     number = float(match.group(1)) * {"ms": 0.001, "s": 1, None: 1, "m": 60, "h": 3600}[match.group(2)]
     return number or None

@@ -26,8 +26,17 @@ def backend(endpoint: Endpoint) -> str:
 
 
 def notes(endpoint: Endpoint) -> str:
-    parts = [f"ingress {endpoint.ingress}"] if endpoint.ingress else [endpoint.via] if endpoint.via else []
+    parts = [endpoint.probe.detail] if endpoint.probe is not None and endpoint.probe.detail else []
+    parts += [f"ingress {endpoint.ingress}"] if endpoint.ingress else [endpoint.via] if endpoint.via else []
     return "; ".join(parts + endpoint.warnings)
+
+
+def probe_cell(endpoint: Endpoint) -> str:
+    """`ok 12ms`, `refused`, `timeout`..."""
+    answer = endpoint.probe
+    if answer is None:
+        return ""
+    return f"{answer.status} {answer.latency_ms}ms" if answer.latency_ms is not None and answer.answered else answer.status
 
 
 def _collapsed(endpoints: Sequence[Endpoint]):
@@ -41,13 +50,15 @@ def _collapsed(endpoints: Sequence[Endpoint]):
             yield run[0], f"... {len(run) - NODE_ROWS_SHOWN} more node(s): -o wide or -o url lists them all"
 
 
-def _rows(result: Reach, wide: bool, prefix: List[str]):
+def _rows(result: Reach, wide: bool, prefix: List[str], probed: bool):
     pairs = ((e, None) for e in result.found.endpoints) if wide else _collapsed(result.found.endpoints)
     for endpoint, more in pairs:
         if more:
-            yield prefix + [endpoint.method, more, "", "", ""] + ([""] if wide else [])
+            yield prefix + [endpoint.method, more, "", "", ""] + ([""] if wide else []) + ([""] if probed else [])
             continue
         row = prefix + [endpoint.method, endpoint.url, endpoint.node or "", backend(endpoint), notes(endpoint)]
+        if probed:
+            row.insert(len(prefix) + 2, probe_cell(endpoint))
         if wide:
             row.insert(len(prefix) + 2, endpoint.scheme)
         yield [safe(cell) for cell in row]
@@ -60,12 +71,15 @@ def render_table(results: Sequence[Reach], wide: bool = False, listing: bool = F
 
     prefix_headers = (["NAMESPACE"] if all_namespaces else []) + (["TARGET"] if listing else [])
     headers = prefix_headers + ["METHOD", "URL", "NODE", "BACKEND", "NOTES"]
+    probed = any(e.probe is not None for r in results for e in r.found.endpoints)
+    if probed:
+        headers.insert(len(prefix_headers) + 2, "PROBE")
     if wide:
         headers.insert(len(prefix_headers) + 2, "SCHEME")
     rows = []
     for result in results:
         prefix = ([result.namespace] if all_namespaces else []) + ([result.ref] if listing else [])
-        rows.extend(_rows(result, wide, [safe(p) for p in prefix]))
+        rows.extend(_rows(result, wide, [safe(p) for p in prefix], probed))
     if not rows:
         return ""
     return tabulate(rows, headers=headers, tablefmt="plain", disable_numparse=True)
@@ -92,7 +106,9 @@ def render_yaml(results: Sequence[Reach], listing: bool = False) -> str:
     return yaml.safe_dump(document(results, listing), sort_keys=False, default_flow_style=False).rstrip("\n")
 
 
-def render_urls(results: Sequence[Reach]) -> str:
-    """One URL per line, each once: for scripts (`curl $(kubectl reach svc/x -o url | head -1)`)."""
-    urls = dict.fromkeys(e.url for r in results for e in r.found.endpoints)
+def render_urls(results: Sequence[Reach], answering_only: bool = False) -> str:
+    """One URL per line, each once: for scripts (`curl $(kubectl reach svc/x -o url | head -1)`).
+    After --probe, only the URLs that answered."""
+    urls = dict.fromkeys(e.url for r in results for e in r.found.endpoints
+                         if not answering_only or (e.probe is not None and e.probe.answered))
     return "\n".join(urls)

@@ -5,7 +5,6 @@ errors or logs.
 """
 
 import base64
-import shutil
 import ssl
 import subprocess
 import sys
@@ -14,8 +13,9 @@ import pytest
 
 from kubectl_expose_ext.demo import demo_cluster
 from kubectl_expose_ext.demo.apiserver import FakeAPIServer
+from tests.pki import make_ca, make_leaf, requires_openssl
 
-pytestmark = pytest.mark.skipif(shutil.which("openssl") is None, reason="needs the openssl command to make certificates")
+pytestmark = requires_openssl
 TOKEN = "s3cr3t-t0ken-value"
 
 
@@ -23,18 +23,9 @@ TOKEN = "s3cr3t-t0ken-value"
 def pki(tmp_path_factory):
     """A CA, a server certificate for 127.0.0.1 and a client certificate for CN=alice, made with openssl."""
     d = tmp_path_factory.mktemp("pki")
-
-    def openssl(*args):
-        subprocess.run(["openssl", *args], check=True, capture_output=True, cwd=d)
-
-    openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out", "ca.crt", "-days", "2",
-            "-subj", "/CN=fake-ca")
-    for name, subject, ext in (("server", "/CN=127.0.0.1", "subjectAltName=IP:127.0.0.1"),
-                               ("client", "/CN=alice/O=system:masters", "extendedKeyUsage=clientAuth")):
-        openssl("req", "-newkey", "rsa:2048", "-nodes", "-keyout", f"{name}.key", "-out", f"{name}.csr", "-subj", subject)
-        (d / f"{name}.ext").write_text(ext + "\n")
-        openssl("x509", "-req", "-in", f"{name}.csr", "-CA", "ca.crt", "-CAkey", "ca.key", "-CAcreateserial",
-                "-out", f"{name}.crt", "-days", "2", "-extfile", f"{name}.ext")
+    make_ca(d)
+    make_leaf(d, "server", "/CN=127.0.0.1", "subjectAltName=IP:127.0.0.1")
+    make_leaf(d, "client", "/CN=alice/O=system:masters", "extendedKeyUsage=clientAuth")
     return d
 
 

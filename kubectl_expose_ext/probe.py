@@ -1,0 +1,320 @@
+"""`--probe`: which of the computed URLs actually answer, tried from this machine.
+
+tcp (and any non-HTTP scheme): a TCP connect. http/https: one `GET` of the URL's path, reporting the
+status code. https and tls: the certificate, verified as a browser would (trusted chain, not expired,
+valid for the host); a certificate that fails is a `tls-error`, with what the server answered anyway.
+
+Safety, by construction: only the endpoints computed for the target are contacted; the request is
+written by hand (no Authorization, no cookies, no proxy or netrc settings can leak into it); a
+redirect is reported, never followed. A virtual host whose DNS name does not resolve (yet) is tried
+at its proxy's address (the Ingress or Gateway address, the OpenShift router) with the name as Host
+and SNI, and the detail says so.
+"""
+
+import http.client
+import ipaddress
+import socket
+import ssl
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Callable, Dict, Iterable, List, Optional, Tuple
+
+from . import __version__
+from .endpoints import DEFAULT_PORTS, Endpoint, format_host
+
+PARALLELISM = 16  # probes in flight at once: enough for a workload's NodePorts, gentle on a laptop's NAT table
+DEFAULT_TIMEOUT = 2.0
+STATUSES = ("ok", "refused", "timeout", "tls-error", "error", "skipped")
+_HTTP = {"http": False, "ws": False, "https": True, "wss": True}  # scheme -> TLS
+_NOT_PROBED = {"udp": "UDP cannot be probed without speaking its protocol", "sctp": "SCTP is not probed"}
+
+
+@dataclass
+class Probe:
+    """One endpoint's answer. `to_dict()` is the `probe` field of `-o json`."""
+
+    status: str
+    latency_ms: Optional[int] = None
+    detail: str = ""
+
+    @property
+    def answered(self) -> bool:
+        return self.status == "ok"
+
+    def to_dict(self) -> dict:
+        return {"status": self.status, "latency_ms": self.latency_ms, "detail": self.detail}
+
+
+@dataclass(frozen=True)
+class Target:
+    """What one probe does: connect to host:port (else `fallback`), speak `scheme`, ask for `path`."""
+
+    scheme: str
+    host: str
+    port: int
+    path: str = "/"
+    fallback: Optional[str] = None
+
+
+def target_of(endpoint: Endpoint) -> Target:
+    return Target(endpoint.scheme, endpoint.host, endpoint.port, endpoint.path or "/",
+                  endpoint.address if endpoint.address and endpoint.address != endpoint.host else None)
+
+
+# --- certificates ----------------------------------------------------------------------------------------
+
+@dataclass
+class Certificate:
+    """What a probe reports of a certificate, read from its DER bytes (the ssl module parses only verified ones)."""
+
+    subject: str = ""
+    issuer: str = ""
+    not_after: Optional[datetime] = None
+    dns_names: List[str] = field(default_factory=list)
+    ip_addresses: List[str] = field(default_factory=list)
+
+    def matches(self, host: str) -> bool:
+        """RFC 6125 as browsers apply it: subjectAltName only; `*.` covers exactly one label."""
+        try:
+            return ipaddress.ip_address(host).compressed in self.ip_addresses
+        except ValueError:
+            pass
+        host = host.lower().rstrip(".")
+        for name in self.dns_names:
+            name = name.lower().rstrip(".")
+            if name == host or (name.startswith("*.") and host.partition(".")[2] == name[2:] and "." in host):
+                return True
+        return False
+
+    def describe(self) -> str:
+        expiry = f", expires {self.not_after:%Y-%m-%d}" if self.not_after else ""
+        return f"certificate {self.subject or '(no subject)'}{expiry}"
+
+
+def _tlv(data: bytes, i: int) -> Tuple[int, int, int]:
+    """(tag, start, end) of the DER element at `i`."""
+    tag, length = data[i], data[i + 1]
+    i += 2
+    if length & 0x80:
+        count = length & 0x7F
+        length = int.from_bytes(data[i:i + count], "big")
+        i += count
+    return tag, i, i + length
+
+
+def _children(data: bytes, start: int, end: int) -> List[Tuple[int, int, int]]:
+    out = []
+    while start < end:
+        tag, begin, stop = _tlv(data, start)
+        out.append((tag, begin, stop))
+        start = stop
+    return out
+
+
+_NAMES = {b"\x55\x04\x03": "CN", b"\x55\x04\x0a": "O", b"\x55\x04\x0b": "OU"}
+_SAN = b"\x55\x1d\x11"
+
+
+def _name(data: bytes, start: int, end: int) -> str:
+    parts = []
+    for _, set_start, set_end in _children(data, start, end):
+        for _, seq_start, seq_end in _children(data, set_start, set_end):
+            (_, oid_start, oid_end), (_, value_start, value_end) = _children(data, seq_start, seq_end)[:2]
+            label = _NAMES.get(data[oid_start:oid_end])
+            if label:
+                parts.append(f"{label}={data[value_start:value_end].decode('utf-8', 'replace')}")
+    return ", ".join(parts)
+
+
+def _time(tag: int, raw: bytes) -> Optional[datetime]:
+    text = raw.decode("ascii", "replace")
+    try:
+        parsed = datetime.strptime(text, "%y%m%d%H%M%SZ" if tag == 0x17 else "%Y%m%d%H%M%SZ")
+    except ValueError:
+        return None
+    return parsed.replace(tzinfo=timezone.utc)
+
+
+def parse_certificate(der: bytes) -> Certificate:
+    """Subject, issuer, notAfter and subjectAltNames of an X.509 certificate; empty fields where unreadable."""
+    cert = Certificate()
+    try:
+        _, start, end = _tlv(der, 0)
+        _, tbs_start, tbs_end = _tlv(der, start)
+        fields = _children(der, tbs_start, tbs_end)
+        if fields and fields[0][0] == 0xA0:  # [0] version
+            fields = fields[1:]
+        issuer, validity, subject = fields[2], fields[3], fields[4]
+        cert.issuer = _name(der, issuer[1], issuer[2])
+        cert.subject = _name(der, subject[1], subject[2])
+        times = _children(der, validity[1], validity[2])
+        cert.not_after = _time(times[1][0], der[times[1][1]:times[1][2]])
+        for tag, ext_start, ext_end in fields[5:]:
+            if tag != 0xA3:
+                continue
+            _, seq_start, seq_end = _tlv(der, ext_start)
+            for _, one_start, one_end in _children(der, seq_start, seq_end):
+                parts = _children(der, one_start, one_end)
+                if der[parts[0][1]:parts[0][2]] != _SAN:
+                    continue
+                _, names_start, names_end = _tlv(der, parts[-1][1])
+                for name_tag, value_start, value_end in _children(der, names_start, names_end):
+                    value = der[value_start:value_end]
+                    if name_tag == 0x82:
+                        cert.dns_names.append(value.decode("ascii", "replace"))
+                    elif name_tag == 0x87 and len(value) in (4, 16):
+                        cert.ip_addresses.append(ipaddress.ip_address(value).compressed)
+    except (IndexError, ValueError):
+        pass  # a truncated or exotic certificate: report what was read
+    return cert
+
+
+def certificate_problems(cert: Certificate, host: str, now: Optional[datetime] = None) -> List[str]:
+    """What a browser would object to, besides the chain of trust (which only a handshake can tell)."""
+    now = now or datetime.now(timezone.utc)
+    problems = []
+    if cert.not_after and cert.not_after < now:
+        problems.append(f"expired on {cert.not_after:%Y-%m-%d}")
+    if not cert.matches(host) and not host.startswith("*."):
+        names = ", ".join(cert.dns_names + cert.ip_addresses) or "no subjectAltName"
+        problems.append(f"not valid for {host} (valid for {names})")
+    return problems
+
+
+# --- one probe -------------------------------------------------------------------------------------------
+
+class _Clock:
+    """A deadline shared by every step of one probe: the whole probe takes at most `timeout`."""
+
+    def __init__(self, timeout: float):
+        self.started = time.monotonic()
+        self.deadline = self.started + timeout
+
+    def left(self) -> float:
+        remaining = self.deadline - time.monotonic()
+        if remaining <= 0:
+            raise socket.timeout("timed out")
+        return remaining
+
+    def elapsed_ms(self) -> int:
+        return round((time.monotonic() - self.started) * 1000)
+
+
+def _connect(target: Target, clock: _Clock) -> Tuple[socket.socket, str]:
+    """A connected socket and a note on how it was reached (empty, or the proxy address used)."""
+    try:
+        return socket.create_connection((target.host, target.port), timeout=clock.left()), ""
+    except socket.gaierror:
+        if not target.fallback:
+            raise
+        sock = socket.create_connection((target.fallback, target.port), timeout=clock.left())
+        return sock, f"{target.host} does not resolve: reached through {target.fallback}"
+
+
+def _is_ip(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host)
+        return True
+    except ValueError:
+        return False
+
+
+def _tls(sock: socket.socket, target: Target, clock: _Clock, verify: bool) -> ssl.SSLSocket:
+    context = ssl.create_default_context()
+    if not verify:
+        context.check_hostname = False
+        context.verify_mode = ssl.CERT_NONE
+    sock.settimeout(clock.left())
+    return context.wrap_socket(sock, server_hostname=None if _is_ip(target.host) and not verify else target.host)
+
+
+def _http_status(sock: socket.socket, target: Target, clock: _Clock) -> str:
+    """Send one bare GET and read the status line and headers: `HTTP 200`, `HTTP 301 -> URL (not followed)`."""
+    default = DEFAULT_PORTS.get("https" if isinstance(sock, ssl.SSLSocket) else "http")
+    host = format_host(target.host) + ("" if target.port == default else f":{target.port}")
+    request = (f"GET {target.path} HTTP/1.1\r\nHost: {host}\r\nUser-Agent: kubectl-reach/{__version__} (probe)\r\n"
+               "Accept: */*\r\nConnection: close\r\n\r\n")
+    sock.settimeout(clock.left())
+    sock.sendall(request.encode("ascii", "replace"))
+    response = http.client.HTTPResponse(sock, method="GET")
+    response.begin()
+    location = response.getheader("Location")
+    response.close()
+    detail = f"HTTP {response.status}"
+    return f"{detail} -> {location} (not followed)" if location and 300 <= response.status < 400 else detail
+
+
+def _secure(target: Target, clock: _Clock, speak_http: bool) -> Probe:
+    """TLS verified as a browser would; on a verification failure, once more unverified to say what answered."""
+    sock, via = _connect(target, clock)
+    try:
+        secure = _tls(sock, target, clock, verify=True)
+    except ssl.SSLCertVerificationError as exc:
+        sock.close()
+        reason = exc.verify_message or str(exc)
+        sock, via = _connect(target, clock)
+        secure = _tls(sock, target, clock, verify=False)
+        with secure:
+            cert = parse_certificate(secure.getpeercert(binary_form=True) or b"")
+            answer = _http_status(secure, target, clock) if speak_http else "handshake completed"
+        problems = list(dict.fromkeys([reason] + certificate_problems(cert, target.host)))
+        return Probe("tls-error", clock.elapsed_ms(),
+                     _join(f"{cert.describe()}: {'; '.join(problems)}", f"{answer} without verification", via))
+    with secure:
+        cert = parse_certificate(secure.getpeercert(binary_form=True) or b"")
+        answer = _http_status(secure, target, clock) if speak_http else "handshake completed"
+    return Probe("ok", clock.elapsed_ms(), _join(answer, cert.describe(), via))
+
+
+def _join(*parts: str) -> str:
+    return "; ".join(p for p in parts if p)
+
+
+def probe(target: Target, timeout: float = DEFAULT_TIMEOUT) -> Probe:
+    """Try one endpoint; never raises for network trouble (it is the answer)."""
+    if target.scheme in _NOT_PROBED:
+        return Probe("skipped", None, _NOT_PROBED[target.scheme])
+    if target.host.startswith("*."):
+        return Probe("skipped", None, "wildcard host: no single name to try")
+    clock = _Clock(timeout)
+    try:
+        if target.scheme in _HTTP and _HTTP[target.scheme]:
+            return _secure(target, clock, speak_http=True)
+        if target.scheme == "tls":
+            return _secure(target, clock, speak_http=False)
+        sock, via = _connect(target, clock)
+        with sock:
+            if target.scheme in _HTTP:
+                return Probe("ok", clock.elapsed_ms(), _join(_http_status(sock, target, clock), via))
+            return Probe("ok", clock.elapsed_ms(), _join("TCP connection accepted", via))
+    except ConnectionRefusedError:
+        return Probe("refused", clock.elapsed_ms(), "connection refused: nothing listens there")
+    except (socket.timeout, TimeoutError):
+        return Probe("timeout", None, f"no answer within {timeout:g}s")
+    except socket.gaierror as exc:
+        return Probe("error", clock.elapsed_ms(), f"{target.host} does not resolve ({exc.strerror or exc})")
+    except ssl.SSLError as exc:
+        return Probe("tls-error", clock.elapsed_ms(), f"TLS handshake failed: {exc.reason or exc}")
+    except http.client.HTTPException as exc:
+        return Probe("error", clock.elapsed_ms(), f"not an HTTP answer ({type(exc).__name__})")
+    except OSError as exc:
+        return Probe("error", clock.elapsed_ms(), exc.strerror or str(exc) or type(exc).__name__)
+
+
+def probe_all(endpoints: Iterable[Endpoint], timeout: float = DEFAULT_TIMEOUT, parallelism: int = PARALLELISM,
+              attempt: Callable[[Target, float], Probe] = probe) -> List[Endpoint]:
+    """Probe every endpoint concurrently (each distinct target once) and attach the answers to them."""
+    endpoints = list(endpoints)
+    targets: Dict[Target, List[Endpoint]] = {}
+    for endpoint in endpoints:
+        targets.setdefault(target_of(endpoint), []).append(endpoint)
+    if not targets:
+        return endpoints
+    with ThreadPoolExecutor(max_workers=max(1, min(parallelism, len(targets)))) as pool:
+        answers = dict(zip(targets, pool.map(lambda t: attempt(t, timeout), targets)))
+    for target, owners in targets.items():
+        for endpoint in owners:
+            endpoint.probe = answers[target]
+    return endpoints
