@@ -83,18 +83,20 @@ def tcp_port():
     listener = socket.socket()
     listener.bind(("127.0.0.1", 0))
     listener.listen(8)
+    listener.settimeout(0.1)
     stop = threading.Event()
 
     def accept():
-        listener.settimeout(0.1)
         while not stop.is_set():
             try:
                 listener.accept()[0].close()
             except OSError:
                 pass
-    threading.Thread(target=accept, daemon=True).start()
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
     yield listener.getsockname()[1]
     stop.set()
+    thread.join()
     listener.close()
 
 
