@@ -1,5 +1,6 @@
 """Which address of a node a client outside the cluster should use."""
 
+import ipaddress
 from typing import Any, NamedTuple, Optional
 
 from .objects import condition_true, items
@@ -24,6 +25,22 @@ def ip_family(address: str) -> Optional[str]:
         return f"IPv{ipaddress.ip_address(address).version}"
     except ValueError:
         return None
+
+
+# Not reachable from the internet: RFC 1918, carrier-grade NAT, loopback, link-local, ULA. The documentation
+# ranges (192.0.2.0/24, 198.51.100.0/24, 203.0.113.0/24, 2001:db8::/32) count as public: they stand in for it.
+_NOT_PUBLIC = [ipaddress.ip_network(n) for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10",
+                                                  "127.0.0.0/8", "169.254.0.0/16", "0.0.0.0/8", "fc00::/7",
+                                                  "fe80::/10", "::1/128", "::/128")]
+
+
+def is_public(address: Any) -> bool:
+    """Whether an IP address is routable on the internet (a hostname: unknown, so no)."""
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    return not ip.is_multicast and not any(ip in network for network in _NOT_PUBLIC if network.version == ip.version)
 
 
 def node_address(node: Any, address_type: str = AUTO, family: Optional[str] = None) -> Optional[NodeAddress]:
@@ -69,6 +86,7 @@ class NodeTable:
         self.addresses = {}  # name -> NodeAddress, for ready nodes that have one
         self.by_family = {family: {} for family in FAMILIES}  # the same, restricted to one IP family
         self.not_ready, self.without_address = [], []
+        self.public = {}  # name -> the node's public ExternalIPs, whatever address is used (for the audit)
         self._usable = {}
         for node in nodes:
             self.add(node)
@@ -78,6 +96,10 @@ class NodeTable:
         if not node_name:
             return
         address = node_address(node, self.address_type)
+        public = [a.get("address") for a in (node.get("status") or {}).get("addresses") or []
+                  if isinstance(a, dict) and a.get("type") == "ExternalIP" and is_public(a.get("address"))]
+        if public:
+            self.public[node_name] = public
         if not node_is_ready(node):
             self.not_ready.append(node_name)
         elif address is None:

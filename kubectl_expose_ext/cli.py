@@ -86,6 +86,8 @@ def cli():
       kubectl reach svc/web -o url            # one URL per line, for scripts
       kubectl reach deploy/api -n shop -o json
       kubectl reach -A                        # everything the cluster exposes
+      kubectl reach svc/web --probe           # ... and which of those URLs answer
+      kubectl reach audit -A                  # the same inventory, with its risks
       kubectl reach demo                      # try it on a built-in demo cluster
 
     Flags of the default command: kubectl reach show --help.
@@ -285,6 +287,82 @@ def undo(target, kubeconfig, context, namespace, request_timeout, verbosity, dry
     flags = KubeFlags(kubeconfig, context, namespace, request_timeout, verbosity)
     options = ConvertOptions(target, flags, undo=True, dry_run=dry_run, yes=yes, output=output)
     return options.validate().complete().run()
+
+
+@dataclass
+class AuditOptions:
+    """`kubectl reach audit`: validate (pure) -> complete (connect) -> run."""
+
+    flags: KubeFlags
+    all_namespaces: bool = False
+    output: str = "table"
+    fail_on: Optional[str] = None
+
+    def validate(self):
+        from .audit import SEVERITIES
+        from .options import parse_timeout
+
+        if self.output not in ("table", "json", "yaml"):
+            raise UsageError(f'unable to match a printer suitable for the output format "{self.output}", '
+                             "allowed formats are: table,json,yaml")
+        if self.fail_on is not None and self.fail_on not in SEVERITIES:
+            raise UsageError(f'invalid --fail-on "{self.fail_on}": use one of {", ".join(SEVERITIES)}')
+        parse_timeout(self.flags.request_timeout)
+        return self
+
+    def complete(self):
+        self.kube, self.namespace = self.flags.connect()
+        return self
+
+    def run(self) -> int:
+        from . import audit, render, targets
+
+        scope = None if self.all_namespaces else self.namespace
+        exposures = audit.audit(targets.fetch_everything(self.kube, scope, readiness=True))
+        if self.output == "table":
+            table = render.render_audit_table(exposures, all_namespaces=self.all_namespaces)
+            if table:
+                click.echo(table)
+            else:
+                warn(f"No externally reachable resources found in "
+                     f"{'the cluster' if self.all_namespaces else f'namespace {self.namespace}'}.")
+        else:
+            click.echo(render.render_audit(exposures, self.output))
+        failing = self.fail_on and any(audit.at_or_above(f.severity, self.fail_on) for e in exposures for f in e.findings)
+        return FINDINGS if failing else 0
+
+
+@cli.command("audit", context_settings=CONTEXT_SETTINGS)
+@kube_flags
+@click.option("-A", "--all-namespaces", is_flag=True, help="Audit every namespace.")
+@click.option("-o", "--output", default="table", show_default=True, metavar="FORMAT", help="table, json or yaml.")
+@click.option("--fail-on", metavar="SEVERITY", help="high, medium or low: exit with code 4 when a finding is at least "
+                                                    "this severe (for CI pipelines).")
+def audit_command(kubeconfig, context, namespace, request_timeout, verbosity, all_namespaces, output, fail_on):
+    """Everything the namespace (-A: the cluster) exposes to the outside, with its risks.
+
+    One row per exposing object (Service, Ingress, Gateway route, OpenShift Route, host-networked pod),
+    riskiest first. Findings:
+
+    \b
+      high    host-network      hostNetwork pod: bypasses Services and NetworkPolicy
+      high    open-lb           LoadBalancer open to 0.0.0.0/0 (no loadBalancerSourceRanges)
+      medium  host-port         hostPort opened on a node
+      medium  public-node-port  nodePort open on nodes with public ExternalIPs
+      medium  external-ips      Service externalIPs (CVE-2020-8554)
+      medium  plain-http        a host served over http, not https
+      low     no-ready-pods     a Service or route backend selects no ready pod
+      low     broken-backend    an Ingress or route names a missing Service or port
+      low     not-accepted      a Gateway refused the route / no router admitted it
+
+    \b
+    Examples:
+      kubectl reach audit -A
+      kubectl reach audit -n shop -o json | jq '.items[] | select(.risk == "high")'
+      kubectl reach audit -A --fail-on high      # exit code 4 when anything is high
+    """
+    flags = KubeFlags(kubeconfig, context, namespace, request_timeout, verbosity)
+    return AuditOptions(flags, all_namespaces, output, fail_on).validate().complete().run()
 
 
 @cli.command("demo", context_settings=CONTEXT_SETTINGS)

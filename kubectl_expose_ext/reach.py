@@ -7,7 +7,7 @@ and when nothing works from outside, the fallbacks that do work are offered.
 
 from collections import defaultdict
 from dataclasses import dataclass, field as dc_field
-from typing import Callable, Dict, List, Optional, Set
+from typing import Callable, Dict, Iterator, List, Optional, Set, Tuple
 
 from .addresses import NodeTable
 from .endpoints import Found
@@ -217,7 +217,7 @@ def reach_service(service: dict, snapshot: Snapshot, with_ingresses: bool = True
     return found
 
 
-def reach_ingress(ingress: dict, snapshot: Snapshot) -> Found:
+def reach_ingress(ingress: dict, snapshot: Snapshot, broken: Optional[List[str]] = None) -> Found:
     """Every rule of the ingress, whatever service it routes to; broken backends are flagged."""
     services = {name(s): s for s in snapshot.services_in(namespace(ingress))}
     problems: List[str] = []
@@ -230,7 +230,15 @@ def reach_ingress(ingress: dict, snapshot: Snapshot) -> Found:
                                 lambda ports: _route_to({svc[0]: ports})(backend), svc[1] or svc[2])
 
     found = ingress_endpoints(ingress, route, snapshot.ingress_classes)
-    return found.add(Found(warnings=list(dict.fromkeys(problems))))
+    return _flag_broken(found, problems, broken)
+
+
+def _flag_broken(found: Found, problems: List[str], broken: Optional[List[str]]) -> Found:
+    """Broken backends become warnings, and are handed to the audit when it asks (`broken`)."""
+    problems = list(dict.fromkeys(problems))
+    if broken is not None:
+        broken.extend(problems)
+    return found.add(Found(warnings=problems))
 
 
 def _checked_backend(owner: str, services: Dict[str, dict], problems: List[str], svc: str,
@@ -246,7 +254,7 @@ def _checked_backend(owner: str, services: Dict[str, dict], problems: List[str],
     return port or {"port": port_number(wanted)}
 
 
-def reach_gateway_route(route: dict, snapshot: Snapshot) -> Found:
+def reach_gateway_route(route: dict, snapshot: Snapshot, broken: Optional[List[str]] = None) -> Found:
     """Every rule of an HTTPRoute/GRPCRoute/TLSRoute on every Gateway that accepted it; broken backends flagged."""
     services = {name(s): s for s in snapshot.services_in(namespace(route))}
     problems: List[str] = []
@@ -261,10 +269,10 @@ def reach_gateway_route(route: dict, snapshot: Snapshot) -> Found:
                                 svc[1])
 
     found = gateway_endpoints(route, snapshot.gateways_by_key, backend_port)
-    return found.add(Found(warnings=list(dict.fromkeys(problems))))
+    return _flag_broken(found, problems, broken)
 
 
-def reach_openshift_route(route: dict, snapshot: Snapshot) -> Found:
+def reach_openshift_route(route: dict, snapshot: Snapshot, broken: Optional[List[str]] = None) -> Found:
     """Every admitted host of an OpenShift Route; broken backends flagged."""
     services = {name(s): s for s in snapshot.services_in(namespace(route))}
     problems: List[str] = []
@@ -275,7 +283,7 @@ def reach_openshift_route(route: dict, snapshot: Snapshot) -> Found:
     found = route_endpoints(route, backend_port)
     if not backend_services(route):
         found.warn(f"route {name(route)} names no Service backend")
-    return found.add(Found(warnings=list(dict.fromkeys(problems))))
+    return _flag_broken(found, problems, broken)
 
 
 # --- when nothing works ------------------------------------------------------------------------------
@@ -366,28 +374,31 @@ def reach_target(kind: str, obj: dict, pods: List[dict], snapshot: Snapshot) -> 
 LISTING_NODES_PER_PORT = 1
 
 
-def reach_everything(snapshot: Snapshot) -> List[Reach]:
-    """Every externally reachable thing in the snapshot, one answer per exposing object.
+def exposing_objects(snapshot: Snapshot) -> Iterator[Tuple[dict, Reach, List[str]]]:
+    """(object, its answer, its broken backends) for everything externally reachable in the snapshot.
 
-    Services report their own endpoints, Ingresses theirs, pods their hostNetwork/hostPort:
+    Services report their own endpoints, Ingresses and routes theirs, pods their hostNetwork/hostPort:
     nothing is listed twice. An inventory, like `minikube service list`: a NodePort is shown on its
     best node only (a note counts the others); the single-target command lists every node. Listing
     every node for every NodePort service would be services x nodes rows (35 million on a
     5,000-node cluster with 7,000 NodePort services).
     """
-    results = []
     for service in snapshot.services:
         if is_exposed(service):
-            results.append(Reach("Service", namespace(service), name(service),
-                                 reach_service(service, snapshot, with_ingresses=False,
-                                               nodes_per_port=LISTING_NODES_PER_PORT)))
-    for ingress in snapshot.ingresses:
-        results.append(Reach("Ingress", namespace(ingress), name(ingress), reach_ingress(ingress, snapshot)))
-    for route in snapshot.gateway_routes:
-        results.append(Reach(route_kind(route), namespace(route), name(route), reach_gateway_route(route, snapshot)))
-    for route in snapshot.openshift_routes:
-        results.append(Reach("Route", namespace(route), name(route), reach_openshift_route(route, snapshot)))
+            found = reach_service(service, snapshot, with_ingresses=False, nodes_per_port=LISTING_NODES_PER_PORT)
+            yield service, Reach("Service", namespace(service), name(service), found), []
+    for kind, objects, compute in (("Ingress", snapshot.ingresses, reach_ingress),
+                                   (None, snapshot.gateway_routes, reach_gateway_route),
+                                   ("Route", snapshot.openshift_routes, reach_openshift_route)):
+        for obj in objects:
+            broken: List[str] = []
+            found = compute(obj, snapshot, broken)
+            yield obj, Reach(kind or route_kind(obj), namespace(obj), name(obj), found), broken
     for pod in snapshot.pods:
         if uses_host_network(pod):
-            results.append(Reach("Pod", namespace(pod), name(pod), node_endpoints(pod, snapshot.nodes)))
-    return results
+            yield pod, Reach("Pod", namespace(pod), name(pod), node_endpoints(pod, snapshot.nodes)), []
+
+
+def reach_everything(snapshot: Snapshot) -> List[Reach]:
+    """Every externally reachable thing in the snapshot, one answer per exposing object."""
+    return [answer for _, answer, _ in exposing_objects(snapshot)]

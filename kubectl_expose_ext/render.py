@@ -112,3 +112,37 @@ def render_urls(results: Sequence[Reach], answering_only: bool = False) -> str:
     urls = dict.fromkeys(e.url for r in results for e in r.found.endpoints
                          if not answering_only or (e.probe is not None and e.probe.answered))
     return "\n".join(urls)
+
+
+# --- audit -------------------------------------------------------------------------------------------------
+
+def render_audit_table(exposures, all_namespaces: bool = False) -> str:
+    """One row per exposing object; its further findings on the lines below it, riskiest first."""
+    from tabulate import tabulate
+
+    headers = (["NAMESPACE"] if all_namespaces else []) + ["TARGET", "METHODS", "URL", "RISK", "FINDING"]
+    rows = []
+    for exposure in exposures:
+        answer = exposure.answer
+        urls = list(dict.fromkeys(e.url for e in answer.found.endpoints))
+        shown = urls[0] + (f" (+{len(urls) - 1})" if len(urls) > 1 else "") if urls else "-"
+        first = (exposure.findings or [None])[0]
+        prefix = [answer.namespace] if all_namespaces else []
+        rows.append(prefix + [answer.ref, ",".join(exposure.methods) or "-", shown, exposure.risk or "-",
+                              f"{first.check}: {first.message}" if first else ""])
+        for finding in exposure.findings[1:]:
+            rows.append([""] * (len(prefix) + 3) + [finding.severity, f"{finding.check}: {finding.message}"])
+    if not rows:
+        return ""
+    return tabulate([[safe(c) for c in row] for row in rows], headers=headers, tablefmt="plain", disable_numparse=True)
+
+
+def render_audit(exposures, output: str) -> str:
+    from .audit import summary
+
+    doc = {"items": [e.to_dict() for e in exposures], "summary": summary(exposures)}
+    if output == "json":
+        return json.dumps(doc, indent=2)
+    import yaml
+
+    return yaml.safe_dump(doc, sort_keys=False, default_flow_style=False).rstrip("\n")

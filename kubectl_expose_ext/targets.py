@@ -10,10 +10,10 @@ from typing import Callable, Dict, List, Optional
 from .addresses import AUTO, NodeTable
 from .endpoints.gateway import tag_kind
 from .endpoints.hostports import uses_host_network
-from .endpoints.service import EXPOSING_TYPES
+from .endpoints.service import has_node_ports
 from .errors import Forbidden, NotFound
 from .kube import OPTIONAL_APIS, Kube
-from .objects import field, items, label_selector_string, name, port_number
+from .objects import field, items, label_selector_string, name
 from .options import BARE_NAME_ORDER, Kind, TargetSpec, kind_named
 from .reach import SERVICE_NAME_LABEL, Snapshot, selecting_services
 
@@ -77,15 +77,6 @@ def optional_list(kube: Kube, resource: str, **kwargs) -> Optional[List[dict]]:
         return kube.list(resource, **kwargs)
     except (Forbidden, NotFound):
         return None
-
-
-def has_node_ports(service: dict) -> bool:
-    """NodePort services always have nodePorts (allocated if not given); LoadBalancers unless told not to."""
-    kind = field(service, "spec", "type")
-    if kind not in EXPOSING_TYPES:
-        return False
-    return (kind == "NodePort" or field(service, "spec", "allocateLoadBalancerNodePorts") is not False
-            or any(port_number(p.get("nodePort")) for p in items(service, "spec", "ports")))
 
 
 def fetch_nodes(kube: Kube, pods: List[dict], services: List[dict], address_type: str) -> NodeTable:
@@ -182,14 +173,15 @@ def resolve(kube: Kube, spec: TargetSpec, namespace: str, address_type: str = AU
     return Resolved(kind, obj, snapshot, pods)
 
 
-def fetch_everything(kube: Kube, namespace: Optional[str], address_type: str = AUTO) -> Snapshot:
-    """For the listing without a target: every Service, Ingress and host-networked pod (one namespace or all)."""
+def fetch_everything(kube: Kube, namespace: Optional[str], address_type: str = AUTO, readiness: bool = False) -> Snapshot:
+    """For the listing without a target: every Service, Ingress, route and host-networked pod (one namespace
+    or all). EndpointSlices are read when a Service's answer depends on them, or when `readiness` is asked."""
     services = kube.list("services", namespace)
     ingresses = kube.list("ingresses", namespace)
     # hostPort cannot be selected on the server (hostNetwork could): every pod is read, few are kept
     pods = kube.list("pods", namespace, keep=host_networked)
     local = any(field(s, "spec", "externalTrafficPolicy") == "Local" for s in services)
-    slices = optional_list(kube, "endpointslices", namespace=namespace, keep=slim_slice) if local else None
+    slices = optional_list(kube, "endpointslices", namespace=namespace, keep=slim_slice) if local or readiness else None
     nodes = list_nodes(kube, address_type)
     classes = optional_list(kube, "ingressclasses") if ingresses else None
     return Snapshot(nodes=nodes, services=services, ingresses=ingresses, pods=pods, slices=slices,

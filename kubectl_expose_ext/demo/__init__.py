@@ -13,6 +13,7 @@ DEMO_COMMANDS = [
     [],                            # everything the namespace exposes: all five ways
     ["pod/influxdb"],              # one pod, reached three ways through its Services and Ingress
     ["pod/influxdb-hostnetwork", "-o", "json"],
+    ["audit"],                     # the same inventory, with its risks
 ]
 
 

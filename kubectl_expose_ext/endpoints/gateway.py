@@ -113,7 +113,7 @@ def _listeners(gateway: dict, parent: dict, kind: str) -> Iterable[Tuple[dict, s
             yield listener, scheme
 
 
-def _rejection(route: dict, parent: dict, status: Optional[dict]) -> str:
+def rejection(route: dict, parent: dict, status: Optional[dict]) -> str:
     ref = f"{route_ref(route)} is not accepted by gateway {parent.get('namespace') or namespace(route)}/{parent.get('name')}"
     condition = next((c for c in items(status, "conditions") if c.get("type") == "Accepted"), None)
     if condition is None:
@@ -142,7 +142,7 @@ def gateway_endpoints(route: dict, gateways: Dict[Tuple[str, str], dict], backen
         gateway_ns = parent.get("namespace") or ns
         status = parent_status(route, parent)
         if status is None or not condition_true(status, "Accepted", ("conditions",)):
-            found.warn(_rejection(route, parent, status))
+            found.warn(rejection(route, parent, status))
             continue
         gateway = gateways.get((gateway_ns, parent.get("name")))
         if gateway is None:

@@ -120,3 +120,12 @@ def is_exposed(service: dict) -> bool:
     """Whether a Service offers any way in from outside by itself (Ingress aside)."""
     kind = field(service, "spec", "type", default="ClusterIP")
     return kind in EXPOSING_TYPES or (kind != "ExternalName" and bool(strings(service, "spec", "externalIPs")))
+
+
+def has_node_ports(service: dict) -> bool:
+    """NodePort services always have nodePorts (allocated if not given); LoadBalancers unless told not to."""
+    kind = field(service, "spec", "type")
+    if kind not in EXPOSING_TYPES:
+        return False
+    return (kind == "NodePort" or field(service, "spec", "allocateLoadBalancerNodePorts") is not False
+            or any(port_number(p.get("nodePort")) for p in items(service, "spec", "ports")))
