@@ -68,6 +68,7 @@ def build(factor: float = 1.0, seed: int = 7) -> FakeCluster:
     rng = random.Random(seed)
     size = scaled(factor)
     cluster = FakeCluster()
+    cluster.absent_groups.add("route.openshift.io")  # a vanilla cluster with the Gateway API CRDs, no Gateway yet
     nodes = [node(i, rng) for i in range(size["nodes"])]
     for n in nodes:
         cluster.add(n)

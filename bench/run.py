@@ -180,6 +180,8 @@ def main():
     single_target_cases(big)
     big.case("reach -A (whole cluster)", ["-A"], [["get", "nodes,svc,ingress", "-A", "-o", "json"]])
     big.case("reach -A, vs kubectl also getting pods", ["-A"], [["get", "nodes,svc,ingress,pods", "-A", "-o", "json"]])
+    big.case("audit -A (vs kubectl getting the same kinds)", ["audit", "-A"],
+             [["get", "nodes,svc,ingress,pods,endpointslices", "-A", "-o", "json"]])
     big.stop()
     out.append(table(big.rows, f"{size} nodes, {int(200 * factor)} namespaces, {int(20000 * factor)} services, "
                                 f"~{int(50000 * factor)} pods, {int(5000 * factor)} ingresses"))

@@ -96,7 +96,8 @@ def _no_ready_pods(service: dict, snapshot: Snapshot, prefix: str = "") -> List[
 def is_internal_load_balancer(service: dict) -> bool:
     annotations = field(service, "metadata", "annotations", default={})
     annotations = annotations if isinstance(annotations, dict) else {}
-    return any(str(annotations.get(key, "")).lower() in {v.lower() for v in values} for key, values in INTERNAL_LB.items())
+    return any(str(annotations.get(key, "")).lower() in {v.lower() for v in values}
+               for key, values in INTERNAL_LB.items())
 
 
 def service_findings(service: dict, snapshot: Snapshot) -> List[Finding]:
@@ -131,7 +132,9 @@ def pod_findings(pod: dict) -> List[Finding]:
         return [Finding("high", "host-network", f"shares the network of node {node}: its ports bypass Services "
                                                 "and NetworkPolicy")]
     ports = sorted({port_number(p.get("hostPort")) for _, p in container_ports(pod)} - {None})
-    return [Finding("medium", "host-port", f"hostPort {', '.join(map(str, ports))} open on node {node}")] if ports else []
+    if not ports:
+        return []
+    return [Finding("medium", "host-port", f"hostPort {', '.join(map(str, ports))} open on node {node}")]
 
 
 def backend_findings(found: Found, broken: Sequence[str], snapshot: Snapshot, ns: str) -> List[Finding]:

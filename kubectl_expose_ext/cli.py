@@ -76,9 +76,9 @@ class DefaultGroup(click.Group):
 def cli():
     """How do I reach this Pod or Service from outside the cluster?
 
-    Resolves the target, follows Services, EndpointSlices, Nodes and Ingresses, and prints every
-    external URL (hostNetwork, hostPort, NodePort, LoadBalancer, ExternalIP, Ingress), with
-    warnings where the answer is partial.
+    Resolves the target, follows Services, EndpointSlices, Nodes, Ingresses, Gateway API routes and
+    OpenShift Routes, and prints every external URL (hostNetwork, hostPort, NodePort, LoadBalancer,
+    ExternalIP, Ingress, Gateway, Route), with warnings where the answer is partial.
 
     \b
     Examples:
@@ -91,8 +91,10 @@ def cli():
       kubectl reach demo                      # try it on a built-in demo cluster
 
     Flags of the default command: kubectl reach show --help.
-    Exit codes: 0 success (even with no external endpoint), 1 error, 3 --probe found no endpoint
-    that answers, 4 audit --fail-on found a finding at or above the threshold.
+
+    \b
+    Exit codes: 0 success (even with no external endpoint), 1 error,
+                3 --probe: no URL answered, 4 audit --fail-on: a finding at or above it.
     """
 
 
@@ -189,8 +191,9 @@ def show(target, kubeconfig, context, namespace, request_timeout, verbosity, all
     """Print every external URL of TARGET (the default command).
 
     TARGET is TYPE/NAME, TYPE NAME, or a bare NAME (tried as service, then pod, then deployment).
-    TYPE is pod, svc, deploy, sts, ds or ingress. With no TARGET: every externally reachable
-    Service, Ingress and host-networked pod in the namespace (-A: in the cluster).
+    TYPE is pod, svc, deploy, sts, ds, ingress, httproute, grpcroute, tlsroute or route. With no
+    TARGET: every externally reachable Service, Ingress, route and host-networked pod in the
+    namespace (-A: in the cluster), one row per URL.
 
     \b
     Examples:
@@ -339,7 +342,7 @@ class AuditOptions:
 @click.option("--fail-on", metavar="SEVERITY", help="high, medium or low: exit with code 4 when a finding is at least "
                                                     "this severe (for CI pipelines).")
 def audit_command(kubeconfig, context, namespace, request_timeout, verbosity, all_namespaces, output, fail_on):
-    """Everything the namespace (-A: the cluster) exposes to the outside, with its risks.
+    """Everything exposed to the outside, with its risks (-A: in every namespace).
 
     One row per exposing object (Service, Ingress, Gateway route, OpenShift Route, host-networked pod),
     riskiest first. Findings:

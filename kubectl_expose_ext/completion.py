@@ -13,15 +13,16 @@ from .options import KINDS, OUTPUTS
 NO_SPACE, NO_FILE = 2, 4
 SUBCOMMANDS = {"convert": "change how a target is exposed", "undo": "restore the previous exposure",
                "demo": "run against a built-in demo cluster", "show": "print external URLs (default)",
-               "completion": "print shell completion code"}
+               "audit": "everything exposed, with its risks", "completion": "print shell completion code"}
 CONVERT_TO = {"Service": ("clusterip", "nodeport", "loadbalancer", "ingress"),
               "Workload": ("hostport", "hostnetwork")}
 FLAG_VALUES = {"-o": OUTPUTS, "--output": OUTPUTS, "--address-type": ("auto", "ExternalIP", "InternalIP", "Hostname"),
                "--to": CONVERT_TO["Service"] + CONVERT_TO["Workload"], "--external-traffic-policy": ("Cluster", "Local"),
-               "--path-type": ("Prefix", "Exact", "ImplementationSpecific")}
+               "--path-type": ("Prefix", "Exact", "ImplementationSpecific"), "--fail-on": ("high", "medium", "low")}
 COMMON_FLAGS = ("--kubeconfig", "--context", "--namespace", "-n", "--request-timeout", "--help")
 COMMAND_FLAGS = {
-    "show": ("--all-namespaces", "-A", "--output", "-o", "--address-type"),
+    "show": ("--all-namespaces", "-A", "--output", "-o", "--address-type", "--probe", "--timeout"),
+    "audit": ("--all-namespaces", "-A", "--output", "-o", "--fail-on"),
     "convert": ("--to", "--node-port", "--lb-class", "--source-range", "--external-traffic-policy", "--host", "--path",
                 "--path-type", "--class", "--tls-secret", "--ingress-name", "--port", "--undo", "--dry-run", "--yes",
                 "--output"),
@@ -30,7 +31,8 @@ COMMAND_FLAGS = {
 }
 VALUE_FLAGS = {"-n", "--namespace", "--context", "--kubeconfig", "--request-timeout", "-v", "--v", "-o", "--output",
                "--address-type", "--to", "--node-port", "--lb-class", "--source-range", "--external-traffic-policy",
-               "--host", "--path", "--path-type", "--class", "--tls-secret", "--ingress-name", "--port"}
+               "--host", "--path", "--path-type", "--class", "--tls-secret", "--ingress-name", "--port", "--timeout",
+               "--fail-on"}
 
 
 def _flag_value(words: List[str], flag_names: Tuple[str, ...]) -> Optional[str]:
@@ -109,7 +111,7 @@ def complete(args: List[str]) -> Tuple[List[str], int]:
     if current.startswith("-"):
         return [f for f in COMMAND_FLAGS.get(command, ()) + COMMON_FLAGS if f.startswith(current)], NO_FILE
     positionals = _positionals(words[1:] if words and words[0] in SUBCOMMANDS else words)
-    if command in ("demo", "completion") or positionals:
+    if command in ("demo", "completion", "audit") or positionals:
         if command == "completion" and not positionals:
             return [s for s in ("bash", "zsh", "fish", "kubectl") if s.startswith(current)], NO_FILE
         return [], NO_FILE

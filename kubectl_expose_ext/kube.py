@@ -42,7 +42,8 @@ OPTIONAL_APIS = {
 # What kubectl sends: aggregated discovery (every group, version and resource in one answer) where the
 # server has it (1.26+), the classic APIGroupList otherwise.
 # until discovery says otherwise, each optional API is assumed at its best version
-RESOURCES.update({r: (f"/apis/{group}/{versions[0]}", namespaced) for r, (group, versions, namespaced) in OPTIONAL_APIS.items()})
+RESOURCES.update({resource: (f"/apis/{group}/{versions[0]}", namespaced)
+                  for resource, (group, versions, namespaced) in OPTIONAL_APIS.items()})
 AGGREGATED_DISCOVERY = ("application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList,"
                         "application/json;g=apidiscovery.k8s.io;v=v2beta1;as=APIGroupDiscoveryList,application/json")
 PAGE_SIZE = 500  # what kubectl asks for (--chunk-size)
@@ -264,23 +265,27 @@ class Kube:
                 self.log(f"    Request {key}: {_redact(key, value)}")
         return response
 
+    def path(self, resource: str, namespace: Optional[str] = None, name: Optional[str] = None) -> str:
+        """The URL path of a resource, at the version discovery found for the optional APIs."""
+        return resource_path(resource, namespace, name, self.resources)
+
     def patch(self, resource: str, name: str, namespace: Optional[str], body: dict, dry_run: bool) -> Dict[str, Any]:
         """A JSON merge patch: lists replace whole, null deletes (see convert/service.py for why)."""
-        return self.request("PATCH", resource_path(resource, namespace, name, self.resources), _write_query(dry_run), body,
+        return self.request("PATCH", self.path(resource, namespace, name), _write_query(dry_run), body,
                             "application/merge-patch+json")
 
     def create(self, resource: str, namespace: Optional[str], body: dict, dry_run: bool) -> Dict[str, Any]:
-        return self.request("POST", resource_path(resource, namespace, resources=self.resources), _write_query(dry_run), body)
+        return self.request("POST", self.path(resource, namespace), _write_query(dry_run), body)
 
     def delete(self, resource: str, name: str, namespace: Optional[str], dry_run: bool,
                resource_version: Optional[str] = None) -> Dict[str, Any]:
         """DELETE with a resourceVersion precondition, so a changed object is not deleted."""
         body = {"kind": "DeleteOptions", "apiVersion": "v1",
                 "preconditions": {"resourceVersion": resource_version} if resource_version else None}
-        return self.request("DELETE", resource_path(resource, namespace, name, self.resources), _write_query(dry_run), body)
+        return self.request("DELETE", self.path(resource, namespace, name), _write_query(dry_run), body)
 
     def get(self, resource: str, name: str, namespace: Optional[str] = None) -> Dict[str, Any]:
-        return self.request("GET", resource_path(resource, namespace, name, self.resources))
+        return self.request("GET", self.path(resource, namespace, name))
 
     def list(self, resource: str, namespace: Optional[str] = None, label_selector: Optional[str] = None,
              field_selector: Optional[str] = None,
@@ -293,7 +298,7 @@ class Kube:
         snapshot), the list restarts in one unpaged request, as client-go's pager does.
         """
         query = {"labelSelector": label_selector, "fieldSelector": field_selector, "limit": PAGE_SIZE}
-        path = resource_path(resource, namespace, resources=self.resources)
+        path = self.path(resource, namespace)
         kept: List[Dict[str, Any]] = []
         while True:
             try:

@@ -36,7 +36,7 @@ class Probe:
     """One endpoint's answer. `to_dict()` is the `probe` field of `-o json`."""
 
     status: str
-    latency_ms: Optional[int] = None
+    latency_ms: Optional[float] = None  # until the answer (TCP: the connect), 0.1 ms resolution
     detail: str = ""
 
     @property
@@ -198,8 +198,8 @@ class _Clock:
             raise socket.timeout("timed out")
         return remaining
 
-    def elapsed_ms(self) -> int:
-        return round((time.monotonic() - self.started) * 1000)
+    def elapsed_ms(self) -> float:
+        return round((time.monotonic() - self.started) * 1000, 1)
 
 
 def _connect(target: Target, clock: _Clock) -> Tuple[socket.socket, str]:

@@ -32,11 +32,11 @@ def notes(endpoint: Endpoint) -> str:
 
 
 def probe_cell(endpoint: Endpoint) -> str:
-    """`ok 12ms`, `refused`, `timeout`..."""
+    """`ok 12.3ms`, `refused`, `timeout`..."""
     answer = endpoint.probe
     if answer is None:
         return ""
-    return f"{answer.status} {answer.latency_ms}ms" if answer.latency_ms is not None and answer.answered else answer.status
+    return f"{answer.status} {answer.latency_ms:g}ms" if answer.latency_ms is not None and answer.answered else answer.status
 
 
 def _collapsed(endpoints: Sequence[Endpoint]):

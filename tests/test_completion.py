@@ -77,3 +77,15 @@ def test_contexts_come_from_the_kubeconfig(tmp_path):
     assert complete(["--kubeconfig", str(config), "--context", ""])[0] == ["dev", "prod"]
     config.write_text("- not a kubeconfig\n")
     assert complete(["--kubeconfig", str(config), "--context", ""])[0] == []
+
+
+def test_completion_knows_every_flag_of_every_command():
+    from kubectl_expose_ext.cli import cli
+    from kubectl_expose_ext.completion import COMMAND_FLAGS, COMMON_FLAGS, SUBCOMMANDS
+
+    assert set(SUBCOMMANDS) == set(cli.commands)
+    for name, command in cli.commands.items():
+        declared = {opt for param in command.params for opt in param.opts + param.secondary_opts if opt.startswith("--")}
+        offered = set(COMMAND_FLAGS[name]) | set(COMMON_FLAGS)
+        missing = declared - offered - {"--v"}
+        assert not missing, (name, missing)
