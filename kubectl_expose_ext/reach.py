@@ -25,6 +25,13 @@ _SHORT = {"Pod": "pod", "Service": "svc", "Deployment": "deploy", "StatefulSet":
           "Route": "route"}
 
 
+def _by_namespace(objects: List[dict]) -> Dict[str, List[dict]]:
+    grouped: Dict[str, List[dict]] = defaultdict(list)
+    for obj in objects:
+        grouped[namespace(obj)].append(obj)
+    return grouped
+
+
 @dataclass
 class Snapshot:
     """What the computation may look at, as fetched by the access layer (plain dicts).
@@ -46,18 +53,10 @@ class Snapshot:
     openshift_routes: List[dict] = dc_field(default_factory=list)
 
     def __post_init__(self):
-        self._services = defaultdict(list)
-        for svc in self.services:
-            self._services[namespace(svc)].append(svc)
-        self._ingresses = defaultdict(list)
-        for ing in self.ingresses:
-            self._ingresses[namespace(ing)].append(ing)
-        self._gateway_routes = defaultdict(list)
-        for route in self.gateway_routes:
-            self._gateway_routes[namespace(route)].append(route)
-        self._openshift_routes = defaultdict(list)
-        for route in self.openshift_routes:
-            self._openshift_routes[namespace(route)].append(route)
+        self._services = _by_namespace(self.services)
+        self._ingresses = _by_namespace(self.ingresses)
+        self._gateway_routes = _by_namespace(self.gateway_routes)
+        self._openshift_routes = _by_namespace(self.openshift_routes)
         self.gateways_by_key = {(namespace(g), name(g)): g for g in self.gateways}
         self._ready_nodes: Optional[Dict[tuple, Set[str]]] = None
         if self.slices is not None:

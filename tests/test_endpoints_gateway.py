@@ -162,3 +162,18 @@ def test_listing_has_one_answer_per_route():
     refs = [r.ref for r in results]
     assert refs == ["httproute/web", "httproute/web-legacy", "httproute/broken", "grpcroute/web-grpc",
                     "tlsroute/secure", "route/web", "route/web-copy", "route/secure"]
+
+
+def test_listener_allowed_routes_are_honoured():
+    gateway = find("Gateway", "public")
+    same_only = {**gateway, "spec": {**gateway["spec"], "listeners": [
+        {**listener, "allowedRoutes": {"namespaces": {"from": "Same"}}} for listener in gateway["spec"]["listeners"]]}}
+    snapshot = Snapshot(services=[find("Service", "web")], gateways=[same_only])
+    # the route lives in shop, the Gateway in gateway-system: a stale Accepted status does not make it reachable
+    assert urls(reach_target("HTTPRoute", find("HTTPRoute", "web"), [], snapshot)) == []
+    grpc_only = {**gateway, "spec": {**gateway["spec"], "listeners": [
+        {**listener, "allowedRoutes": {"namespaces": {"from": "All"}, "kinds": [{"kind": "GRPCRoute"}]}}
+        for listener in gateway["spec"]["listeners"]]}}
+    snapshot = Snapshot(services=[find("Service", "web")], gateways=[grpc_only])
+    assert urls(reach_target("HTTPRoute", find("HTTPRoute", "web"), [], snapshot)) == []
+    assert urls(reach_target("GRPCRoute", find("GRPCRoute", "web-grpc"), [], snapshot)) == ["https://grpc.shop.example.com:8443"]

@@ -102,3 +102,15 @@ def test_garbage_ingress_does_not_crash():
     for ing in ({}, {"spec": None}, {"spec": {"rules": [None, {"http": None}, {"http": {"paths": [None, {}]}}]}},
                 {"spec": {"defaultBackend": {"resource": {"kind": "Bucket", "name": "b"}}}}):
         ingress_endpoints(ing, everything)
+
+
+def test_named_hosts_carry_the_ingress_address_for_probes():
+    from kubectl_expose_ext.endpoints.ingress import ingress_endpoints
+    from tests.builders import ingress
+
+    ing = ingress("web", ("web.example.com", [("/", "web", 80)]), (None, [("/", "web", 80)]),
+                  address={"hostname": "a1b2.elb.us-east-1.amazonaws.com"})
+    found = ingress_endpoints(ing, lambda backend: {"port": 80})
+    assert [(e.host, e.address) for e in found.endpoints] == [
+        ("web.example.com", "a1b2.elb.us-east-1.amazonaws.com"),  # DNS may not point there yet
+        ("a1b2.elb.us-east-1.amazonaws.com", None)]                # the address itself: nothing to fall back to

@@ -1,9 +1,11 @@
 """A small, real Kubernetes API server for the demo and the tests (HTTP on 127.0.0.1).
 
 It speaks the wire format the official client and the `kubectl` binary expect: discovery (/api,
-/apis, /version), GET and LIST with label and field selectors and `limit`/`continue` pagination,
-Status errors, POST/PUT/PATCH (merge, JSON and strategic-merge patches) with `dryRun=All` and
-resourceVersion conflicts, and a log of every request so tests can assert on what was sent.
+/apis, /version, and aggregated discovery as 1.30+ servers serve it; CRD groups such as the Gateway
+API can be switched off with `absent_groups`), GET and LIST with label and field selectors and
+`limit`/`continue` pagination, Status errors, POST/PUT/PATCH (merge, JSON and strategic-merge
+patches) with `dryRun=All` and resourceVersion conflicts, and a log of every request so tests can
+assert on what was sent.
 It keeps objects in memory; it does not run controllers.
 """
 

@@ -101,12 +101,26 @@ def gateway_addresses(gateway: dict) -> List[str]:
     return [v for v in values if isinstance(v, str) and v]
 
 
-def _listeners(gateway: dict, parent: dict, kind: str) -> Iterable[Tuple[dict, str]]:
-    """The listeners a parentRef attaches to (sectionName / port narrow it) that speak the route's protocol."""
+def allows(listener: dict, route: dict, gateway: dict) -> bool:
+    """The listener's allowedRoutes: route kinds, and namespaces (Same by default; a Selector is assumed
+    to match, since namespace labels are not read)."""
+    kinds = items(listener, "allowedRoutes", "kinds")
+    if kinds and not any(k.get("kind") == route_kind(route) for k in kinds):
+        return False
+    origin = field(listener, "allowedRoutes", "namespaces", "from", default="Same")
+    return origin != "Same" or namespace(route) == namespace(gateway)
+
+
+def _listeners(gateway: dict, parent: dict, route: dict) -> Iterable[Tuple[dict, str]]:
+    """The listeners a parentRef attaches to (sectionName / port narrow it) that speak the route's protocol
+    and allow it."""
+    kind = route_kind(route)
     for listener in items(gateway, "spec", "listeners"):
         if parent.get("sectionName") and listener.get("name") != parent["sectionName"]:
             continue
         if parent.get("port") and port_number(listener.get("port")) != port_number(parent["port"]):
+            continue
+        if not allows(listener, route, gateway):
             continue
         scheme = SCHEMES[kind].get(str(listener.get("protocol", "")).upper())
         if scheme and port_number(listener.get("port")):
@@ -153,7 +167,7 @@ def gateway_endpoints(route: dict, gateways: Dict[Tuple[str, str], dict], backen
             found.warn(f"gateway {gateway_ns}/{name(gateway)} has no address yet: its controller has not "
                        "programmed it")
         via = f"{route_ref(route)} on gateway {gateway_ns}/{name(gateway)}"
-        for listener, scheme in _listeners(gateway, parent, kind):
+        for listener, scheme in _listeners(gateway, parent, route):
             listener_host = listener.get("hostname") if isinstance(listener.get("hostname"), str) else None
             if route_hosts:
                 hosts = [h for h in (hostname_intersection(r, listener_host) for r in route_hosts) if h]

@@ -104,7 +104,8 @@ def ingress_endpoints(ingress: dict, route: Route, classes: Optional[Iterable[di
                 method="Ingress", scheme="https" if https else "http", host=target_host, port=443 if https else 80,
                 service=svc[0] if svc else None, service_port=port_number(service_port.get("port")),
                 ingress=name(ingress), path=path, warnings=list(notes),
-                target_port=service_port.get("targetPort", service_port.get("port")), namespace=namespace(ingress)))
+                target_port=service_port.get("targetPort", service_port.get("port")), namespace=namespace(ingress),
+                address=addresses[0] if host and addresses else None))
     if matched:
         if not addresses:
             found.warn(f"ingress {name(ingress)} has no address yet: its controller has not admitted it"
