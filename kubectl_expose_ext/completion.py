@@ -68,6 +68,10 @@ def _names(words: List[str], resource: str) -> List[str]:
         kube, namespace = flags.connect()
         if resource == "namespaces":
             return sorted(i["metadata"]["name"] for i in kube.list("namespaces"))
+        from .kube import OPTIONAL_APIS
+
+        if resource in OPTIONAL_APIS and resource not in kube.discover():
+            return []
         return sorted(i["metadata"]["name"] for i in kube.list(resource, namespace))
     except (ReachError, KeyError, TypeError):
         return []

@@ -24,6 +24,7 @@ from typing import Callable, Dict, Iterable, List, Optional, Tuple
 from . import __version__
 from .endpoints import DEFAULT_PORTS, Endpoint, format_host
 
+EXPIRY_WARNING_DAYS = 30  # an ok certificate says how many days it has left below this
 PARALLELISM = 16  # probes in flight at once: enough for a workload's NodePorts, gentle on a laptop's NAT table
 DEFAULT_TIMEOUT = 2.0
 STATUSES = ("ok", "refused", "timeout", "tls-error", "error", "skipped")
@@ -38,13 +39,17 @@ class Probe:
     status: str
     latency_ms: Optional[float] = None  # until the answer (TCP: the connect), 0.1 ms resolution
     detail: str = ""
+    certificate: Optional[dict] = None  # https and tls: what the server presented (Certificate.to_dict)
 
     @property
     def answered(self) -> bool:
         return self.status == "ok"
 
     def to_dict(self) -> dict:
-        return {"status": self.status, "latency_ms": self.latency_ms, "detail": self.detail}
+        data = {"status": self.status, "latency_ms": self.latency_ms, "detail": self.detail}
+        if self.certificate is not None:
+            data["certificate"] = self.certificate
+        return data
 
 
 @dataclass(frozen=True)
@@ -88,9 +93,19 @@ class Certificate:
                 return True
         return False
 
-    def describe(self) -> str:
-        expiry = f", expires {self.not_after:%Y-%m-%d}" if self.not_after else ""
+    def describe(self, now: Optional[datetime] = None) -> str:
+        """`certificate CN=x, expires 2027-01-01`, with the days left when fewer than EXPIRY_WARNING_DAYS."""
+        expiry = ""
+        if self.not_after:
+            days = (self.not_after - (now or datetime.now(timezone.utc))).days
+            soon = f" (in {days} day{'s' if days != 1 else ''})" if 0 <= days < EXPIRY_WARNING_DAYS else ""
+            expiry = f", expires {self.not_after:%Y-%m-%d}{soon}"
         return f"certificate {self.subject or '(no subject)'}{expiry}"
+
+    def to_dict(self, verified: bool) -> dict:
+        return {"subject": self.subject, "issuer": self.issuer,
+                "not_after": self.not_after.strftime("%Y-%m-%dT%H:%M:%SZ") if self.not_after else None,
+                "names": self.dns_names + self.ip_addresses, "verified": verified}
 
 
 def _tlv(data: bytes, i: int) -> Tuple[int, int, int]:
@@ -261,11 +276,12 @@ def _secure(target: Target, clock: _Clock, speak_http: bool) -> Probe:
             answer = _http_status(secure, target, clock) if speak_http else "handshake completed"
         problems = list(dict.fromkeys([reason] + certificate_problems(cert, target.host)))
         return Probe("tls-error", clock.elapsed_ms(),
-                     _join(f"{cert.describe()}: {'; '.join(problems)}", f"{answer} without verification", via))
+                     _join(f"{cert.describe()}: {'; '.join(problems)}", f"{answer} without verification", via),
+                     cert.to_dict(verified=False))
     with secure:
         cert = parse_certificate(secure.getpeercert(binary_form=True) or b"")
         answer = _http_status(secure, target, clock) if speak_http else "handshake completed"
-    return Probe("ok", clock.elapsed_ms(), _join(answer, cert.describe(), via))
+    return Probe("ok", clock.elapsed_ms(), _join(answer, cert.describe(), via), cert.to_dict(verified=True))
 
 
 def _join(*parts: str) -> str:

@@ -39,6 +39,9 @@ def test_names_come_from_the_cluster(demo_api):
     assert complete(["convert", *flags, "deploy/"])[0] == []
     assert complete([*flags, "pod/influxdb-h"])[0] == ["pod/influxdb-hostnetwork", "pod/influxdb-hostport"]
     assert complete([*flags, "-n", ""])[0] == ["default", "infra"]
+    assert complete([*flags, "route/"])[0] == ["route/influxdb"]
+    demo_api.cluster.absent_groups.add("route.openshift.io")
+    assert complete([*flags, "route/"])[0] == []  # not served: nothing, and no request for it
     assert complete(["--kubeconfig", "/nonexistent", "svc/"])[0] == []  # no cluster: no candidates, no error
 
 

@@ -129,6 +129,13 @@ def test_certificate_fields_agree_with_openssl(pki):
     assert parse_certificate(b"\x30\x03\x02\x01") == Certificate()  # truncated: nothing, no exception
 
 
+def test_certificate_description_counts_the_days_left():
+    cert = Certificate(subject="CN=a", not_after=datetime(2026, 12, 1, tzinfo=timezone.utc))
+    assert cert.describe(datetime(2026, 11, 25, tzinfo=timezone.utc)) == "certificate CN=a, expires 2026-12-01 (in 6 days)"
+    assert cert.describe(datetime(2026, 1, 1, tzinfo=timezone.utc)) == "certificate CN=a, expires 2026-12-01"
+    assert Certificate().describe() == "certificate (no subject)"
+
+
 def test_certificate_problems():
     cert = Certificate(subject="CN=a", dns_names=["*.example.com"], not_after=datetime(2026, 1, 1, tzinfo=timezone.utc))
     now = datetime(2026, 6, 1, tzinfo=timezone.utc)
@@ -163,6 +170,11 @@ def test_https_trusted_certificate_is_ok(servers, pki, monkeypatch):
     answer = probe(Target("https", "127.0.0.1", port(servers["good"])))
     assert answer.status == "ok"
     assert answer.detail.startswith("HTTP 200; certificate CN=localhost, expires 20")
+    assert answer.detail.endswith(" (in 1 day)") or answer.detail.endswith(" (in 2 days)")  # made for 2 days
+    certificate = answer.to_dict()["certificate"]
+    assert (certificate["subject"], certificate["issuer"], certificate["names"], certificate["verified"]) == \
+           ("CN=localhost", "CN=fake-ca", ["localhost", "127.0.0.1"], True)
+    assert certificate["not_after"].endswith("Z")
 
 
 def test_https_self_signed_is_a_tls_error_that_still_says_what_answered(servers):
@@ -172,6 +184,7 @@ def test_https_self_signed_is_a_tls_error_that_still_says_what_answered(servers)
     assert "self-signed certificate" in answer.detail
     assert "not valid for 127.0.0.1 (valid for ingress.local)" in answer.detail
     assert answer.detail.endswith("HTTP 200 without verification")
+    assert answer.certificate["verified"] is False
 
 
 def test_https_certificate_for_another_name(servers, pki, monkeypatch):
