@@ -173,14 +173,19 @@ def findings_for(obj: dict, answer: Reach, broken: Sequence[str], snapshot: Snap
     return plain + backend_findings(found, broken, snapshot, namespace(obj)) + acceptance
 
 
-def audit(snapshot: Snapshot) -> List[Exposure]:
-    """Every exposing object with its findings, riskiest first (then in inventory order)."""
+def assess(snapshot: Snapshot) -> List[Exposure]:
+    """Every exposing object with its findings (worst first), in inventory order."""
     exposures = []
     for obj, answer, broken in exposing_objects(snapshot):
         findings = findings_for(obj, answer, broken, snapshot)
         findings.sort(key=lambda f: SEVERITIES.index(f.severity))
         exposures.append(Exposure(answer, findings))
-    return sorted(exposures, key=lambda e: SEVERITIES.index(e.risk) if e.risk else len(SEVERITIES))
+    return exposures
+
+
+def audit(snapshot: Snapshot) -> List[Exposure]:
+    """Every exposing object with its findings, riskiest first (then in inventory order)."""
+    return sorted(assess(snapshot), key=lambda e: SEVERITIES.index(e.risk) if e.risk else len(SEVERITIES))
 
 
 def summary(exposures: Sequence[Exposure]) -> Dict[str, int]:

@@ -132,9 +132,14 @@ class ShowOptions:
         from . import reach, render, targets
 
         listing = self.spec is None
-        if listing:
+        if listing:  # the inventory, with the audit's findings (in JSON, and counted in a hint)
+            from .audit import assess
+
             scope = None if self.all_namespaces else self.namespace
-            results = reach.reach_everything(targets.fetch_everything(self.kube, scope, self.address_type))
+            exposures = assess(targets.fetch_everything(self.kube, scope, self.address_type))
+            for exposure in exposures:
+                exposure.answer.findings = exposure.findings
+            results = [exposure.answer for exposure in exposures]
         else:
             resolved = targets.resolve(self.kube, self.spec, self.namespace, self.address_type,
                                        note=lambda message: warn(f"reach: {message}"))
@@ -164,6 +169,10 @@ class ShowOptions:
         if self.output not in ("json", "yaml"):  # those carry the warnings in the document itself
             for line in render.render_warnings(results):
                 warn(line)
+            if listing:
+                summary = render.findings_hint(results, "-A" if self.all_namespaces else f"-n {self.namespace}")
+                if summary:
+                    warn(summary)
         return 0 if answered else NO_ANSWER
 
 
@@ -321,7 +330,7 @@ class AuditOptions:
         from . import audit, render, targets
 
         scope = None if self.all_namespaces else self.namespace
-        exposures = audit.audit(targets.fetch_everything(self.kube, scope, readiness=True))
+        exposures = audit.audit(targets.fetch_everything(self.kube, scope))
         if self.output == "table":
             table = render.render_audit_table(exposures, all_namespaces=self.all_namespaces)
             if table:

@@ -94,15 +94,19 @@ class Reach:
     namespace: str
     name: str
     found: Found
+    findings: Optional[list] = None  # the listing's risk findings (audit.Finding), in its JSON only then
 
     @property
     def ref(self) -> str:
         return f"{_SHORT.get(self.kind, self.kind.lower())}/{self.name}"
 
     def to_dict(self) -> dict:
-        return {"target": {"kind": self.kind, "namespace": self.namespace, "name": self.name},
+        data = {"target": {"kind": self.kind, "namespace": self.namespace, "name": self.name},
                 "endpoints": [e.to_dict() for e in self.found.endpoints],
                 "warnings": self.found.warnings + self.found.hints}
+        if self.findings is not None:
+            data["findings"] = [f.to_dict() for f in self.findings]
+        return data
 
 
 # --- pods ------------------------------------------------------------------------------------------

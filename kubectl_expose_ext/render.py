@@ -91,6 +91,18 @@ def render_warnings(results: Sequence[Reach]) -> List[str]:
     return lines + [f"Hint: {safe(h)}" for result in results for h in result.found.hints]
 
 
+def findings_hint(results: Sequence[Reach], scope: str) -> str:
+    """`Hint: 2 high, 3 medium risk findings: kubectl reach audit` under a listing, or nothing."""
+    counts = {}
+    for result in results:
+        for finding in result.findings or []:
+            counts[finding.severity] = counts.get(finding.severity, 0) + 1
+    if not counts:
+        return ""
+    shown = ", ".join(f"{counts[s]} {s}" for s in ("high", "medium", "low") if s in counts)
+    return f"Hint: {shown} risk finding(s): kubectl reach audit {scope} lists them"
+
+
 def document(results: Sequence[Reach], listing: bool):
     """The JSON/YAML document: one answer, or `{"items": [...]}` for a listing."""
     return {"items": [r.to_dict() for r in results]} if listing else results[0].to_dict()

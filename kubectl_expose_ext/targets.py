@@ -173,15 +173,14 @@ def resolve(kube: Kube, spec: TargetSpec, namespace: str, address_type: str = AU
     return Resolved(kind, obj, snapshot, pods)
 
 
-def fetch_everything(kube: Kube, namespace: Optional[str], address_type: str = AUTO, readiness: bool = False) -> Snapshot:
-    """For the listing without a target: every Service, Ingress, route and host-networked pod (one namespace
-    or all). EndpointSlices are read when a Service's answer depends on them, or when `readiness` is asked."""
+def fetch_everything(kube: Kube, namespace: Optional[str], address_type: str = AUTO) -> Snapshot:
+    """For the listing and the audit: every Service, Ingress, route and host-networked pod (one namespace or
+    all), and every EndpointSlice (slimmed to readiness: `Local` services and the findings need it)."""
     services = kube.list("services", namespace)
     ingresses = kube.list("ingresses", namespace)
     # hostPort cannot be selected on the server (hostNetwork could): every pod is read, few are kept
     pods = kube.list("pods", namespace, keep=host_networked)
-    local = any(field(s, "spec", "externalTrafficPolicy") == "Local" for s in services)
-    slices = optional_list(kube, "endpointslices", namespace=namespace, keep=slim_slice) if local or readiness else None
+    slices = optional_list(kube, "endpointslices", namespace=namespace, keep=slim_slice)
     nodes = list_nodes(kube, address_type)
     classes = optional_list(kube, "ingressclasses") if ingresses else None
     return Snapshot(nodes=nodes, services=services, ingresses=ingresses, pods=pods, slices=slices,

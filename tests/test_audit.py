@@ -143,3 +143,13 @@ def test_audit_usage_errors(demo_api):
     assert demo_api.reach("audit", "--fail-on", "critical").err == \
         'error: invalid --fail-on "critical": use one of high, medium, low\n'
     assert demo_api.reach("audit", "-o", "wide").code == 1
+
+
+def test_the_listing_carries_the_findings(demo_api):
+    out = demo_api.reach("-o", "json")
+    items = {f"{i['target']['kind']}/{i['target']['name']}": i for i in json.loads(out.out)["items"]}
+    assert [f["check"] for f in items["Service/influxdb-lb"]["findings"]] == ["open-lb", "public-node-port"]
+    assert items["Ingress/influxdb"]["findings"] == []
+    table = demo_api.reach()
+    assert table.err.splitlines()[-1] == "Hint: 2 high, 3 medium risk finding(s): kubectl reach audit -n default lists them"
+    assert "findings" not in json.loads(demo_api.reach("svc/influxdb-lb", "-o", "json").out)  # single targets: not
