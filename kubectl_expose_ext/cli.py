@@ -129,51 +129,60 @@ class ShowOptions:
         return self
 
     def run(self) -> int:
-        from . import reach, render, targets
-
         listing = self.spec is None
-        if listing:  # the inventory, with the audit's findings (in JSON, and counted in a hint)
-            from .audit import assess
-
-            scope = None if self.all_namespaces else self.namespace
-            exposures = assess(targets.fetch_everything(self.kube, scope, self.address_type))
-            for exposure in exposures:
-                exposure.answer.findings = exposure.findings
-            results = [exposure.answer for exposure in exposures]
-        else:
-            resolved = targets.resolve(self.kube, self.spec, self.namespace, self.address_type,
-                                       note=lambda message: warn(f"reach: {message}"))
-            results = [reach.reach_target(resolved.kind.name, resolved.obj, resolved.pods, resolved.snapshot)]
-        answered = True
-        if self.probe:
-            from .probe import probe_all
-
-            endpoints = probe_all([e for r in results for e in r.found.endpoints], self.probe_timeout)
-            answered = any(e.probe.answered for e in endpoints)
-        if self.output == "json":
-            click.echo(render.render_json(results, listing))
-        elif self.output == "yaml":
-            click.echo(render.render_yaml(results, listing))
-        elif self.output == "url":
-            urls = render.render_urls(results, answering_only=self.probe)
-            if urls:
-                click.echo(urls)
-        else:
-            table = render.render_table(results, wide=self.output == "wide", listing=listing,
-                                        all_namespaces=listing and self.all_namespaces)
-            if table:
-                click.echo(table)
-            elif listing:
-                where = "the cluster" if self.all_namespaces else f"namespace {self.namespace}"
-                warn(f"No externally reachable resources found in {where}.")
-        if self.output not in ("json", "yaml"):  # those carry the warnings in the document itself
-            for line in render.render_warnings(results):
-                warn(line)
-            if listing:
-                summary = render.findings_hint(results, "-A" if self.all_namespaces else f"-n {self.namespace}")
-                if summary:
-                    warn(summary)
+        results = self.inventory() if listing else [self.answer()]
+        answered = self.probe_all(results) if self.probe else True
+        self.emit(results, listing)
         return 0 if answered else NO_ANSWER
+
+    def answer(self):
+        from . import reach, targets
+
+        resolved = targets.resolve(self.kube, self.spec, self.namespace, self.address_type,
+                                   note=lambda message: warn(f"reach: {message}"))
+        return reach.reach_target(resolved.kind.name, resolved.obj, resolved.pods, resolved.snapshot)
+
+    def inventory(self):
+        """Every exposing object in scope, each carrying the audit's findings (JSON lists them, a hint counts them)."""
+        from .audit import assess
+        from .targets import fetch_everything
+
+        exposures = assess(fetch_everything(self.kube, None if self.all_namespaces else self.namespace,
+                                            self.address_type))
+        for exposure in exposures:
+            exposure.answer.findings = exposure.findings
+        return [exposure.answer for exposure in exposures]
+
+    def probe_all(self, results) -> bool:
+        """Probe every endpoint shown; whether at least one answered."""
+        from .probe import probe_all
+
+        endpoints = probe_all([e for r in results for e in r.found.endpoints], self.probe_timeout)
+        return any(e.probe.answered for e in endpoints)
+
+    def emit(self, results, listing: bool) -> None:
+        """stdout: the data; stderr: warnings, hints."""
+        from . import render
+
+        if self.output in ("json", "yaml"):  # the document carries the warnings itself
+            click.echo(render.render_json(results, listing) if self.output == "json"
+                       else render.render_yaml(results, listing))
+            return
+        if self.output == "url":
+            text = render.render_urls(results, answering_only=self.probe)
+        else:
+            text = render.render_table(results, wide=self.output == "wide", listing=listing,
+                                       all_namespaces=listing and self.all_namespaces)
+        if text:
+            click.echo(text)
+        elif listing and self.output != "url":
+            where = "the cluster" if self.all_namespaces else f"namespace {self.namespace}"
+            warn(f"No externally reachable resources found in {where}.")
+        for line in render.render_warnings(results):
+            warn(line)
+        hint = render.findings_hint(results, "-A" if self.all_namespaces else f"-n {self.namespace}")
+        if listing and hint:
+            warn(hint)
 
 
 def complete_target(ctx, param, incomplete):
