@@ -96,11 +96,14 @@ spec:
   shortDescription: Every external URL of a pod, service or workload
   description: |
     Answers "how do I reach this Pod or Service from outside the cluster?".
-    Follows Services, EndpointSlices, Nodes and Ingresses from a pod, service,
-    deployment, statefulset, daemonset or ingress, and prints every external
-    URL (hostNetwork, hostPort, NodePort, LoadBalancer, externalIPs, Ingress)
-    with warnings where the answer is partial. `reach convert` switches a
-    Service's type in place after a server-side dry-run diff, losing nothing.
+    Follows Services, EndpointSlices, Nodes, Ingresses, Gateway API routes and
+    OpenShift Routes from a pod, service, workload, ingress or route, and
+    prints every external URL (hostNetwork, hostPort, NodePort, LoadBalancer,
+    externalIPs, Ingress, Gateway, Route) with warnings where the answer is
+    partial. `--probe` tells which URLs answer (TCP, HTTP, TLS certificate);
+    `reach audit` lists what a namespace or cluster exposes, with its risks;
+    `reach convert` switches a Service's type in place after a server-side
+    dry-run diff, losing nothing.
   caveats: |
     This plugin needs python3 (3.9 or newer) on your PATH.
 

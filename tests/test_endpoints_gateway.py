@@ -177,3 +177,15 @@ def test_listener_allowed_routes_are_honoured():
     snapshot = Snapshot(services=[find("Service", "web")], gateways=[grpc_only])
     assert urls(reach_target("HTTPRoute", find("HTTPRoute", "web"), [], snapshot)) == []
     assert urls(reach_target("GRPCRoute", find("GRPCRoute", "web-grpc"), [], snapshot)) == ["https://grpc.shop.example.com:8443"]
+
+
+def test_ipv6_gateway_address_is_bracketed_in_the_url_only():
+    gateway = {"metadata": {"name": "v6", "namespace": "shop"},
+               "spec": {"listeners": [{"name": "web", "protocol": "HTTP", "port": 8080}]},
+               "status": {"addresses": [{"type": "IPAddress", "value": "2001:db8::40"}]}}
+    parent = {"name": "v6"}
+    route = {"kind": "HTTPRoute", "metadata": {"name": "r", "namespace": "shop"},
+             "spec": {"parentRefs": [parent], "rules": [{"backendRefs": [{"name": "web", "port": 80}]}]},
+             "status": {"parents": [{"parentRef": parent, "conditions": [{"type": "Accepted", "status": "True"}]}]}}
+    result = reach_target("HTTPRoute", route, [], Snapshot(services=[find("Service", "web")], gateways=[gateway]))
+    assert [(e.url, e.host) for e in result.found.endpoints] == [("http://[2001:db8::40]:8080/", "2001:db8::40")]
