@@ -298,3 +298,25 @@ def test_cli_probe_flags(local):
     assert (bad.code, bad.err) == (1, 'error: invalid --timeout "soon": use a duration like 5s, 1m or 0 for none\n')
     zero = local.reach("svc/web", "--probe", "--timeout", "0")
     assert zero.err.startswith('error: invalid --timeout "0": a probe needs a time limit')
+
+
+def test_cli_probe_reaches_a_gateway_host_without_dns_through_the_gateway_address(api_factory, servers):
+    http = servers["http"]
+    parent = {"name": "edge", "namespace": "infra"}
+    objects = [{"kind": "Service", **service("web", {"name": "http", "port": 80})},
+               {"kind": "Gateway", "metadata": {"name": "edge", "namespace": "infra"},
+                "spec": {"listeners": [{"name": "web", "protocol": "HTTP", "port": port(http),
+                                        "allowedRoutes": {"namespaces": {"from": "All"}}}]},
+                "status": {"addresses": [{"type": "IPAddress", "value": "127.0.0.1"}]}},
+               {"kind": "HTTPRoute", "metadata": {"name": "web"},
+                "spec": {"parentRefs": [parent], "hostnames": ["shop.invalid"],
+                         "rules": [{"matches": [{"path": {"type": "PathPrefix", "value": "/cart"}}],
+                                    "backendRefs": [{"name": "web", "port": 80}]}]},
+                "status": {"parents": [{"parentRef": parent, "conditions": [{"type": "Accepted", "status": "True"}]}]}}]
+    api = api_factory(objects=objects)
+    out = api.reach("httproute/web", "--probe", "-o", "json")
+    assert out.code == 0
+    (endpoint,) = json.loads(out.out)["endpoints"]
+    assert endpoint["url"] == f"http://shop.invalid:{port(http)}/cart"
+    assert endpoint["probe"]["detail"] == "HTTP 200; shop.invalid does not resolve: reached through 127.0.0.1"
+    assert http.seen[-1][0] == "/cart" and http.seen[-1][1]["Host"] == f"shop.invalid:{port(http)}"
