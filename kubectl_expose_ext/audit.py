@@ -20,7 +20,7 @@ from dataclasses import dataclass, field as dc_field
 from typing import Dict, List, Optional, Sequence
 
 from .endpoints import Found
-from .endpoints.gateway import parent_status, rejection
+from .endpoints.gateway import gateway_parents, parent_status, rejection
 from .endpoints.hostports import container_ports
 from .endpoints.openshift import admitted_ingresses
 from .endpoints.service import has_node_ports
@@ -100,27 +100,39 @@ def is_internal_load_balancer(service: dict) -> bool:
                for key, values in INTERNAL_LB.items())
 
 
+def source_ranges(service: dict) -> List[str]:
+    """spec.loadBalancerSourceRanges, else the older annotation that some clouds still read."""
+    annotation = field(service, "metadata", "annotations", "service.beta.kubernetes.io/load-balancer-source-ranges")
+    return strings(service, "spec", "loadBalancerSourceRanges") or [
+        r.strip() for r in str(annotation or "").split(",") if r.strip()]
+
+
+def open_load_balancer(service: dict) -> List[Finding]:
+    if field(service, "spec", "type") != "LoadBalancer" or is_internal_load_balancer(service):
+        return []
+    ranges = source_ranges(service)
+    everywhere = [r for r in ranges if r in _EVERYWHERE]
+    if ranges and not everywhere:
+        return []
+    why = f"loadBalancerSourceRanges allows {', '.join(everywhere)}" if ranges else "no loadBalancerSourceRanges"
+    return [Finding("high", "open-lb", f"load balancer open to the internet ({why})")]
+
+
+def public_node_ports(service: dict, snapshot: Snapshot) -> List[Finding]:
+    public = sorted(snapshot.nodes.public)
+    if not public or not has_node_ports(service):
+        return []
+    numbers = [str(port_number(p.get("nodePort"))) for p in items(service, "spec", "ports")
+               if port_number(p.get("nodePort"))]
+    shown = ", ".join(snapshot.nodes.public[n][0] for n in public[:3]) + (", ..." if len(public) > 3 else "")
+    return [Finding("medium", "public-node-port", f"nodePort {', '.join(numbers) or '(allocated)'} open on every "
+                                                  f"node; {len(public)} with public addresses ({shown})")]
+
+
 def service_findings(service: dict, snapshot: Snapshot) -> List[Finding]:
-    findings = []
-    kind = field(service, "spec", "type")
-    if kind == "LoadBalancer" and not is_internal_load_balancer(service):
-        ranges = strings(service, "spec", "loadBalancerSourceRanges") or [r.strip() for r in str(field(
-            service, "metadata", "annotations", "service.beta.kubernetes.io/load-balancer-source-ranges",
-            default="")).split(",") if r.strip()]
-        if not ranges or any(r in _EVERYWHERE for r in ranges):
-            why = "no loadBalancerSourceRanges" if not ranges else "loadBalancerSourceRanges allows " + \
-                ", ".join(r for r in ranges if r in _EVERYWHERE)
-            findings.append(Finding("high", "open-lb", f"load balancer open to the internet ({why})"))
-    if has_node_ports(service) and snapshot.nodes.public:
-        numbers = [str(port_number(p.get("nodePort"))) for p in items(service, "spec", "ports")
-                   if port_number(p.get("nodePort"))]
-        public = sorted(snapshot.nodes.public)
-        shown = ", ".join(snapshot.nodes.public[n][0] for n in public[:3]) + (", ..." if len(public) > 3 else "")
-        findings.append(Finding("medium", "public-node-port",
-                                f"nodePort {', '.join(numbers) or '(allocated)'} open on every node; "
-                                f"{len(public)} with public addresses ({shown})"))
+    findings = open_load_balancer(service) + public_node_ports(service, snapshot)
     external = strings(service, "spec", "externalIPs")
-    if external and kind != "ExternalName":
+    if external and field(service, "spec", "type") != "ExternalName":
         findings.append(Finding("medium", "external-ips", f"externalIPs {', '.join(external)}: every node captures "
                                                           "traffic for these addresses (CVE-2020-8554)"))
     return findings + _no_ready_pods(service, snapshot)
@@ -150,7 +162,7 @@ def route_acceptance(obj: dict, kind: str) -> List[Finding]:
         if admitted_ingresses(obj):
             return []
         return [Finding("low", "not-accepted", f"route {name(obj)} is not admitted by any router")]
-    refused = [rejection(obj, parent, parent_status(obj, parent)) for parent in items(obj, "spec", "parentRefs")
+    refused = [rejection(obj, parent, parent_status(obj, parent)) for parent in gateway_parents(obj)
                if not condition_true(parent_status(obj, parent), "Accepted", ("conditions",))]
     return [Finding("low", "not-accepted", message) for message in refused]
 

@@ -12,7 +12,7 @@ from typing import Callable, Dict, Iterator, List, Optional, Set, Tuple
 from .addresses import NodeTable
 from .endpoints import Found
 from .endpoints.hostports import container_ports, node_endpoints, uses_host_network
-from .endpoints.gateway import as_ingress_backend, gateway_endpoints, route_kind
+from .endpoints.gateway import as_ingress_backend, gateway_endpoints, gateway_parents, route_kind
 from .endpoints.ingress import Route, backend_service, ingress_endpoints
 from .endpoints.openshift import backend_services, route_endpoints, service_port_for
 from .endpoints.service import is_exposed, service_endpoints
@@ -390,8 +390,9 @@ def exposing_objects(snapshot: Snapshot) -> Iterator[Tuple[dict, Reach, List[str
         if is_exposed(service):
             found = reach_service(service, snapshot, with_ingresses=False, nodes_per_port=LISTING_NODES_PER_PORT)
             yield service, Reach("Service", namespace(service), name(service), found), []
+    gateway_routes = [r for r in snapshot.gateway_routes if gateway_parents(r)]  # not mesh (GAMMA) routes
     for kind, objects, compute in (("Ingress", snapshot.ingresses, reach_ingress),
-                                   (None, snapshot.gateway_routes, reach_gateway_route),
+                                   (None, gateway_routes, reach_gateway_route),
                                    ("Route", snapshot.openshift_routes, reach_openshift_route)):
         for obj in objects:
             broken: List[str] = []

@@ -189,3 +189,25 @@ def test_ipv6_gateway_address_is_bracketed_in_the_url_only():
              "status": {"parents": [{"parentRef": parent, "conditions": [{"type": "Accepted", "status": "True"}]}]}}
     result = reach_target("HTTPRoute", route, [], Snapshot(services=[find("Service", "web")], gateways=[gateway]))
     assert [(e.url, e.host) for e in result.found.endpoints] == [("http://[2001:db8::40]:8080/", "2001:db8::40")]
+
+
+def test_mesh_routes_are_not_entrances():
+    """A GAMMA route's parent is a Service: east-west traffic, not a way in from outside."""
+    parent = {"group": "", "kind": "Service", "name": "web"}
+    mesh = {"kind": "HTTPRoute", "metadata": {"name": "canary", "namespace": "shop"},
+            "spec": {"parentRefs": [parent], "rules": [{"backendRefs": [{"name": "web", "port": 80}]}]},
+            "status": {"parents": [{"parentRef": parent, "conditions": [{"type": "Accepted", "status": "True"}]}]}}
+    snapshot = Snapshot(services=[find("Service", "web")], gateway_routes=[mesh], gateways=of_kind("Gateway"))
+    assert reach_everything(snapshot) == []
+    result = reach_target("Service", find("Service", "web"), [], snapshot)
+    assert [e.method for e in result.found.endpoints] == [] and not any("canary" in w for w in result.found.warnings)
+
+
+def of_kind(kind):
+    return [o for o in OBJECTS if o["kind"] == kind]
+
+
+def test_openshift_host_is_the_one_the_router_serves():
+    route = find("Route", "web")
+    served = {**route, "status": {"ingress": [{**route["status"]["ingress"][0], "host": "web.router-shard.example.com"}]}}
+    assert urls(reach_target("Route", served, [], world()))[0] == "https://web.router-shard.example.com/"

@@ -127,8 +127,15 @@ def _listeners(gateway: dict, parent: dict, route: dict) -> Iterable[Tuple[dict,
             yield listener, scheme
 
 
+def gateway_parents(route: dict) -> List[dict]:
+    """parentRefs to Gateways (a mesh route's parent may be a Service: not an entrance from outside)."""
+    return [p for p in items(route, "spec", "parentRefs")
+            if p.get("kind") in (None, "Gateway") and p.get("group") in (None, GATEWAY_GROUP)]
+
+
 def rejection(route: dict, parent: dict, status: Optional[dict]) -> str:
-    ref = f"{route_ref(route)} is not accepted by gateway {parent.get('namespace') or namespace(route)}/{parent.get('name')}"
+    gateway = f"{parent.get('namespace') or namespace(route)}/{parent.get('name')}"
+    ref = f"{route_ref(route)} is not accepted by gateway {gateway}"
     condition = next((c for c in items(status, "conditions") if c.get("type") == "Accepted"), None)
     if condition is None:
         return f"{ref}: no status from its controller yet"
@@ -150,9 +157,7 @@ def gateway_endpoints(route: dict, gateways: Dict[Tuple[str, str], dict], backen
     if not rules:
         return found
     route_hosts = strings(route, "spec", "hostnames")
-    for parent in items(route, "spec", "parentRefs"):
-        if parent.get("kind") not in (None, "Gateway") or parent.get("group") not in (None, GATEWAY_GROUP):
-            continue
+    for parent in gateway_parents(route):
         gateway_ns = parent.get("namespace") or ns
         status = parent_status(route, parent)
         if status is None or not condition_true(status, "Accepted", ("conditions",)):

@@ -1,7 +1,7 @@
 """OpenShift Route endpoints (route.openshift.io/v1): host + path on the router, https when TLS terminates.
 
-A route counts once a router has Admitted it (status.ingress[].conditions). Its host is spec.host, else
-the host the oldest admitting router generated. TLS termination (edge, reencrypt, passthrough) means
+A route counts once a router has Admitted it (status.ingress[].conditions). Its host is the one the
+oldest admitting router serves (as the OpenShift console shows it), else spec.host. TLS termination (edge, reencrypt, passthrough) means
 https; with `insecureEdgeTerminationPolicy: Allow` plain http works too, with `Redirect` it only
 redirects (not listed), with `None` (the default) it is refused.
 """
@@ -70,7 +70,7 @@ def route_endpoints(route: dict, backend_port: BackendPort) -> Found:
                          if c.get("type") == "Admitted" and c.get("status") == "False"), None)
         why = f": {rejected.get('message') or rejected.get('reason')}" if rejected else ": no router has reported on it yet"
         return found.warn(f"route {name(route)} is not admitted by any router{why}")
-    host = field(route, "spec", "host") or admitted[0].get("host")
+    host = admitted[0].get("host") or field(route, "spec", "host")  # what the router serves, as the console shows
     if not isinstance(host, str) or not host:
         return found.warn(f"route {name(route)} has no host")
     router = admitted[0].get("routerCanonicalHostname")
