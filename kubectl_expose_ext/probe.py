@@ -24,6 +24,7 @@ from typing import Callable, Dict, Iterable, List, Optional, Tuple
 from . import __version__
 from .endpoints import DEFAULT_PORTS, Endpoint, format_host
 
+NAMES_SHOWN = 3  # subjectAltNames quoted when a certificate is for another name
 EXPIRY_WARNING_DAYS = 30  # an ok certificate says how many days it has left below this
 PARALLELISM = 16  # probes in flight at once: enough for a workload's NodePorts, gentle on a laptop's NAT table
 DEFAULT_TIMEOUT = 2.0
@@ -193,8 +194,10 @@ def certificate_problems(cert: Certificate, host: str, now: Optional[datetime] =
     if cert.not_after and cert.not_after < now:
         problems.append(f"expired on {cert.not_after:%Y-%m-%d}")
     if not cert.matches(host) and not host.startswith("*."):
-        names = ", ".join(cert.dns_names + cert.ip_addresses) or "no subjectAltName"
-        problems.append(f"not valid for {host} (valid for {names})")
+        names = cert.dns_names + cert.ip_addresses
+        more = len(names) - NAMES_SHOWN
+        shown = ", ".join(names[:NAMES_SHOWN]) + (f" and {more} more" if more > 0 else "")
+        problems.append(f"not valid for {host} (valid for {shown or 'no subjectAltName'})")
     return problems
 
 
@@ -274,7 +277,10 @@ def _secure(target: Target, clock: _Clock, speak_http: bool) -> Probe:
         with secure:
             cert = parse_certificate(secure.getpeercert(binary_form=True) or b"")
             answer = _http_status(secure, target, clock) if speak_http else "handshake completed"
-        problems = list(dict.fromkeys([reason] + certificate_problems(cert, target.host)))
+        ours = certificate_problems(cert, target.host)
+        if "mismatch" in reason and any(p.startswith("not valid for") for p in ours):
+            reason = ""  # OpenSSL's "Hostname mismatch" says less than ours, which names the valid hosts
+        problems = [p for p in dict.fromkeys([reason] + ours) if p]
         return Probe("tls-error", clock.elapsed_ms(),
                      _join(f"{cert.describe()}: {'; '.join(problems)}", f"{answer} without verification", via),
                      cert.to_dict(verified=False))
