@@ -151,7 +151,7 @@ def pod_findings(pod: dict) -> List[Finding]:
 
 def backend_findings(found: Found, broken: Sequence[str], snapshot: Snapshot, ns: str) -> List[Finding]:
     findings = [Finding("low", "broken-backend", problem) for problem in broken]
-    services = {name(s): s for s in snapshot.services_in(ns)}
+    services = snapshot.services_named(ns)
     for svc in dict.fromkeys(e.service for e in found.endpoints if e.service in services):
         findings += _no_ready_pods(services[svc], snapshot, f"backend service {svc} ")
     return findings

@@ -54,6 +54,7 @@ class Snapshot:
 
     def __post_init__(self):
         self._services = _by_namespace(self.services)
+        self._named: Dict[str, Dict[str, dict]] = {}
         self._ingresses = _by_namespace(self.ingresses)
         self._gateway_routes = _by_namespace(self.gateway_routes)
         self._openshift_routes = _by_namespace(self.openshift_routes)
@@ -69,6 +70,12 @@ class Snapshot:
 
     def services_in(self, ns: str) -> List[dict]:
         return self._services.get(ns, [])
+
+    def services_named(self, ns: str) -> Dict[str, dict]:
+        """name -> Service in `ns`, built once per namespace (every Ingress and route there looks up its backends)."""
+        if ns not in self._named:
+            self._named[ns] = {name(s): s for s in self.services_in(ns)}
+        return self._named[ns]
 
     def ingresses_in(self, ns: str) -> List[dict]:
         return self._ingresses.get(ns, [])
@@ -222,7 +229,7 @@ def reach_service(service: dict, snapshot: Snapshot, with_ingresses: bool = True
 
 def reach_ingress(ingress: dict, snapshot: Snapshot, broken: Optional[List[str]] = None) -> Found:
     """Every rule of the ingress, whatever service it routes to; broken backends are flagged."""
-    services = {name(s): s for s in snapshot.services_in(namespace(ingress))}
+    services = snapshot.services_named(namespace(ingress))
     problems: List[str] = []
 
     def route(backend: dict) -> Optional[dict]:
@@ -259,7 +266,7 @@ def _checked_backend(owner: str, services: Dict[str, dict], problems: List[str],
 
 def reach_gateway_route(route: dict, snapshot: Snapshot, broken: Optional[List[str]] = None) -> Found:
     """Every rule of an HTTPRoute/GRPCRoute/TLSRoute on every Gateway that accepted it; broken backends flagged."""
-    services = {name(s): s for s in snapshot.services_in(namespace(route))}
+    services = snapshot.services_named(namespace(route))
     problems: List[str] = []
     owner = f"{route_kind(route).lower()} {name(route)}"
 
@@ -277,7 +284,7 @@ def reach_gateway_route(route: dict, snapshot: Snapshot, broken: Optional[List[s
 
 def reach_openshift_route(route: dict, snapshot: Snapshot, broken: Optional[List[str]] = None) -> Found:
     """Every admitted host of an OpenShift Route; broken backends flagged."""
-    services = {name(s): s for s in snapshot.services_in(namespace(route))}
+    services = snapshot.services_named(namespace(route))
     problems: List[str] = []
     def backend_port(svc: str, target_port) -> Optional[dict]:
         return _checked_backend(f"route {name(route)}", services, problems, svc,
