@@ -66,10 +66,14 @@ class Exposure:
     def methods(self) -> List[str]:
         return list(dict.fromkeys(e.method for e in self.answer.found.endpoints))
 
+    @property
+    def urls(self) -> List[str]:
+        return list(dict.fromkeys(e.url for e in self.answer.found.endpoints))
+
     def to_dict(self) -> dict:
         found = self.answer.found
         return {"target": {"kind": self.answer.kind, "namespace": self.answer.namespace, "name": self.answer.name},
-                "methods": self.methods, "urls": list(dict.fromkeys(e.url for e in found.endpoints)),
+                "methods": self.methods, "urls": self.urls,
                 "risk": self.risk, "findings": [f.to_dict() for f in self.findings], "warnings": list(found.warnings)}
 
 

@@ -24,6 +24,11 @@ def warn(message: str) -> None:
     click.echo(message, err=True)
 
 
+def nothing_exposed(all_namespaces: bool, namespace: str) -> None:
+    where = "the cluster" if all_namespaces else f"namespace {namespace}"
+    warn(f"No externally reachable resources found in {where}.")
+
+
 @dataclass
 class KubeFlags:
     """kubectl's connection flags; a plugin must implement them itself (kubectl passes them through)."""
@@ -176,8 +181,7 @@ class ShowOptions:
         if text:
             click.echo(text)
         elif listing and self.output != "url":
-            where = "the cluster" if self.all_namespaces else f"namespace {self.namespace}"
-            warn(f"No externally reachable resources found in {where}.")
+            nothing_exposed(self.all_namespaces, self.namespace)
         for line in render.render_warnings(results):
             warn(line)
         hint = render.findings_hint(results, "-A" if self.all_namespaces else f"-n {self.namespace}")
@@ -321,11 +325,9 @@ class AuditOptions:
 
     def validate(self):
         from .audit import SEVERITIES
-        from .options import parse_timeout
+        from .options import parse_timeout, validate_output
 
-        if self.output not in ("table", "json", "yaml"):
-            raise UsageError(f'unable to match a printer suitable for the output format "{self.output}", '
-                             "allowed formats are: table,json,yaml")
+        validate_output(self.output, ("table", "json", "yaml"))
         if self.fail_on is not None and self.fail_on not in SEVERITIES:
             raise UsageError(f'invalid --fail-on "{self.fail_on}": use one of {", ".join(SEVERITIES)}')
         parse_timeout(self.flags.request_timeout)
@@ -345,8 +347,7 @@ class AuditOptions:
             if table:
                 click.echo(table)
             else:
-                warn(f"No externally reachable resources found in "
-                     f"{'the cluster' if self.all_namespaces else f'namespace {self.namespace}'}.")
+                nothing_exposed(self.all_namespaces, self.namespace)
         else:
             click.echo(render.render_audit(exposures, self.output))
         failing = self.fail_on and any(audit.at_or_above(f.severity, self.fail_on) for e in exposures for f in e.findings)

@@ -39,11 +39,11 @@ OPTIONAL_APIS = {
     "tlsroutes": ("gateway.networking.k8s.io", ("v1", "v1alpha3", "v1alpha2"), True),
     "routes": ("route.openshift.io", ("v1",), True),
 }
-# What kubectl sends: aggregated discovery (every group, version and resource in one answer) where the
-# server has it (1.26+), the classic APIGroupList otherwise.
-# until discovery says otherwise, each optional API is assumed at its best version
+# Until discovery says otherwise, each optional API is assumed at its best version.
 RESOURCES.update({resource: (f"/apis/{group}/{versions[0]}", namespaced)
                   for resource, (group, versions, namespaced) in OPTIONAL_APIS.items()})
+# What kubectl sends: aggregated discovery (every group, version and resource in one answer) where the
+# server has it (1.26+), the classic APIGroupList otherwise.
 AGGREGATED_DISCOVERY = ("application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList,"
                         "application/json;g=apidiscovery.k8s.io;v=v2beta1;as=APIGroupDiscoveryList,application/json")
 PAGE_SIZE = 500  # what kubectl asks for (--chunk-size)
@@ -342,12 +342,14 @@ class Kube:
         answer = self.request("GET", "/apis", accept=AGGREGATED_DISCOVERY)
         if answer.get("kind") == "APIGroupDiscoveryList":
             return pick_versions(aggregated_resources(answer))
-        wanted = {group for group, _, _ in OPTIONAL_APIS.values()}
+        wanted: Dict[str, set] = {}  # group -> the versions worth reading
+        for group_name, versions, _ in OPTIONAL_APIS.values():
+            wanted.setdefault(group_name, set()).update(versions)
         served: Dict[tuple, set] = {}
         for group in answer.get("groups") or []:
             if not isinstance(group, dict) or group.get("name") not in wanted:
                 continue
-            candidates = {v for _, versions, _ in OPTIONAL_APIS.values() for v in versions}
+            candidates = wanted[group["name"]]
             for entry in group.get("versions") or []:
                 version = entry.get("version") if isinstance(entry, dict) else None
                 if version in candidates:

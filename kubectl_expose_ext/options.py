@@ -94,10 +94,11 @@ def parse_target(args: Sequence[str]) -> Optional[TargetSpec]:
     return TargetSpec(None, validate_name(word))
 
 
-def validate_output(value: str) -> str:
-    if value not in OUTPUTS:
+def validate_output(value: str, allowed: Sequence[str] = OUTPUTS) -> str:
+    """kubectl's message for an unknown -o, listing what this command prints."""
+    if value not in allowed:
         raise UsageError(f'unable to match a printer suitable for the output format "{value}", '
-                         f"allowed formats are: {','.join(OUTPUTS)}")
+                         f"allowed formats are: {','.join(allowed)}")
     return value
 
 

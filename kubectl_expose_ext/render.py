@@ -108,14 +108,21 @@ def document(results: Sequence[Reach], listing: bool):
     return {"items": [r.to_dict() for r in results]} if listing else results[0].to_dict()
 
 
+def dump(doc, output: str) -> str:
+    """A document as `-o json` or `-o yaml` prints it (keys in contract order)."""
+    if output == "json":
+        return json.dumps(doc, indent=2)
+    import yaml  # lazy; PyYAML comes with the kubernetes client
+
+    return yaml.safe_dump(doc, sort_keys=False, default_flow_style=False).rstrip("\n")
+
+
 def render_json(results: Sequence[Reach], listing: bool = False) -> str:
-    return json.dumps(document(results, listing), indent=2)
+    return dump(document(results, listing), "json")
 
 
 def render_yaml(results: Sequence[Reach], listing: bool = False) -> str:
-    import yaml  # lazy; PyYAML comes with the kubernetes client
-
-    return yaml.safe_dump(document(results, listing), sort_keys=False, default_flow_style=False).rstrip("\n")
+    return dump(document(results, listing), "yaml")
 
 
 def render_urls(results: Sequence[Reach], answering_only: bool = False) -> str:
@@ -136,7 +143,7 @@ def render_audit_table(exposures, all_namespaces: bool = False) -> str:
     rows = []
     for exposure in exposures:
         answer = exposure.answer
-        urls = list(dict.fromkeys(e.url for e in answer.found.endpoints))
+        urls = exposure.urls
         shown = urls[0] + (f" (+{len(urls) - 1})" if len(urls) > 1 else "") if urls else "-"
         first = (exposure.findings or [None])[0]
         prefix = [answer.namespace] if all_namespaces else []
@@ -152,9 +159,4 @@ def render_audit_table(exposures, all_namespaces: bool = False) -> str:
 def render_audit(exposures, output: str) -> str:
     from .audit import summary
 
-    doc = {"items": [e.to_dict() for e in exposures], "summary": summary(exposures)}
-    if output == "json":
-        return json.dumps(doc, indent=2)
-    import yaml
-
-    return yaml.safe_dump(doc, sort_keys=False, default_flow_style=False).rstrip("\n")
+    return dump({"items": [e.to_dict() for e in exposures], "summary": summary(exposures)}, output)

@@ -151,7 +151,7 @@ class ConvertOptions:
         """Everything that can be checked without the cluster."""
         import ipaddress
 
-        from ..options import parse_target, parse_timeout
+        from ..options import parse_target, parse_timeout, validate_output
         from .ingress import validate_host, validate_path
         from .workload import parse_port
 
@@ -161,9 +161,8 @@ class ConvertOptions:
         if self.spec.kind is None:
             raise UsageError(f'give the target with its type, e.g. svc/{self.spec.name} or deploy/{self.spec.name}')
         parse_timeout(self.flags.request_timeout)
-        if self.output not in (None, "json", "yaml"):
-            raise UsageError(f'unable to match a printer suitable for the output format "{self.output}", '
-                             "allowed formats are: json,yaml")
+        if self.output is not None:
+            validate_output(self.output, ("json", "yaml"))
         kind = self.spec.kind.name
         if kind in ("HTTPRoute", "GRPCRoute", "TLSRoute", "Route"):
             raise UsageError(f"{self.spec.kind.short}/{self.spec.name} cannot be converted: kubectl reach converts "
