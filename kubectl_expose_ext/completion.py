@@ -8,7 +8,7 @@ everything else is answered without importing the Kubernetes client.
 import sys
 from typing import List, Optional, Tuple
 
-from .options import KINDS, OUTPUTS
+from .options import KINDS, OUTPUTS, ROUTE_KINDS
 
 NO_SPACE, NO_FILE = 2, 4
 SUBCOMMANDS = {"convert": "change how a target is exposed", "undo": "restore the previous exposure",
@@ -129,8 +129,7 @@ def complete(args: List[str]) -> Tuple[List[str], int]:
         except UsageError:
             return [], NO_FILE
         return [f"{kind_word}/{n}" for n in _names(words, kind.resource) if n.startswith(prefix)], NO_FILE
-    convertible = ("Pod", "Service", "Deployment", "StatefulSet", "DaemonSet", "Ingress")
-    kinds = [f"{k.short}/" for k in KINDS if command == "show" or k.name in convertible]
+    kinds = [f"{k.short}/" for k in KINDS if command == "show" or k.name not in ROUTE_KINDS]
     candidates = [k for k in kinds if k.startswith(current)]
     if command == "show" and not words:
         candidates += [s for s in SUBCOMMANDS if s.startswith(current)]

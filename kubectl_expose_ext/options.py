@@ -35,6 +35,7 @@ for _kind in KINDS:
 _ALIASES.update({"po": KINDS[0], "service": KINDS[1], "ing": KINDS[5]})
 _GROUPS = {"apps": ("Deployment", "StatefulSet", "DaemonSet"), "networking.k8s.io": ("Ingress",),
            "gateway.networking.k8s.io": ("HTTPRoute", "GRPCRoute", "TLSRoute"), "route.openshift.io": ("Route",)}
+ROUTE_KINDS = ("HTTPRoute", "GRPCRoute", "TLSRoute", "Route")  # entrances of their own: nothing to convert
 BARE_NAME_ORDER = ("Service", "Pod", "Deployment")  # what a bare NAME is tried as, in order
 OUTPUTS = ("table", "wide", "json", "yaml", "url")
 # DNS-1123 subdomain: what pods, deployments and ingresses may be named (services are stricter, a subset).

@@ -12,12 +12,13 @@ from typing import Callable, Dict, Iterator, List, Optional, Set, Tuple
 from .addresses import NodeTable
 from .endpoints import Found
 from .endpoints.hostports import container_ports, node_endpoints, uses_host_network
-from .endpoints.gateway import as_ingress_backend, gateway_endpoints, gateway_parents, route_kind
+from .endpoints.gateway import GATEWAY_ROUTE_KINDS, as_ingress_backend, gateway_endpoints, gateway_parents, route_kind
 from .endpoints.ingress import Route, backend_service, ingress_endpoints
 from .endpoints.openshift import backend_services, route_endpoints, service_port_for
 from .endpoints.service import is_exposed, service_endpoints
 from .objects import (condition_true, field, format_labels, items, label_selector_string, labels, name, namespace,
                       port_number, selector_matches)
+from .options import ROUTE_KINDS
 
 SERVICE_NAME_LABEL = "kubernetes.io/service-name"
 _SHORT = {"Pod": "pod", "Service": "svc", "Deployment": "deploy", "StatefulSet": "sts", "DaemonSet": "ds",
@@ -333,7 +334,7 @@ def fallback_hints(kind: str, obj: dict, pods: List[dict], snapshot: Snapshot) -
         if field(obj, "spec", "type", default="ClusterIP") == "ClusterIP" and field(obj, "spec", "clusterIP") != "None":
             hints.append(f"to expose it: kubectl reach convert -n {ns} {ref} --to nodeport")
         return hints
-    if kind in ("Ingress", "HTTPRoute", "GRPCRoute", "TLSRoute", "Route"):
+    if kind == "Ingress" or kind in ROUTE_KINDS:
         return []  # the warnings say why they lead nowhere; port-forward applies to their Services
     if kind == "Pod":
         pods = [obj]
@@ -368,7 +369,7 @@ def reach_target(kind: str, obj: dict, pods: List[dict], snapshot: Snapshot) -> 
         found = reach_service(obj, snapshot)
     elif kind == "Ingress":
         found = reach_ingress(obj, snapshot)
-    elif kind in ("HTTPRoute", "GRPCRoute", "TLSRoute"):
+    elif kind in GATEWAY_ROUTE_KINDS:
         found = reach_gateway_route(obj, snapshot)
     elif kind == "Route":
         found = reach_openshift_route(obj, snapshot)

@@ -151,7 +151,7 @@ class ConvertOptions:
         """Everything that can be checked without the cluster."""
         import ipaddress
 
-        from ..options import parse_target, parse_timeout, validate_output
+        from ..options import ROUTE_KINDS, parse_target, parse_timeout, validate_output
         from .ingress import validate_host, validate_path
         from .workload import parse_port
 
@@ -164,7 +164,7 @@ class ConvertOptions:
         if self.output is not None:
             validate_output(self.output, ("json", "yaml"))
         kind = self.spec.kind.name
-        if kind in ("HTTPRoute", "GRPCRoute", "TLSRoute", "Route"):
+        if kind in ROUTE_KINDS:
             raise UsageError(f"{self.spec.kind.short}/{self.spec.name} cannot be converted: kubectl reach converts "
                              "Services and workloads (deploy, sts, ds)")
         if self.undo:

@@ -16,6 +16,7 @@ GATEWAY_GROUP = "gateway.networking.k8s.io"
 SCHEMES = {"HTTPRoute": {"HTTP": "http", "HTTPS": "https"},
            "GRPCRoute": {"HTTP": "http", "HTTPS": "https"},
            "TLSRoute": {"TLS": "tls"}}
+GATEWAY_ROUTE_KINDS = tuple(SCHEMES)
 _KIND_OF_RESOURCE = {"httproutes": "HTTPRoute", "grpcroutes": "GRPCRoute", "tlsroutes": "TLSRoute"}
 
 # Given a route's backendRef, the Service port it reaches on the target (None: not the target).
