@@ -264,19 +264,27 @@ def _http_status(sock: socket.socket, target: Target, clock: _Clock) -> str:
     return f"{detail} -> {location} (not followed)" if location and 300 <= response.status < 400 else detail
 
 
-def _secure(target: Target, clock: _Clock, speak_http: bool) -> Probe:
-    """TLS verified as a browser would; on a verification failure, once more unverified to say what answered."""
+def _over_tls(target: Target, clock: _Clock, verify: bool, speak_http: bool) -> Tuple[Certificate, str, str]:
+    """(the certificate, what answered, how it was reached) over one TLS connection."""
     sock, via = _connect(target, clock)
     try:
-        secure = _tls(sock, target, clock, verify=True)
-    except ssl.SSLCertVerificationError as exc:
+        secure = _tls(sock, target, clock, verify)
+    except BaseException:
         sock.close()
+        raise
+    with secure:
+        cert = parse_certificate(secure.getpeercert(binary_form=True) or b"")
+        answer = _http_status(secure, target, clock) if speak_http else "handshake completed"
+    return cert, answer, via
+
+
+def _secure(target: Target, clock: _Clock, speak_http: bool) -> Probe:
+    """TLS verified as a browser would; on a verification failure, once more unverified to say what answered."""
+    try:
+        cert, answer, via = _over_tls(target, clock, True, speak_http)
+    except ssl.SSLCertVerificationError as exc:
         reason = exc.verify_message or str(exc)
-        sock, via = _connect(target, clock)
-        secure = _tls(sock, target, clock, verify=False)
-        with secure:
-            cert = parse_certificate(secure.getpeercert(binary_form=True) or b"")
-            answer = _http_status(secure, target, clock) if speak_http else "handshake completed"
+        cert, answer, via = _over_tls(target, clock, False, speak_http)
         ours = certificate_problems(cert, target.host)
         if "mismatch" in reason and any(p.startswith("not valid for") for p in ours):
             reason = ""  # OpenSSL's "Hostname mismatch" says less than ours, which names the valid hosts
@@ -284,9 +292,6 @@ def _secure(target: Target, clock: _Clock, speak_http: bool) -> Probe:
         return Probe("tls-error", clock.elapsed_ms(),
                      _join(f"{cert.describe()}: {'; '.join(problems)}", f"{answer} without verification", via),
                      cert.to_dict(verified=False))
-    with secure:
-        cert = parse_certificate(secure.getpeercert(binary_form=True) or b"")
-        answer = _http_status(secure, target, clock) if speak_http else "handshake completed"
     return Probe("ok", clock.elapsed_ms(), _join(answer, cert.describe(), via), cert.to_dict(verified=True))
 
 
