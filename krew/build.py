@@ -145,6 +145,7 @@ def vendor(lib: pathlib.Path) -> None:
                     "-r", str(ROOT / "krew" / "requirements.lock")], check=True)
     shutil.copytree(ROOT / "kubectl_expose_ext", lib / "kubectl_expose_ext",
                     ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+    write_metadata(lib)
     shutil.rmtree(lib / "bin", ignore_errors=True)
     for path in sorted(lib.rglob("*"), reverse=True):
         if path.is_dir() and path.name == "__pycache__":
@@ -152,6 +153,23 @@ def vendor(lib: pathlib.Path) -> None:
         elif path.is_file() and (path.suffix in PRUNE_SUFFIXES or path.name.endswith("_test.py")
                                  or path.name == "RECORD"):
             path.unlink()
+
+
+def write_metadata(lib: pathlib.Path) -> None:
+    """The package's core metadata, as a wheel would install it, so that `importlib.metadata` finds its version and
+    project URLs (the issue tracker an internal error names). Written here, not by a build backend, so the bytes
+    depend on pyproject.toml alone."""
+    try:
+        import tomllib
+    except ModuleNotFoundError:  # Python < 3.11: pip carries the same parser
+        from pip._vendor import tomli as tomllib
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    lines = ["Metadata-Version: 2.1", f"Name: {project['name']}", f"Version: {version()}",
+             f"Summary: {project['description']}", f"Requires-Python: {project['requires-python']}"]
+    lines += [f"Project-URL: {label}, {url}" for label, url in project.get("urls", {}).items()]
+    info = lib / f"{project['name'].replace('-', '_')}-{version()}.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text("\n".join(lines) + "\n")
 
 
 def zipapp_bytes(lib: pathlib.Path) -> bytes:

@@ -417,7 +417,7 @@ def completion(shell):
 
 def run(argv: Optional[List[str]] = None) -> int:
     """Run the CLI; every error a user can cause ends as one `error: ...` line and exit code 1."""
-    args = sys.argv[1:] if argv is None else argv
+    args = kubectl_spellings(sys.argv[1:] if argv is None else argv)
     if args[:1] == ["__complete"]:  # kubectl's plugin completion protocol, through kubectl_complete-reach
         from .completion import plugin_main
 
@@ -441,13 +441,42 @@ def run(argv: Optional[List[str]] = None) -> int:
         return 130
     except Exception as exc:  # noqa: BLE001 - the last line of defence: a bug must not dump a traceback
         # (nor its message: it may carry a credential). With -v the traceback is shown, for a bug report.
-        if "-v" in args or "--v" in args or any(a.startswith(("--v=", "-v=")) for a in args):
+        from .errors import internal_error_line
+
+        if verbose(args):
             import traceback
 
             traceback.print_exc()
-        warn(f"error: internal error ({type(exc).__name__}); please report it with the command you ran")
+        warn(internal_error_line(exc))
         return 1
     return result if isinstance(result, int) else 0
+
+
+def kubectl_spellings(args: Sequence[str]) -> List[str]:
+    """kubectl (pflag) reads `-n=NS` as `-n NS`; click would take `=NS` as the value."""
+    import re
+
+    spelled: List[str] = []
+    for i, arg in enumerate(args):
+        if arg == "--":
+            return spelled + list(args[i:])
+        match = re.fullmatch(r"(-[A-Za-z])=(.*)", arg, re.DOTALL)
+        spelled.extend(match.groups() if match else (arg,))
+    return spelled
+
+
+def verbose(args: Sequence[str]) -> bool:
+    """Whether the command line asks for any log level (`-v`, `-v 6`, `-v6`, `-v=6`, `--v=6`), read from argv
+    because the last-resort handler runs when click may not have parsed the flags."""
+    import re
+
+    for i, arg in enumerate(args):
+        match = re.fullmatch(r"--?v(?:=?([0-9]+))?", arg)
+        if match:
+            level = match.group(1) or (args[i + 1] if i + 1 < len(args) else "")
+            if level.isascii() and level.isdigit() and int(level) > 0:
+                return True
+    return False
 
 
 def main() -> None:

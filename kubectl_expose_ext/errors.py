@@ -45,3 +45,46 @@ class Conflict(ApiError):
 
 class Invalid(ApiError):
     """422: the API server rejected the object."""
+
+
+DISTRIBUTION = "kubectl-reach"
+
+
+def issue_tracker() -> str:
+    """Where to report a bug: the `Issues` project URL of the installed package's metadata (pyproject.toml)."""
+    from importlib import metadata
+
+    try:
+        urls = metadata.metadata(DISTRIBUTION).get_all("Project-URL") or []
+    except metadata.PackageNotFoundError:  # run from a bare source tree
+        urls = []
+    for entry in urls:
+        label, _, url = entry.partition(",")
+        if label.strip().lower() in ("issues", "bug tracker"):
+            return url.strip()
+    return "the project's issue tracker"
+
+
+def internal_error_line(exc: BaseException) -> str:
+    """One line for a bug: the exception's type and the module it came from, never its message (it may carry a
+    credential), and where to report it."""
+    module = _origin(exc)
+    what = type(exc).__name__
+    if isinstance(exc, ImportError) and exc.name:
+        what += f" for module {exc.name}"  # a module name is no secret, and says what the install lacks
+    where = f" in {module}" if module else ""
+    return (f"error: internal error ({what}{where}); please report it at {issue_tracker()} "
+            "with the command you ran (-v shows the traceback)")
+
+
+def _origin(exc: BaseException) -> str:
+    """The innermost module of ours the exception passed through, else the innermost module at all."""
+    innermost = ours = ""
+    tb = exc.__traceback__
+    while tb is not None:
+        name = tb.tb_frame.f_globals.get("__name__", "")
+        innermost = name or innermost
+        if name.split(".")[0] == __name__.split(".")[0]:
+            ours = name
+        tb = tb.tb_next
+    return ours or innermost

@@ -81,3 +81,13 @@ def many_nodes_cluster(count):
         cluster.add({"kind": "Node", "metadata": {"name": f"node-{i:04}"},
                      "status": {"addresses": [{"type": "ExternalIP", "address": f"10.{i // 250}.{i % 250}.1"}]}})
     return cluster
+
+
+def fixture_objects(file_name: str) -> list:
+    """The objects of a multi-document YAML file in tests/fixtures/."""
+    import pathlib
+
+    import yaml
+
+    text = (pathlib.Path(__file__).parent / "fixtures" / file_name).read_text()
+    return [obj for obj in yaml.safe_load_all(text) if obj]

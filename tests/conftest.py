@@ -2,7 +2,6 @@
 
 import os
 import pathlib
-import shutil
 from dataclasses import dataclass
 
 import pytest
@@ -72,4 +71,3 @@ def demo_api(api_factory) -> Api:
     return api_factory(cluster=demo_cluster())
 
 
-requires_kubectl = pytest.mark.skipif(shutil.which("kubectl") is None, reason="no kubectl binary on PATH")

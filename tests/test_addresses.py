@@ -1,7 +1,7 @@
 import pytest
 
 from kubectl_expose_ext.addresses import NodeAddress, NodeTable, address_warning, node_address, node_is_ready
-from tests.builders import node
+from builders import node
 
 FULL = node("n", ("InternalIP", "10.0.0.1"), ("ExternalIP", "203.0.113.1"), ("Hostname", "n.local"))
 

@@ -7,7 +7,7 @@ from urllib.error import HTTPError
 
 import pytest
 
-from tests.conftest import requires_kubectl
+from support import requires_kubectl
 
 
 def http(api, method, path, body=None, content_type="application/json", accept="application/json"):

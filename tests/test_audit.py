@@ -7,8 +7,9 @@ import pytest
 from kubectl_expose_ext.addresses import NodeTable, is_public
 from kubectl_expose_ext.audit import audit, at_or_above
 from kubectl_expose_ext.reach import Snapshot
-from tests.builders import endpoint_slice, ingress, node, pod, service
-from tests.test_endpoints_gateway import OBJECTS
+from builders import endpoint_slice, fixture_objects, ingress, node, pod, service
+
+OBJECTS = fixture_objects("gateway.yaml")
 
 NODES = NodeTable.complete([node("pub", ("InternalIP", "10.0.0.1"), ("ExternalIP", "203.0.113.7")),
                             node("priv", ("InternalIP", "10.0.0.2"), ("ExternalIP", "192.168.1.9"))])

@@ -13,7 +13,7 @@ import pytest
 
 from kubectl_expose_ext.demo import demo_cluster
 from kubectl_expose_ext.demo.apiserver import FakeAPIServer
-from tests.pki import make_ca, make_leaf, requires_openssl
+from pki import make_ca, make_leaf, requires_openssl
 
 pytestmark = requires_openssl
 TOKEN = "s3cr3t-t0ken-value"

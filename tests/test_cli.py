@@ -4,7 +4,7 @@ import json
 
 import yaml
 
-from tests.builders import many_nodes_cluster
+from builders import many_nodes_cluster
 
 
 def endpoints(outcome):

@@ -1,13 +1,9 @@
 """Completion: kubectl's plugin protocol (kubectl_complete-reach) and click's own, against the fake API server."""
 
-import os
-import subprocess
-
 import pytest
 
 from kubectl_expose_ext.completion import NO_FILE, NO_SPACE, complete
-from tests.conftest import requires_kubectl
-from tests.test_plugin import plugin_path
+from support import requires_kubectl, run_installed
 
 
 @pytest.mark.parametrize("args, expected", [
@@ -43,11 +39,6 @@ def test_names_come_from_the_cluster(demo_api):
     demo_api.cluster.absent_groups.add("route.openshift.io")
     assert complete([*flags, "route/"])[0] == []  # not served: nothing, and no request for it
     assert complete(["--kubeconfig", "/nonexistent", "svc/"])[0] == []  # no cluster: no candidates, no error
-
-
-def run_installed(args, env):
-    env = {**env, "PATH": plugin_path() + os.pathsep + env.get("PATH", "")}
-    return subprocess.run(args, env=env, capture_output=True, text=True, timeout=60)
 
 
 def test_plugin_protocol_output(demo_api):

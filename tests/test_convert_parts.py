@@ -13,7 +13,7 @@ from kubectl_expose_ext.convert.workload import (host_network_patch, host_port_p
                                                  undo_template_patch)
 from kubectl_expose_ext.errors import UsageError
 from kubectl_expose_ext.objects import merge_patch
-from tests.builders import ingress, ingress_class, service
+from builders import ingress, ingress_class, service
 
 WEB = service("web", {"name": "http", "port": 80, "targetPort": 8080}, selector={"app": "web"})
 

@@ -1,15 +1,15 @@
 """Gateway API and OpenShift Route endpoints: pure functions on real-shaped objects (tests/fixtures/gateway.yaml)."""
 
-import pathlib
 
 import pytest
-import yaml
 
 from kubectl_expose_ext.endpoints.gateway import hostname_intersection, suffix_match
 from kubectl_expose_ext.endpoints.openshift import admitted_ingresses, service_port_for
 from kubectl_expose_ext.reach import Snapshot, reach_everything, reach_target
 
-OBJECTS = [o for o in yaml.safe_load_all((pathlib.Path(__file__).parent / "fixtures" / "gateway.yaml").read_text()) if o]
+from builders import fixture_objects
+
+OBJECTS = fixture_objects("gateway.yaml")
 
 
 def world(*drop: str) -> Snapshot:

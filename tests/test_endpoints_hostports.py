@@ -2,7 +2,7 @@
 
 from kubectl_expose_ext.addresses import NodeAddress
 from kubectl_expose_ext.endpoints.hostports import host_network_endpoints, host_port_endpoints
-from tests.builders import pod
+from builders import pod
 
 EXTERNAL = NodeAddress("203.0.113.1", "ExternalIP")
 V6 = NodeAddress("2001:db8::1", "InternalIP")

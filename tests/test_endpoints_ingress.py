@@ -3,7 +3,7 @@
 import pytest
 
 from kubectl_expose_ext.endpoints.ingress import (host_matches, ingress_class_warning, ingress_endpoints, tls_covers)
-from tests.builders import ingress, ingress_class
+from builders import ingress, ingress_class
 
 
 def everything(backend):
@@ -106,7 +106,7 @@ def test_garbage_ingress_does_not_crash():
 
 def test_named_hosts_carry_the_ingress_address_for_probes():
     from kubectl_expose_ext.endpoints.ingress import ingress_endpoints
-    from tests.builders import ingress
+    from builders import ingress
 
     ing = ingress("web", ("web.example.com", [("/", "web", 80)]), (None, [("/", "web", 80)]),
                   address={"hostname": "a1b2.elb.us-east-1.amazonaws.com"})

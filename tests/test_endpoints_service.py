@@ -2,7 +2,7 @@
 
 from kubectl_expose_ext.addresses import NodeTable
 from kubectl_expose_ext.endpoints.service import is_exposed, service_endpoints
-from tests.builders import node, service
+from builders import node, service
 
 NODES = NodeTable.complete([
     node("node-a", ("InternalIP", "10.0.0.1"), ("ExternalIP", "203.0.113.1")),

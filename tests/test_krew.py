@@ -15,9 +15,10 @@ import pytest
 import yaml
 
 from kubectl_expose_ext import __version__
-from tests.conftest import requires_kubectl
+from support import needs, outside_checkout, pythons, requires_kubectl
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
+pytestmark = pytest.mark.slow  # builds the release archive (pinned wheels from PyPI)
 SUPPORTED = {(os_, arch) for os_, arches in {"linux": ("386", "amd64", "arm", "arm64", "ppc64le"),
                                              "darwin": ("386", "amd64", "arm64"),
                                              "windows": ("386", "amd64", "arm64")}.items() for arch in arches}
@@ -173,3 +174,29 @@ def test_install_like_krew_then_use_through_kubectl(archive, tmp_path, demo_api)
     (bin_dir / "kubectl_complete-reach").chmod(0o755)
     out = kubectl("__complete", "reach", "svc/")
     assert out.stdout.splitlines() == ["svc/influxdb", "svc/influxdb-lb", ":4"]
+
+
+@pytest.mark.parametrize("which", ["oldest", "newest"])
+def test_zipapp_converts_on_the_oldest_and_newest_python(archive, tmp_path, which, demo_api):
+    """The archive krew installs, run by the oldest Python the README promises (3.9) and by the newest."""
+    python = pythons().get(which)
+    needs(python is not None, f"no {which} Python (3.9 and the newest are under ~/.pyenv/versions on these machines)")
+    with tarfile.open(archive) as tar:
+        app = tmp_path / "kubectl-reach"
+        app.write_bytes(tar.extractfile("kubectl-reach").read())
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "KUBECONFIG": demo_api.kubeconfig,
+           "XDG_CACHE_HOME": str(tmp_path / "cache")}
+
+    def run(*args):
+        return subprocess.run([python, *args], env=env, capture_output=True, text=True, timeout=300,
+                              cwd=outside_checkout())
+
+    out = run(str(app), "convert", "svc/influxdb", "--to", "clusterip", "--dry-run")
+    assert out.returncode == 0, out.stderr
+    assert "+  type: ClusterIP" in out.stdout and "Dry run: nothing was changed" in out.stderr
+    out = run(str(app), "undo", "svc/influxdb", "--dry-run")  # no convert recorded: a clear refusal, not a crash
+    assert out.returncode == 1 and out.stderr.startswith("error: ") and "internal error" not in out.stderr
+    # the archive carries the package metadata: an internal error can name the issue tracker
+    out = run("-c", f"import sys; sys.path.insert(0, {str(app)!r}); from kubectl_expose_ext.errors import "
+                    "issue_tracker; print(issue_tracker())")
+    assert out.stdout == "https://github.com/kubectl-reach/kubectl-reach/issues\n", out.stderr

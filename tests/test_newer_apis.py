@@ -5,7 +5,7 @@ import subprocess
 
 import pytest
 
-from tests.conftest import requires_kubectl
+from support import requires_kubectl
 
 GATEWAY = "/apis/gateway.networking.k8s.io"
 

@@ -1,30 +1,14 @@
 """The installed plugin: console script, kubectl plugin discovery, the demo."""
 
 import json
-import os
-import shutil
-import subprocess
 import sys
-import sysconfig
 
 from kubectl_expose_ext import __version__
-from tests.conftest import requires_kubectl
-
-
-def plugin_path() -> str:
-    """The directory holding the installed `kubectl-reach` (pip puts it beside the interpreter's scripts)."""
-    for directory in (sysconfig.get_path("scripts"), os.path.dirname(sys.executable)):
-        if os.path.exists(os.path.join(directory, "kubectl-reach")):
-            return directory
-    found = shutil.which("kubectl-reach")
-    assert found, "kubectl-reach is not installed: run `pip install .` first"
-    return os.path.dirname(found)
+from support import requires_kubectl, run_installed
 
 
 def run(args, env=None):
-    env = dict(env or os.environ)
-    env["PATH"] = plugin_path() + os.pathsep + env.get("PATH", "")
-    return subprocess.run(args, env=env, capture_output=True, text=True, timeout=120)
+    return run_installed(args, env)
 
 
 def test_console_script_and_module_entry_points():

@@ -13,8 +13,8 @@ import pytest
 
 from kubectl_expose_ext.endpoints import Endpoint
 from kubectl_expose_ext.probe import Certificate, Probe, Target, certificate_problems, parse_certificate, probe, probe_all
-from tests.builders import node, service
-from tests.pki import make_ca, make_leaf, make_self_signed, openssl, requires_openssl
+from builders import node, service
+from pki import make_ca, make_leaf, make_self_signed, openssl, requires_openssl
 
 
 class Handler(BaseHTTPRequestHandler):

@@ -2,7 +2,7 @@
 
 from kubectl_expose_ext.addresses import NodeTable
 from kubectl_expose_ext.reach import (Snapshot, owner_ref, ports_targeting, reach_everything, reach_target)
-from tests.builders import endpoint_slice, ingress, ingress_class, node, pod, service
+from builders import endpoint_slice, ingress, ingress_class, node, pod, service
 
 NODES = [node("node-a", ("ExternalIP", "203.0.113.1")), node("node-b", ("ExternalIP", "203.0.113.2"))]
 DB = pod("influxdb", [{"name": "http", "containerPort": 8086}], labels={"app": "influxdb"}, node="node-a")

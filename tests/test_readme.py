@@ -31,3 +31,12 @@ def test_readme_transcript(api_factory, fixture, namespace, command):
     out = api.reach(*command.split())
     transcript = f"$ kubectl reach {command}".rstrip() + "\n" + out.out + out.err
     assert transcript in README, f"README is stale for `kubectl reach {command}`; it prints:\n{transcript}"
+
+
+def test_readme_opens_with_the_demo_and_the_test_command_ci_runs():
+    block = README.split("```sh\n", 1)[1].split("```", 1)[0].splitlines()
+    demo, tests = (line.split("#")[0].strip() for line in block[:2])
+    assert demo == "pip install . && kubectl-reach demo"
+    assert tests == "pip install '.[test]' && pytest"
+    ci = (pathlib.Path(__file__).parent.parent / ".ci" / "run").read_text().splitlines()
+    assert "python -m pip install --quiet '.[test]'" in ci and "pytest" in ci

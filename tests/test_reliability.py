@@ -77,7 +77,7 @@ def test_slow_server_and_request_timeout(demo_api):
 
 
 def test_expired_continue_token_restarts_the_list(api_factory):
-    from tests.builders import many_nodes_cluster
+    from builders import many_nodes_cluster
 
     cluster = many_nodes_cluster(1200)
     api = api_factory(cluster=cluster)
