@@ -279,10 +279,15 @@ class Kube:
 
     def delete(self, resource: str, name: str, namespace: Optional[str], dry_run: bool,
                resource_version: Optional[str] = None) -> Dict[str, Any]:
-        """DELETE with a resourceVersion precondition, so a changed object is not deleted."""
+        """DELETE with a resourceVersion precondition, so a changed object is not deleted.
+
+        The dry run goes in the DeleteOptions body: when a DELETE has a body, the API server reads its options from
+        the body alone and ignores `?dryRun=All` (handlers/delete.go): a query-only dry run deletes for real."""
         body = {"kind": "DeleteOptions", "apiVersion": "v1",
                 "preconditions": {"resourceVersion": resource_version} if resource_version else None}
-        return self.request("DELETE", self.path(resource, namespace, name), _write_query(dry_run), body)
+        if dry_run:
+            body["dryRun"] = ["All"]
+        return self.request("DELETE", self.path(resource, namespace, name), None, body)
 
     def get(self, resource: str, name: str, namespace: Optional[str] = None) -> Dict[str, Any]:
         return self.request("GET", self.path(resource, namespace, name))

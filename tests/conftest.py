@@ -1,15 +1,28 @@
-"""The fake API server fixture: a real HTTP server on 127.0.0.1 and a kubeconfig that points at it."""
+"""The API server fixtures: the fake one (kubectl_expose_ext.demo.apiserver) and a real one (tests/realcluster/).
 
+Tests take `api_factory`, `demo_api` or `realworld` and talk to either through one interface (`Api`): `reach(...)`
+runs the CLI in-process over HTTP; `get`, `add`, `delete` read and change objects; `log()` lists the requests the
+CLI sent (the fake server's own log; on the real server, its audit log); `forbid` denies a verb (the fake's switch;
+RBAC on the real server). A module marked `pytest.mark.both_backends` runs each of its tests against both, except
+those marked `fake_only` (fault injection, intercepted requests: a real server cannot be made to misbehave).
+"""
+
+import json
 import os
 import pathlib
+import tempfile
 from dataclasses import dataclass
+from typing import Any, Dict, List, Optional
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
 from kubectl_expose_ext.cli import run
-from kubectl_expose_ext.demo.apiserver import FakeAPIServer, FakeCluster
+from kubectl_expose_ext.demo.apiserver import BY_KIND, FakeAPIServer, FakeCluster, is_dry_run
+from support import IN_CI, needs
 
 FIXTURES = pathlib.Path(__file__).parent / "fixtures"
+ENABLE_REAL = "real-cluster tier: build it once with `bash tests/realcluster/build.sh` (needs Go; ~6 minutes, ~1 GB)"
 
 
 @dataclass
@@ -19,11 +32,33 @@ class Outcome:
     err: str
 
 
+@dataclass
+class Logged:
+    """One request the CLI sent, as either server saw it."""
+
+    method: str
+    path: str
+    query: Dict[str, str]
+    body: Any = None
+    content_type: Optional[str] = None  # the fake records it; an audit event does not
+
+    @property
+    def dry_run(self) -> bool:
+        return is_dry_run(self.method, self.query, self.body)
+
+    @property
+    def mutating(self) -> bool:
+        return self.method in ("POST", "PUT", "PATCH", "DELETE")
+
+
 class Api:
     """A running fake API server, its cluster (objects + request log) and a kubeconfig file."""
 
+    backend = "fake"
+
     def __init__(self, server: FakeAPIServer, kubeconfig: str, capsys):
         self.server, self.cluster, self.kubeconfig, self._capsys = server, server.cluster, kubeconfig, capsys
+        self.url = server.url
 
     def reach(self, *args: str) -> Outcome:
         """Run `kubectl reach ARGS` in-process, through the real client, over HTTP."""
@@ -36,32 +71,194 @@ class Api:
         """An environment for subprocesses (kubectl, the installed entry point) that uses this server."""
         return {**os.environ, "KUBECONFIG": self.kubeconfig}
 
+    def get(self, kind: str, name: str, namespace: str = "default") -> Optional[dict]:
+        return self.cluster.get(kind, name, namespace)
+
+    def add(self, obj: dict) -> None:
+        """Create or replace an object, as a write by someone else."""
+        self.cluster.add(obj)
+
+    def delete(self, kind: str, name: str, namespace: str = "default") -> None:
+        rtype = BY_KIND[kind]
+        self.cluster.objects.pop((rtype.resource, namespace if rtype.namespaced else "", name))
+
+    def log(self, since: int = 0) -> List[Logged]:
+        return [Logged(r.method, r.path, r.query, r.body, r.content_type) for r in self.cluster.log[since:]]
+
+    def forbid(self, verb: str, resource: str) -> None:
+        self.cluster.forbid(verb, resource)
+
+    def allow_all(self) -> None:
+        self.cluster.forbidden.clear()
+
+
+class RealApi(Api):
+    """The same interface on the real control plane: objects loaded by tests/realcluster/loader.py."""
+
+    backend = "real"
+
+    def __init__(self, plane, loader, kubeconfig: str, namespace: str, capsys):
+        self.plane, self.loader, self.kubeconfig, self.namespace, self._capsys = plane, loader, kubeconfig, namespace, capsys
+        self.url = plane.url
+        self.forbidden: set = set()
+        self._start = plane.mark()
+        self._write_kubeconfig("admin")
+
+    def _write_kubeconfig(self, user: str) -> None:
+        pathlib.Path(self.kubeconfig).write_text(self.plane.kubeconfig(user, namespace=self.namespace))
+
+    def _path(self, kind: str, name: str = "", namespace: str = "default") -> str:
+        from realcluster.loader import path_of
+
+        return path_of(BY_KIND[kind], namespace, name)
+
+    def get(self, kind: str, name: str, namespace: str = "default") -> Optional[dict]:
+        status, obj = self.loader.client.request("GET", self._path(kind, name, namespace))
+        if status == 404:
+            return None
+        assert status == 200, obj
+        obj.setdefault("kind", kind)
+        obj["metadata"].pop("managedFields", None)
+        return obj
+
+    def add(self, obj: dict) -> None:
+        obj = json.loads(json.dumps(obj))
+        rtype = BY_KIND[obj["kind"]]
+        meta = obj.setdefault("metadata", {})
+        namespace = meta.setdefault("namespace", "default") if rtype.namespaced else ""
+        existing = self.get(obj["kind"], meta["name"], namespace)
+        if existing is None:
+            self.loader.load([obj])
+            return
+        meta["resourceVersion"] = existing["metadata"]["resourceVersion"]
+        self.loader.client.must("PUT", self._path(obj["kind"], meta["name"], namespace), obj)
+
+    def delete(self, kind: str, name: str, namespace: str = "default") -> None:
+        query = "?gracePeriodSeconds=0" if kind == "Pod" else ""
+        self.loader.client.must("DELETE", self._path(kind, name, namespace) + query, ok=(200, 202))
+
+    def log(self, since: int = 0) -> List[Logged]:
+        logged = []
+        for event in self.plane.requests_since(self._start):
+            parts = urlsplit(event["requestURI"])
+            query = {k: v[-1] for k, v in parse_qs(parts.query).items()}
+            method = {"get": "GET", "list": "GET", "watch": "GET", "create": "POST", "update": "PUT",
+                      "patch": "PATCH", "delete": "DELETE", "deletecollection": "DELETE"}[event["verb"]]
+            logged.append(Logged(method, parts.path, query, event.get("requestObject")))
+        return logged[since:]
+
+    def forbid(self, verb: str, resource: str) -> None:
+        """RBAC: the kubeconfig's user becomes `nobody`, bound to every verb on every kind but the forbidden ones."""
+        self.forbidden.add((verb, resource))
+        self.loader.grant_all_but("nobody", self.forbidden)
+        self._write_kubeconfig("nobody")
+
+    def allow_all(self) -> None:
+        self.forbidden.clear()
+        self._write_kubeconfig("admin")
+
+
+# --- backend selection ---------------------------------------------------------------------------------
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "both_backends: run each test against the fake and the real API server")
+    config.addinivalue_line("markers", "fake_only(reason): a test of a both_backends module that only the fake can run")
+
+
+def pytest_generate_tests(metafunc):
+    if "backend" in metafunc.fixturenames:
+        both = metafunc.definition.get_closest_marker("both_backends") and \
+            not metafunc.definition.get_closest_marker("fake_only")
+        if both:
+            metafunc.parametrize("backend", ["fake", "real"], indirect=True)
+
+
+def pytest_collection_modifyitems(config, items):
+    """Without the control plane binaries the real tier is left out (one line says how to enable it); under
+    CI=true it stays in and fails."""
+    from realcluster.controlplane import binaries
+
+    if IN_CI or binaries() is not None:
+        return
+    real = [item for item in items if getattr(item, "callspec", None) and item.callspec.params.get("backend") == "real"]
+    if real:
+        config.hook.pytest_deselected(items=real)
+        items[:] = [item for item in items if item not in real]
+        config._reach_real_left_out = len(real)
+
+
+def pytest_terminal_summary(terminalreporter, config):
+    left_out = getattr(config, "_reach_real_left_out", 0)
+    if left_out:
+        terminalreporter.write_line(f"{left_out} tests of the {ENABLE_REAL} to run them")
+
 
 @pytest.fixture
-def api_factory(tmp_path, capsys):
+def backend(request) -> str:
+    return getattr(request, "param", "fake")
+
+
+@pytest.fixture(scope="session")
+def control_plane():
+    """One real control plane for the session (started on first use, ~4 s); tests clear it and load their objects."""
+    from realcluster.controlplane import ControlPlane, binaries
+    from realcluster.loader import Loader
+
+    bin_dir = binaries()
+    needs(bin_dir is not None, f"no control plane binaries: {ENABLE_REAL}")
+    plane = ControlPlane(pathlib.Path(tempfile.mkdtemp(prefix="reach-realcluster-"))).start(bin_dir)
+    try:
+        yield plane, Loader(plane)
+    finally:
+        plane.stop()
+
+
+@pytest.fixture
+def api_factory(tmp_path, capsys, backend, request):
     servers = []
 
-    def start(*fixture_files: str, objects=(), namespace: str = "default", cluster=None) -> Api:
+    def start(*fixture_files: str, objects=(), namespace: str = "default", cluster=None, absent=()) -> Api:
+        if backend == "real":
+            return start_real(fixture_files, objects, namespace, cluster, absent)
         cluster = cluster or FakeCluster(objects)
         for name in fixture_files:
             cluster.load_yaml((FIXTURES / name).read_text())
+        cluster.absent_groups.update(absent)
         server = FakeAPIServer(cluster).start()
         servers.append(server)
         kubeconfig = tmp_path / f"kubeconfig-{len(servers)}"
         kubeconfig.write_text(server.kubeconfig(namespace=namespace))
         return Api(server, str(kubeconfig), capsys)
 
+    def start_real(fixture_files, objects, namespace, cluster, absent) -> Api:
+        from builders import fixture_objects
+        from realcluster.loader import CRD_GROUPS
+
+        assert not servers, "one real cluster per test"
+        plane, loader = request.getfixturevalue("control_plane")
+        everything = list(objects)
+        if cluster is not None:
+            everything += [o for o in cluster.objects.values()
+                           if not (o["kind"] == "Namespace" and not o["metadata"].get("labels"))]
+            absent = set(absent) | cluster.absent_groups
+        for name in fixture_files:
+            everything += fixture_objects(name)
+        loader.clear()
+        loader.serve(set(CRD_GROUPS) - set(absent))
+        loader.load(everything)
+        servers.append(plane)
+        return RealApi(plane, loader, str(tmp_path / "kubeconfig-real"), namespace, capsys)
+
     yield start
     for server in servers:
-        server.stop()
+        if isinstance(server, FakeAPIServer):
+            server.stop()
 
 
 @pytest.fixture
 def realworld(api_factory) -> Api:
     """EKS/GKE/kubeadm shapes; the Gateway API CRDs are installed (no Gateway yet), OpenShift's are not."""
-    api = api_factory("realworld.yaml", namespace="shop")
-    api.cluster.absent_groups.add("route.openshift.io")
-    return api
+    return api_factory("realworld.yaml", namespace="shop", absent=("route.openshift.io",))
 
 
 @pytest.fixture
@@ -69,5 +266,3 @@ def demo_api(api_factory) -> Api:
     from kubectl_expose_ext.demo import demo_cluster
 
     return api_factory(cluster=demo_cluster())
-
-

@@ -66,6 +66,10 @@ TYPES = [
     ResourceType("Route", "routes", "route.openshift.io", "v1", True),
 ]
 CRD_GROUPS = ("gateway.networking.k8s.io", "route.openshift.io")
+# How a cluster's objects come to be: what others refer to first (admission reads IngressClasses and Nodes).
+CREATION_ORDER = ["Namespace", "IngressClass", "Node", "Service", "Deployment", "StatefulSet", "DaemonSet",
+                  "ReplicaSet", "Pod", "EndpointSlice", "Ingress", "Gateway", "HTTPRoute", "GRPCRoute", "TLSRoute",
+                  "Route"]
 AGGREGATED = "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList"
 BY_KIND = {t.kind: t for t in TYPES}
 BY_PATH = {(t.group, t.version, t.resource): t for t in TYPES}
@@ -287,11 +291,19 @@ class Request:
 
     @property
     def dry_run(self) -> bool:
-        return self.query.get("dryRun") == "All"
+        return is_dry_run(self.method, self.query, self.body)
 
     @property
     def mutating(self) -> bool:
         return self.method in ("POST", "PUT", "PATCH", "DELETE")
+
+
+def is_dry_run(method: str, query: Dict[str, str], body: Any) -> bool:
+    """As the API server decides it: a DELETE with a body takes its DeleteOptions (dryRun among them) from the body
+    alone, ignoring the query; every other write reads `?dryRun=All`."""
+    if method == "DELETE" and body:
+        return isinstance(body, dict) and body.get("dryRun") == ["All"]
+    return query.get("dryRun") == "All"
 
 
 def now() -> str:
@@ -352,7 +364,7 @@ class FakeCluster:
         self.absent_groups: set = set()  # API groups this cluster does not serve (CRDs not installed)
         self.aggregated_discovery = True  # as 1.30+ servers; False: only the classic discovery documents
         self.add({"kind": "Namespace", "metadata": {"name": "default"}, "status": {"phase": "Active"}})
-        for obj in objects:
+        for obj in sorted(objects, key=lambda o: CREATION_ORDER.index(o["kind"])):
             self.add(obj)
 
     # -- loading
@@ -370,19 +382,32 @@ class FakeCluster:
         if rtype.kind == "Service":  # stored objects are defaulted, as the API server stores them
             from .rules import default_service
 
-            default_service(obj.setdefault("spec", {}))
+            self._allocate_cluster_ip(obj.setdefault("spec", {}))
+            default_service(obj["spec"])
+        if rtype.kind == "Pod":
+            self._topology_labels(obj)
+        if rtype.kind == "Ingress":
+            self._default_ingress_class(obj)
         if rtype.namespaced and ("namespaces", "", meta["namespace"]) not in self.objects:
             self.add({"kind": "Namespace", "metadata": {"name": meta["namespace"]}, "status": {"phase": "Active"}})
         obj.setdefault("apiVersion", rtype.api_version)
         self.objects[(rtype.resource, meta.get("namespace", ""), meta["name"])] = obj
         return obj
 
+    def _topology_labels(self, pod: dict) -> None:
+        """PodTopologyLabels admission (on by default since 1.35): a pod bound to a node gets the node's zone and
+        region labels."""
+        node = self.objects.get(("nodes", "", (pod.get("spec") or {}).get("nodeName") or ""))
+        node_labels = ((node or {}).get("metadata") or {}).get("labels") or {}
+        for key in ("topology.kubernetes.io/zone", "topology.kubernetes.io/region"):
+            if key in node_labels:
+                pod["metadata"].setdefault("labels", {})[key] = node_labels[key]
+
     def load_yaml(self, text: str) -> "FakeCluster":
         import yaml
 
-        for doc in yaml.safe_load_all(text):
-            if doc:
-                self.add(doc)
+        for doc in sorted((d for d in yaml.safe_load_all(text) if d), key=lambda o: CREATION_ORDER.index(o["kind"])):
+            self.add(doc)
         return self
 
     def _next_version(self) -> str:
@@ -417,10 +442,25 @@ class FakeCluster:
 
     # -- the API server's rules for what convert changes (demo/rules.py)
 
+    def _allocate_cluster_ip(self, spec: dict) -> None:
+        """A free address of the service range (10.96.0.0/12) for a Service created without one. Tests must not
+        depend on which: the real allocator picks at random."""
+        if spec.get("type") == "ExternalName" or spec.get("clusterIP"):
+            return
+        taken = {(svc.get("spec") or {}).get("clusterIP") for (resource, _, _), svc in self.objects.items()
+                 if resource == "services"}
+        for n in itertools.count(1):
+            candidate = f"10.96.{200 + n // 250}.{n % 250 + 1}"
+            if candidate not in taken:
+                spec["clusterIP"] = candidate
+                return
+
     def _service_rules(self, rtype: ResourceType, old: Optional[dict], new: dict, dry_run: bool) -> None:
         from . import rules
 
         spec = new.setdefault("spec", {})
+        if old is None:
+            self._allocate_cluster_ip(spec)
         rules.default_service(spec)
         name = new["metadata"].get("name", "")
         errors = rules.validate_service(old, new)
@@ -440,6 +480,21 @@ class FakeCluster:
         errors = rules.validate_ingress(new)
         if errors:
             raise invalid(rtype, new["metadata"].get("name", ""), errors)
+        if old is None:
+            self._default_ingress_class(new)
+
+    def _default_ingress_class(self, ingress: dict) -> None:
+        """DefaultIngressClass admission: an Ingress created without a class gets the one default IngressClass (with
+        several defaults, the newest; the real plugin then also warns)."""
+        spec = ingress.setdefault("spec", {})
+        if spec.get("ingressClassName") or "kubernetes.io/ingress.class" in (ingress["metadata"].get("annotations") or {}):
+            return
+        defaults = sorted((c["metadata"].get("creationTimestamp") or "", c["metadata"]["name"])
+                          for (resource, _, _), c in self.objects.items() if resource == "ingressclasses"
+                          and ((c["metadata"].get("annotations") or {}).get(
+                              "ingressclass.kubernetes.io/is-default-class") == "true"))
+        if defaults:
+            spec["ingressClassName"] = defaults[-1][1]
 
     def _template_rules(self, rtype: ResourceType, old: Optional[dict], new: dict, dry_run: bool) -> None:
         from . import rules

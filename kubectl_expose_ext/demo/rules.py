@@ -31,6 +31,22 @@ def default_service(spec: dict) -> None:
         spec.setdefault("internalTrafficPolicy", "Cluster")
     if spec["type"] == "LoadBalancer":
         spec.setdefault("allocateLoadBalancerNodePorts", True)
+    default_ip_families(spec)
+
+
+def default_ip_families(spec: dict) -> None:
+    """What the service REST storage sets on create in a single-stack IPv4 cluster (the demo's, and the real-cluster
+    test tier's): clusterIPs from clusterIP, ipFamilies from the clusterIP's family, ipFamilyPolicy SingleStack;
+    a headless Service without selector gets RequireDualStack (then the cluster's families). ExternalName: none."""
+    if spec["type"] == "ExternalName":
+        return
+    cluster_ip = spec.get("clusterIP")
+    if cluster_ip:
+        spec.setdefault("clusterIPs", [cluster_ip])
+    headless_without_selector = cluster_ip == "None" and not spec.get("selector")
+    spec.setdefault("ipFamilyPolicy", "RequireDualStack" if headless_without_selector else "SingleStack")
+    family = "IPv6" if cluster_ip and ":" in cluster_ip else "IPv4"
+    spec.setdefault("ipFamilies", [family])
 
 
 def validate_service(old: Optional[dict], new: dict) -> List[str]:
