@@ -5,6 +5,8 @@ import pytest
 from kubectl_expose_ext.completion import NO_FILE, NO_SPACE, complete
 from support import requires_kubectl, run_installed
 
+pytestmark = pytest.mark.both_backends
+
 
 @pytest.mark.parametrize("args, expected", [
     (["s"], ["svc/", "sts/", "show"]),
@@ -34,16 +36,22 @@ def test_names_come_from_the_cluster(demo_api):
     assert complete([*flags, "svc/infl"])[0] == ["svc/influxdb", "svc/influxdb-lb"]
     assert complete(["convert", *flags, "deploy/"])[0] == []
     assert complete([*flags, "pod/influxdb-h"])[0] == ["pod/influxdb-hostnetwork", "pod/influxdb-hostport"]
-    assert complete([*flags, "-n", ""])[0] == ["default", "infra"]
+    assert complete([*flags, "-n", ""])[0] == demo_api.names("Namespace")  # default, infra, kube-system...
     assert complete([*flags, "route/"])[0] == ["route/influxdb"]
-    demo_api.cluster.absent_groups.add("route.openshift.io")
-    assert complete([*flags, "route/"])[0] == []  # not served: nothing, and no request for it
     assert complete(["--kubeconfig", "/nonexistent", "svc/"])[0] == []  # no cluster: no candidates, no error
+
+
+def test_no_names_of_an_api_the_cluster_does_not_serve(api_factory):
+    from kubectl_expose_ext.demo import demo_cluster
+
+    api = api_factory(cluster=demo_cluster(), absent=("route.openshift.io",))
+    assert complete(["--kubeconfig", api.kubeconfig, "route/"])[0] == []
+    assert not [r for r in api.log() if "openshift" in r.path]  # not served: nothing, and no request for it
 
 
 def test_plugin_protocol_output(demo_api):
     out = run_installed(["kubectl_complete-reach", "svc/"], demo_api.env())
-    assert (out.returncode, out.stdout, out.stderr) == (0, "svc/influxdb\nsvc/influxdb-lb\n:4\n", "")
+    assert (out.returncode, out.stdout, out.stderr) == (0, "svc/influxdb\nsvc/influxdb-lb\nsvc/kubernetes\n:4\n", "")
 
 
 @requires_kubectl

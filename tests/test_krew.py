@@ -173,7 +173,7 @@ def test_install_like_krew_then_use_through_kubectl(archive, tmp_path, demo_api)
     (bin_dir / "kubectl_complete-reach").write_text(hook)
     (bin_dir / "kubectl_complete-reach").chmod(0o755)
     out = kubectl("__complete", "reach", "svc/")
-    assert out.stdout.splitlines() == ["svc/influxdb", "svc/influxdb-lb", ":4"]
+    assert out.stdout.splitlines() == ["svc/influxdb", "svc/influxdb-lb", "svc/kubernetes", ":4"]
 
 
 @pytest.mark.parametrize("which", ["oldest", "newest"])

@@ -7,6 +7,7 @@ import pytest
 
 from support import requires_kubectl
 
+pytestmark = pytest.mark.both_backends
 GATEWAY = "/apis/gateway.networking.k8s.io"
 
 
@@ -16,7 +17,7 @@ def shop(api_factory):
 
 
 def paths(api, since=0):
-    return [r.path for r in api.cluster.log[since:]]
+    return [r.path for r in api.log(since)]
 
 
 def test_service_shows_gateway_and_route_urls(shop):
@@ -42,9 +43,10 @@ def test_aggregated_discovery_is_one_request_and_gateways_come_first(shop):
     assert "/apis/route.openshift.io/v1/namespaces/shop/routes" in requested
 
 
+@pytest.mark.fake_only("a server without aggregated discovery (before 1.26)")
 def test_classic_discovery_reads_only_the_groups_it_needs(shop):
     shop.cluster.aggregated_discovery = False
-    before = len(shop.cluster.log)
+    before = len(shop.log())
     out = shop.reach("svc/web", "-o", "url")
     assert "tls://" not in out.out and "https://www.shop.example.com/" in out.out
     discovery = [p for p in paths(shop, before) if p.count("/") <= 3 and p.startswith("/apis")]
@@ -52,9 +54,10 @@ def test_classic_discovery_reads_only_the_groups_it_needs(shop):
     assert shop.reach("tlsroute/secure", "-o", "url").out == "tls://secure.shop.example.com\n"
 
 
-def test_clusters_without_the_apis_pay_nothing_and_see_no_errors(shop):
-    shop.cluster.absent_groups.update({"gateway.networking.k8s.io", "route.openshift.io"})
-    before = len(shop.cluster.log)
+def test_clusters_without_the_apis_pay_nothing_and_see_no_errors(api_factory):
+    shop = api_factory("gateway.yaml", namespace="shop",
+                       absent=("gateway.networking.k8s.io", "route.openshift.io"))
+    before = len(shop.log())
     out = shop.reach("svc/web")
     assert out.code == 0
     assert not any(p.startswith(GATEWAY) or "openshift" in p for p in paths(shop, before))
@@ -66,15 +69,14 @@ def test_clusters_without_the_apis_pay_nothing_and_see_no_errors(shop):
 
 def test_a_cluster_without_gateways_does_not_read_routes(api_factory):
     api = api_factory("gateway.yaml", namespace="shop")
-    for key in [k for k in api.cluster.objects if k[0] == "gateways"]:
-        del api.cluster.objects[key]
-    before = len(api.cluster.log)
+    api.delete("Gateway", "public", "gateway-system")
+    before = len(api.log())
     assert api.reach("svc/web").code == 0
     assert not any("routes" in p and p.startswith(GATEWAY) for p in paths(api, before))
 
 
 def test_gateways_not_readable_cluster_wide(shop):
-    shop.cluster.forbid("list", "gateways")
+    shop.forbid("list", "gateways")
     out = shop.reach("svc/web", "-o", "json")
     assert out.code == 0
     doc = json.loads(out.out)
@@ -110,5 +112,11 @@ def test_real_kubectl_discovers_the_same_apis(shop, tmp_path):
         "httproute.gateway.networking.k8s.io/broken", "httproute.gateway.networking.k8s.io/web",
         "httproute.gateway.networking.k8s.io/web-legacy", "tlsroute.gateway.networking.k8s.io/secure",
         "route.route.openshift.io/secure", "route.route.openshift.io/web", "route.route.openshift.io/web-copy"]
-    shop.cluster.absent_groups.add("route.openshift.io")
-    assert "the server doesn't have a resource type" in kubectl("get", "routes", "-n", "shop").stderr
+
+
+@requires_kubectl
+def test_real_kubectl_without_the_route_api(api_factory, tmp_path):
+    api = api_factory(namespace="shop", absent=("route.openshift.io",))
+    out = subprocess.run(["kubectl", f"--cache-dir={tmp_path}", "get", "routes", "-n", "shop"], env=api.env(),
+                         capture_output=True, text=True, timeout=60)
+    assert "the server doesn't have a resource type" in out.stderr

@@ -3,8 +3,12 @@
 import json
 import sys
 
+import pytest
+
 from kubectl_expose_ext import __version__
 from support import requires_kubectl, run_installed
+
+pytestmark = pytest.mark.both_backends
 
 
 def run(args, env=None):

@@ -4,6 +4,7 @@ import pathlib
 
 import pytest
 
+pytestmark = pytest.mark.both_backends
 README = (pathlib.Path(__file__).parent.parent / "README.md").read_text()
 
 CASES = [  # (fixture, namespace, command)
@@ -25,9 +26,8 @@ def test_readme_transcript(api_factory, fixture, namespace, command):
 
         api = api_factory(cluster=demo_cluster(), namespace=namespace)
     else:
-        api = api_factory(fixture, namespace=namespace)
-        if fixture == "realworld.yaml":
-            api.cluster.absent_groups.add("route.openshift.io")
+        absent = ("route.openshift.io",) if fixture == "realworld.yaml" else ()
+        api = api_factory(fixture, namespace=namespace, absent=absent)
     out = api.reach(*command.split())
     transcript = f"$ kubectl reach {command}".rstrip() + "\n" + out.out + out.err
     assert transcript in README, f"README is stale for `kubectl reach {command}`; it prints:\n{transcript}"

@@ -66,6 +66,12 @@ TYPES = [
     ResourceType("Route", "routes", "route.openshift.io", "v1", True),
 ]
 CRD_GROUPS = ("gateway.networking.k8s.io", "route.openshift.io")
+SYSTEM_NAMESPACES = ("default", "kube-node-lease", "kube-public", "kube-system")
+# The API server's own Service (pkg/controlplane/controller/kubernetesservice), in every cluster.
+KUBERNETES_SERVICE = {"kind": "Service", "metadata": {"name": "kubernetes", "namespace": "default",
+                                                      "labels": {"component": "apiserver", "provider": "kubernetes"}},
+                      "spec": {"clusterIP": "10.96.0.1", "ports": [{"name": "https", "port": 443, "protocol": "TCP",
+                                                                    "targetPort": 6443}]}}
 # How a cluster's objects come to be: what others refer to first (admission reads IngressClasses and Nodes).
 CREATION_ORDER = ["Namespace", "IngressClass", "Node", "Service", "Deployment", "StatefulSet", "DaemonSet",
                   "ReplicaSet", "Pod", "EndpointSlice", "Ingress", "Gateway", "HTTPRoute", "GRPCRoute", "TLSRoute",
@@ -363,7 +369,9 @@ class FakeCluster:
         self.faults: List[Fault] = []
         self.absent_groups: set = set()  # API groups this cluster does not serve (CRDs not installed)
         self.aggregated_discovery = True  # as 1.30+ servers; False: only the classic discovery documents
-        self.add({"kind": "Namespace", "metadata": {"name": "default"}, "status": {"phase": "Active"}})
+        for namespace in SYSTEM_NAMESPACES:  # what every API server creates at start
+            self.add({"kind": "Namespace", "metadata": {"name": namespace}, "status": {"phase": "Active"}})
+        self.add(KUBERNETES_SERVICE)
         for obj in sorted(objects, key=lambda o: CREATION_ORDER.index(o["kind"])):
             self.add(obj)
 

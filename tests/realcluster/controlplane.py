@@ -206,7 +206,7 @@ class ControlPlane:
         with open(self.audit_log, "rb") as log:
             log.seek(offset)
             events = [json.loads(line) for line in log.read().splitlines() if line.strip()]
-        return [e for e in events if e.get("stage") == "ResponseComplete" and e["user"]["username"] == "admin"]
+        return [e for e in events if e.get("stage") == "ResponseComplete" and e["user"]["username"] in ("admin", "nobody")]
 
     def _settle(self) -> None:
         """blocking-strict writes each event before the response completes; a long-running LIST may finish its
