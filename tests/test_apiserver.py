@@ -96,7 +96,11 @@ def test_patch_types(realworld):
     code, body = http(realworld, "PATCH", path, {"spec": {"ports": [{"port": 993, "name": "imaps-tls"}]}},
                       "application/strategic-merge-patch+json")
     assert code == 200 and [p["name"] for p in body["spec"]["ports"]] == ["smtp", "imaps-tls", "web"]
+    # leaving NodePort wipes the nodePorts the request left unchanged (as the real server does: test_fake_vs_real)
     code, body = http(realworld, "PATCH", path, [{"op": "replace", "path": "/spec/type", "value": "ClusterIP"}],
+                      "application/json-patch+json")
+    assert code == 200 and [p.get("nodePort") for p in body["spec"]["ports"]] == [None, None, None]
+    code, body = http(realworld, "PATCH", path, [{"op": "add", "path": "/spec/ports/0/nodePort", "value": 30099}],
                       "application/json-patch+json")
     assert code == 422 and "spec.ports[0].nodePort: Forbidden: may not be used when `type` is 'ClusterIP'" in body["message"]
     code, body = http(realworld, "PATCH", path, {"spec": {}}, "application/apply-patch+yaml")

@@ -101,6 +101,72 @@ class APIStatus(Exception):
                 "reason": self.reason, "details": self.details, "code": self.code}
 
 
+def _age(obj: dict) -> str:
+    created = (obj.get("metadata") or {}).get("creationTimestamp")
+    try:
+        seconds = int((datetime.now(timezone.utc) - datetime.strptime(created, "%Y-%m-%dT%H:%M:%SZ").replace(
+            tzinfo=timezone.utc)).total_seconds())
+    except (TypeError, ValueError):
+        return "<unknown>"
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+        if seconds >= 2 * size:
+            return f"{seconds // size}{unit}"
+    return f"{max(seconds, 0)}s"
+
+
+def _node_cells(node: dict) -> list:
+    status = node.get("status") or {}
+    ready = next((c.get("status") for c in status.get("conditions") or [] if c.get("type") == "Ready"), None)
+    state = {"True": "Ready", "False": "NotReady"}.get(ready, "Unknown")
+    if (node.get("spec") or {}).get("unschedulable"):
+        state += ",SchedulingDisabled"
+    labels = (node.get("metadata") or {}).get("labels") or {}
+    roles = {k.split("/", 1)[1] for k in labels if k.startswith("node-role.kubernetes.io/") and k.count("/") == 1}
+    roles |= {labels["kubernetes.io/role"]} if labels.get("kubernetes.io/role") else set()
+    roles = sorted(r for r in roles if r)
+    info = status.get("nodeInfo") or {}
+
+    def first(kind):
+        return next((a.get("address") for a in status.get("addresses") or [] if a.get("type") == kind), "<none>")
+
+    return [node["metadata"]["name"], state, ",".join(roles) or "<none>", _age(node), info.get("kubeletVersion", ""),
+            first("InternalIP"), first("ExternalIP"), info.get("osImage") or "<unknown>",
+            info.get("kernelVersion") or "<unknown>", info.get("containerRuntimeVersion") or "<unknown>"]
+
+
+def _service_cells(svc: dict) -> list:
+    spec = svc.get("spec") or {}
+    ingress = [i.get("ip") or i.get("hostname") for i in ((svc.get("status") or {}).get("loadBalancer") or {}).get(
+        "ingress") or []]
+    external = list(spec.get("externalIPs") or [])
+    if spec.get("type") == "LoadBalancer":
+        external = ingress + external or ["<pending>"]
+    elif spec.get("type") == "ExternalName":
+        external = [spec.get("externalName", "")]
+    ports = ",".join(f"{p.get('port')}:{p['nodePort']}/{p.get('protocol', 'TCP')}" if p.get("nodePort") else
+                     f"{p.get('port')}/{p.get('protocol', 'TCP')}" for p in spec.get("ports") or [])
+    selector = ",".join(f"{k}={v}" for k, v in sorted((spec.get("selector") or {}).items()))
+    return [svc["metadata"]["name"], spec.get("type", ""), spec.get("clusterIP") or "<none>",
+            ",".join(external) or "<none>", ports or "<none>", _age(svc), selector or "<none>"]
+
+
+DEFAULT_PRINTER = ([("Name", "string", 0), ("Created At", "date", 0)],
+                   lambda o: [o["metadata"]["name"], o["metadata"].get("creationTimestamp", "")])
+PRINTERS = {
+    "Node": ([("Name", "string", 0), ("Status", "string", 0), ("Roles", "string", 0), ("Age", "string", 0),
+              ("Version", "string", 0), ("Internal-IP", "string", 1), ("External-IP", "string", 1),
+              ("OS-Image", "string", 1), ("Kernel-Version", "string", 1), ("Container-Runtime", "string", 1)],
+             _node_cells),
+    "Service": ([("Name", "string", 0), ("Type", "string", 0), ("Cluster-IP", "string", 0),
+                 ("External-IP", "string", 0), ("Port(s)", "string", 0), ("Age", "string", 0),
+                 ("Selector", "string", 1)], _service_cells),
+}
+
+
+class PageNotFound(Exception):
+    """A path no API group serves: the real server's mux answers `404 page not found` in text/plain."""
+
+
 def not_found(rtype: ResourceType, name: str) -> APIStatus:
     return APIStatus(404, "NotFound", f'{rtype.qualified} "{name}" not found', {"name": name, "kind": rtype.resource})
 
@@ -363,7 +429,7 @@ class FakeCluster:
         self.forbidden: set = set()  # (verb, resource) pairs answered with 403
         self.validators: Dict[str, Validator] = {
             "Service": self._service_rules, "Ingress": self._ingress_rules, "Deployment": self._template_rules,
-            "StatefulSet": self._template_rules, "DaemonSet": self._template_rules}
+            "StatefulSet": self._template_rules, "DaemonSet": self._template_rules, "Pod": self._pod_rules}
         self.user = "system:serviceaccount:default:reach"
         self.response_warnings: List[str] = []
         self.faults: List[Fault] = []
@@ -469,9 +535,18 @@ class FakeCluster:
         spec = new.setdefault("spec", {})
         if old is None:
             self._allocate_cluster_ip(spec)
+        rules.drop_type_dependent_fields(old, new)
         rules.default_service(spec)
         name = new["metadata"].get("name", "")
         errors = rules.validate_service(old, new)
+        if not errors and old is None and spec.get("clusterIP") not in (None, "", "None") and any(
+                (svc.get("spec") or {}).get("clusterIP") == spec["clusterIP"]
+                for (resource, _, _), svc in self.objects.items() if resource == "services"):
+            errors = [f'spec.clusterIPs: Invalid value: ["{spec["clusterIP"]}"]: failed to allocate IP '
+                      f'{spec["clusterIP"]}: provided IP is already allocated']
+        if spec.get("externalIPs"):
+            self.response_warnings.append("spec.externalIPs is deprecated and may no longer be implemented in some "
+                                          "clusters")
         if not errors:
             taken = {p.get("nodePort") for (resource, ns, n), svc in self.objects.items()
                      if resource == "services" and (ns, n) != (new["metadata"].get("namespace"), name)
@@ -504,18 +579,30 @@ class FakeCluster:
         if defaults:
             spec["ingressClassName"] = defaults[-1][1]
 
+    def _enforced_level(self, obj: dict) -> str:
+        namespace = self.objects.get(("namespaces", "", obj["metadata"].get("namespace", ""))) or {}
+        return ((namespace.get("metadata") or {}).get("labels") or {}).get("pod-security.kubernetes.io/enforce", "")
+
     def _template_rules(self, rtype: ResourceType, old: Optional[dict], new: dict, dry_run: bool) -> None:
         from . import rules
 
         errors = rules.validate_pod_template(new)
         if errors:
             raise invalid(rtype, new["metadata"].get("name", ""), errors)
-        namespace = self.objects.get(("namespaces", "", new["metadata"].get("namespace", ""))) or {}
-        level = ((namespace.get("metadata") or {}).get("labels") or {}).get("pod-security.kubernetes.io/enforce")
-        violations = rules.pod_security_violations(new)
+        level, violations = self._enforced_level(new), rules.pod_security_violations(new)
         if level in ("baseline", "restricted") and violations:
             # PodSecurity admission only warns for workloads; it rejects their pods later.
             self.response_warnings.append(f'would violate PodSecurity "{level}:latest": {", ".join(violations)}')
+
+    def _pod_rules(self, rtype: ResourceType, old: Optional[dict], new: dict, dry_run: bool) -> None:
+        """PodSecurity admission refuses a pod that breaks its namespace's enforced level."""
+        from . import rules
+
+        new["kind"] = "Pod"
+        level, violations = self._enforced_level(new), rules.pod_security_violations(new)
+        if old is None and level in ("baseline", "restricted") and violations:
+            raise APIStatus(403, "Forbidden", f'pods "{new["metadata"].get("name", "")}" is forbidden: violates '
+                            f'PodSecurity "{level}:latest": {", ".join(violations)}')
 
     # -- request handling
 
@@ -536,6 +623,10 @@ class FakeCluster:
                 status, payload = self._route(request, headers.get("accept", ""))
             except APIStatus as exc:
                 status, payload = exc.code, exc.body()
+            except PageNotFound:
+                request.status = 404
+                return 404, [("Content-Type", "text/plain; charset=utf-8"), ("X-Content-Type-Options", "nosniff")], \
+                    b"404 page not found\n"
             request.status = status
             aggregated = isinstance(payload, dict) and payload.get("kind") == "APIGroupDiscoveryList"
             out = [("Content-Type", AGGREGATED if aggregated else "application/json")]
@@ -572,6 +663,8 @@ class FakeCluster:
         namespace = ""
         if rest[0] == "namespaces" and len(rest) >= 3:
             namespace, rest = rest[1], rest[2:]
+        if group and (group not in self._groups() or version not in self._versions(group)):
+            raise PageNotFound()  # no handler for that group at all: Go's mux answers, not the API machinery
         if len(rest) > 2 or (group, version, rest[0]) not in BY_PATH or group in self.absent_groups:
             raise APIStatus(404, "NotFound", "the server could not find the requested resource")
         rtype = BY_PATH[(group, version, rest[0])]
@@ -637,7 +730,8 @@ class FakeCluster:
 
     def _get(self, rtype, namespace, name, request, accept):
         obj = copy.deepcopy(self._stored(rtype, namespace, name))
-        return 200, self._as_table(rtype, [obj]) if "as=Table" in accept else obj
+        return 200, self._as_table(rtype, [obj], None, request.query.get("includeObject", "Metadata")) \
+            if "as=Table" in accept else obj
 
     def _list(self, rtype, namespace, name, request, accept):
         match_labels = label_selector(request.query.get("labelSelector", ""))
@@ -659,7 +753,7 @@ class FakeCluster:
             meta["remainingItemCount"] = len(selected) - end
         page = [{k: v for k, v in obj.items() if k not in ("kind", "apiVersion")} for obj in selected[start:end]]
         if "as=Table" in accept:
-            return 200, self._as_table(rtype, page, meta)
+            return 200, self._as_table(rtype, page, meta, request.query.get("includeObject", "Metadata"))
         return 200, {"kind": f"{rtype.kind}List", "apiVersion": rtype.api_version, "metadata": meta,
                      "items": page}  # serialised at once, under the lock: no copy needed
 
@@ -675,15 +769,24 @@ class FakeCluster:
             self._index, self._index_stamp = index, stamp
         return self._index.get(resource, [])
 
-    def _as_table(self, rtype: ResourceType, objs: List[dict], meta: Optional[dict] = None) -> dict:
-        """The server-side printing kubectl asks for: a Table with NAME and AGE."""
+    def _as_table(self, rtype: ResourceType, objs: List[dict], meta: Optional[dict] = None,
+                  include: str = "Metadata") -> dict:
+        """Server-side printing (`Accept: ...;as=Table`): the real printers' columns for Nodes and Services
+        (pkg/printers/internalversion), Name and Created At for the rest (a CRD without printer columns).
+        `includeObject`: None, Metadata (the default: PartialObjectMetadata) or Object."""
+        columns, cells = PRINTERS.get(rtype.kind, DEFAULT_PRINTER)
+
+        def row_object(o):
+            if include == "None":
+                return None
+            if include == "Object":
+                return o
+            return {"kind": "PartialObjectMetadata", "apiVersion": "meta.k8s.io/v1", "metadata": o["metadata"]}
+
         return {"kind": "Table", "apiVersion": "meta.k8s.io/v1", "metadata": meta or {},
-                "columnDefinitions": [
-                    {"name": "Name", "type": "string", "format": "name", "description": "Name", "priority": 0},
-                    {"name": "Created At", "type": "date", "format": "", "description": "Creation time", "priority": 0}],
-                "rows": [{"cells": [o["metadata"]["name"], o["metadata"].get("creationTimestamp", "")],
-                          "object": {"kind": "PartialObjectMetadata", "apiVersion": "meta.k8s.io/v1",
-                                     "metadata": o["metadata"]}} for o in objs]}
+                "columnDefinitions": [{"name": name, "type": kind, "format": "name" if name == "Name" else "",
+                                       "description": name, "priority": priority} for name, kind, priority in columns],
+                "rows": [{"cells": cells(o), "object": row_object(o)} for o in objs]}
 
     def _save(self, rtype, namespace, old, new, request) -> Tuple[int, dict]:
         """Validate, then persist unless dry-run: the end of every create, update and patch."""

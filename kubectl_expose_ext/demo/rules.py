@@ -49,6 +49,30 @@ def default_ip_families(spec: dict) -> None:
     spec.setdefault("ipFamilies", [family])
 
 
+def drop_type_dependent_fields(old: Optional[dict], new: dict) -> None:
+    """service/storage dropTypeDependentFields: a type change clears what the new type does not allow, when the
+    request left it unchanged (an explicit new value is still validated, and refused)."""
+    if not old:
+        return
+    old_spec, spec = old.get("spec") or {}, new.get("spec") or {}
+    if old_spec.get("type") == spec.get("type"):
+        return
+    if old_spec.get("type") in EXPOSED and spec.get("type") not in EXPOSED:
+        old_ports = {(p.get("port"), p.get("protocol")): p.get("nodePort") for p in old_spec.get("ports") or []}
+        for port in spec.get("ports") or []:
+            if port.get("nodePort") and port.get("nodePort") == old_ports.get((port.get("port"), port.get("protocol"))):
+                del port["nodePort"]
+    wants_hcnp = spec.get("type") == "LoadBalancer" and spec.get("externalTrafficPolicy") == "Local"
+    if not wants_hcnp and spec.get("healthCheckNodePort") == old_spec.get("healthCheckNodePort"):
+        spec.pop("healthCheckNodePort", None)
+    if old_spec.get("type") == "LoadBalancer" and spec.get("type") != "LoadBalancer":
+        for key in ("allocateLoadBalancerNodePorts", "loadBalancerClass"):
+            if spec.get(key) == old_spec.get(key):
+                spec.pop(key, None)
+    if not _externally_accessible(spec) and spec.get("externalTrafficPolicy") == old_spec.get("externalTrafficPolicy"):
+        spec.pop("externalTrafficPolicy", None)
+
+
 def validate_service(old: Optional[dict], new: dict) -> List[str]:
     """ValidateService / ValidateServiceUpdate: the 422 causes, in the server's words."""
     spec, errors = new.get("spec") or {}, []
@@ -106,7 +130,11 @@ def allocate_node_ports(old: Optional[dict], new: dict, taken: set, dry_run: boo
     low, high = NODE_PORT_RANGE
     errors, placeholder = [], DRY_RUN_PLACEHOLDER
     wants_ports = spec["type"] == "NodePort" or spec.get("allocateLoadBalancerNodePorts", True)
+    by_port_number = {}  # alloc.go initNodePorts: ports of one number (53/TCP, 53/UDP) share one nodePort
     for i, port in enumerate(spec.get("ports") or []):
+        if not port.get("nodePort") and wants_ports and port.get("port") in by_port_number:
+            port["nodePort"] = by_port_number[port.get("port")]
+            continue
         number = port.get("nodePort")
         if number and number not in old_ports:
             if not low <= number <= high:
@@ -123,6 +151,8 @@ def allocate_node_ports(old: Optional[dict], new: dict, taken: set, dry_run: boo
                 port["nodePort"] = next(p for p in [*range(DYNAMIC_BAND_START, high + 1), *range(low, DYNAMIC_BAND_START)]
                                         if p not in taken)
                 taken.add(port["nodePort"])
+        if port.get("nodePort"):
+            by_port_number.setdefault(port.get("port"), port["nodePort"])
     if spec["type"] == "LoadBalancer" and spec.get("externalTrafficPolicy") == "Local" and not spec.get("healthCheckNodePort"):
         old_hcnp = ((old or {}).get("spec") or {}).get("healthCheckNodePort")
         spec["healthCheckNodePort"] = old_hcnp or (placeholder if dry_run else
@@ -172,7 +202,8 @@ def validate_pod_template(new: dict) -> List[str]:
 
 def pod_security_violations(new: dict) -> List[str]:
     """The PodSecurity baseline checks hostNamespaces and hostPorts, in admission's words."""
-    pod_spec = (((new.get("spec") or {}).get("template") or {}).get("spec")) or {}
+    spec = new.get("spec") or {}
+    pod_spec = spec if new.get("kind") == "Pod" else (spec.get("template") or {}).get("spec") or {}
     violations = ["host namespaces (hostNetwork=true)"] if pod_spec.get("hostNetwork") else []
     for container in pod_spec.get("containers") or []:
         for port in container.get("ports") or []:

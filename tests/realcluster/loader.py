@@ -35,27 +35,36 @@ class LoadError(RuntimeError):
 
 
 class Client:
-    """A keep-alive HTTPS client for the loader (user `loader`: its requests stay out of the audit log)."""
+    """A keep-alive HTTP(S) client (for the loader: user `loader`, whose requests stay out of the audit log)."""
 
-    def __init__(self, plane: ControlPlane, user: str = "loader"):
-        parts = urllib.parse.urlsplit(plane.url)
-        self.host, self.port = parts.hostname, parts.port
-        self.context = ssl.create_default_context(cafile=str(plane.ca))
-        self.token = TOKENS[user]
-        self.connection: Optional[http.client.HTTPSConnection] = None
+    def __init__(self, url: str, ca: Optional[str] = None, token: str = TOKENS["loader"]):
+        parts = urllib.parse.urlsplit(url)
+        self.host, self.port, self.tls = parts.hostname, parts.port, parts.scheme == "https"
+        self.context = ssl.create_default_context(cafile=ca) if self.tls else None
+        self.token = token
+        self.connection: Optional[http.client.HTTPConnection] = None
+        self.headers: Dict[str, str] = {}  # of the last answer
 
-    def request(self, method: str, path: str, body=None, content_type: str = "application/json") -> Tuple[int, dict]:
+    @classmethod
+    def of(cls, plane: ControlPlane, user: str = "loader") -> "Client":
+        return cls(plane.url, str(plane.ca), TOKENS[user])
+
+    def request(self, method: str, path: str, body=None, content_type: str = "application/json",
+                accept: str = "application/json") -> Tuple[int, dict]:
         data = None if body is None else json.dumps(body).encode()
-        headers = {"Authorization": f"Bearer {self.token}", "Accept": "application/json"}
+        headers = {"Authorization": f"Bearer {self.token}", "Accept": accept}
         if data is not None:
             headers["Content-Type"] = content_type
         for attempt in range(2):
             if self.connection is None:
-                self.connection = http.client.HTTPSConnection(self.host, self.port, context=self.context, timeout=30)
+                self.connection = (http.client.HTTPSConnection(self.host, self.port, context=self.context, timeout=30)
+                                   if self.tls else http.client.HTTPConnection(self.host, self.port, timeout=30))
             try:
                 self.connection.request(method, path, body=data, headers=headers)
                 answer = self.connection.getresponse()
                 raw = answer.read()
+                self.headers = {k.lower(): v for k, v in answer.getheaders()}
+                self.warnings = answer.msg.get_all("Warning") or []
                 return answer.status, (json.loads(raw) if raw.strip().startswith(b"{") else {"raw": raw.decode()})
             except (http.client.HTTPException, OSError):
                 self.connection.close()
@@ -83,7 +92,7 @@ class Loader:
 
     def __init__(self, plane: ControlPlane):
         self.plane = plane
-        self.client = Client(plane)
+        self.client = Client.of(plane)
         self.namespaces: Set[str] = set()
         self.served_groups: Set[str] = set()
         self._sync_crds(set(CRD_GROUPS))
