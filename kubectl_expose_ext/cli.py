@@ -114,6 +114,7 @@ class ShowOptions:
     address_type: str = "auto"
     probe: bool = False
     timeout: str = "2s"
+    probe_allow_local: bool = False
 
     def validate(self):
         from .options import parse_target, parse_timeout, validate_address_type, validate_output
@@ -162,7 +163,8 @@ class ShowOptions:
         """Probe every endpoint shown; whether at least one answered."""
         from .probe import probe_all
 
-        endpoints = probe_all([e for r in results for e in r.found.endpoints], self.probe_timeout)
+        endpoints = probe_all([e for r in results for e in r.found.endpoints], self.probe_timeout,
+                              allow_local=self.probe_allow_local)
         return any(e.probe.answered for e in endpoints)
 
     def emit(self, results, listing: bool) -> None:
@@ -208,8 +210,10 @@ def complete_target(ctx, param, incomplete):
                                             "check) and report ok, refused, timeout or tls-error. Exit code 3 when "
                                             "none answers.")
 @click.option("--timeout", default="2s", show_default=True, metavar="DURATION", help="--probe: time limit per URL.")
+@click.option("--probe-allow-local", is_flag=True, help="--probe: also connect to loopback and this machine's own "
+                                                        "addresses (refused by default: the cluster chooses them).")
 def show(target, kubeconfig, context, namespace, request_timeout, verbosity, all_namespaces, output, address_type,
-         probe, timeout):
+         probe, timeout, probe_allow_local):
     """Print every external URL of TARGET (the default command).
 
     TARGET is TYPE/NAME, TYPE NAME, or a bare NAME (tried as service, then pod, then deployment).
@@ -227,7 +231,9 @@ def show(target, kubeconfig, context, namespace, request_timeout, verbosity, all
       curl "$(kubectl reach svc/web --probe -o url | head -1)"   # a URL that answered
     """
     flags = KubeFlags(kubeconfig, context, namespace, request_timeout, verbosity)
-    options = ShowOptions(target, flags, all_namespaces, output, address_type, probe, timeout)
+    if probe_allow_local and not probe:
+        raise UsageError("--probe-allow-local applies only with --probe")
+    options = ShowOptions(target, flags, all_namespaces, output, address_type, probe, timeout, probe_allow_local)
     return options.validate().complete().run()
 
 

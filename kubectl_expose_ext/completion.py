@@ -21,7 +21,7 @@ FLAG_VALUES = {"-o": OUTPUTS, "--output": OUTPUTS, "--address-type": ("auto", "E
                "--path-type": ("Prefix", "Exact", "ImplementationSpecific"), "--fail-on": ("high", "medium", "low")}
 COMMON_FLAGS = ("--kubeconfig", "--context", "--namespace", "-n", "--request-timeout", "--help")
 COMMAND_FLAGS = {
-    "show": ("--all-namespaces", "-A", "--output", "-o", "--address-type", "--probe", "--timeout"),
+    "show": ("--all-namespaces", "-A", "--output", "-o", "--address-type", "--probe", "--timeout", "--probe-allow-local"),
     "audit": ("--all-namespaces", "-A", "--output", "-o", "--fail-on"),
     "convert": ("--to", "--node-port", "--lb-class", "--source-range", "--external-traffic-policy", "--host", "--path",
                 "--path-type", "--class", "--tls-secret", "--ingress-name", "--port", "--undo", "--dry-run", "--yes",

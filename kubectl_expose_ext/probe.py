@@ -5,10 +5,22 @@ status code. https and tls: the certificate, verified as a browser would (truste
 valid for the host); a certificate that fails is a `tls-error`, with what the server answered anyway.
 
 Safety, by construction: only the endpoints computed for the target are contacted; the request is
-written by hand (no Authorization, no cookies, no proxy or netrc settings can leak into it); a
-redirect is reported, never followed. A virtual host whose DNS name does not resolve (yet) is tried
-at its proxy's address (the Ingress or Gateway address, the OpenShift router) with the name as Host
-and SNI, and the detail says so.
+written by hand (no Authorization, no cookies, no proxy or netrc settings can leak into it) from a
+path and host that are validated first (every byte outside RFC 3986's path characters is
+percent-encoded, a host must be an IP or an IDNA-encodable DNS name: no CR, LF or other control byte
+a cluster put there reaches the wire); a redirect is reported, never followed. A virtual host whose
+DNS name does not resolve (yet) is tried at its proxy's address (the Ingress or Gateway address, the
+OpenShift router) with the name as Host and SNI, and the detail says so.
+
+Where a probe may connect (the cluster chooses every address): names are resolved here, each address
+is checked against `POLICY`, and the socket connects to a checked address, never to the name again
+(no second DNS answer can change it). Never: unspecified (0.0.0.0, ::), link-local (169.254.0.0/16
+with the cloud metadata services, fe80::/10), the AWS IPv6 metadata address, multicast, broadcast,
+reserved ranges. Only with `--probe-allow-local`: loopback and this machine's own addresses (a
+hostile cluster must not make you probe your own services). Private ranges (10/8, 172.16/12,
+192.168/16, ULA) are allowed: node InternalIPs live there and probing them from a bastion or VPN is
+the point. A refused address is `skipped` with the reason. One deadline (`--timeout`) bounds the whole
+probe, the response read included, and at most RESPONSE_HEAD_LIMIT bytes of an answer are read.
 """
 
 import http.client
@@ -24,11 +36,11 @@ from typing import Callable, Dict, Iterable, List, Optional, Tuple
 from . import __version__
 from .endpoints import DEFAULT_PORTS, Endpoint, format_host
 
+RESPONSE_HEAD_LIMIT = 16 * 1024  # status line and headers; the body is never read
 NAMES_SHOWN = 3  # subjectAltNames quoted when a certificate is for another name
 EXPIRY_WARNING_DAYS = 30  # an ok certificate says how many days it has left below this
 PARALLELISM = 16  # probes in flight at once: enough for a workload's NodePorts, gentle on a laptop's NAT table
 DEFAULT_TIMEOUT = 2.0
-STATUSES = ("ok", "refused", "timeout", "tls-error", "error", "skipped")
 _HTTP = {"http": False, "ws": False, "https": True, "wss": True}  # scheme -> TLS
 _NOT_PROBED = {"udp": "UDP cannot be probed without speaking its protocol", "sctp": "SCTP is not probed"}
 
@@ -220,14 +232,87 @@ class _Clock:
         return round((time.monotonic() - self.started) * 1000, 1)
 
 
-def _connect(target: Target, clock: _Clock) -> Tuple[socket.socket, str]:
+class Refused(Exception):
+    """The connect policy refuses every address a name has: the probe is `skipped`, nothing was sent."""
+
+
+class Unsafe(ValueError):
+    """A host or path that cannot be put on the wire as it is: a per-URL `error`."""
+
+
+_METADATA = {ipaddress.ip_address("fd00:ec2::254")}  # AWS's IPv6 instance metadata (a ULA address)
+
+
+def refusal(address: str, allow_local: bool) -> Optional[str]:
+    """Why the policy refuses to connect to an IP address, or None when it may."""
+    ip = ipaddress.ip_address(address.split("%", 1)[0])
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped:
+        ip = ip.ipv4_mapped
+    if ip.is_unspecified:
+        return "unspecified address"
+    if ip.is_link_local or ip in _METADATA:
+        return "link-local address (cloud metadata services live there)"
+    if ip.is_multicast or (ip.version == 4 and ip == ipaddress.IPv4Address("255.255.255.255")):
+        return "multicast or broadcast address"
+    if ip.is_loopback or _is_own(ip):
+        return None if allow_local else "loopback or this machine's own address (allow with --probe-allow-local)"
+    if ip.is_reserved:
+        return "reserved address"
+    return None
+
+
+def _is_own(ip) -> bool:
+    """Whether an address belongs to this machine: only a local address can be bound."""
+    family = socket.AF_INET6 if ip.version == 6 else socket.AF_INET
+    try:
+        with socket.socket(family, socket.SOCK_DGRAM) as probe_socket:
+            probe_socket.bind((str(ip), 0))
+        return True
+    except OSError:
+        return False
+
+
+def _addresses(host: str, port: int, clock: _Clock, allow_local: bool) -> List[Tuple[int, tuple]]:
+    """(family, sockaddr) of every address of `host` the policy allows; Refused when it allows none."""
+    clock.left()
+    infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    allowed, reasons = [], []
+    for family, _, _, _, sockaddr in infos:
+        why = refusal(sockaddr[0], allow_local)
+        if why:
+            reasons.append(f"{sockaddr[0]}: {why}")
+        elif (family, sockaddr) not in allowed:
+            allowed.append((family, sockaddr))
+    if not allowed:
+        raise Refused("; ".join(dict.fromkeys(reasons)) or f"{host}: no address")
+    return allowed
+
+
+def _dial(host: str, port: int, clock: _Clock, allow_local: bool) -> socket.socket:
+    """Connect to the first allowed address that answers, within the probe's deadline."""
+    last: Optional[OSError] = None
+    for family, sockaddr in _addresses(host, port, clock, allow_local):
+        sock = socket.socket(family, socket.SOCK_STREAM)
+        try:
+            sock.settimeout(clock.left())
+            sock.connect(sockaddr)
+            return sock
+        except OSError as exc:
+            sock.close()
+            last = exc
+            if isinstance(exc, socket.timeout):
+                raise
+    raise last or OSError("no address")
+
+
+def _connect(target: Target, clock: _Clock, allow_local: bool) -> Tuple[socket.socket, str]:
     """A connected socket and a note on how it was reached (empty, or the proxy address used)."""
     try:
-        return socket.create_connection((target.host, target.port), timeout=clock.left()), ""
+        return _dial(target.host, target.port, clock, allow_local), ""
     except socket.gaierror:
         if not target.fallback:
             raise
-        sock = socket.create_connection((target.fallback, target.port), timeout=clock.left())
+        sock = _dial(target.fallback, target.port, clock, allow_local)
         return sock, f"{target.host} does not resolve: reached through {target.fallback}"
 
 
@@ -239,34 +324,85 @@ def _is_ip(host: str) -> bool:
         return False
 
 
+_PATH_SAFE = "/:@!$&'()*+,;=-._~%?"  # RFC 3986 pchar, "/" and "?"; everything else is percent-encoded
+
+
+def wire_path(path: str) -> str:
+    """The request target as it may go on the wire: every byte outside RFC 3986's path and query characters
+    percent-encoded (a CR, LF, space or control byte cannot forge a header or a second request)."""
+    from urllib.parse import quote
+
+    path = path or "/"
+    return quote(path if path.startswith("/") else "/" + path, safe=_PATH_SAFE)
+
+
+def wire_host(host: str) -> str:
+    """The Host header's name: an IP, or the IDNA (ASCII) form of a DNS name; Unsafe otherwise."""
+    if _is_ip(host):
+        return host
+    try:
+        ascii_host = host.rstrip(".").encode("idna").decode("ascii")
+    except UnicodeError as exc:
+        raise Unsafe(f"host {host!r} cannot be encoded as a DNS name ({exc})") from None
+    labels = ascii_host.split(".")
+    if not ascii_host or not all(label and len(label) <= 63 and all(c.isalnum() or c in "-_" for c in label)
+                                 for label in labels):
+        raise Unsafe(f"host {host!r} is not a valid DNS name")
+    return ascii_host
+
+
 def _tls(sock: socket.socket, target: Target, clock: _Clock, verify: bool) -> ssl.SSLSocket:
     context = ssl.create_default_context()
     if not verify:
         context.check_hostname = False
         context.verify_mode = ssl.CERT_NONE
     sock.settimeout(clock.left())
-    return context.wrap_socket(sock, server_hostname=None if _is_ip(target.host) and not verify else target.host)
+    name = wire_host(target.host)
+    return context.wrap_socket(sock, server_hostname=None if _is_ip(name) and not verify else name)
+
+
+def request_bytes(target: Target, tls: bool) -> bytes:
+    """The one GET a probe sends, from a validated host and path only (ASCII by construction)."""
+    default = DEFAULT_PORTS.get("https" if tls else "http")
+    host = format_host(wire_host(target.host)) + ("" if target.port == default else f":{target.port}")
+    return (f"GET {wire_path(target.path)} HTTP/1.1\r\nHost: {host}\r\n"
+            f"User-Agent: kubectl-reach/{__version__} (probe)\r\nAccept: */*\r\nConnection: close\r\n\r\n"
+            ).encode("ascii")
+
+
+def _response_head(sock: socket.socket, clock: _Clock) -> bytes:
+    """The status line and headers, read under the probe's one deadline (each recv gets only what is left of it,
+    so a server trickling bytes cannot stretch it) and at most RESPONSE_HEAD_LIMIT bytes."""
+    head = b""
+    while b"\r\n\r\n" not in head and b"\n\n" not in head and len(head) < RESPONSE_HEAD_LIMIT:
+        sock.settimeout(clock.left())
+        chunk = sock.recv(min(4096, RESPONSE_HEAD_LIMIT - len(head)))
+        if not chunk:
+            break
+        head += chunk
+    return head
 
 
 def _http_status(sock: socket.socket, target: Target, clock: _Clock) -> str:
     """Send one bare GET and read the status line and headers: `HTTP 200`, `HTTP 301 -> URL (not followed)`."""
-    default = DEFAULT_PORTS.get("https" if isinstance(sock, ssl.SSLSocket) else "http")
-    host = format_host(target.host) + ("" if target.port == default else f":{target.port}")
-    request = (f"GET {target.path} HTTP/1.1\r\nHost: {host}\r\nUser-Agent: kubectl-reach/{__version__} (probe)\r\n"
-               "Accept: */*\r\nConnection: close\r\n\r\n")
+    request = request_bytes(target, isinstance(sock, ssl.SSLSocket))
     sock.settimeout(clock.left())
-    sock.sendall(request.encode("ascii", "replace"))
-    response = http.client.HTTPResponse(sock, method="GET")
-    response.begin()
-    location = response.getheader("Location")
-    response.close()
-    detail = f"HTTP {response.status}"
-    return f"{detail} -> {location} (not followed)" if location and 300 <= response.status < 400 else detail
+    sock.sendall(request)
+    lines = _response_head(sock, clock).replace(b"\r\n", b"\n").split(b"\n")
+    status = lines[0].decode("latin-1").split(None, 2)
+    if len(status) < 2 or not status[0].startswith("HTTP/") or not (status[1].isascii() and status[1].isdigit()):
+        raise http.client.BadStatusLine(lines[0][:80].decode("latin-1"))
+    code = int(status[1])
+    location = next((line.split(b":", 1)[1].strip().decode("latin-1") for line in lines[1:]
+                     if line.lower().startswith(b"location:")), None)
+    detail = f"HTTP {code}"
+    return f"{detail} -> {location} (not followed)" if location and 300 <= code < 400 else detail
 
 
-def _over_tls(target: Target, clock: _Clock, verify: bool, speak_http: bool) -> Tuple[Certificate, str, str]:
+def _over_tls(target: Target, clock: _Clock, verify: bool, speak_http: bool,
+              allow_local: bool) -> Tuple[Certificate, str, str]:
     """(the certificate, what answered, how it was reached) over one TLS connection."""
-    sock, via = _connect(target, clock)
+    sock, via = _connect(target, clock, allow_local)
     try:
         secure = _tls(sock, target, clock, verify)
     except BaseException:
@@ -278,13 +414,13 @@ def _over_tls(target: Target, clock: _Clock, verify: bool, speak_http: bool) -> 
     return cert, answer, via
 
 
-def _secure(target: Target, clock: _Clock, speak_http: bool) -> Probe:
+def _secure(target: Target, clock: _Clock, speak_http: bool, allow_local: bool) -> Probe:
     """TLS verified as a browser would; on a verification failure, once more unverified to say what answered."""
     try:
-        cert, answer, via = _over_tls(target, clock, True, speak_http)
+        cert, answer, via = _over_tls(target, clock, True, speak_http, allow_local)
     except ssl.SSLCertVerificationError as exc:
         reason = exc.verify_message or str(exc)
-        cert, answer, via = _over_tls(target, clock, False, speak_http)
+        cert, answer, via = _over_tls(target, clock, False, speak_http, allow_local)
         ours = certificate_problems(cert, target.host)
         if "mismatch" in reason and any(p.startswith("not valid for") for p in ours):
             reason = ""  # OpenSSL's "Hostname mismatch" says less than ours, which names the valid hosts
@@ -299,7 +435,7 @@ def _join(*parts: str) -> str:
     return "; ".join(p for p in parts if p)
 
 
-def probe(target: Target, timeout: float = DEFAULT_TIMEOUT) -> Probe:
+def probe(target: Target, timeout: float = DEFAULT_TIMEOUT, allow_local: bool = False) -> Probe:
     """Try one endpoint; never raises for network trouble (it is the answer)."""
     if target.scheme in _NOT_PROBED:
         return Probe("skipped", None, _NOT_PROBED[target.scheme])
@@ -307,15 +443,20 @@ def probe(target: Target, timeout: float = DEFAULT_TIMEOUT) -> Probe:
         return Probe("skipped", None, "wildcard host: no single name to try")
     clock = _Clock(timeout)
     try:
+        wire_host(target.host)  # before any DNS query or connection
         if target.scheme in _HTTP and _HTTP[target.scheme]:
-            return _secure(target, clock, speak_http=True)
+            return _secure(target, clock, True, allow_local)
         if target.scheme == "tls":
-            return _secure(target, clock, speak_http=False)
-        sock, via = _connect(target, clock)
+            return _secure(target, clock, False, allow_local)
+        sock, via = _connect(target, clock, allow_local)
         with sock:
             if target.scheme in _HTTP:
                 return Probe("ok", clock.elapsed_ms(), _join(_http_status(sock, target, clock), via))
             return Probe("ok", clock.elapsed_ms(), _join("TCP connection accepted", via))
+    except Refused as exc:
+        return Probe("skipped", None, f"not probed: {exc}")
+    except Unsafe as exc:
+        return Probe("error", None, str(exc))
     except ConnectionRefusedError:
         return Probe("refused", clock.elapsed_ms(), "connection refused: nothing listens there")
     except (socket.timeout, TimeoutError):
@@ -331,7 +472,7 @@ def probe(target: Target, timeout: float = DEFAULT_TIMEOUT) -> Probe:
 
 
 def probe_all(endpoints: Iterable[Endpoint], timeout: float = DEFAULT_TIMEOUT, parallelism: int = PARALLELISM,
-              attempt: Callable[[Target, float], Probe] = probe) -> List[Endpoint]:
+              allow_local: bool = False, attempt: Callable[..., Probe] = probe) -> List[Endpoint]:
     """Probe every endpoint concurrently (each distinct target once) and attach the answers to them."""
     endpoints = list(endpoints)
     targets: Dict[Target, List[Endpoint]] = {}
@@ -340,7 +481,7 @@ def probe_all(endpoints: Iterable[Endpoint], timeout: float = DEFAULT_TIMEOUT, p
     if not targets:
         return endpoints
     with ThreadPoolExecutor(max_workers=max(1, min(parallelism, len(targets)))) as pool:
-        answers = dict(zip(targets, pool.map(lambda t: attempt(t, timeout), targets)))
+        answers = dict(zip(targets, pool.map(lambda t: attempt(t, timeout, allow_local), targets)))
     for target, owners in targets.items():
         for endpoint in owners:
             endpoint.probe = answers[target]

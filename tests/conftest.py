@@ -22,7 +22,8 @@ from kubectl_expose_ext.demo.apiserver import BY_KIND, FakeAPIServer, FakeCluste
 from support import IN_CI, needs
 
 FIXTURES = pathlib.Path(__file__).parent / "fixtures"
-ENABLE_REAL = "real-cluster tier: build it once with `bash tests/realcluster/build.sh` (needs Go; ~6 minutes, ~1 GB)"
+HOW_TO_ENABLE = ("build it once with `python tests/realcluster/controlplane.py --build` (needs Go; ~6 minutes, "
+                 "~3 GB of Go caches)")
 
 
 @dataclass
@@ -190,7 +191,8 @@ def pytest_collection_modifyitems(config, items):
 
     if IN_CI or binaries() is not None:
         return
-    real = [item for item in items if getattr(item, "callspec", None) and item.callspec.params.get("backend") == "real"]
+    real = [item for item in items if "control_plane" in getattr(item, "fixturenames", ())
+            or (getattr(item, "callspec", None) and item.callspec.params.get("backend") == "real")]
     if real:
         config.hook.pytest_deselected(items=real)
         items[:] = [item for item in items if item not in real]
@@ -200,7 +202,7 @@ def pytest_collection_modifyitems(config, items):
 def pytest_terminal_summary(terminalreporter, config):
     left_out = getattr(config, "_reach_real_left_out", 0)
     if left_out:
-        terminalreporter.write_line(f"{left_out} tests of the {ENABLE_REAL} to run them")
+        terminalreporter.write_line(f"{left_out} tests of the real-cluster tier were left out: {HOW_TO_ENABLE}")
 
 
 @pytest.fixture
@@ -215,7 +217,7 @@ def control_plane():
     from realcluster.loader import Loader
 
     bin_dir = binaries()
-    needs(bin_dir is not None, f"no control plane binaries: {ENABLE_REAL}")
+    needs(bin_dir is not None, f"no control plane binaries for the real-cluster tier: {HOW_TO_ENABLE}")
     plane = ControlPlane(pathlib.Path(tempfile.mkdtemp(prefix="reach-realcluster-"))).start(bin_dir)
     try:
         yield plane, Loader(plane)

@@ -150,17 +150,17 @@ def test_certificate_problems():
 # --- one probe ---------------------------------------------------------------------------------------------
 
 def test_tcp_and_closed_port(tcp_port, closed_port):
-    answer = probe(Target("tcp", "127.0.0.1", tcp_port))
+    answer = probe(Target("tcp", "127.0.0.1", tcp_port), allow_local=True)
     assert (answer.status, answer.detail) == ("ok", "TCP connection accepted") and answer.latency_ms >= 0
-    refused = probe(Target("tcp", "127.0.0.1", closed_port))
+    refused = probe(Target("tcp", "127.0.0.1", closed_port), allow_local=True)
     assert (refused.status, refused.detail) == ("refused", "connection refused: nothing listens there")
-    assert probe(Target("http", "127.0.0.1", closed_port)).status == "refused"
+    assert probe(Target("http", "127.0.0.1", closed_port), allow_local=True).status == "refused"
 
 
 def test_http_sends_no_credentials_and_follows_no_redirect(servers):
     http = servers["http"]
-    assert probe(Target("http", "127.0.0.1", port(http), "/")).detail == "HTTP 200"
-    moved = probe(Target("http", "127.0.0.1", port(http), "/moved"))
+    assert probe(Target("http", "127.0.0.1", port(http), "/"), allow_local=True).detail == "HTTP 200"
+    moved = probe(Target("http", "127.0.0.1", port(http), "/moved"), allow_local=True)
     assert (moved.status, moved.detail) == ("ok", "HTTP 301 -> http://elsewhere.example.com/ (not followed)")
     assert [path for path, _ in http.seen] == ["/", "/moved"]  # one request each, nothing followed
     headers = http.seen[0][1]
@@ -170,7 +170,7 @@ def test_http_sends_no_credentials_and_follows_no_redirect(servers):
 
 def test_https_trusted_certificate_is_ok(servers, pki, monkeypatch):
     monkeypatch.setenv("SSL_CERT_FILE", str(pki / "ca.crt"))  # OpenSSL's default trust store, for this test
-    answer = probe(Target("https", "127.0.0.1", port(servers["good"])))
+    answer = probe(Target("https", "127.0.0.1", port(servers["good"])), allow_local=True)
     assert answer.status == "ok"
     assert answer.detail.startswith("HTTP 200; certificate CN=localhost, expires 20")
     assert answer.detail.endswith(" (in 1 day)") or answer.detail.endswith(" (in 2 days)")  # made for 2 days
@@ -181,7 +181,7 @@ def test_https_trusted_certificate_is_ok(servers, pki, monkeypatch):
 
 
 def test_https_self_signed_is_a_tls_error_that_still_says_what_answered(servers):
-    answer = probe(Target("https", "127.0.0.1", port(servers["self"])))
+    answer = probe(Target("https", "127.0.0.1", port(servers["self"])), allow_local=True)
     assert answer.status == "tls-error"
     assert answer.detail.startswith("certificate CN=Kubernetes Ingress Controller Fake Certificate, O=Acme Co, expires ")
     assert "self-signed certificate" in answer.detail
@@ -192,7 +192,7 @@ def test_https_self_signed_is_a_tls_error_that_still_says_what_answered(servers)
 
 def test_https_certificate_for_another_name(servers, pki, monkeypatch):
     monkeypatch.setenv("SSL_CERT_FILE", str(pki / "ca.crt"))
-    answer = probe(Target("https", "127.0.0.1", port(servers["wrong"])))
+    answer = probe(Target("https", "127.0.0.1", port(servers["wrong"])), allow_local=True)
     assert answer.status == "tls-error"
     assert answer.detail.startswith("certificate CN=other.example.com, expires ")
     assert ": not valid for 127.0.0.1 (valid for other.example.com); HTTP 200 without verification" in answer.detail
@@ -201,26 +201,26 @@ def test_https_certificate_for_another_name(servers, pki, monkeypatch):
 
 def test_tls_passthrough_checks_the_certificate_only(servers, pki, monkeypatch):
     monkeypatch.setenv("SSL_CERT_FILE", str(pki / "ca.crt"))
-    answer = probe(Target("tls", "127.0.0.1", port(servers["good"])))
+    answer = probe(Target("tls", "127.0.0.1", port(servers["good"])), allow_local=True)
     assert (answer.status, answer.detail.split(";")[0]) == ("ok", "handshake completed")
     assert [path for path, _ in servers["good"].seen] == []  # no HTTP sent through a TLS passthrough
 
 
 def test_https_to_a_plain_http_server(servers):
-    answer = probe(Target("https", "127.0.0.1", port(servers["http"])))
+    answer = probe(Target("https", "127.0.0.1", port(servers["http"])), allow_local=True)
     assert answer.status == "tls-error" and answer.detail.startswith("TLS handshake failed")
 
 
 def test_timeout_is_a_deadline_for_the_whole_probe(servers):
     started = time.monotonic()
-    answer = probe(Target("http", "127.0.0.1", port(servers["http"]), "/slow"), timeout=0.3)
+    answer = probe(Target("http", "127.0.0.1", port(servers["http"]), "/slow"), timeout=0.3, allow_local=True)
     assert (answer.status, answer.detail) == ("timeout", "no answer within 0.3s")
     assert time.monotonic() - started < 1.5
 
 
 def test_unresolvable_virtual_host_is_tried_at_its_proxy(servers):
     target = Target("http", "shop.invalid", port(servers["http"]), "/cart", fallback="127.0.0.1")
-    answer = probe(target)
+    answer = probe(target, allow_local=True)
     assert answer.status == "ok"
     assert answer.detail == "HTTP 200; shop.invalid does not resolve: reached through 127.0.0.1"
     assert servers["http"].seen[-1][0] == "/cart"
@@ -238,7 +238,7 @@ def test_probe_all_tries_each_target_once_within_the_parallelism():
     calls, running, peak = [], [0], [0]
     lock = threading.Lock()
 
-    def attempt(target, timeout):
+    def attempt(target, timeout, allow_local):
         with lock:
             calls.append(target)
             running[0] += 1
@@ -272,7 +272,7 @@ def local(api_factory, servers, tcp_port, closed_port):
 
 
 def test_cli_probe_table_json_and_exit_codes(local, servers, tcp_port, closed_port):
-    out = local.reach("svc/web", "--probe")
+    out = local.reach("svc/web", "--probe", "--probe-allow-local")
     assert out.code == 0
     rows = [line.split(None, 4) for line in out.out.splitlines()]
     assert rows[0][:4] == ["METHOD", "URL", "PROBE", "NODE"]
@@ -281,27 +281,27 @@ def test_cli_probe_table_json_and_exit_codes(local, servers, tcp_port, closed_po
     assert by_url[f"tcp://127.0.0.1:{tcp_port}"][2] == "ok"
     assert by_url[f"tcp://127.0.0.1:{closed_port}"][2:4] == ["refused", "local"]
 
-    doc = json.loads(local.reach("svc/web", "--probe", "-o", "json").out)
+    doc = json.loads(local.reach("svc/web", "--probe", "--probe-allow-local", "-o", "json").out)
     probes = {e["url"]: e["probe"] for e in doc["endpoints"]}
     assert probes[f"tcp://127.0.0.1:{closed_port}"] == {"status": "refused", "latency_ms": probes[
         f"tcp://127.0.0.1:{closed_port}"]["latency_ms"], "detail": "connection refused: nothing listens there"}
     assert probes[f"http://127.0.0.1:{port(servers['http'])}"]["detail"] == "HTTP 200"
     assert "probe" not in json.loads(local.reach("svc/web", "-o", "json").out)["endpoints"][0]  # only when asked
 
-    assert local.reach("svc/web", "--probe", "-o", "url").out.split() == [
+    assert local.reach("svc/web", "--probe", "--probe-allow-local", "-o", "url").out.split() == [
         f"http://127.0.0.1:{port(servers['http'])}", f"tcp://127.0.0.1:{tcp_port}"]  # what answered
 
-    secure = local.reach("svc/secure", "--probe", "-o", "json")
+    secure = local.reach("svc/secure", "--probe", "--probe-allow-local", "-o", "json")
     assert secure.code == 3  # the only endpoint fails certificate verification
     assert json.loads(secure.out)["endpoints"][0]["probe"]["status"] == "tls-error"
-    down = local.reach("svc/down", "--probe")
+    down = local.reach("svc/down", "--probe", "--probe-allow-local")
     assert down.code == 3 and "refused" in down.out
 
 
 def test_cli_probe_flags(local):
-    bad = local.reach("svc/web", "--probe", "--timeout", "soon")
+    bad = local.reach("svc/web", "--probe", "--probe-allow-local", "--timeout", "soon")
     assert (bad.code, bad.err) == (1, 'error: invalid --timeout "soon": use a duration like 5s, 1m or 0 for none\n')
-    zero = local.reach("svc/web", "--probe", "--timeout", "0")
+    zero = local.reach("svc/web", "--probe", "--probe-allow-local", "--timeout", "0")
     assert zero.err.startswith('error: invalid --timeout "0": a probe needs a time limit')
 
 
@@ -319,7 +319,7 @@ def test_cli_probe_reaches_a_gateway_host_without_dns_through_the_gateway_addres
                                     "backendRefs": [{"name": "web", "port": 80}]}]},
                 "status": {"parents": [{"parentRef": parent, "conditions": [{"type": "Accepted", "status": "True"}]}]}}]
     api = api_factory(objects=objects)
-    out = api.reach("httproute/web", "--probe", "-o", "json")
+    out = api.reach("httproute/web", "--probe", "--probe-allow-local", "-o", "json")
     assert out.code == 0
     (endpoint,) = json.loads(out.out)["endpoints"]
     assert endpoint["url"] == f"http://shop.invalid:{port(http)}/cart"

