@@ -21,7 +21,10 @@ CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 
 
 
 def warn(message: str) -> None:
-    click.echo(message, err=True)
+    """One line on stderr: warnings, hints, errors, -v logs. Server and cluster text inside is escaped."""
+    from .terminal import clean
+
+    click.echo(clean(message), err=True)
 
 
 def nothing_exposed(all_namespaces: bool, namespace: str) -> None:
@@ -38,6 +41,14 @@ class KubeFlags:
     namespace: Optional[str] = None
     request_timeout: str = "30s"
     verbosity: int = 0
+
+    def validate(self) -> "KubeFlags":
+        """The flags' own checks, before any request."""
+        from .options import parse_timeout, validate_namespace
+
+        parse_timeout(self.request_timeout)
+        validate_namespace(self.namespace)
+        return self
 
     def connect(self):
         """(Kube client, namespace): the flags' namespace, else the context's, else `default`."""
@@ -122,7 +133,7 @@ class ShowOptions:
         self.spec = parse_target(self.target)
         self.output = validate_output(self.output)
         self.address_type = validate_address_type(self.address_type)
-        parse_timeout(self.flags.request_timeout)
+        self.flags.validate()
         self.probe_timeout = parse_timeout(self.timeout, "--timeout")
         if not self.probe_timeout:
             raise UsageError(f'invalid --timeout "{self.timeout}": a probe needs a time limit, e.g. 2s or 500ms')
@@ -177,6 +188,8 @@ class ShowOptions:
             return
         if self.output == "url":
             text = render.render_urls(results, answering_only=self.probe)
+            for line in render.unsafe_url_warnings(results):
+                warn(line)
         else:
             text = render.render_table(results, wide=self.output == "wide", listing=listing,
                                        all_namespaces=listing and self.all_namespaces)
@@ -331,12 +344,12 @@ class AuditOptions:
 
     def validate(self):
         from .audit import SEVERITIES
-        from .options import parse_timeout, validate_output
+        from .options import validate_output
 
         validate_output(self.output, ("table", "json", "yaml"))
         if self.fail_on is not None and self.fail_on not in SEVERITIES:
             raise UsageError(f'invalid --fail-on "{self.fail_on}": use one of {", ".join(SEVERITIES)}')
-        parse_timeout(self.flags.request_timeout)
+        self.flags.validate()
         return self
 
     def complete(self):
@@ -486,4 +499,8 @@ def verbose(args: Sequence[str]) -> bool:
 
 
 def main() -> None:
+    import signal
+
+    # SIGTERM ends the process through SystemExit, so atexit still removes the temporary client-key files
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
     sys.exit(run())

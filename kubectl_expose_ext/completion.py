@@ -64,17 +64,23 @@ def _names(words: List[str], resource: str) -> List[str]:
 
     flags = KubeFlags(_flag_value(words, ("--kubeconfig",)), _flag_value(words, ("--context",)),
                       _flag_value(words, ("-n", "--namespace")), "5s")
+    from .terminal import is_clean
+
     try:
         kube, namespace = flags.connect()
         if resource == "namespaces":
-            return sorted(i["metadata"]["name"] for i in kube.list("namespaces"))
-        from .kube import OPTIONAL_APIS
+            items = kube.list("namespaces")
+        else:
+            from .kube import OPTIONAL_APIS
 
-        if resource in OPTIONAL_APIS and resource not in kube.discover():
-            return []
-        return sorted(i["metadata"]["name"] for i in kube.list(resource, namespace))
+            if resource in OPTIONAL_APIS and resource not in kube.discover():
+                return []
+            items = kube.list(resource, namespace)
     except (ReachError, KeyError, TypeError):
         return []
+    # a name a server sent with a newline or control character would inject candidates or a directive: dropped
+    names = ((i.get("metadata") or {}).get("name") if isinstance(i, dict) else None for i in items)
+    return sorted(n for n in names if isinstance(n, str) and n and is_clean(n) and " " not in n)
 
 
 def _contexts(words: List[str]) -> List[str]:

@@ -18,7 +18,7 @@ class ConfigError(ReachError):
 class Unreachable(ReachError):
     """The API server could not be reached, or did not answer in time."""
 
-    refused = False  # nothing listens there: retrying will not help
+    permanent = False  # nothing listens there, or TLS verification failed: retrying will not help
 
 
 class ApiError(ReachError):
@@ -48,6 +48,14 @@ class Invalid(ApiError):
 
 
 DISTRIBUTION = "kubectl-reach"
+
+
+def redact_url(url: str) -> str:
+    """A URL without its userinfo (`https://user:password@host` -> `https://<masked>@host`): the one mask for
+    server URLs in every message and log."""
+    import re
+
+    return re.sub(r"^([a-zA-Z][a-zA-Z0-9+.-]*://)[^/@?#]*@", r"\1<masked>@", url)
 
 
 def issue_tracker() -> str:

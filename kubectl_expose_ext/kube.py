@@ -15,7 +15,7 @@ from typing import Any, Callable, Dict, List, Optional
 from urllib.parse import quote, urlencode
 
 from . import __version__
-from .errors import ApiError, ConfigError, Conflict, Forbidden, Invalid, NotFound, Unreachable
+from .errors import ApiError, ConfigError, Conflict, Forbidden, Invalid, NotFound, Unreachable, redact_url
 
 # resource -> (API path prefix, namespaced)
 RESOURCES = {
@@ -51,6 +51,9 @@ RETRIES = 3  # extra attempts for a read that met a 429, a 5xx or a broken conne
 RETRY_STATUSES = {429, 500, 502, 503, 504}
 BACKOFF = 0.25  # seconds before the first retry; doubled each time
 MAX_RETRY_AFTER = 10.0
+MAX_RESPONSE_BYTES = 64 * 1024 * 1024  # decoded; a 500-item page of 20 KB nodes is 10 MB
+MAX_PAGES = 10_000  # of PAGE_SIZE items: 5 million objects; a server whose continue tokens never end is broken
+_READ_CHUNK = 8192  # compressed bytes decoded at a time: a gzip bomb expands at most ~8 MB per step
 _ERRORS = {403: Forbidden, 404: NotFound, 409: Conflict, 422: Invalid}
 _SA_DIR = "/var/run/secrets/kubernetes.io/serviceaccount"
 
@@ -84,10 +87,14 @@ class Connection:
         """
         from . import kubeconfig as plain
 
-        paths = kubeconfig or os.environ.get("KUBECONFIG") or os.path.expanduser("~/.kube/config")
-        if kubeconfig and not os.path.exists(kubeconfig):
-            raise ConfigError(f'kubeconfig "{kubeconfig}" not found')
-        existing = [os.path.expanduser(p) for p in paths.split(os.pathsep) if p and os.path.exists(os.path.expanduser(p))]
+        if kubeconfig:  # one path, as kubectl takes it: never split on ":" like $KUBECONFIG, never in-cluster
+            if not os.path.isfile(kubeconfig):
+                raise ConfigError(f'kubeconfig "{kubeconfig}" not found')
+            existing = [kubeconfig]
+        else:
+            paths = os.environ.get("KUBECONFIG") or os.path.expanduser("~/.kube/config")
+            existing = [os.path.expanduser(p) for p in paths.split(os.pathsep)
+                        if p and os.path.exists(os.path.expanduser(p))]
         if existing:
             try:
                 fast = plain.load(existing, context)
@@ -171,8 +178,26 @@ def _pool(configuration: Any, timeout: Optional[float]):
         urllib3.disable_warnings(urllib3.exceptions.InsecureRequestWarning)
     proxy = getattr(configuration, "proxy", None)
     if proxy:
-        return urllib3.ProxyManager(proxy, proxy_headers=getattr(configuration, "proxy_headers", None), **kwargs)
+        url, proxy_headers = _proxy_with_credentials(proxy, getattr(configuration, "proxy_headers", None))
+        return urllib3.ProxyManager(url, proxy_headers=proxy_headers, **kwargs)
     return urllib3.PoolManager(**kwargs)
+
+
+def _proxy_with_credentials(proxy: str, headers: Optional[dict]):
+    """(proxy URL without userinfo, headers): `proxy-url: http://user:pass@proxy:3128` becomes a
+    Proxy-Authorization header, as kubectl sends it (urllib3 would otherwise send none)."""
+    from urllib.parse import unquote, urlsplit, urlunsplit
+
+    import urllib3
+
+    parts = urlsplit(proxy)
+    headers = dict(headers or {})
+    if parts.username is not None:
+        credentials = f"{unquote(parts.username)}:{unquote(parts.password or '')}"
+        headers.update(urllib3.util.make_headers(proxy_basic_auth=credentials))
+        host = parts.hostname + (f":{parts.port}" if parts.port else "")
+        proxy = urlunsplit((parts.scheme, host, parts.path, parts.query, parts.fragment))
+    return proxy, headers or None
 
 
 class Kube:
@@ -187,6 +212,7 @@ class Kube:
                  log: Callable[[str], None] = lambda line: None):
         self.connection = connection
         self.host = connection.configuration.host.rstrip("/")
+        self.shown_host = redact_url(self.host)  # what messages and logs may say: no userinfo
         self.timeout = timeout
         self.verbosity = verbosity
         self.log = log
@@ -231,7 +257,9 @@ class Kube:
             try:
                 response = self._send(method, url, data, content_type, accept)
             except Unreachable as exc:
-                if not retry or exc.refused:
+                if not retry or exc.permanent:
+                    if attempt:  # say truthfully how often it was tried
+                        raise Unreachable(f"{exc} (after {attempt + 1} attempts)") from None
                     raise
                 self.sleep(BACKOFF * 2 ** attempt)
                 continue
@@ -243,27 +271,62 @@ class Kube:
         raise AssertionError("unreachable")  # the last attempt always returns or raises
 
     def _send(self, method: str, url: str, data: Optional[bytes], content_type: str, accept: str):
-        """The HTTP exchange itself; transport failures become Unreachable. -v 6 logs it, -v 8 adds headers."""
-        import urllib3
+        """The HTTP exchange itself; transport failures become Unreachable. -v 6 logs it, -v 8 adds headers.
+
+        `--request-timeout` is a deadline for the whole exchange, the body included: socket timeouts alone
+        restart with every byte, so a server trickling its answer could hold a `1s` request for minutes. The
+        exchange runs in a worker thread that the caller stops waiting for at the deadline."""
+        import threading
 
         headers = self._headers(content_type if data else None, accept)
         self.requests += 1
         started = time.monotonic()
-        try:
-            response = self._http.request(method, url, body=data, headers=headers, preload_content=True,
-                                          decode_content=True)
-        except urllib3.exceptions.MaxRetryError as exc:
-            raise _unreachable(self.host, exc.reason, self.timeout) from None
-        except (urllib3.exceptions.HTTPError, OSError) as exc:
-            raise _unreachable(self.host, exc, self.timeout) from None
-        finally:
-            elapsed = (time.monotonic() - started) * 1000
+        outcome: Dict[str, Any] = {}
+
+        def exchange() -> None:
+            try:
+                outcome["response"] = self._exchange(method, url, data, headers)
+            except BaseException as exc:  # noqa: BLE001 - handed to the caller's thread
+                outcome["error"] = exc
+
+        worker = threading.Thread(target=exchange, daemon=True)
+        worker.start()
+        worker.join(self.timeout)
+        elapsed = (time.monotonic() - started) * 1000
+        if worker.is_alive():
+            raise _unreachable(self.shown_host, TimeoutError("timed out"), self.timeout)
+        if "error" in outcome:
+            raise outcome["error"]
+        response = outcome["response"]
         if self.verbosity >= 6:
-            self.log(f"{method} {url} {response.status} {response.reason} in {elapsed:.0f} milliseconds")
+            self.log(f"{method} {redact_url(url)} {response.status} {response.reason} in {elapsed:.0f} milliseconds")
         if self.verbosity >= 8:
             for key, value in headers.items():
                 self.log(f"    Request {key}: {_redact(key, value)}")
         return response
+
+    def _exchange(self, method: str, url: str, data: Optional[bytes], headers: Dict[str, str]):
+        """Send, then read the body in small decoded steps, at most MAX_RESPONSE_BYTES of it."""
+        import urllib3
+
+        try:
+            response = self._http.request(method, url, body=data, headers=headers, preload_content=False,
+                                          decode_content=True)
+            body, size = [], 0
+            for chunk in response.stream(_READ_CHUNK, decode_content=True):
+                size += len(chunk)
+                if size > MAX_RESPONSE_BYTES:
+                    response.release_conn()
+                    raise ApiError(f"the server's answer to {method} {redact_url(url)} is larger than "
+                                   f"{MAX_RESPONSE_BYTES // 2 ** 20} MiB: refused", code=response.status)
+                body.append(chunk)
+            response.body_bytes = b"".join(body)
+            response.release_conn()
+            return response
+        except urllib3.exceptions.MaxRetryError as exc:
+            raise _unreachable(self.shown_host, exc.reason, self.timeout) from None
+        except (urllib3.exceptions.HTTPError, OSError) as exc:
+            raise _unreachable(self.shown_host, exc, self.timeout) from None
 
     def path(self, resource: str, namespace: Optional[str] = None, name: Optional[str] = None) -> str:
         """The URL path of a resource, at the version discovery found for the optional APIs."""
@@ -305,7 +368,8 @@ class Kube:
         query = {"labelSelector": label_selector, "fieldSelector": field_selector, "limit": PAGE_SIZE}
         path = self.path(resource, namespace)
         kept: List[Dict[str, Any]] = []
-        while True:
+        tokens: set = set()
+        for _ in range(MAX_PAGES + 2):  # + the restart after a 410 and the last page
             try:
                 page = self.request("GET", path, query)
             except ApiError as exc:
@@ -322,7 +386,12 @@ class Kube:
             token = (page.get("metadata") or {}).get("continue")
             if not token or "limit" not in query:
                 return kept
+            if not isinstance(token, str) or token in tokens:
+                raise ApiError(f"the server sent a broken LIST of {resource}: its continue token "
+                               f"{'repeats' if isinstance(token, str) else 'is not a string'}; the list cannot end")
+            tokens.add(token)
             query["continue"] = token
+        raise ApiError(f"the server's LIST of {resource} did not end after {MAX_PAGES} pages of {PAGE_SIZE}")
 
 
     def discover(self) -> Dict[str, str]:
@@ -399,6 +468,7 @@ def _warnings(response: Any) -> List[str]:
     values = response.headers.getlist("Warning") if hasattr(response.headers, "getlist") else []
     texts = []
     for value in values:
+        value = value.encode("latin-1", "replace").decode("utf-8", "replace")  # http.client decodes as latin-1
         match = re.match(r'^\s*\d{3}\s+\S+\s+"(.*)"', value)
         texts.append(match.group(1).replace('\\"', '"') if match else value)
     return texts
@@ -406,8 +476,8 @@ def _warnings(response: Any) -> List[str]:
 
 def _retry_after(response: Any, default: float) -> float:
     """The server's Retry-After (seconds), capped so a hostile or confused server cannot stall us."""
-    value = response.headers.get("Retry-After", "")
-    return min(float(value), MAX_RETRY_AFTER) if value.strip().isdigit() else default
+    value = response.headers.get("Retry-After", "").strip()
+    return min(float(value), MAX_RETRY_AFTER) if value.isascii() and value.isdigit() else default
 
 
 def _redact(header: str, value: str) -> str:
@@ -424,11 +494,13 @@ def _unreachable(host: str, reason: Any, timeout: Optional[float]) -> Unreachabl
                            "(use --request-timeout to wait longer)" if timeout else f"timeout talking to {host}")
     if "refused" in text:
         error = Unreachable(f"the connection to the server {host} was refused - did you specify the right host or port?")
-        error.refused = True
+        error.permanent = True
         return error
     if "certificate" in text or "ssl" in text or "tls" in text:
         why = "certificate verify failed" if "verify failed" in text else _first_line(reason)
-        return Unreachable(f"TLS handshake with {host} failed: {why}")
+        error = Unreachable(f"TLS handshake with {host} failed: {why}")
+        error.permanent = "verify failed" in text  # the same certificate will not verify on a second try
+        return error
     if "incomplete" in text or "broken" in text or "reset" in text or "aborted" in text or "disconnect" in text:
         return Unreachable(f"the connection to the server {host} broke before the answer was complete")
     return Unreachable(f"unable to connect to the server {host}: {_first_line(reason)}")
@@ -436,14 +508,16 @@ def _unreachable(host: str, reason: Any, timeout: Optional[float]) -> Unreachabl
 
 def _decode(response: Any, method: str, path: str) -> Dict[str, Any]:
     """JSON body -> dict; a non-2xx answer -> the ApiError for its code, with the server's message."""
+    raw = getattr(response, "body_bytes", None)
+    raw = response.data if raw is None else raw
     try:
-        body = json.loads(response.data) if response.data else {}
-    except ValueError:
+        body = json.loads(raw) if raw else None
+    except (ValueError, RecursionError):  # RecursionError: JSON nested deeper than the parser's stack
         body = None
     if 200 <= response.status < 300:
-        if not isinstance(body, dict):
-            raise ApiError(f"the server sent an invalid response to {method} {path} (not a JSON object)",
-                           code=response.status)
+        if not isinstance(body, dict):  # an empty body is no answer either: never taken as `{}`
+            what = "an empty body" if not raw else "not a JSON object"
+            raise ApiError(f"the server sent an invalid response to {method} {path} ({what})", code=response.status)
         return body
     status = body if isinstance(body, dict) else {}
     message = status.get("message") if isinstance(status.get("message"), str) else ""

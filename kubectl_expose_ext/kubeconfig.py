@@ -2,9 +2,9 @@
 
 Importing the official client costs hundreds of milliseconds, more than a whole command on a small
 cluster. Most kubeconfigs need none of it: a server, a CA, and a token, a token file or a client
-certificate. Those are read here. A user entry with an `exec` credential plugin or an `auth-provider`
-(EKS, GKE, AKS, OIDC) returns None, and the official client does the work, as it does for in-cluster
-configuration (kube.Connection.load).
+certificate, or an `exec` credential plugin (EKS, GKE, AKS: credentials.py runs it). Those are read here.
+A user entry with a legacy `auth-provider` returns None, and the official client does the work, as it does
+for in-cluster configuration (kube.Connection.load).
 
 kubectl's rules kept here: a KUBECONFIG path list is merged with the first file winning for every
 cluster, user and context name and for current-context; relative file paths are relative to the
@@ -20,7 +20,7 @@ from typing import Dict, List, Optional, Tuple
 
 from .errors import ConfigError
 
-NEEDS_OFFICIAL_CLIENT = ("exec", "auth-provider")
+NEEDS_OFFICIAL_CLIENT = ("auth-provider",)  # legacy (removed from kubectl in 1.26); exec plugins: credentials.py
 _PATH_KEYS = ("certificate-authority", "client-certificate", "client-key", "tokenFile")
 
 
@@ -122,12 +122,20 @@ def load(paths: List[str], context: Optional[str]) -> Optional[Tuple[Access, str
     cluster = entries["clusters"].get(chosen.get("cluster") or "")
     if cluster is None or not cluster.get("server"):
         raise ConfigError(f'context "{name}": cluster "{chosen.get("cluster")}" not found or has no server')
-    user = entries["users"].get(chosen.get("user") or "", {})
+    server = checked_server(cluster["server"], chosen.get("cluster") or "")
+    insecure = boolean(cluster.get("insecure-skip-tls-verify", False), "insecure-skip-tls-verify",
+                       chosen.get("cluster") or "")
+    if insecure and (cluster.get("certificate-authority") or cluster.get("certificate-authority-data")):
+        raise ConfigError(f'invalid configuration: cluster "{chosen.get("cluster")}": specifying a root certificates '
+                          "file with the insecure flag is not allowed")  # kubectl's refusal, in its words
+    user_name = chosen.get("user") or ""
+    if user_name and user_name not in entries["users"]:
+        raise ConfigError(f'invalid configuration: context "{name}": user "{user_name}" not found')
+    user = entries["users"].get(user_name, {})
     if any(key in user for key in NEEDS_OFFICIAL_CLIENT):
         return None
-    access = Access(host=str(cluster["server"]).rstrip("/"), verify_ssl=not cluster.get("insecure-skip-tls-verify"),
-                    tls_server_name=cluster.get("tls-server-name"),
-                    proxy=_proxy_for(str(cluster["server"]), cluster.get("proxy-url")))
+    access = Access(host=server, verify_ssl=not insecure, tls_server_name=cluster.get("tls-server-name"),
+                    proxy=_proxy_for(server, cluster.get("proxy-url")))
     if cluster.get("certificate-authority-data"):
         try:
             access.ca_cert_data = base64.b64decode(cluster["certificate-authority-data"], validate=True).decode()
@@ -139,13 +147,55 @@ def load(paths: List[str], context: Optional[str]) -> Optional[Tuple[Access, str
                         if user.get("client-certificate-data") else _existing(user.get("client-certificate")))
     access.key_file = (_secret_file(user["client-key-data"], "client-key-data")
                        if user.get("client-key-data") else _existing(user.get("client-key")))
-    if user.get("token"):
-        access.token = str(user["token"]).strip()
+    if isinstance(user.get("exec"), dict):
+        from .credentials import exec_credential
+
+        status = exec_credential(user["exec"], cluster)
+        if status.get("token"):
+            access.token = _clean_token(str(status["token"]), "the exec plugin's token")
+        else:
+            access.cert_file = _secret_file(base64.b64encode(status["clientCertificateData"].encode()).decode(),
+                                            "clientCertificateData")
+            access.key_file = _secret_file(base64.b64encode(status["clientKeyData"].encode()).decode(),
+                                           "clientKeyData")
+    elif user.get("token"):
+        access.token = _clean_token(str(user["token"]), f'the token of user "{user_name}"')
     elif user.get("tokenFile"):
         with open(_existing(user["tokenFile"])) as handle:
-            access.token = handle.read().strip()
+            access.token = _clean_token(handle.read(), f'the tokenFile of user "{user_name}"')
     access.username, access.password = user.get("username"), user.get("password")
     return access, chosen.get("namespace") or "default", name
+
+
+def _clean_token(token: str, what: str) -> str:
+    """Trimmed, as kubectl trims it; a token with a newline or control byte inside is refused (it would end up
+    whole in an HTTP library's error message)."""
+    token = token.strip()
+    if any(ord(c) < 0x20 or ord(c) == 0x7f for c in token):
+        raise ConfigError(f"invalid configuration: {what} contains a line break or control character")
+    return token
+
+
+def boolean(value, key: str, cluster: str) -> bool:
+    """A kubeconfig boolean is a YAML boolean, as kubectl decodes it: `"false"` (a string) is an error, not true."""
+    if isinstance(value, bool):
+        return value
+    raise ConfigError(f'invalid configuration: cluster "{cluster}": {key} must be true or false, not {value!r}')
+
+
+def checked_server(value, cluster: str) -> str:
+    """The `server:` URL: http or https with a host. Anything else would let urllib3 guess a host."""
+    import urllib.parse
+
+    text = value if isinstance(value, str) else ""
+    parts = urllib.parse.urlsplit(text)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        from .errors import redact_url
+
+        shown = redact_url(text) if text else repr(value)
+        raise ConfigError(f'invalid configuration: cluster "{cluster}": server {shown} is not an http(s) URL '
+                          "with a host (e.g. https://203.0.113.10:6443)")
+    return text.rstrip("/")
 
 
 def _existing(path: Optional[str]) -> Optional[str]:

@@ -48,7 +48,7 @@ def port_number(value: Any) -> Optional[int]:
     """A valid TCP/UDP port (1-65535) from an int or a numeric string, else None."""
     if isinstance(value, bool):
         return None
-    if isinstance(value, str) and value.isdigit():
+    if isinstance(value, str) and value.isascii() and value.isdigit():
         value = int(value)
     return value if isinstance(value, int) and 0 < value < 65536 else None
 

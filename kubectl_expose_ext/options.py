@@ -64,13 +64,33 @@ def kind_named(api_kind: str) -> Kind:
     return next(k for k in KINDS if k.name == api_kind)
 
 
-def validate_name(value: str) -> str:
+def validate_name(value: str, what: str = "resource name") -> str:
     if not value:
         raise UsageError("a resource name is required")
     if len(value) > 253 or not _NAME.match(value):
         shown = value if len(value) <= 64 else value[:61] + "..."
-        raise UsageError(f'invalid resource name "{shown}": must be lower case alphanumeric characters, '
+        raise UsageError(f'invalid {what} "{shown}": must be lower case alphanumeric characters, '
                          "'-' or '.', start and end with an alphanumeric character, at most 253 characters")
+    return value
+
+
+_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
+_QUALIFIED = re.compile(r"^([a-z0-9]([-a-z0-9.]*[a-z0-9])?/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$")
+
+
+def validate_namespace(value: Optional[str]) -> Optional[str]:
+    """-n: a DNS-1123 label, checked before any request (kubectl would send `-n=x` as `=x` to the server)."""
+    if value is not None and (len(value) > 63 or not _LABEL.match(value)):
+        shown = value if len(value) <= 64 else value[:61] + "..."
+        raise UsageError(f'invalid namespace "{shown}": a namespace is a DNS-1123 label (lower case alphanumeric '
+                         "characters or '-', starting and ending with an alphanumeric character, at most 63)")
+    return value
+
+
+def validate_qualified_name(value: str, flag: str) -> str:
+    """A qualified name such as `service.k8s.aws/nlb` (loadBalancerClass)."""
+    if len(value) > 316 or not _QUALIFIED.match(value) or len(value.rpartition("/")[2]) > 63:
+        raise UsageError(f'invalid {flag} "{value[:64]}": use a qualified name such as example.com/internal-lb')
     return value
 
 

@@ -1,20 +1,15 @@
 """Answers -> text: table, wide, json, yaml, url. Nothing here prints."""
 
 import json
-import re
 from itertools import groupby
 from typing import List, Sequence
 
 from .endpoints import Endpoint
 from .reach import Reach
+from .terminal import clean, is_clean
 
 NODE_ROWS_SHOWN = 3  # NodePort rows per service port in the plain table; -o wide shows every node
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
-
-
-def safe(text) -> str:
-    """Neutralise control characters (ANSI escapes included) from cluster data before a terminal sees them."""
-    return _CONTROL.sub(lambda m: repr(m.group())[1:-1], "" if text is None else str(text))
+safe = clean  # every cell, warning and hint of cluster data goes through the one sanitiser (terminal.py)
 
 
 def backend(endpoint: Endpoint) -> str:
@@ -129,8 +124,15 @@ def render_urls(results: Sequence[Reach], answering_only: bool = False) -> str:
     """One URL per line, each once: for scripts (`curl $(kubectl reach svc/x -o url | head -1)`).
     After --probe, only the URLs that answered."""
     urls = dict.fromkeys(e.url for r in results for e in r.found.endpoints
-                         if not answering_only or (e.probe is not None and e.probe.answered))
+                         if (not answering_only or (e.probe is not None and e.probe.answered)) and is_clean(e.url))
     return "\n".join(urls)
+
+
+def unsafe_url_warnings(results: Sequence[Reach]) -> List[str]:
+    """`-o url` prints only URLs that are safe to paste: one carrying a control, bidi or invisible character
+    (a cluster put it there) is left out, with this warning."""
+    unsafe = dict.fromkeys(e.url for r in results for e in r.found.endpoints if not is_clean(e.url))
+    return [f"Warning: URL not printed: it holds a control or invisible character: {clean(url)}" for url in unsafe]
 
 
 # --- audit -------------------------------------------------------------------------------------------------

@@ -79,3 +79,38 @@ def pythons() -> dict:
     if usable and max(usable) > 9:
         result["newest"] = usable[max(usable)]
     return result
+
+
+def on_terminal(api, args, answer, env_extra=None, timeout=60):
+    """Run the CLI on a pseudo-terminal, answer its question, return everything it printed."""
+    import os
+    import select
+    import subprocess
+    import sys
+    import time
+
+    master, slave = os.openpty()
+    env = {**api.env(), "TERM": "xterm", **(env_extra or {})}
+    env.pop("NO_COLOR", None) if "NO_COLOR" not in (env_extra or {}) else None
+    process = subprocess.Popen([sys.executable, "-m", "kubectl_expose_ext", *args], stdin=slave, stdout=slave,
+                               stderr=slave, env=env, close_fds=True)
+    os.close(slave)
+    output, deadline, answered = b"", time.time() + timeout, False
+    while time.time() < deadline:
+        ready, _, _ = select.select([master], [], [], 0.5)
+        if ready:
+            try:
+                chunk = os.read(master, 4096)
+            except OSError:
+                break
+            if not chunk:
+                break
+            output += chunk
+        if not answered and b"[y/N]" in output:
+            os.write(master, answer)
+            answered = True
+        if process.poll() is not None and not ready:
+            break
+    process.wait(timeout=10)
+    os.close(master)
+    return process.returncode, output.decode()

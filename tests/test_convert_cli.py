@@ -6,6 +6,7 @@ import pytest
 import yaml
 
 from kubectl_expose_ext.convert import CREATED_ANNOTATION, UNDO_ANNOTATION
+from support import on_terminal
 
 pytestmark = pytest.mark.both_backends
 
@@ -301,41 +302,6 @@ def test_workload_conflict_changes_nothing(realworld):
 
 
 # --- on a terminal: the question, and colours ----------------------------------------------------------
-
-def on_terminal(api, args, answer, env_extra=None, timeout=60):
-    """Run the CLI on a pseudo-terminal, answer its question, return everything it printed."""
-    import os
-    import select
-    import subprocess
-    import sys
-    import time
-
-    master, slave = os.openpty()
-    env = {**api.env(), "TERM": "xterm", **(env_extra or {})}
-    env.pop("NO_COLOR", None) if "NO_COLOR" not in (env_extra or {}) else None
-    process = subprocess.Popen([sys.executable, "-m", "kubectl_expose_ext", *args], stdin=slave, stdout=slave,
-                               stderr=slave, env=env, close_fds=True)
-    os.close(slave)
-    output, deadline, answered = b"", time.time() + timeout, False
-    while time.time() < deadline:
-        ready, _, _ = select.select([master], [], [], 0.5)
-        if ready:
-            try:
-                chunk = os.read(master, 4096)
-            except OSError:
-                break
-            if not chunk:
-                break
-            output += chunk
-        if not answered and b"[y/N]" in output:
-            os.write(master, answer)
-            answered = True
-        if process.poll() is not None and not ready:
-            break
-    process.wait(timeout=10)
-    os.close(master)
-    return process.returncode, output.decode()
-
 
 def test_terminal_confirmation_yes_and_no(demo_api):
     code, text = on_terminal(demo_api, ["convert", "svc/influxdb", "--to", "clusterip"], b"n\n")

@@ -43,20 +43,19 @@ def test_inline_data_and_insecure(tmp_path):
     data = base64.b64encode(b"-----BEGIN CERTIFICATE-----\n").decode()
     config = write(tmp_path / "c", f"""
 current-context: c
-clusters: [{{name: c, cluster: {{server: 'https://h', certificate-authority-data: {data}, insecure-skip-tls-verify: true,
+clusters: [{{name: c, cluster: {{server: 'https://h', certificate-authority-data: {data}, insecure-skip-tls-verify: false,
             tls-server-name: api.internal}}}}]
 users: [{{name: c, user: {{client-certificate-data: {data}, client-key-data: {data}, token: ' t '}}}}]
 contexts: [{{name: c, context: {{cluster: c, user: c}}}}]
 """)
     access, _, _ = kubeconfig.load([config], None)
-    assert access.ca_cert_data == "-----BEGIN CERTIFICATE-----\n" and access.verify_ssl is False
+    assert access.ca_cert_data == "-----BEGIN CERTIFICATE-----\n" and access.verify_ssl is True
     assert access.tls_server_name == "api.internal" and access.token == "t"
     assert open(access.cert_file).read() == "-----BEGIN CERTIFICATE-----\n"
 
 
-@pytest.mark.parametrize("user", ["{exec: {command: aws, apiVersion: client.authentication.k8s.io/v1}}",
-                                  "{auth-provider: {name: oidc}}"])
-def test_credential_plugins_go_to_the_official_client(tmp_path, user):
+@pytest.mark.parametrize("user", ["{auth-provider: {name: oidc}}"])
+def test_legacy_auth_providers_go_to_the_official_client(tmp_path, user):
     config = write(tmp_path / "c", f"""
 current-context: c
 clusters: [{{name: c, cluster: {{server: 'https://h'}}}}]
@@ -95,3 +94,14 @@ def test_a_plain_kubeconfig_never_imports_the_official_client(demo_api):
             "print(rc, 'kubernetes' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert out.stdout.splitlines()[-1] == "0 False", out.stderr
+
+
+def test_a_v1_exec_plugin_needs_an_interactive_mode_as_kubectl_says(tmp_path):
+    config = write(tmp_path / "c", """
+current-context: c
+clusters: [{name: c, cluster: {server: 'https://h'}}]
+users: [{name: c, user: {exec: {command: aws, apiVersion: client.authentication.k8s.io/v1}}}]
+contexts: [{name: c, context: {cluster: c, user: c}}]
+""")
+    with pytest.raises(ConfigError, match="interactiveMode must be specified"):
+        kubeconfig.load([config], None)

@@ -40,3 +40,11 @@ def test_readme_opens_with_the_demo_and_the_test_command_ci_runs():
     assert tests == "pip install '.[test]' && pytest"
     ci = (pathlib.Path(__file__).parent.parent / ".ci" / "run").read_text().splitlines()
     assert "python -m pip install --quiet '.[test]'" in ci and "pytest" in ci
+
+
+@pytest.mark.fake_only("the demo's uids and timestamps are the fake's; a real server makes its own")
+def test_readme_convert_transcript(demo_api):
+    command = "convert svc/influxdb --to clusterip --dry-run"
+    out = demo_api.reach(*command.split())
+    transcript = f"$ kubectl reach {command}\n" + out.out + out.err
+    assert transcript in README, f"README is stale for `kubectl reach {command}`; it prints:\n{transcript}"

@@ -64,5 +64,5 @@ def test_hostile_cluster_data_cannot_drive_the_terminal():
     evil = Endpoint("LoadBalancer", "http", "lb\x1b]0;pwned\x07.example.com", 80, service="x\x1b[2J", service_port=80)
     out = render_table([result(evil, warnings=["\x1b[31mred\x1b[0m"])])
     assert "\x1b" not in out and "\x07" not in out and "\\x1b]0;pwned\\x07" in out
-    assert render_warnings([result(warnings=["a\rb\x9bc"])]) == ["Warning: a\\rb\\x9bc"]
+    assert render_warnings([result(warnings=["a\rb\x9bc"])]) == ["Warning: a\\x0db\\x9bc"]
     assert safe(None) == ""

@@ -7,11 +7,12 @@ from: if anything changed in between, the server answers 409 and nothing is writ
 
 import json
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field as dc_field
 from typing import Callable, List, Optional, Sequence, Tuple
 
 import click
 
+from ..terminal import clean, clean_lines
 from ..errors import Conflict, ReachError, UsageError
 from ..objects import field, merge_patch, name
 from ..options import Kind, TargetSpec
@@ -34,6 +35,7 @@ class Change:
     placeholders: Callable[[dict], set] = lambda after: set()
     verb: str = "change"
     new_name: str = ""                    # for a create: the name of the object to be
+    dangers: List[str] = dc_field(default_factory=list)  # what the change opens: warned, and named in the prompt
 
     @property
     def ref(self) -> str:
@@ -41,11 +43,16 @@ class Change:
 
 
 def out(line: str = "") -> None:
-    click.echo(line)
+    """stdout; cluster text inside is escaped (JSON and YAML are ASCII-escaped by their dumpers already)."""
+    click.echo(clean_lines(line))
 
 
 def warn(line: str) -> None:
-    click.echo(f"Warning: {line}", err=True)
+    click.echo(f"Warning: {clean(line)}", err=True)
+
+
+def note(line: str) -> None:
+    click.echo(clean(line), err=True)
 
 
 def use_color() -> bool:
@@ -53,6 +60,12 @@ def use_color() -> bool:
     import os
 
     return sys.stdout.isatty() and os.environ.get("TERM") != "dumb" and "NO_COLOR" not in os.environ
+
+
+class Interrupted(ReachError):
+    """Ctrl-C during the real write: the change may or may not have been applied."""
+
+    exit_code = 130
 
 
 def conflict_message(kind: Kind, obj_name: str) -> str:
@@ -75,7 +88,7 @@ def present(change: Change, after: dict, output: Optional[str]) -> Tuple[List[st
     if output:
         return removed, added
     lines = unified_diff(change.live, shown_after, change.ref)
-    for line in colorize(lines, use_color()):
+    for line in colorize([clean_lines(line.rstrip("\n")) + "\n" for line in lines], use_color()):
         click.echo(line, nl=False)
     if not lines:
         out(f"{change.ref}: no change")
@@ -93,7 +106,8 @@ def confirm(change: Change, yes: bool) -> None:
     if not sys.stdin.isatty():
         raise ReachError(f"refusing to {change.verb} {change.ref} without confirmation: add --yes to apply "
                          "(or --dry-run to only preview)")
-    if not click.confirm(f"Apply this change to {change.ref}?", default=False, err=True):
+    opens = f" It opens {'; '.join(change.dangers)}." if change.dangers else ""
+    if not click.confirm(f"Apply this change to {clean(change.ref)}?{clean(opens)}", default=False, err=True):
         raise ReachError("cancelled: nothing was changed")
 
 
@@ -112,10 +126,14 @@ def execute(change: Change, dry_run: bool, yes: bool, output: Optional[str], kub
         applied = change.write(False)
     except Conflict:
         raise ReachError(conflict_message(change.kind, name(change.live))) from None
+    except KeyboardInterrupt:  # the request was on its way: only the server knows whether it was applied
+        raise Interrupted(f"interrupted while the change to {change.ref} was being sent: it may have been applied; "
+                          f"check with `kubectl get {change.ref} -o yaml` (and `kubectl reach {change.ref}`) "
+                          "before running the command again") from None
     for text in kube.warnings:
         warn(text)
     done = {"delete": "deleted", "create": "created"}.get(change.verb, "changed")
-    click.echo(f"{change.ref} {done}.", err=True)
+    note(f"{change.ref} {done}.")
     if change.verb != "delete" and not output:
         urls = change.urls(applied)
         out("External URLs now:" if urls else "No external URL now.")
@@ -151,7 +169,7 @@ class ConvertOptions:
         """Everything that can be checked without the cluster."""
         import ipaddress
 
-        from ..options import ROUTE_KINDS, parse_target, parse_timeout, validate_output
+        from ..options import ROUTE_KINDS, parse_target, validate_name, validate_output, validate_qualified_name
         from .ingress import validate_host, validate_path
         from .workload import parse_port
 
@@ -160,7 +178,7 @@ class ConvertOptions:
             raise UsageError("convert needs a target, e.g. kubectl reach convert svc/web --to nodeport")
         if self.spec.kind is None:
             raise UsageError(f'give the target with its type, e.g. svc/{self.spec.name} or deploy/{self.spec.name}')
-        parse_timeout(self.flags.request_timeout)
+        self.flags.validate()
         if self.output is not None:
             validate_output(self.output, ("json", "yaml"))
         kind = self.spec.kind.name
@@ -190,8 +208,18 @@ class ConvertOptions:
                 raise UsageError(f'invalid --source-range "{cidr}": not a CIDR such as 203.0.113.0/24') from None
         for value in self.node_port:
             number = value.rpartition("=")[2]
-            if not number.isdigit() or not 0 < int(number) < 65536:
+            if not (number.isascii() and number.isdigit()) or not 0 < int(number) < 65536:
                 raise UsageError(f'invalid --node-port "{value}": the node port must be a number from 1 to 65535')
+        if self.node_port and self.to == "clusterip":
+            raise UsageError("--node-port does not apply to --to clusterip: a ClusterIP Service has no node ports")
+        if self.lb_class and self.to != "loadbalancer":
+            raise UsageError("--lb-class applies only to --to loadbalancer")
+        if self.lb_class:
+            validate_qualified_name(self.lb_class, "--lb-class")
+        for flag, value in (("--ingress-name", self.ingress_name), ("--tls-secret", self.tls_secret),
+                            ("--class", self.ingress_class)):
+            if value:
+                validate_name(value, flag)
         if self.to == "ingress":
             validate_host(self.host or "")
             validate_path(self.path, self.path_type)
@@ -237,15 +265,20 @@ class ConvertOptions:
         from .service import (exposure_of, is_noop, parse_node_ports, refuse_unconvertible, requested_exposure,
                               service_patch, undo_exposure)
 
+        dangers: List[str] = []
         if self.undo:
             target = undo_exposure(live)
             refuse_unconvertible(live)
+            dangers = [d for d in target.dangers() if d not in exposure_of(live).dangers()]
+            for danger in dangers:
+                warn(f"undo makes svc/{name(live)} {danger}" if danger.startswith("a ") else
+                     f"undo opens {danger} for svc/{name(live)}")
         else:
             refuse_unconvertible(live)
             target = requested_exposure(live, self.to, parse_node_ports(self.node_port, live), self.lb_class,
                                         self.source_range, self.external_traffic_policy)
             if is_noop(live, target):
-                click.echo(f"svc/{name(live)} is already {target.type}: nothing to change.", err=True)
+                note(f"svc/{name(live)} is already {target.type}: nothing to change.")
                 return 0
         for number in target.node_ports.values():
             if not NODE_PORT_RANGE[0] <= number <= NODE_PORT_RANGE[1]:
@@ -255,7 +288,8 @@ class ConvertOptions:
         urls = self._service_urls([live, merge_patch(live, patch)])  # nodes are needed if either side has nodePorts
         change = Change(self.spec.kind, live,
                         write=lambda dry: self.kube.patch("services", name(live), self.namespace, patch, dry),
-                        urls=urls, placeholders=lambda after: dry_run_placeholders(live, patch, after))
+                        urls=urls, placeholders=lambda after: dry_run_placeholders(live, patch, after),
+                        dangers=dangers)
         if field(live, "status", "loadBalancer", "ingress") and target.type != "LoadBalancer":
             warn(f"svc/{name(live)} leaves LoadBalancer: the cloud load balancer and its address are released")
         if target.type == "LoadBalancer" and exposure_of(live).type != "LoadBalancer":
@@ -274,7 +308,7 @@ class ConvertOptions:
         existing = self.kube.list("ingresses", self.namespace)
         nothing_to_do = routes_conflicting(existing, self.host, self.path, name(service), port)
         if nothing_to_do:
-            click.echo(nothing_to_do, err=True)
+            note(nothing_to_do)
             return None
         ingress_name = self.ingress_name or name(service)
         if ingress_name in {name(i) for i in existing}:
@@ -310,21 +344,29 @@ class ConvertOptions:
         from ..endpoints.hostports import node_endpoints
         from ..objects import label_selector_string
         from ..targets import fetch_nodes
-        from .workload import (host_network_patch, host_port_patch, pod_security_warning, rollout_warning,
-                               undo_template_patch)
+        from .workload import (host_network_patch, host_port_patch, pod_security_warning, read_record,
+                               record_dangers, rollout_warning, undo_template_patch)
 
+        dangers: List[str] = []
         if self.undo:
             patch = undo_template_patch(live)
+            dangers = record_dangers(live, read_record(live))
+            for danger in dangers:
+                warn(f"undo puts {self.spec.kind.short}/{name(live)} on {danger}" if danger.startswith("the host")
+                     else f"undo opens {danger} for {self.spec.kind.short}/{name(live)}")
+            to = "hostnetwork" if any(d.startswith("the host") for d in dangers) else "hostport" if dangers else None
         else:
             patch = host_network_patch(live) if self.to == "hostnetwork" else host_port_patch(live, self.port)
             if patch is None:
-                click.echo(f"{self.spec.kind.short}/{name(live)} already uses {self.to}: nothing to change.", err=True)
+                note(f"{self.spec.kind.short}/{name(live)} already uses {self.to}: nothing to change.")
                 return 0
+            to = self.to
+        if to:  # the same warnings as convert: pod security, rollout
             try:
                 namespace = self.kube.get("namespaces", self.namespace)
             except ReachError:
                 namespace = None
-            for warning in (pod_security_warning(namespace, self.to), rollout_warning(live, self.spec.kind.name)):
+            for warning in (pod_security_warning(namespace, to), rollout_warning(live, self.spec.kind.name)):
                 if warning:
                     warn(warning)
         selector = label_selector_string(field(live, "spec", "selector"))
@@ -338,7 +380,7 @@ class ConvertOptions:
                                               for p in pods]
             return list(dict.fromkeys(e.url for p in group for e in node_endpoints(p, nodes).endpoints))
 
-        change = Change(self.spec.kind, live, urls=urls,
+        change = Change(self.spec.kind, live, urls=urls, dangers=dangers,
                         write=lambda dry: self.kube.patch(self.spec.kind.resource, name(live), self.namespace, patch, dry))
         return execute(change, self.dry_run, self.yes, self.output, self.kube)
 

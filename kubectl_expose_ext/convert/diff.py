@@ -77,7 +77,7 @@ def colorize(lines: Iterable[str], enabled: bool) -> List[str]:
 
 def url_changes(before: Iterable[str], after: Iterable[str]) -> Tuple[List[str], List[str]]:
     """(removed, added) URLs, each list in its original order."""
-    before, after = list(dict.fromkeys(before)), list(dict.fromkeys(after))
+    before, after = dict.fromkeys(before), dict.fromkeys(after)  # ordered sets: linear, not 40k x 40k
     return [u for u in before if u not in after], [u for u in after if u not in before]
 
 

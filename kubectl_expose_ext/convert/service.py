@@ -8,6 +8,7 @@ server version, and the resourceVersion inside it makes the write conditional (4
 """
 
 import json
+import re
 from dataclasses import asdict, dataclass, field as dc_field
 from typing import Dict, List, Optional, Tuple
 
@@ -38,16 +39,91 @@ class Exposure:
     allocate_load_balancer_node_ports: Optional[bool] = None
     health_check_node_port: Optional[int] = None
 
-    def to_annotation(self) -> str:
-        return json.dumps({k: v for k, v in asdict(self).items() if v not in (None, [], {})}, sort_keys=True)
+    def to_annotation(self, uid: Optional[str] = None) -> str:
+        """JSON, bound to the object it was written on (its uid), so undo will not apply it to another."""
+        data = {k: v for k, v in asdict(self).items() if v not in (None, [], {})}
+        if uid:
+            data["uid"] = uid
+        return json.dumps(data, sort_keys=True)
 
     @classmethod
-    def from_annotation(cls, text: str) -> "Exposure":
+    def from_annotation(cls, text: str, owner: dict) -> "Exposure":
+        """The exposure recorded on `owner`, validated field by field: anyone who can edit annotations can write
+        one, and undo must not turn it into a public load balancer or a foreign nodePort unchecked."""
+        def bad(why: str) -> UsageError:
+            return UsageError(f"the {UNDO_ANNOTATION} annotation of svc/{name(owner)} is not valid ({why}): it was not "
+                              "written by kubectl reach for this object; remove it, or convert explicitly")
         try:
             data = json.loads(text)
-            return cls(**{k: v for k, v in data.items() if k in cls.__dataclass_fields__})
-        except (ValueError, TypeError):
-            raise UsageError(f"the {UNDO_ANNOTATION} annotation is not valid: it was not written by kubectl reach") from None
+        except (ValueError, RecursionError):
+            raise bad("not JSON") from None
+        if not isinstance(data, dict):
+            raise bad("not a JSON object")
+        unknown = set(data) - set(cls.__dataclass_fields__) - {"uid"}
+        if unknown:
+            raise bad(f"unknown keys {', '.join(sorted(map(str, unknown)))}")
+        if "uid" in data and data["uid"] != field(owner, "metadata", "uid"):
+            raise bad("it was written for another object (uid differs)")
+        checks = {
+            "type": lambda v: v in ("ClusterIP", "NodePort", "LoadBalancer"),
+            "node_ports": lambda v: isinstance(v, dict) and all(
+                isinstance(k, str) and re.fullmatch(r"[0-9]{1,5}/(TCP|UDP|SCTP)", k) and _port(n) for k, n in v.items()),
+            "external_traffic_policy": lambda v: v in (None, "Cluster", "Local"),
+            "load_balancer_class": lambda v: v is None or (isinstance(v, str) and _qualified_name(v)),
+            "source_ranges": lambda v: isinstance(v, list) and all(_cidr(c) for c in v),
+            "source_ranges_annotation": lambda v: v is None or (isinstance(v, str) and all(
+                _cidr(c.strip()) for c in v.split(","))),
+            "load_balancer_ip": lambda v: v is None or (isinstance(v, str) and _ip(v)),
+            "allocate_load_balancer_node_ports": lambda v: v is None or isinstance(v, bool),
+            "health_check_node_port": lambda v: v is None or _port(v),
+        }
+        if "type" not in data:
+            raise bad("no type")
+        for key, valid in checks.items():
+            if key in data and not valid(data[key]):
+                raise bad(f"{key} has an invalid value")
+        return cls(**{k: v for k, v in data.items() if k in cls.__dataclass_fields__})
+
+    def dangers(self) -> List[str]:
+        """What this exposure opens that a reviewer must see before it is applied (undo's warnings and prompt)."""
+        found = []
+        if self.type == "LoadBalancer":
+            ranges = self.source_ranges or [c.strip() for c in (self.source_ranges_annotation or "").split(",") if c]
+            if not ranges or any(c in ("0.0.0.0/0", "::/0") for c in ranges):
+                found.append("a LoadBalancer open to the internet (no loadBalancerSourceRanges)")
+            if self.load_balancer_ip:
+                found.append(f"a load balancer at the requested address {self.load_balancer_ip}")
+        if self.type in ("NodePort", "LoadBalancer") and self.allocate_load_balancer_node_ports is not False:
+            found.append("nodePorts on every node")
+        return found
+
+
+def _port(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and 0 < value < 65536
+
+
+def _cidr(value) -> bool:
+    import ipaddress
+
+    try:
+        ipaddress.ip_network(value, strict=False)
+        return isinstance(value, str)
+    except (ValueError, TypeError):
+        return False
+
+
+def _ip(value: str) -> bool:
+    import ipaddress
+
+    try:
+        ipaddress.ip_address(value)
+        return True
+    except ValueError:
+        return False
+
+
+def _qualified_name(value: str) -> bool:
+    return len(value) <= 316 and re.fullmatch(r"([a-z0-9.-]+/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?", value) is not None
 
 
 def exposure_of(service: dict) -> Exposure:
@@ -162,7 +238,7 @@ def service_patch(live: dict, target: Exposure) -> dict:
     metadata = {
         "resourceVersion": field(live, "metadata", "resourceVersion"),
         "uid": field(live, "metadata", "uid"),
-        "annotations": {UNDO_ANNOTATION: exposure_of(live).to_annotation(),
+        "annotations": {UNDO_ANNOTATION: exposure_of(live).to_annotation(field(live, "metadata", "uid")),
                         LBSR_ANNOTATION: target.source_ranges_annotation if lb else None},
     }
     return {"metadata": metadata, "spec": spec}
@@ -174,7 +250,7 @@ def undo_exposure(live: dict) -> Exposure:
     if not text:
         raise UsageError(f"service {name(live)} has no {UNDO_ANNOTATION} annotation: kubectl reach convert never "
                          "changed it, so there is nothing to undo")
-    return Exposure.from_annotation(text)
+    return Exposure.from_annotation(text, live)
 
 
 def is_noop(live: dict, target: Exposure) -> bool:

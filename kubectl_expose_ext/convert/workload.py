@@ -32,10 +32,70 @@ def parse_port(value: Optional[str]) -> Tuple[Optional[int], Optional[int]]:
 
 
 def template_record(workload: dict) -> str:
-    """What undo needs: the template's host networking and every container's ports."""
+    """What undo needs: the template's host networking and every container's ports, bound to the object (uid)."""
     spec = _template_spec(workload)
     return json.dumps({"hostNetwork": spec.get("hostNetwork"), "dnsPolicy": spec.get("dnsPolicy"),
-                       "ports": {c.get("name"): c.get("ports") for c in items(spec, "containers")}}, sort_keys=True)
+                       "ports": {c.get("name"): c.get("ports") for c in items(spec, "containers")},
+                       "uid": field(workload, "metadata", "uid")}, sort_keys=True)
+
+
+_PORT_KEYS = {"name", "containerPort", "hostPort", "hostIP", "protocol"}
+_DNS_POLICIES = (None, "ClusterFirst", "ClusterFirstWithHostNet", "Default", "None")
+
+
+def _valid_port(port) -> bool:
+    def number(key):
+        value = port.get(key)
+        return value is None or (isinstance(value, int) and not isinstance(value, bool) and 0 < value < 65536)
+    return (isinstance(port, dict) and set(port) <= _PORT_KEYS and isinstance(port.get("containerPort"), int)
+            and number("containerPort") and number("hostPort") and port.get("protocol") in (None, "TCP", "UDP", "SCTP")
+            and all(port.get(k) is None or isinstance(port.get(k), str) for k in ("name", "hostIP")))
+
+
+def read_record(workload: dict) -> dict:
+    """The record convert left, validated: anyone who can edit annotations can write one, and undo must not put
+    a workload on the host network or open host ports unchecked."""
+    text = field(workload, "metadata", "annotations", UNDO_ANNOTATION)
+    if not text:
+        raise UsageError(f"{name(workload)} has no {UNDO_ANNOTATION} annotation: kubectl reach convert never "
+                         "changed it, so there is nothing to undo")
+
+    def bad(why: str) -> UsageError:
+        return UsageError(f"the {UNDO_ANNOTATION} annotation of {name(workload)} is not valid ({why}): it was not "
+                          "written by kubectl reach for this object; remove it, or convert explicitly")
+    try:
+        record = json.loads(text)
+    except (ValueError, RecursionError):
+        raise bad("not JSON") from None
+    if not isinstance(record, dict) or not isinstance(record.get("ports"), dict):
+        raise bad("not a record of ports")
+    if set(record) - {"hostNetwork", "dnsPolicy", "ports", "uid"}:
+        raise bad("unknown keys")
+    if "uid" in record and record["uid"] != field(workload, "metadata", "uid"):
+        raise bad("it was written for another object (uid differs)")
+    if record.get("hostNetwork") not in (None, True, False) or record.get("dnsPolicy") not in _DNS_POLICIES:
+        raise bad("hostNetwork or dnsPolicy has an invalid value")
+    containers = {c.get("name") for c in items(_template_spec(workload), "containers")}
+    for container, ports in record["ports"].items():
+        if container not in containers:
+            raise bad(f"no container {container!r}")
+        if ports is not None and not (isinstance(ports, list) and all(_valid_port(p) for p in ports)):
+            raise bad(f"the ports of container {container!r} are invalid")
+    return record
+
+
+def record_dangers(workload: dict, record: dict) -> List[str]:
+    """What restoring the record opens that the workload does not have now (undo's warnings and prompt)."""
+    spec = _template_spec(workload)
+    found = []
+    if record.get("hostNetwork") and not spec.get("hostNetwork"):
+        found.append("the host network (its ports bypass Services and NetworkPolicy)")
+    now = {port_number(p.get("hostPort")) for c in items(spec, "containers") for p in items(c, "ports")}
+    opened = sorted({p["hostPort"] for ports in record["ports"].values() for p in ports or [] if p.get("hostPort")}
+                    - now)
+    if opened:
+        found.append(f"hostPort {', '.join(map(str, opened))} on its nodes")
+    return found
 
 
 def _patch(workload: dict, host_network, dns_policy, containers: List[dict]) -> dict:
@@ -91,15 +151,8 @@ def host_network_patch(workload: dict) -> Optional[dict]:
 
 def undo_template_patch(workload: dict) -> dict:
     """Restore the host networking and container ports recorded by the last convert."""
-    text = field(workload, "metadata", "annotations", UNDO_ANNOTATION)
-    if not text:
-        raise UsageError(f"{name(workload)} has no {UNDO_ANNOTATION} annotation: kubectl reach convert never "
-                         "changed it, so there is nothing to undo")
-    try:
-        record = json.loads(text)
-        saved = record["ports"]
-    except (ValueError, KeyError, TypeError):
-        raise UsageError(f"the {UNDO_ANNOTATION} annotation is not valid: it was not written by kubectl reach") from None
+    record = read_record(workload)
+    saved = record["ports"]
     containers = copy.deepcopy(items(_template_spec(workload), "containers"))
     for container in containers:
         if container.get("name") in saved:

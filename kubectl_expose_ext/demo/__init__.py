@@ -14,6 +14,7 @@ DEMO_COMMANDS = [
     ["pod/influxdb"],              # one pod, reached three ways through its Services and Ingress
     ["pod/influxdb-hostnetwork", "-o", "json"],
     ["audit"],                     # the same inventory, with its risks
+    ["convert", "svc/influxdb", "--to", "clusterip", "--dry-run"],  # a change, previewed by the server, not made
 ]
 
 

@@ -432,6 +432,7 @@ class FakeCluster:
             "StatefulSet": self._template_rules, "DaemonSet": self._template_rules, "Pod": self._pod_rules}
         self.user = "system:serviceaccount:default:reach"
         self.response_warnings: List[str] = []
+        self.extra_warnings: List[str] = []  # Warning header texts added to every answer (hostile-server tests)
         self.faults: List[Fault] = []
         self.absent_groups: set = set()  # API groups this cluster does not serve (CRDs not installed)
         self.aggregated_discovery = True  # as 1.30+ servers; False: only the classic discovery documents
@@ -630,7 +631,7 @@ class FakeCluster:
             request.status = status
             aggregated = isinstance(payload, dict) and payload.get("kind") == "APIGroupDiscoveryList"
             out = [("Content-Type", AGGREGATED if aggregated else "application/json")]
-            out += [("Warning", f'299 - "{w}"') for w in self.response_warnings]
+            out += [("Warning", f'299 - "{w}"') for w in self.response_warnings + self.extra_warnings]
         data = json.dumps(payload, separators=(",", ":")).encode()
         request.bytes_json = len(data)
         if len(data) > GZIP_ABOVE and "gzip" in headers.get("accept-encoding", ""):
@@ -901,8 +902,8 @@ class _Handler(BaseHTTPRequestHandler):
             return
         status, out_headers, data = self.server.cluster.handle(self.command, self.path, headers, raw)
         self.send_response(status)
-        for key, value in out_headers:
-            self.send_header(key, value)
+        for key, value in out_headers:  # as Go's net/http: the value's UTF-8 bytes, whatever they are
+            self.send_header(key, value.encode("utf-8").decode("latin-1"))
         self.send_header("Content-Length", str(len(data)))
         self.end_headers()
         self.wfile.write(data)

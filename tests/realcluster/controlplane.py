@@ -136,7 +136,7 @@ class ControlPlane:
             f"--cert-dir={w}", f"--tls-cert-file={w / 'apiserver.crt'}", f"--tls-private-key-file={w / 'apiserver.key'}",
             f"--client-ca-file={w / 'ca.crt'}", f"--token-auth-file={w / 'tokens.csv'}",
             "--authorization-mode=RBAC",
-            f"--service-account-issuer=https://kubernetes.default.svc.cluster.local",
+            "--service-account-issuer=https://kubernetes.default.svc.cluster.local",
             f"--service-account-key-file={w / 'sa.pub'}", f"--service-account-signing-key-file={w / 'sa.key'}",
             f"--service-cluster-ip-range={SERVICE_CIDR}", f"--service-node-port-range={NODE_PORTS}",
             "--endpoint-reconciler-type=none", "--allow-privileged=true",
