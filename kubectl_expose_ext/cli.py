@@ -27,6 +27,18 @@ def warn(message: str) -> None:
     click.echo(clean(message), err=True)
 
 
+MALFORMED_SHOWN = 20  # warnings about objects of the wrong shape, before they are counted instead
+
+
+def report_malformed(kube) -> None:
+    """Fields the server sent with the wrong JSON type (removed by shapes.conform): on stderr, in every format."""
+    found = list(dict.fromkeys(kube.malformed))
+    for line in found[:MALFORMED_SHOWN]:
+        warn(f"Warning: {line}")
+    if len(found) > MALFORMED_SHOWN:
+        warn(f"Warning: ... and {len(found) - MALFORMED_SHOWN} more fields of the wrong type, ignored")
+
+
 def nothing_exposed(all_namespaces: bool, namespace: str) -> None:
     where = "the cluster" if all_namespaces else f"namespace {namespace}"
     warn(f"No externally reachable resources found in {where}.")
@@ -149,6 +161,7 @@ class ShowOptions:
         listing = self.spec is None
         results = self.inventory() if listing else [self.answer()]
         answered = self.probe_all(results) if self.probe else True
+        report_malformed(self.kube)
         self.emit(results, listing)
         return 0 if answered else NO_ANSWER
 
@@ -361,6 +374,7 @@ class AuditOptions:
 
         scope = None if self.all_namespaces else self.namespace
         exposures = audit.audit(targets.fetch_everything(self.kube, scope))
+        report_malformed(self.kube)
         if self.output == "table":
             table = render.render_audit_table(exposures, all_namespaces=self.all_namespaces)
             if table:

@@ -218,6 +218,7 @@ class Kube:
         self.log = log
         self.requests = 0
         self.warnings: List[str] = []  # Warning headers the server sent, in order
+        self.malformed: List[str] = []  # fields of the wrong JSON type that shapes.conform removed
         self.resources: Dict[str, tuple] = dict(RESOURCES)  # discover() adds the optional APIs found
         self._discovered: Optional[Dict[str, str]] = None
         self._http = _pool(connection.configuration, timeout)
@@ -353,7 +354,11 @@ class Kube:
         return self.request("DELETE", self.path(resource, namespace, name), None, body)
 
     def get(self, resource: str, name: str, namespace: Optional[str] = None) -> Dict[str, Any]:
-        return self.request("GET", self.path(resource, namespace, name))
+        from .shapes import conform
+
+        obj = self.request("GET", self.path(resource, namespace, name))
+        self.malformed.extend(conform(resource, obj))
+        return obj
 
     def list(self, resource: str, namespace: Optional[str] = None, label_selector: Optional[str] = None,
              field_selector: Optional[str] = None,
@@ -367,6 +372,8 @@ class Kube:
         """
         query = {"labelSelector": label_selector, "fieldSelector": field_selector, "limit": PAGE_SIZE}
         path = self.path(resource, namespace)
+        from .shapes import conform
+
         kept: List[Dict[str, Any]] = []
         tokens: set = set()
         for _ in range(MAX_PAGES + 2):  # + the restart after a 410 and the last page
@@ -378,8 +385,10 @@ class Kube:
                 query = {"labelSelector": label_selector, "fieldSelector": field_selector}
                 kept = []
                 continue
-            for item in page.get("items") or []:
+            items = page.get("items")
+            for item in items if isinstance(items, list) else []:
                 if isinstance(item, dict):
+                    self.malformed.extend(conform(resource, item))
                     item = keep(item) if keep else item
                     if item is not None:
                         kept.append(item)

@@ -7,7 +7,7 @@ and when nothing works from outside, the fallbacks that do work are offered.
 
 from collections import defaultdict
 from dataclasses import dataclass, field as dc_field
-from typing import Callable, Dict, Iterator, List, Optional, Set, Tuple
+from typing import Any, Callable, Dict, Iterator, List, Optional, Set, Tuple
 
 from .addresses import NodeTable
 from .endpoints import Found
@@ -171,11 +171,21 @@ def selecting_services(pod: dict, snapshot: Snapshot) -> List[dict]:
             if selector_matches(field(s, "spec", "selector", default={}), pod_labels)]
 
 
-def reach_pod(pod: dict, snapshot: Snapshot) -> Found:
-    """hostNetwork/hostPort on its node, then every Service that selects it, then their Ingresses."""
+def reach_pod(pod: dict, snapshot: Snapshot, done: Optional[Dict[tuple, Any]] = None) -> Found:
+    """hostNetwork/hostPort on its node, then every Service that selects it, then their Ingresses.
+
+    `done` (for the pods of one workload): what earlier pods already computed. Pods of a workload share their
+    Services and ports, so a DaemonSet on 5,000 nodes computes each Service's endpoints once, not once per pod
+    (which was pods x nodes endpoints before de-duplication)."""
     pod_name = name(pod)
     found = node_endpoints(pod, snapshot.nodes)
-    services = selecting_services(pod, snapshot)
+    if done is None:
+        services = selecting_services(pod, snapshot)
+    else:
+        selection = ("select", namespace(pod), frozenset(labels(pod).items()))
+        if selection not in done:
+            done[selection] = selecting_services(pod, snapshot)
+        services = done[selection]
     if not services and not found.endpoints:  # hostNetwork/hostPort pods often need no Service
         found.warn(f"no Service selects pod {pod_name} (labels {format_labels(labels(pod))})")
     routes: Dict[str, List[dict]] = {}
@@ -192,8 +202,16 @@ def reach_pod(pod: dict, snapshot: Snapshot) -> Found:
         for port in undeclared:
             found.warn(f"service {name(service)} port {port.get('port')} targets {port.get('targetPort')}, "
                        f"which pod {pod_name} does not declare (it declares {', '.join(map(str, declared))})")
-        found.add(service_endpoints(service, ports, snapshot.nodes, snapshot.ready_nodes(service)))
-    found.add(_front_doors(namespace(pod), routes, snapshot))
+        computed = ("service", id(service), tuple(id(port) for port in ports))
+        if done is None or computed not in done:
+            found.add(service_endpoints(service, ports, snapshot.nodes, snapshot.ready_nodes(service)))
+            if done is not None:
+                done[computed] = True
+    doors = ("doors", namespace(pod), tuple(sorted((svc, tuple(id(p) for p in ports)) for svc, ports in routes.items())))
+    if done is None or doors not in done:
+        found.add(_front_doors(namespace(pod), routes, snapshot))
+        if done is not None:
+            done[doors] = True
     if routes and condition_true(pod, "Ready") is False:
         found.warn(f"pod {pod_name} is not Ready: its Services do not send it traffic")
     return found
@@ -201,9 +219,9 @@ def reach_pod(pod: dict, snapshot: Snapshot) -> Found:
 
 def reach_pods(pods: List[dict], snapshot: Snapshot) -> Found:
     """The union over the pods of a workload, de-duplicated."""
-    found = Found()
+    found, done = Found(), {}
     for pod in pods:
-        found.add(reach_pod(pod, snapshot))
+        found.add(reach_pod(pod, snapshot, done))
     return found.deduplicated()
 
 

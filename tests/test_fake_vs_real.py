@@ -116,7 +116,23 @@ def deprecated_external_ips_warn(client):
     return client.warnings
 
 
-CASES = [deprecated_external_ips_warn, create_defaults, shared_node_port_for_one_port_number, health_check_node_port_with_local_policy,
+def graceful_pod_deletion_without_a_kubelet(client):
+    pods = "/api/v1/namespaces/default/pods"
+    client.request("POST", "/api/v1/namespaces/default/serviceaccounts",
+                   {"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": "default"}})
+    client.request("POST", "/api/v1/nodes", NODE)
+    pod = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p"},
+           "spec": {"nodeName": "n1", "containers": [{"name": "c", "image": "nginx"}]}}
+    client.request("POST", pods, pod)
+    graceful = client.request("DELETE", f"{pods}/p")[0]
+    _, still = client.request("GET", f"{pods}/p")
+    forced = client.request("DELETE", f"{pods}/p?gracePeriodSeconds=0")[0]
+    gone = client.request("GET", f"{pods}/p")[0]
+    return graceful, bool(still["metadata"].get("deletionTimestamp")), still["metadata"].get(
+        "deletionGracePeriodSeconds"), forced, gone
+
+
+CASES = [graceful_pod_deletion_without_a_kubelet, deprecated_external_ips_warn, create_defaults, shared_node_port_for_one_port_number, health_check_node_port_with_local_policy,
          leaving_node_port_wipes_what_is_unchanged, leaving_load_balancer_clears_its_status,
          taken_cluster_ip_and_node_port, dry_run_of_a_delete_with_options, unserved_group,
          field_selectors_on_services, node_table_columns, pod_security_refuses_a_host_network_pod]

@@ -50,7 +50,7 @@ def headers_of(raw: str):
 
 # --- request injection -------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("source", ["ingress", "httproute"])
+@pytest.mark.parametrize("source", ["ingress", "httproute", "route"])
 def test_no_byte_a_cluster_controls_reaches_the_wire_unencoded(source):
     objects = [service("web"), {"kind": "IngressClass", "metadata": {"name": "nginx", "annotations": {
         "ingressclass.kubernetes.io/is-default-class": "true"}}, "spec": {"controller": "k8s.io/ingress-nginx"}}]
@@ -59,6 +59,12 @@ def test_no_byte_a_cluster_controls_reaches_the_wire_unencoded(source):
             {"host": "shop.invalid", "http": {"paths": [{"path": INJECTION, "pathType": "ImplementationSpecific",
                                                           "backend": {"service": {"name": "web", "port": {"number": 80}}}}]}}]},
             "status": {"loadBalancer": {"ingress": [{"ip": "127.0.0.1"}]}}})
+    elif source == "route":  # OpenShift: the router's canonical name stands in for the host's missing DNS
+        objects.append({"kind": "Route", "metadata": {"name": "web"}, "spec": {
+            "host": "shop.invalid", "path": INJECTION, "to": {"kind": "Service", "name": "web", "weight": 100},
+            "port": {"targetPort": 80}, "wildcardPolicy": "None"},
+            "status": {"ingress": [{"host": "shop.invalid", "routerName": "default", "routerCanonicalHostname": "localhost",
+                                    "conditions": [{"type": "Admitted", "status": "True"}]}]}})
     else:
         parent = {"name": "edge", "namespace": "default"}
         objects += [{"kind": "Gateway", "metadata": {"name": "edge"},

@@ -269,3 +269,35 @@ def test_proxy_credentials_become_a_proxy_authorization_header_and_stay_masked(t
     headers = {line.split(":", 1)[0].lower(): line.split(":", 1)[1].strip() for line in seen[0].split("\r\n")[1:] if ":" in line}
     assert headers["proxy-authorization"] == f"Basic {expected}"
     assert "pr@xy-pass" not in out.err + out.out and "pr%40xy-pass" not in out.err + out.out
+
+
+# --- objects of the wrong shape ------------------------------------------------------------------------------
+
+def test_one_object_of_the_wrong_shape_does_not_take_the_answer_down(api_factory):
+    """A list where a name belongs, a string port: the field is ignored with a warning naming the object, and the
+    rest of the answer is given (it used to be an internal error for the whole namespace or cluster)."""
+    node = {"kind": "Node", "metadata": {"name": "n1"}, "status": {
+        "addresses": [{"type": "ExternalIP", "address": "203.0.113.1"}], "conditions": [{"type": "Ready", "status": "True"}]}}
+    good = {"kind": "Service", "metadata": {"name": "good"}, "spec": {"type": "NodePort", "selector": {"app": "a"},
+                                                                     "ports": [{"port": 80, "nodePort": 30080}]}}
+    bad_selector = {"kind": "Service", "metadata": {"name": "bad"}, "spec": {
+        "type": "NodePort", "selector": ["app", "a"], "ports": [{"port": "80", "nodePort": 30081}]}}
+    pod = {"kind": "Pod", "metadata": {"name": "p", "labels": {"app": "a"}},
+           "spec": {"nodeName": ["n1"], "hostNetwork": True, "containers": [{"name": "c", "ports": [{"containerPort": 80}]}]}}
+    ingress = {"kind": "Ingress", "metadata": {"name": "i"}, "spec": {"rules": [{"host": "a.example.com", "http": {
+        "paths": [{"path": "/", "pathType": "Prefix", "backend": {"service": {"name": ["good"], "port": {"number": 80}}}}]}}]}}
+    eps = {"kind": "EndpointSlice", "metadata": {"name": "good-x", "labels": {"kubernetes.io/service-name": "good"}},
+           "addressType": "IPv4", "endpoints": [{"addresses": ["10.0.0.1"], "nodeName": {"n": 1}, "conditions": {"ready": "yes"}}]}
+    api = api_factory(objects=[node, good, bad_selector, pod, ingress, eps])
+    for args in (["-A"], ["audit", "-A"], ["-o", "json"], ["svc/good"], ["svc/bad"], ["pod/p"]):
+        out = api.reach(*args)
+        assert out.code == 0 and "internal error" not in out.err, (args, out.err)
+    listing = api.reach("-A")
+    assert "http://203.0.113.1:30080" in listing.out  # the well-formed Service is still there
+    for warning in ("svc/bad (namespace default): spec.selector is a list, expected map of strings: ignored",
+                    "svc/bad (namespace default): spec.ports[0].port is a string, expected integer: ignored",
+                    "pod/p (namespace default): spec.nodeName is a list, expected string: ignored",
+                    "ingress/i (namespace default): spec.rules[0].http.paths[0].backend.service.name is a list, "
+                    "expected string: ignored",
+                    "endpointslice/good-x (namespace default): endpoints[0].nodeName is a map, expected string: ignored"):
+        assert f"Warning: {warning}" in listing.err, listing.err

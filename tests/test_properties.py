@@ -286,3 +286,68 @@ SEEN: set = set()
 def test_every_method_was_generated():
     test_generated_worlds_exercise_every_method()
     assert SEEN == set(METHODS)
+
+
+# --- fields of the wrong JSON type ---------------------------------------------------------------------------
+
+WRONG = st.one_of(st.lists(st.sampled_from(["a", "web", "1"]), max_size=2), st.integers(-5, 70000), st.text(max_size=4),
+                  st.dictionaries(st.sampled_from(["a", "name"]), st.integers(0, 3), max_size=2), st.booleans(),
+                  st.floats(allow_nan=False, allow_infinity=False, width=16))
+
+
+def _slots(value, found):
+    """Every (container, key) pair of an object: the places a wrong type can be put."""
+    if isinstance(value, dict):
+        for key in list(value):
+            found.append((value, key))
+            _slots(value[key], found)
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            found.append((value, i))
+            _slots(item, found)
+    return found
+
+
+@st.composite
+def wrongly_typed(draw, strategy, resource):
+    """An object of `strategy` with a few of its fields replaced by values of another JSON type, then checked as
+    kube.py checks what arrives (shapes.conform)."""
+    from kubectl_expose_ext.shapes import conform
+
+    obj = draw(strategy)
+    slots = _slots(obj, [])
+    for _ in range(draw(st.integers(1, 4)) if slots else 0):
+        container, key = draw(st.sampled_from(slots))
+        container[key] = draw(WRONG)
+        slots = _slots(obj, [])  # the replaced value may have removed nested slots
+        if not slots:
+            break
+    conform(resource, obj)
+    return obj
+
+
+@st.composite
+def wrong_worlds(draw):
+    raw_nodes = draw(st.lists(wrongly_typed(st.one_of(nodes(), healthy_node()), "nodes"), min_size=1, max_size=3))
+    return Snapshot(nodes=NodeTable.complete(raw_nodes), services=draw(st.lists(
+        wrongly_typed(st.one_of(services(), healthy_service()), "services"), min_size=1, max_size=3)),
+        ingresses=draw(st.lists(wrongly_typed(ingresses(), "ingresses"), max_size=2)),
+        pods=draw(st.lists(wrongly_typed(st.one_of(pods(), healthy_pod()), "pods"), max_size=3)),
+        slices=draw(st.lists(wrongly_typed(slices(), "endpointslices"), max_size=2)),
+        gateway_routes=draw(st.lists(wrongly_typed(gateway_routes(), "httproutes"), max_size=2)),
+        gateways=draw(st.lists(wrongly_typed(gateways(), "gateways"), max_size=2)),
+        openshift_routes=draw(st.lists(wrongly_typed(openshift_routes(), "routes"), max_size=2)))
+
+
+@SETTINGS
+@given(wrong_worlds(), st.data())
+def test_fields_of_the_wrong_type_are_ignored_not_crashed_on(world, data):
+    check(reach_everything(world), world)
+    from kubectl_expose_ext.audit import assess
+
+    assess(world)
+    kinds = [("Service", s) for s in world.services] + [("Pod", p) for p in world.pods] + \
+            [("Ingress", i) for i in world.ingresses] + [("HTTPRoute", r) for r in world.gateway_routes] + \
+            [("Route", r) for r in world.openshift_routes]
+    kind, obj = data.draw(st.sampled_from(kinds))
+    check([reach_target(kind, obj, [], world)], world)

@@ -472,7 +472,8 @@ class FakeCluster:
     def _topology_labels(self, pod: dict) -> None:
         """PodTopologyLabels admission (on by default since 1.35): a pod bound to a node gets the node's zone and
         region labels."""
-        node = self.objects.get(("nodes", "", (pod.get("spec") or {}).get("nodeName") or ""))
+        node_name = (pod.get("spec") or {}).get("nodeName")
+        node = self.objects.get(("nodes", "", node_name)) if isinstance(node_name, str) else None
         node_labels = ((node or {}).get("metadata") or {}).get("labels") or {}
         for key in ("topology.kubernetes.io/zone", "topology.kubernetes.io/region"):
             if key in node_labels:
@@ -866,6 +867,16 @@ class FakeCluster:
             raise APIStatus(409, "Conflict", f'Operation cannot be fulfilled on {rtype.qualified} "{name}": Precondition '
                             f"failed: ResourceVersion in precondition: {wanted}, ResourceVersion in object meta: "
                             f"{obj['metadata']['resourceVersion']}")
+        options = request.body if isinstance(request.body, dict) and request.body else request.query
+        grace = options.get("gracePeriodSeconds")
+        if rtype.kind == "Pod" and (obj.get("spec") or {}).get("nodeName") and str(grace) != "0":
+            # a pod on a node is deleted gracefully: it stays, Terminating, until its kubelet confirms (none here)
+            if not request.dry_run and not obj["metadata"].get("deletionTimestamp"):
+                obj["metadata"]["deletionTimestamp"] = now()
+                obj["metadata"]["deletionGracePeriodSeconds"] = int(grace) if str(grace).isdigit() else int(
+                    (obj.get("spec") or {}).get("terminationGracePeriodSeconds", 30))
+                obj["metadata"]["resourceVersion"] = self._next_version()
+            return 200, copy.deepcopy(obj)
         if not request.dry_run:
             del self.objects[(rtype.resource, namespace if rtype.namespaced else "", name)]
         return 200, copy.deepcopy(obj)
