@@ -22,9 +22,10 @@ CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 
 
 def warn(message: str) -> None:
     """One line on stderr: warnings, hints, errors, -v logs. Server and cluster text inside is escaped."""
+    from .errors import redact
     from .terminal import clean
 
-    click.echo(clean(message), err=True)
+    click.echo(clean(redact(message)), err=True)
 
 
 MALFORMED_SHOWN = 20  # warnings about objects of the wrong shape, before they are counted instead
@@ -476,10 +477,14 @@ def run(argv: Optional[List[str]] = None) -> int:
         # (nor its message: it may carry a credential). With -v the traceback is shown, for a bug report.
         from .errors import internal_error_line
 
-        if verbose(args):
+        if verbose(args):  # for a bug report: every line masked and escaped like any other output
             import traceback
 
-            traceback.print_exc()
+            from .errors import redact
+            from .terminal import clean
+
+            for line in traceback.format_exc().rstrip("\n").split("\n"):
+                click.echo(clean(redact(line)), err=True)
         warn(internal_error_line(exc))
         return 1
     return result if isinstance(result, int) else 0

@@ -50,12 +50,27 @@ class Invalid(ApiError):
 DISTRIBUTION = "kubectl-reach"
 
 
-def redact_url(url: str) -> str:
-    """A URL without its userinfo (`https://user:password@host` -> `https://<masked>@host`): the one mask for
-    server URLs in every message and log."""
+_SECRETS: set = set()  # credentials this process has read: tokens, passwords, key data
+
+
+def remember_secret(value) -> None:
+    """Note a credential as it is read, so that `redact` masks it wherever it would be printed."""
+    if isinstance(value, str) and len(value.strip()) >= 8:  # shorter ones would mask ordinary words
+        _SECRETS.add(value.strip())
+
+
+def redact(text: str) -> str:
+    """The one mask for every output line: URL userinfo (`https://user:pass@host` -> `https://<masked>@host`)
+    and every credential remembered, wherever it appears (an echoed token in a server message, a traceback)."""
     import re
 
-    return re.sub(r"^([a-zA-Z][a-zA-Z0-9+.-]*://)[^/@?#]*@", r"\1<masked>@", url)
+    text = re.sub(r"([a-zA-Z][a-zA-Z0-9+.-]*://)[^/@\s?#'\"]*@", r"\1<masked>@", text)
+    for secret in sorted(_SECRETS, key=len, reverse=True):
+        text = text.replace(secret, "<masked>")
+    return text
+
+
+redact_url = redact  # the same mask, named for where it is used on URLs
 
 
 def issue_tracker() -> str:

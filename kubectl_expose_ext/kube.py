@@ -15,7 +15,8 @@ from typing import Any, Callable, Dict, List, Optional
 from urllib.parse import quote, urlencode
 
 from . import __version__
-from .errors import ApiError, ConfigError, Conflict, Forbidden, Invalid, NotFound, Unreachable, redact_url
+from .errors import (ApiError, ConfigError, Conflict, Forbidden, Invalid, NotFound, Unreachable, redact_url,
+                     remember_secret)
 
 # resource -> (API path prefix, namespaced)
 RESOURCES = {
@@ -194,6 +195,7 @@ def _proxy_with_credentials(proxy: str, headers: Optional[dict]):
     headers = dict(headers or {})
     if parts.username is not None:
         credentials = f"{unquote(parts.username)}:{unquote(parts.password or '')}"
+        remember_secret(unquote(parts.password or ""))
         headers.update(urllib3.util.make_headers(proxy_basic_auth=credentials))
         host = parts.hostname + (f":{parts.port}" if parts.port else "")
         proxy = urlunsplit((parts.scheme, host, parts.path, parts.query, parts.fragment))
@@ -236,6 +238,7 @@ class Kube:
         token = ((configuration.auth_settings() or {}).get("BearerToken") or {}).get("value")
         if token:
             headers["Authorization"] = token.strip()  # token files end with a newline; kubectl trims it too
+            remember_secret(token.split(" ", 1)[-1])  # whatever loaded it (the official client too): never printed
         elif getattr(configuration, "username", None) and getattr(configuration, "password", None):
             import urllib3
             headers.update(urllib3.util.make_headers(basic_auth=f"{configuration.username}:{configuration.password}"))

@@ -164,6 +164,10 @@ def load(paths: List[str], context: Optional[str]) -> Optional[Tuple[Access, str
         with open(_existing(user["tokenFile"])) as handle:
             access.token = _clean_token(handle.read(), f'the tokenFile of user "{user_name}"')
     access.username, access.password = user.get("username"), user.get("password")
+    from .errors import remember_secret
+
+    for secret in (access.token, access.password, user.get("client-key-data")):
+        remember_secret(secret)
     return access, chosen.get("namespace") or "default", name
 
 

@@ -301,3 +301,13 @@ def test_one_object_of_the_wrong_shape_does_not_take_the_answer_down(api_factory
                     "expected string: ignored",
                     "endpointslice/good-x (namespace default): endpoints[0].nodeName is a map, expected string: ignored"):
         assert f"Warning: {warning}" in listing.err, listing.err
+
+
+def test_a_credential_echoed_by_the_server_is_masked_in_errors_and_tracebacks(api):
+    """A buggy or hostile server (or webhook) that echoes the bearer token: one mask (errors.redact) for every line."""
+    token = "fake-token"  # the fixture kubeconfig's
+    api.cluster.user = f"system:serviceaccount:default:reach token={token}"
+    api.cluster.forbid("get", "services")
+    out = api.reach("svc/web", "-v", "8")
+    assert out.code == 1 and token not in out.err and token not in out.out
+    assert 'User "system:serviceaccount:default:reach token=<masked>"' in out.err
