@@ -34,6 +34,7 @@ from datetime import datetime, timezone
 from typing import Callable, Dict, Iterable, List, Optional, Tuple
 
 from . import __version__
+from .addresses import ip_family
 from .endpoints import DEFAULT_PORTS, Endpoint, format_host
 
 RESPONSE_HEAD_LIMIT = 16 * 1024  # status line and headers; the body is never read
@@ -317,11 +318,7 @@ def _connect(target: Target, clock: _Clock, allow_local: bool) -> Tuple[socket.s
 
 
 def _is_ip(host: str) -> bool:
-    try:
-        ipaddress.ip_address(host)
-        return True
-    except ValueError:
-        return False
+    return ip_family(host) is not None
 
 
 _PATH_SAFE = "/:@!$&'()*+,;=-._~%?"  # RFC 3986 pchar, "/" and "?"; everything else is percent-encoded

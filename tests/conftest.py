@@ -12,13 +12,13 @@ import os
 import pathlib
 import tempfile
 from dataclasses import dataclass
-from typing import Any, Dict, List, Optional
+from typing import List, Optional
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
 from kubectl_expose_ext.cli import run
-from kubectl_expose_ext.demo.apiserver import BY_KIND, FakeAPIServer, FakeCluster, is_dry_run
+from kubectl_expose_ext.demo.apiserver import BY_KIND, FakeAPIServer, FakeCluster, Request
 from support import IN_CI, needs
 
 FIXTURES = pathlib.Path(__file__).parent / "fixtures"
@@ -33,23 +33,7 @@ class Outcome:
     err: str
 
 
-@dataclass
-class Logged:
-    """One request the CLI sent, as either server saw it."""
-
-    method: str
-    path: str
-    query: Dict[str, str]
-    body: Any = None
-    content_type: Optional[str] = None  # the fake records it; an audit event does not
-
-    @property
-    def dry_run(self) -> bool:
-        return is_dry_run(self.method, self.query, self.body)
-
-    @property
-    def mutating(self) -> bool:
-        return self.method in ("POST", "PUT", "PATCH", "DELETE")
+Logged = Request  # one record of a request the CLI sent, as either server saw it
 
 
 class Api:
@@ -84,7 +68,7 @@ class Api:
         self.cluster.objects.pop((rtype.resource, namespace if rtype.namespaced else "", name))
 
     def log(self, since: int = 0) -> List[Logged]:
-        return [Logged(r.method, r.path, r.query, r.body, r.content_type) for r in self.cluster.log[since:]]
+        return self.cluster.log[since:]
 
     def names(self, kind: str, namespace: str = "") -> List[str]:
         """The names of every object of a kind the server holds (in one namespace, for namespaced kinds)."""
@@ -151,7 +135,7 @@ class RealApi(Api):
             query = {k: v[-1] for k, v in parse_qs(parts.query).items()}
             method = {"get": "GET", "list": "GET", "watch": "GET", "create": "POST", "update": "PUT",
                       "patch": "PATCH", "delete": "DELETE", "deletecollection": "DELETE"}[event["verb"]]
-            logged.append(Logged(method, parts.path, query, event.get("requestObject")))
+            logged.append(Logged(method, parts.path, query, None, event.get("requestObject")))  # no content type
         return logged[since:]
 
     def names(self, kind: str, namespace: str = "") -> List[str]:

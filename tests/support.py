@@ -114,3 +114,15 @@ def on_terminal(api, args, answer, env_extra=None, timeout=60):
     process.wait(timeout=10)
     os.close(master)
     return process.returncode, output.decode()
+
+
+def kubeconfig_file(path, cluster: str, user: str = "{token: t}") -> str:
+    """A one-context kubeconfig at `path`; `cluster` and `user` are flow-style YAML maps."""
+    path.write_text(f"""apiVersion: v1
+kind: Config
+current-context: c
+clusters: [{{name: c, cluster: {cluster}}}]
+users: [{{name: c, user: {user}}}]
+contexts: [{{name: c, context: {{cluster: c, user: c}}}}]
+""")
+    return str(path)

@@ -6,6 +6,7 @@ import pytest
 import yaml
 
 from builders import many_nodes_cluster
+from support import kubeconfig_file
 
 pytestmark = pytest.mark.both_backends
 
@@ -228,16 +229,9 @@ def test_request_timeout_on_a_silent_server(tmp_path, capsys):
     silent = socket.socket()
     silent.bind(("127.0.0.1", 0))
     silent.listen(1)  # accepts the connection, never answers
-    config = tmp_path / "kubeconfig"
-    config.write_text(f"""apiVersion: v1
-kind: Config
-current-context: c
-clusters: [{{name: c, cluster: {{server: 'http://127.0.0.1:{silent.getsockname()[1]}'}}}}]
-users: [{{name: c, user: {{token: t}}}}]
-contexts: [{{name: c, context: {{cluster: c, user: c}}}}]
-""")
+    config = kubeconfig_file(tmp_path / "kubeconfig", f"{{server: 'http://127.0.0.1:{silent.getsockname()[1]}'}}")
     try:
-        assert run(["svc/x", "--kubeconfig", str(config), "--request-timeout", "300ms"]) == 1
+        assert run(["svc/x", "--kubeconfig", config, "--request-timeout", "300ms"]) == 1
         assert "did not answer within 0.3s" in capsys.readouterr().err
     finally:
         silent.close()

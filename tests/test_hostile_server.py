@@ -13,6 +13,7 @@ import time
 import pytest
 
 from kubectl_expose_ext.cli import run
+from support import kubeconfig_file
 
 NODE_PORT_SERVICE = {"kind": "Service", "metadata": {"name": "web"},
                      "spec": {"type": "NodePort", "ports": [{"port": 80, "nodePort": 30080}]}}
@@ -74,15 +75,7 @@ def raw_server(answer):
 
 
 def kubeconfig_for(tmp_path, url):
-    path = tmp_path / "kubeconfig"
-    path.write_text(f"""apiVersion: v1
-kind: Config
-current-context: c
-clusters: [{{name: c, cluster: {{server: '{url}'}}}}]
-users: [{{name: c, user: {{token: t}}}}]
-contexts: [{{name: c, context: {{cluster: c, user: c}}}}]
-""")
-    return str(path)
+    return kubeconfig_file(tmp_path / "kubeconfig", f"{{server: '{url}'}}")
 
 
 def cli(capsys, *args):
@@ -146,15 +139,7 @@ def test_a_gzip_bomb_is_refused_before_it_fills_memory(tmp_path, capsys):
 # --- kubeconfigs -------------------------------------------------------------------------------------------
 
 def kubeconfig(tmp_path, cluster: str, user: str = "{token: t}") -> str:
-    path = tmp_path / "kc"
-    path.write_text(f"""apiVersion: v1
-kind: Config
-current-context: c
-clusters: [{{name: c, cluster: {cluster}}}]
-users: [{{name: c, user: {user}}}]
-contexts: [{{name: c, context: {{cluster: c, user: c}}}}]
-""")
-    return str(path)
+    return kubeconfig_file(tmp_path / "kc", cluster, user)
 
 
 @pytest.mark.parametrize("cluster, says", [

@@ -12,9 +12,10 @@ import re
 from dataclasses import asdict, dataclass, field as dc_field
 from typing import Dict, List, Optional, Tuple
 
+from ..addresses import ip_family
 from ..errors import UsageError
 from ..objects import field, items, name, port_number, strings
-from . import LBSR_ANNOTATION, UNDO_ANNOTATION
+from . import LBSR_ANNOTATION, UNDO_ANNOTATION, invalid_undo_record, read_undo_record
 
 TYPES = {"clusterip": "ClusterIP", "nodeport": "NodePort", "loadbalancer": "LoadBalancer"}
 EXPOSED = ("NodePort", "LoadBalancer")
@@ -47,16 +48,12 @@ class Exposure:
         return json.dumps(data, sort_keys=True)
 
     @classmethod
-    def from_annotation(cls, text: str, owner: dict) -> "Exposure":
+    def from_annotation(cls, owner: dict) -> "Exposure":
         """The exposure recorded on `owner`, validated field by field: anyone who can edit annotations can write
         one, and undo must not turn it into a public load balancer or a foreign nodePort unchecked."""
         def bad(why: str) -> UsageError:
-            return UsageError(f"the {UNDO_ANNOTATION} annotation of svc/{name(owner)} is not valid ({why}): it was not "
-                              "written by kubectl reach for this object; remove it, or convert explicitly")
-        try:
-            data = json.loads(text)
-        except (ValueError, RecursionError):
-            raise bad("not JSON") from None
+            return invalid_undo_record(f"svc/{name(owner)}", why)
+        data = read_undo_record(owner, f"svc/{name(owner)}")
         if not isinstance(data, dict):
             raise bad("not a JSON object")
         unknown = set(data) - set(cls.__dataclass_fields__) - {"uid"}
@@ -73,7 +70,7 @@ class Exposure:
             "source_ranges": lambda v: isinstance(v, list) and all(_cidr(c) for c in v),
             "source_ranges_annotation": lambda v: v is None or (isinstance(v, str) and all(
                 _cidr(c.strip()) for c in v.split(","))),
-            "load_balancer_ip": lambda v: v is None or (isinstance(v, str) and _ip(v)),
+            "load_balancer_ip": lambda v: v is None or (isinstance(v, str) and ip_family(v) is not None),
             "allocate_load_balancer_node_ports": lambda v: v is None or isinstance(v, bool),
             "health_check_node_port": lambda v: v is None or _port(v),
         }
@@ -109,16 +106,6 @@ def _cidr(value) -> bool:
         ipaddress.ip_network(value, strict=False)
         return isinstance(value, str)
     except (ValueError, TypeError):
-        return False
-
-
-def _ip(value: str) -> bool:
-    import ipaddress
-
-    try:
-        ipaddress.ip_address(value)
-        return True
-    except ValueError:
         return False
 
 
@@ -246,11 +233,10 @@ def service_patch(live: dict, target: Exposure) -> dict:
 
 def undo_exposure(live: dict) -> Exposure:
     """The exposure the last convert replaced, from the annotation it left on the object."""
-    text = field(live, "metadata", "annotations", UNDO_ANNOTATION)
-    if not text:
+    if not field(live, "metadata", "annotations", UNDO_ANNOTATION):
         raise UsageError(f"service {name(live)} has no {UNDO_ANNOTATION} annotation: kubectl reach convert never "
                          "changed it, so there is nothing to undo")
-    return Exposure.from_annotation(text, live)
+    return Exposure.from_annotation(live)
 
 
 def is_noop(live: dict, target: Exposure) -> bool:

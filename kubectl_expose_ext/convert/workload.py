@@ -11,7 +11,7 @@ from typing import List, Optional, Tuple
 
 from ..errors import UsageError
 from ..objects import field, items, name, port_number
-from . import UNDO_ANNOTATION
+from . import UNDO_ANNOTATION, invalid_undo_record, read_undo_record
 
 _BLOCKING_LEVELS = ("baseline", "restricted")
 
@@ -55,18 +55,13 @@ def _valid_port(port) -> bool:
 def read_record(workload: dict) -> dict:
     """The record convert left, validated: anyone who can edit annotations can write one, and undo must not put
     a workload on the host network or open host ports unchecked."""
-    text = field(workload, "metadata", "annotations", UNDO_ANNOTATION)
-    if not text:
+    record = read_undo_record(workload, name(workload))
+    if record is None:
         raise UsageError(f"{name(workload)} has no {UNDO_ANNOTATION} annotation: kubectl reach convert never "
                          "changed it, so there is nothing to undo")
 
     def bad(why: str) -> UsageError:
-        return UsageError(f"the {UNDO_ANNOTATION} annotation of {name(workload)} is not valid ({why}): it was not "
-                          "written by kubectl reach for this object; remove it, or convert explicitly")
-    try:
-        record = json.loads(text)
-    except (ValueError, RecursionError):
-        raise bad("not JSON") from None
+        return invalid_undo_record(name(workload), why)
     if not isinstance(record, dict) or not isinstance(record.get("ports"), dict):
         raise bad("not a record of ports")
     if set(record) - {"hostNetwork", "dnsPolicy", "ports", "uid"}:
