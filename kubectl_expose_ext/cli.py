@@ -2,7 +2,9 @@
 
 Exit codes (kubectl's conventions): 0 success, even when the target has no external endpoint;
 1 any error, usage errors included (bad target, unknown -o, not found, forbidden, unreachable);
-3 `--probe`: no endpoint answered; 4 `audit --fail-on`: a finding at or above that severity.
+3 `--probe`: no endpoint answered, and `-o url`: no URL that can work was printed (for scripts: `curl
+"$(kubectl reach svc/x -o url | head -1)"` never gets an empty or dead URL silently);
+4 `audit --fail-on`: a finding at or above that severity.
 """
 
 import sys
@@ -14,7 +16,7 @@ import click
 from . import __version__
 from .errors import ReachError, UsageError
 
-NO_ANSWER = 3  # --probe: not one endpoint answered
+NO_ANSWER = 3  # --probe: not one endpoint answered; -o url: not one URL that can work
 FINDINGS = 4  # audit --fail-on: findings at or above the threshold
 
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 110}
@@ -95,9 +97,35 @@ class DefaultGroup(click.Group):
     default_command = "show"
 
     def parse_args(self, ctx, args):
+        if args and args[0] not in self.commands and not args[0].startswith("-"):
+            near = near_command(args[0], self.commands)
+            if near:  # before any request: `kubectl reach audti` is a typo, not a service named "audti"
+                raise UsageError(f'unknown command "{args[0]}" for "kubectl reach"; did you mean "{near}"? '
+                                 f"(a service named so is svc/{args[0]})")
         if not args or (args[0] not in self.commands and args[0] not in ("-h", "--help", "--version")):
             args = [self.default_command, *args]
         return super().parse_args(ctx, args)
+
+
+def near_command(word: str, commands) -> Optional[str]:
+    """The command `word` is a likely typo of, else None: one edit for words of up to 5 letters, two for longer
+    (kubectl suggests within 2). Words with a `/` or `.`, and words under 3 letters, are targets."""
+    if "/" in word or "." in word or len(word) < 3:
+        return None
+
+    def distance(a: str, b: str) -> int:
+        """Edits from a to b, a swap of two neighbours counting one (the commonest typo: `audti`)."""
+        d = [[i + j if i * j == 0 else 0 for j in range(len(b) + 1)] for i in range(len(a) + 1)]
+        for i in range(1, len(a) + 1):
+            for j in range(1, len(b) + 1):
+                d[i][j] = min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1] != b[j - 1]))
+                if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
+                    d[i][j] = min(d[i][j], d[i - 2][j - 2] + 1)
+        return d[-1][-1]
+
+    candidates = [c for c in commands if c != "show"]  # `shop` is far likelier a service than a typo of `show`
+    best = min(candidates, key=lambda c: (distance(word, c), c))
+    return best if distance(word, best) <= (1 if len(word) <= 5 else 2) else None
 
 
 @click.group(cls=DefaultGroup, context_settings=CONTEXT_SETTINGS, subcommand_metavar="[TARGET | COMMAND] [ARGS]...")
@@ -123,7 +151,8 @@ def cli():
 
     \b
     Exit codes: 0 success (even with no external endpoint), 1 error,
-                3 --probe: no URL answered, 4 audit --fail-on: a finding at or above it.
+                3 --probe: no URL answered (-o url: no URL that can work was printed),
+                4 audit --fail-on: a finding at or above it.
     """
 
 
@@ -164,6 +193,10 @@ class ShowOptions:
         answered = self.probe_all(results) if self.probe else True
         report_malformed(self.kube)
         self.emit(results, listing)
+        if self.output == "url" and not self.probe:
+            from .render import render_urls
+
+            answered = bool(render_urls(results))  # scripts: nothing printed that can work is exit code 3
         return 0 if answered else NO_ANSWER
 
     def answer(self):
@@ -202,7 +235,7 @@ class ShowOptions:
             return
         if self.output == "url":
             text = render.render_urls(results, answering_only=self.probe)
-            for line in render.unsafe_url_warnings(results):
+            for line in render.unsafe_url_warnings(results) + render.dead_url_warnings(results):
                 warn(line)
         else:
             text = render.render_table(results, wide=self.output == "wide", listing=listing,
@@ -434,6 +467,30 @@ def demo(serve):
     return run_demo(run, serve)
 
 
+@cli.command("version", context_settings=CONTEXT_SETTINGS)
+@kube_flags
+def version_command(**connection):
+    """Print the version (as `--version` does); kubectl's global flags are accepted, as kubectl accepts them."""
+    click.echo(f"kubectl reach v{__version__}")
+
+
+@cli.command("help", context_settings=CONTEXT_SETTINGS)
+@click.argument("command", required=False)
+@kube_flags
+@click.pass_context
+def help_command(ctx, command, **connection):
+    """Help for kubectl reach, or for one COMMAND."""
+    if command is None:
+        click.echo(ctx.parent.get_help())
+        return 0
+    if command not in cli.commands:
+        near = near_command(command, cli.commands)
+        raise UsageError(f'unknown command "{command}" for "kubectl reach"' + (f'; did you mean "{near}"?' if near else ""))
+    with click.Context(cli.commands[command], info_name=command, parent=ctx.parent) as sub:
+        click.echo(cli.commands[command].get_help(sub))
+    return 0
+
+
 @cli.command("completion", context_settings=CONTEXT_SETTINGS)
 @click.argument("shell", type=click.Choice(["bash", "zsh", "fish", "kubectl"]))
 def completion(shell):
@@ -451,7 +508,7 @@ def completion(shell):
 
 def run(argv: Optional[List[str]] = None) -> int:
     """Run the CLI; every error a user can cause ends as one `error: ...` line and exit code 1."""
-    args = kubectl_spellings(sys.argv[1:] if argv is None else argv)
+    args = list(sys.argv[1:] if argv is None else argv)
     if args[:1] == ["__complete"]:  # kubectl's plugin completion protocol, through kubectl_complete-reach
         from .completion import plugin_main
 
@@ -459,6 +516,10 @@ def run(argv: Optional[List[str]] = None) -> int:
     try:
         from .completion import COMPLETE_VAR
 
+        args = kubectl_spellings(args)
+        if "--version" in args[:args.index("--") if "--" in args else len(args)]:  # at any level, as kubectl
+            click.echo(f"kubectl reach v{__version__}")
+            return 0
         result = cli.main(args=args, prog_name="kubectl reach", standalone_mode=False, complete_var=COMPLETE_VAR)
     except click.exceptions.Exit as exc:
         return exc.exit_code
@@ -490,14 +551,37 @@ def run(argv: Optional[List[str]] = None) -> int:
     return result if isinstance(result, int) else 0
 
 
+def boolean_flags() -> set:
+    """Every on/off flag of every command, from the commands' own declarations."""
+    found = {opt for param in cli.params if getattr(param, "is_flag", False) for opt in param.opts}
+    for command in cli.commands.values():
+        found |= {opt for param in command.params if getattr(param, "is_flag", False) for opt in param.opts}
+    return found
+
+
 def kubectl_spellings(args: Sequence[str]) -> List[str]:
-    """kubectl (pflag) reads `-n=NS` as `-n NS`; click would take `=NS` as the value."""
+    """kubectl's (pflag's) spellings, in click's terms: `-n=NS` is `-n NS` (click would take `=NS` as the value);
+    `--probe=true` is `--probe` and `--probe=false` is nothing, for every on/off flag; `--dry-run=server` is
+    `--dry-run` and `--dry-run=none` is nothing (kubectl's values; `client` is refused: every preview here is the
+    server's)."""
     import re
 
+    flags = boolean_flags()
     spelled: List[str] = []
     for i, arg in enumerate(args):
         if arg == "--":
             return spelled + list(args[i:])
+        name, equals, value = arg.partition("=")
+        if equals and name in flags:
+            wanted = {"true": True, "false": False, "server": True, "none": False}.get(value.lower())
+            if name == "--dry-run" and value == "client":
+                raise UsageError("--dry-run=client is not supported: kubectl reach always has the API server "
+                                 "validate the change (use --dry-run or --dry-run=server)")
+            if wanted is None or (name != "--dry-run" and value.lower() in ("server", "none")):
+                allowed = '"server" or "none"' if name == "--dry-run" else '"true" or "false"'
+                raise UsageError(f'invalid argument "{value}" for "{name}" flag: use {allowed}')
+            spelled.extend([name] if wanted else [])
+            continue
         match = re.fullmatch(r"(-[A-Za-z])=(.*)", arg, re.DOTALL)
         spelled.extend(match.groups() if match else (arg,))
     return spelled

@@ -13,7 +13,8 @@ from .options import KINDS, OUTPUTS, ROUTE_KINDS
 NO_SPACE, NO_FILE = 2, 4
 SUBCOMMANDS = {"convert": "change how a target is exposed", "undo": "restore the previous exposure",
                "demo": "run against a built-in demo cluster", "show": "print external URLs (default)",
-               "audit": "everything exposed, with its risks", "completion": "print shell completion code"}
+               "audit": "everything exposed, with its risks", "completion": "print shell completion code",
+               "version": "print the version", "help": "help for a command"}
 CONVERT_TO = {"Service": ("clusterip", "nodeport", "loadbalancer", "ingress"),
               "Workload": ("hostport", "hostnetwork")}
 FLAG_VALUES = {"-o": OUTPUTS, "--output": OUTPUTS, "--address-type": ("auto", "ExternalIP", "InternalIP", "Hostname"),
@@ -27,7 +28,7 @@ COMMAND_FLAGS = {
                 "--path-type", "--class", "--tls-secret", "--ingress-name", "--port", "--undo", "--dry-run", "--yes",
                 "--output"),
     "undo": ("--dry-run", "--yes", "--output"),
-    "demo": ("--serve",), "completion": (),
+    "demo": ("--serve",), "completion": (), "version": (), "help": (),  # (+ the common flags)
 }
 VALUE_FLAGS = {"-n", "--namespace", "--context", "--kubeconfig", "--request-timeout", "-v", "--v", "-o", "--output",
                "--address-type", "--to", "--node-port", "--lb-class", "--source-range", "--external-traffic-policy",

@@ -124,8 +124,16 @@ def render_urls(results: Sequence[Reach], answering_only: bool = False) -> str:
     """One URL per line, each once: for scripts (`curl $(kubectl reach svc/x -o url | head -1)`).
     After --probe, only the URLs that answered."""
     urls = dict.fromkeys(e.url for r in results for e in r.found.endpoints
-                         if (not answering_only or (e.probe is not None and e.probe.answered)) and is_clean(e.url))
+                         if (not answering_only or (e.probe is not None and e.probe.answered)) and is_clean(e.url)
+                         and not e.dead)
     return "\n".join(urls)
+
+
+def dead_url_warnings(results: Sequence[Reach]) -> List[str]:
+    """`-o url` prints only URLs that can work: an Ingress URL no controller serves (missing IngressClass) or
+    without an address yet is left out, with this warning, so `curl "$(... -o url | head -1)"` gets a live one."""
+    dead = {e.url: e.dead for r in results for e in r.found.endpoints if e.dead and is_clean(e.url)}
+    return [f"Warning: URL not printed: {clean(url)}: {why}" for url, why in dead.items()]
 
 
 def unsafe_url_warnings(results: Sequence[Reach]) -> List[str]:

@@ -311,3 +311,53 @@ def test_daemonset_on_the_host_network(realworld):
         ("GET", "/api/v1/namespaces/shop/services", None),
         ("GET", "/api/v1/nodes", None),  # two nodes involved: one LIST, not one GET per node
     ]
+
+
+# --- kubectl's habits -----------------------------------------------------------------------------------------
+
+@pytest.mark.fake_only("no request is involved")
+def test_typos_of_commands_are_caught_before_any_request(demo_api):
+    for typed, near in (("audti", "audit"), ("covert", "convert"), ("dmeo", "demo"), ("vresion", "version")):
+        out = demo_api.reach(typed, "svc/x")
+        assert (out.code, out.err) == (1, f'error: unknown command "{typed}" for "kubectl reach"; did you mean '
+                                          f'"{near}"? (a service named so is svc/{typed})\n')
+    assert demo_api.cluster.log == []
+    assert demo_api.reach("influxdb", "-o", "url").code == 0  # a bare name far from any command is a target
+    assert "did you mean" not in demo_api.reach("shop").err  # nor is `show`, the default, ever suggested
+
+
+@pytest.mark.fake_only("no request is involved")
+def test_version_and_help_everywhere(demo_api):
+    from kubectl_expose_ext import __version__
+
+    for args in (["version"], ["--version"], ["audit", "--version"], ["convert", "svc/x", "--version"]):
+        out = demo_api.reach(*args)
+        assert (out.code, out.out) == (0, f"kubectl reach v{__version__}\n"), args
+    assert demo_api.reach("help").out.startswith("Usage: kubectl reach [OPTIONS] [TARGET | COMMAND]")
+    assert demo_api.reach("help", "convert").out.startswith("Usage: kubectl reach convert")
+    assert demo_api.reach("convert", "-h").out.startswith("Usage: kubectl reach convert")
+    assert demo_api.reach("help", "covert").err.endswith('did you mean "convert"?\n')
+    assert demo_api.cluster.log == []
+
+
+def test_kubectl_spellings_of_flags(demo_api):
+    assert demo_api.reach("svc/influxdb", "-n=default", "-o=url").out.startswith("http://203.0.113.10:30000")
+    assert demo_api.reach("-A=false", "-o=json").code == 0
+    listing = demo_api.reach("--all-namespaces=true")
+    assert listing.code == 0 and listing.out.splitlines()[0].split()[0] == "NAMESPACE"
+    out = demo_api.reach("convert", "svc/influxdb", "--to", "clusterip", "--dry-run=server")
+    assert out.code == 0 and "Dry run: nothing was changed" in out.err
+    assert all(r.dry_run for r in demo_api.log() if r.mutating)
+    out = demo_api.reach("convert", "svc/influxdb", "--to", "clusterip", "--dry-run=client")
+    assert out.code == 1 and out.err.startswith("error: --dry-run=client is not supported")
+    out = demo_api.reach("svc/influxdb", "--probe=maybe")
+    assert (out.code, out.err) == (1, 'error: invalid argument "maybe" for "--probe" flag: use "true" or "false"\n')
+
+
+def test_url_output_prints_only_urls_that_can_work(realworld):
+    out = realworld.reach("svc/mail", "-o", "url")
+    assert out.code == 0 and "192.0.2.80" not in out.out  # the catchall Ingress has no controller (traefik missing)
+    assert "Warning: URL not printed: http://192.0.2.80/mail: its IngressClass is missing" in out.err
+    out = realworld.reach("ingress/catchall", "-o", "url")
+    assert (out.code, out.out) == (3, "")  # nothing left that can work: scripts can tell
+    assert realworld.reach("ingress/catchall", "-o", "json").code == 0  # the document still has them, warned

@@ -45,6 +45,8 @@ class Endpoint:
     namespace: str = ""
     # The proxy's own address, for a virtual host whose DNS name may not resolve yet (probes fall back to it).
     address: Optional[str] = None
+    # Why this URL cannot work yet (no controller serves it, no address published): `-o url` leaves it out.
+    dead: Optional[str] = None
     # Set by `--probe` (probe.Probe); in the JSON only then.
     probe: Any = None
 

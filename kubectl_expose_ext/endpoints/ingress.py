@@ -107,10 +107,13 @@ def ingress_endpoints(ingress: dict, route: Route, classes: Optional[Iterable[di
                 target_port=service_port.get("targetPort", service_port.get("port")), namespace=namespace(ingress),
                 address=addresses[0] if host and addresses else None))
     if matched:
+        class_warning = ingress_class_warning(ingress, classes)
         if not addresses:
             found.warn(f"ingress {name(ingress)} has no address yet: its controller has not admitted it"
                        " (or publishes no status)")
-        class_warning = ingress_class_warning(ingress, classes)
         if class_warning:
             found.warn(class_warning)
+        dead = "its IngressClass is missing" if class_warning else None if addresses else "no address yet"
+        for endpoint in found.endpoints:
+            endpoint.dead = dead
     return found

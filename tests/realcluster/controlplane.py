@@ -61,6 +61,16 @@ def binaries(build: bool = False) -> Optional[pathlib.Path]:
     return None
 
 
+def _die_with_parent() -> None:
+    """Linux: the control plane is ended with the test run even when that is killed (no orphans left running)."""
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -155,7 +165,7 @@ class ControlPlane:
     def _spawn(self, name: str, argv: List[str]) -> None:
         log = open(self.workdir / f"{name}.log", "wb")
         self.processes.append(subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                               start_new_session=True))
+                                               start_new_session=True, preexec_fn=_die_with_parent))
 
     def _wait_ready(self, timeout: float) -> None:
         deadline = time.monotonic() + timeout
