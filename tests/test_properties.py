@@ -3,6 +3,7 @@
 
 from urllib.parse import urlsplit
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -11,6 +12,7 @@ from kubectl_expose_ext.endpoints import METHODS, PROXIED
 from kubectl_expose_ext.reach import Snapshot, reach_everything, reach_target
 from kubectl_expose_ext.render import render_json, render_table, render_urls
 
+pytestmark = pytest.mark.slow  # hundreds of generated cases: `pytest -m "not slow"` leaves them out
 SETTINGS = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 NAMES = st.sampled_from(["web", "api", "db", "a", "b-2"])
 LABELS = st.dictionaries(st.sampled_from(["app", "tier", "x"]), st.sampled_from(["web", "api", "1"]), max_size=2)
