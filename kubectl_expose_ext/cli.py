@@ -20,6 +20,7 @@ NO_ANSWER = 3  # --probe: not one endpoint answered; -o url: not one URL that ca
 FINDINGS = 4  # audit --fail-on: findings at or above the threshold
 
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 110}
+VERSION_LINE = f"kubectl reach v{__version__}"  # --version, at any level, and `kubectl reach version`
 
 
 def warn(message: str) -> None:
@@ -129,7 +130,7 @@ def near_command(word: str, commands) -> Optional[str]:
 
 
 @click.group(cls=DefaultGroup, context_settings=CONTEXT_SETTINGS, subcommand_metavar="[TARGET | COMMAND] [ARGS]...")
-@click.version_option(__version__, prog_name="kubectl reach", message="%(prog)s v%(version)s")
+@click.version_option(__version__, message=VERSION_LINE)  # listed in --help; run() answers it first
 def cli():
     """How do I reach this Pod or Service from outside the cluster?
 
@@ -192,11 +193,9 @@ class ShowOptions:
         results = self.inventory() if listing else [self.answer()]
         answered = self.probe_all(results) if self.probe else True
         report_malformed(self.kube)
-        self.emit(results, listing)
+        printed = self.emit(results, listing)
         if self.output == "url" and not self.probe:
-            from .render import render_urls
-
-            answered = bool(render_urls(results))  # scripts: nothing printed that can work is exit code 3
+            answered = printed  # scripts: nothing printed that can work is exit code 3
         return 0 if answered else NO_ANSWER
 
     def answer(self):
@@ -225,17 +224,17 @@ class ShowOptions:
                               allow_local=self.probe_allow_local)
         return any(e.probe.answered for e in endpoints)
 
-    def emit(self, results, listing: bool) -> None:
-        """stdout: the data; stderr: warnings, hints."""
+    def emit(self, results, listing: bool) -> bool:
+        """stdout: the data; stderr: warnings, hints. Whether any data (a row, a URL, a document) was printed."""
         from . import render
 
         if self.output in ("json", "yaml"):  # the document carries the warnings itself
             click.echo(render.render_json(results, listing) if self.output == "json"
                        else render.render_yaml(results, listing))
-            return
+            return True
         if self.output == "url":
             text = render.render_urls(results, answering_only=self.probe)
-            for line in render.unsafe_url_warnings(results) + render.dead_url_warnings(results):
+            for line in render.left_out_url_warnings(results):
                 warn(line)
         else:
             text = render.render_table(results, wide=self.output == "wide", listing=listing,
@@ -249,6 +248,7 @@ class ShowOptions:
         hint = render.findings_hint(results, "-A" if self.all_namespaces else f"-n {self.namespace}")
         if listing and hint:
             warn(hint)
+        return bool(text)
 
 
 def complete_target(ctx, param, incomplete):
@@ -471,7 +471,7 @@ def demo(serve):
 @kube_flags
 def version_command(**connection):
     """Print the version (as `--version` does); kubectl's global flags are accepted, as kubectl accepts them."""
-    click.echo(f"kubectl reach v{__version__}")
+    click.echo(VERSION_LINE)
 
 
 @cli.command("help", context_settings=CONTEXT_SETTINGS)
@@ -518,7 +518,7 @@ def run(argv: Optional[List[str]] = None) -> int:
 
         args = kubectl_spellings(args)
         if "--version" in args[:args.index("--") if "--" in args else len(args)]:  # at any level, as kubectl
-            click.echo(f"kubectl reach v{__version__}")
+            click.echo(VERSION_LINE)
             return 0
         result = cli.main(args=args, prog_name="kubectl reach", standalone_mode=False, complete_var=COMPLETE_VAR)
     except click.exceptions.Exit as exc:
@@ -559,6 +559,10 @@ def boolean_flags() -> set:
     return found
 
 
+ON_OFF = {"true": True, "false": False}  # what pflag takes for an on/off flag
+DRY_RUN = {"server": True, "none": False}  # kubectl's --dry-run values (client: refused)
+
+
 def kubectl_spellings(args: Sequence[str]) -> List[str]:
     """kubectl's (pflag's) spellings, in click's terms: `-n=NS` is `-n NS` (click would take `=NS` as the value);
     `--probe=true` is `--probe` and `--probe=false` is nothing, for every on/off flag; `--dry-run=server` is
@@ -573,14 +577,14 @@ def kubectl_spellings(args: Sequence[str]) -> List[str]:
             return spelled + list(args[i:])
         name, equals, value = arg.partition("=")
         if equals and name in flags:
-            wanted = {"true": True, "false": False, "server": True, "none": False}.get(value.lower())
             if name == "--dry-run" and value == "client":
                 raise UsageError("--dry-run=client is not supported: kubectl reach always has the API server "
                                  "validate the change (use --dry-run or --dry-run=server)")
-            if wanted is None or (name != "--dry-run" and value.lower() in ("server", "none")):
+            values = {**ON_OFF, **DRY_RUN} if name == "--dry-run" else ON_OFF
+            if value.lower() not in values:
                 allowed = '"server" or "none"' if name == "--dry-run" else '"true" or "false"'
                 raise UsageError(f'invalid argument "{value}" for "{name}" flag: use {allowed}')
-            spelled.extend([name] if wanted else [])
+            spelled.extend([name] if values[value.lower()] else [])
             continue
         match = re.fullmatch(r"(-[A-Za-z])=(.*)", arg, re.DOTALL)
         spelled.extend(match.groups() if match else (arg,))

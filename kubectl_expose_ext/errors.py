@@ -70,8 +70,6 @@ def redact(text: str) -> str:
     return text
 
 
-redact_url = redact  # the same mask, named for where it is used on URLs
-
 
 def issue_tracker() -> str:
     """Where to report a bug: the `Issues` project URL of the installed package's metadata (pyproject.toml)."""

@@ -15,8 +15,8 @@ from typing import Any, Callable, Dict, List, Optional
 from urllib.parse import quote, urlencode
 
 from . import __version__
-from .errors import (ApiError, ConfigError, Conflict, Forbidden, Invalid, NotFound, Unreachable, redact_url,
-                     remember_secret)
+from .errors import ApiError, ConfigError, Conflict, Forbidden, Invalid, NotFound, Unreachable, redact, remember_secret
+from .shapes import conform
 
 # resource -> (API path prefix, namespaced)
 RESOURCES = {
@@ -214,7 +214,7 @@ class Kube:
                  log: Callable[[str], None] = lambda line: None):
         self.connection = connection
         self.host = connection.configuration.host.rstrip("/")
-        self.shown_host = redact_url(self.host)  # what messages and logs may say: no userinfo
+        self.shown_host = redact(self.host)  # what messages and logs may say: no userinfo
         self.timeout = timeout
         self.verbosity = verbosity
         self.log = log
@@ -259,7 +259,7 @@ class Kube:
         for attempt in range(RETRIES + 1):
             retry = method == "GET" and attempt < RETRIES
             try:
-                response = self._send(method, url, data, content_type, accept)
+                response, raw = self._send(method, url, data, content_type, accept)
             except Unreachable as exc:
                 if not retry or exc.permanent:
                     if attempt:  # say truthfully how often it was tried
@@ -271,7 +271,7 @@ class Kube:
                 self.sleep(_retry_after(response, BACKOFF * 2 ** attempt))
                 continue
             self.warnings.extend(_warnings(response))
-            return _decode(response, method, path)
+            return _decode(response, raw, method, path)
         raise AssertionError("unreachable")  # the last attempt always returns or raises
 
     def _send(self, method: str, url: str, data: Optional[bytes], content_type: str, accept: str):
@@ -301,16 +301,16 @@ class Kube:
             raise _unreachable(self.shown_host, TimeoutError("timed out"), self.timeout)
         if "error" in outcome:
             raise outcome["error"]
-        response = outcome["response"]
+        response, body = outcome["response"]
         if self.verbosity >= 6:
-            self.log(f"{method} {redact_url(url)} {response.status} {response.reason} in {elapsed:.0f} milliseconds")
+            self.log(f"{method} {redact(url)} {response.status} {response.reason} in {elapsed:.0f} milliseconds")
         if self.verbosity >= 8:
             for key, value in headers.items():
                 self.log(f"    Request {key}: {_redact(key, value)}")
-        return response
+        return response, body
 
     def _exchange(self, method: str, url: str, data: Optional[bytes], headers: Dict[str, str]):
-        """Send, then read the body in small decoded steps, at most MAX_RESPONSE_BYTES of it."""
+        """(response, body): send, then read the body in small decoded steps, at most MAX_RESPONSE_BYTES of it."""
         import urllib3
 
         try:
@@ -321,12 +321,11 @@ class Kube:
                 size += len(chunk)
                 if size > MAX_RESPONSE_BYTES:
                     response.release_conn()
-                    raise ApiError(f"the server's answer to {method} {redact_url(url)} is larger than "
+                    raise ApiError(f"the server's answer to {method} {redact(url)} is larger than "
                                    f"{MAX_RESPONSE_BYTES // 2 ** 20} MiB: refused", code=response.status)
                 body.append(chunk)
-            response.body_bytes = b"".join(body)
             response.release_conn()
-            return response
+            return response, b"".join(body)
         except urllib3.exceptions.MaxRetryError as exc:
             raise _unreachable(self.shown_host, exc.reason, self.timeout) from None
         except (urllib3.exceptions.HTTPError, OSError) as exc:
@@ -357,8 +356,6 @@ class Kube:
         return self.request("DELETE", self.path(resource, namespace, name), None, body)
 
     def get(self, resource: str, name: str, namespace: Optional[str] = None) -> Dict[str, Any]:
-        from .shapes import conform
-
         obj = self.request("GET", self.path(resource, namespace, name))
         self.malformed.extend(conform(resource, obj))
         return obj
@@ -375,8 +372,6 @@ class Kube:
         """
         query = {"labelSelector": label_selector, "fieldSelector": field_selector, "limit": PAGE_SIZE}
         path = self.path(resource, namespace)
-        from .shapes import conform
-
         kept: List[Dict[str, Any]] = []
         tokens: set = set()
         for _ in range(MAX_PAGES + 2):  # + the restart after a 410 and the last page
@@ -518,10 +513,8 @@ def _unreachable(host: str, reason: Any, timeout: Optional[float]) -> Unreachabl
     return Unreachable(f"unable to connect to the server {host}: {_first_line(reason)}")
 
 
-def _decode(response: Any, method: str, path: str) -> Dict[str, Any]:
+def _decode(response: Any, raw: bytes, method: str, path: str) -> Dict[str, Any]:
     """JSON body -> dict; a non-2xx answer -> the ApiError for its code, with the server's message."""
-    raw = getattr(response, "body_bytes", None)
-    raw = response.data if raw is None else raw
     try:
         body = json.loads(raw) if raw else None
     except (ValueError, RecursionError):  # RecursionError: JSON nested deeper than the parser's stack

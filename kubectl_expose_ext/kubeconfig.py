@@ -18,7 +18,7 @@ import tempfile
 from dataclasses import dataclass
 from typing import Dict, List, Optional, Tuple
 
-from .errors import ConfigError
+from .errors import ConfigError, redact, remember_secret
 
 NEEDS_OFFICIAL_CLIENT = ("auth-provider",)  # legacy (removed from kubectl in 1.26); exec plugins: credentials.py
 _PATH_KEYS = ("certificate-authority", "client-certificate", "client-key", "tokenFile")
@@ -85,11 +85,15 @@ def merged(paths: List[str]) -> Tuple[Dict[str, Dict[str, dict]], Optional[str]]
 
 
 def _secret_file(data: str, what: str) -> str:
-    """Certificate or key data in a private temporary file (ssl loads client certificates from files only)."""
+    """Base64 certificate or key data (a kubeconfig's `*-data`) in a private temporary file."""
     try:
-        content = base64.b64decode(data, validate=True)
+        return _private_file(base64.b64decode(data, validate=True))
     except ValueError:
         raise ConfigError(f"invalid configuration: {what} is not valid base64") from None
+
+
+def _private_file(content: bytes) -> str:
+    """A private temporary file, removed at exit (SIGTERM included): ssl loads client certificates from files only."""
     handle, path = tempfile.mkstemp(prefix="kubectl-reach-", suffix=".pem")
     with os.fdopen(handle, "wb") as out:
         out.write(content)
@@ -153,19 +157,16 @@ def load(paths: List[str], context: Optional[str]) -> Optional[Tuple[Access, str
         status = exec_credential(user["exec"], cluster)
         if status.get("token"):
             access.token = _clean_token(str(status["token"]), "the exec plugin's token")
-        else:
-            access.cert_file = _secret_file(base64.b64encode(status["clientCertificateData"].encode()).decode(),
-                                            "clientCertificateData")
-            access.key_file = _secret_file(base64.b64encode(status["clientKeyData"].encode()).decode(),
-                                           "clientKeyData")
+        else:  # PEM text, not base64
+            access.cert_file = _private_file(str(status["clientCertificateData"]).encode())
+            access.key_file = _private_file(str(status["clientKeyData"]).encode())
+            remember_secret(str(status["clientKeyData"]))
     elif user.get("token"):
         access.token = _clean_token(str(user["token"]), f'the token of user "{user_name}"')
     elif user.get("tokenFile"):
         with open(_existing(user["tokenFile"])) as handle:
             access.token = _clean_token(handle.read(), f'the tokenFile of user "{user_name}"')
     access.username, access.password = user.get("username"), user.get("password")
-    from .errors import remember_secret
-
     for secret in (access.token, access.password, user.get("client-key-data")):
         remember_secret(secret)
     return access, chosen.get("namespace") or "default", name
@@ -194,9 +195,7 @@ def checked_server(value, cluster: str) -> str:
     text = value if isinstance(value, str) else ""
     parts = urllib.parse.urlsplit(text)
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        from .errors import redact_url
-
-        shown = redact_url(text) if text else repr(value)
+        shown = redact(text) if text else repr(value)
         raise ConfigError(f'invalid configuration: cluster "{cluster}": server {shown} is not an http(s) URL '
                           "with a host (e.g. https://203.0.113.10:6443)")
     return text.rstrip("/")

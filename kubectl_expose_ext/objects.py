@@ -53,6 +53,11 @@ def port_number(value: Any) -> Optional[int]:
     return value if isinstance(value, int) and 0 < value < 65536 else None
 
 
+def is_port(value: Any) -> bool:
+    """A port number as the API stores it: an integer (not a string, not a boolean) from 1 to 65535."""
+    return isinstance(value, int) and port_number(value) is not None
+
+
 def condition_true(obj: Any, condition: str, where: tuple = ("status", "conditions")) -> Optional[bool]:
     """True/False for a condition (in `status.conditions` unless told), None when it is not reported."""
     for cond in items(obj, *where):

@@ -13,7 +13,7 @@ DNS name does not resolve (yet) is tried at its proxy's address (the Ingress or 
 OpenShift router) with the name as Host and SNI, and the detail says so.
 
 Where a probe may connect (the cluster chooses every address): names are resolved here, each address
-is checked against `POLICY`, and the socket connects to a checked address, never to the name again
+is checked by `refusal()`, and the socket connects to a checked address, never to the name again
 (no second DNS answer can change it). Never: unspecified (0.0.0.0, ::), link-local (169.254.0.0/16
 with the cloud metadata services, fe80::/10), the AWS IPv6 metadata address, multicast, broadcast,
 reserved ranges. Only with `--probe-allow-local`: loopback and this machine's own addresses (a

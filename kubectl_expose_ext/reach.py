@@ -178,14 +178,12 @@ def reach_pod(pod: dict, snapshot: Snapshot, done: Optional[Dict[tuple, Any]] = 
     Services and ports, so a DaemonSet on 5,000 nodes computes each Service's endpoints once, not once per pod
     (which was pods x nodes endpoints before de-duplication)."""
     pod_name = name(pod)
+    done = {} if done is None else done
     found = node_endpoints(pod, snapshot.nodes)
-    if done is None:
-        services = selecting_services(pod, snapshot)
-    else:
-        selection = ("select", namespace(pod), frozenset(labels(pod).items()))
-        if selection not in done:
-            done[selection] = selecting_services(pod, snapshot)
-        services = done[selection]
+    selection = ("select", namespace(pod), frozenset(labels(pod).items()))
+    if selection not in done:
+        done[selection] = selecting_services(pod, snapshot)
+    services = done[selection]
     if not services and not found.endpoints:  # hostNetwork/hostPort pods often need no Service
         found.warn(f"no Service selects pod {pod_name} (labels {format_labels(labels(pod))})")
     routes: Dict[str, List[dict]] = {}
@@ -202,19 +200,22 @@ def reach_pod(pod: dict, snapshot: Snapshot, done: Optional[Dict[tuple, Any]] = 
         for port in undeclared:
             found.warn(f"service {name(service)} port {port.get('port')} targets {port.get('targetPort')}, "
                        f"which pod {pod_name} does not declare (it declares {', '.join(map(str, declared))})")
-        computed = ("service", id(service), tuple(id(port) for port in ports))
-        if done is None or computed not in done:
+        if _first_time(done, ("service", id(service), tuple(id(port) for port in ports))):
             found.add(service_endpoints(service, ports, snapshot.nodes, snapshot.ready_nodes(service)))
-            if done is not None:
-                done[computed] = True
-    doors = ("doors", namespace(pod), tuple(sorted((svc, tuple(id(p) for p in ports)) for svc, ports in routes.items())))
-    if done is None or doors not in done:
+    doors = tuple(sorted((svc, tuple(id(port) for port in ports)) for svc, ports in routes.items()))
+    if _first_time(done, ("doors", namespace(pod), doors)):
         found.add(_front_doors(namespace(pod), routes, snapshot))
-        if done is not None:
-            done[doors] = True
     if routes and condition_true(pod, "Ready") is False:
         found.warn(f"pod {pod_name} is not Ready: its Services do not send it traffic")
     return found
+
+
+def _first_time(done: Dict[tuple, Any], key: tuple) -> bool:
+    """Whether `key` is new to `done` (and now recorded there)."""
+    if key in done:
+        return False
+    done[key] = True
+    return True
 
 
 def reach_pods(pods: List[dict], snapshot: Snapshot) -> Found:

@@ -122,25 +122,25 @@ def render_yaml(results: Sequence[Reach], listing: bool = False) -> str:
 
 def render_urls(results: Sequence[Reach], answering_only: bool = False) -> str:
     """One URL per line, each once: for scripts (`curl $(kubectl reach svc/x -o url | head -1)`).
-    After --probe, only the URLs that answered."""
+    After --probe, only the URLs that answered; never one `left_out_url_warnings` names."""
     urls = dict.fromkeys(e.url for r in results for e in r.found.endpoints
                          if (not answering_only or (e.probe is not None and e.probe.answered)) and is_clean(e.url)
                          and not e.dead)
     return "\n".join(urls)
 
 
-def dead_url_warnings(results: Sequence[Reach]) -> List[str]:
-    """`-o url` prints only URLs that can work: an Ingress URL no controller serves (missing IngressClass) or
-    without an address yet is left out, with this warning, so `curl "$(... -o url | head -1)"` gets a live one."""
-    dead = {e.url: e.dead for r in results for e in r.found.endpoints if e.dead and is_clean(e.url)}
-    return [f"Warning: URL not printed: {clean(url)}: {why}" for url, why in dead.items()]
-
-
-def unsafe_url_warnings(results: Sequence[Reach]) -> List[str]:
-    """`-o url` prints only URLs that are safe to paste: one carrying a control, bidi or invisible character
-    (a cluster put it there) is left out, with this warning."""
-    unsafe = dict.fromkeys(e.url for r in results for e in r.found.endpoints if not is_clean(e.url))
-    return [f"Warning: URL not printed: it holds a control or invisible character: {clean(url)}" for url in unsafe]
+def left_out_url_warnings(results: Sequence[Reach]) -> List[str]:
+    """`-o url` prints only URLs that are safe to paste and can work: one carrying a control, bidi or invisible
+    character (a cluster put it there), and an Ingress URL no controller serves (missing IngressClass) or without
+    an address yet, are left out with these warnings, so `curl "$(... -o url | head -1)"` gets a live one."""
+    unsafe, dead = {}, {}
+    for endpoint in (e for r in results for e in r.found.endpoints):
+        if not is_clean(endpoint.url):
+            unsafe[endpoint.url] = None
+        elif endpoint.dead:
+            dead[endpoint.url] = endpoint.dead
+    return ([f"Warning: URL not printed: it holds a control or invisible character: {clean(url)}" for url in unsafe]
+            + [f"Warning: URL not printed: {clean(url)}: {why}" for url, why in dead.items()])
 
 
 # --- audit -------------------------------------------------------------------------------------------------

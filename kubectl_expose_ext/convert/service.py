@@ -14,7 +14,7 @@ from typing import Dict, List, Optional, Tuple
 
 from ..addresses import ip_family
 from ..errors import UsageError
-from ..objects import field, items, name, port_number, strings
+from ..objects import field, is_port, items, name, port_number, strings
 from . import LBSR_ANNOTATION, UNDO_ANNOTATION, invalid_undo_record, read_undo_record
 
 TYPES = {"clusterip": "ClusterIP", "nodeport": "NodePort", "loadbalancer": "LoadBalancer"}
@@ -64,7 +64,7 @@ class Exposure:
         checks = {
             "type": lambda v: v in ("ClusterIP", "NodePort", "LoadBalancer"),
             "node_ports": lambda v: isinstance(v, dict) and all(
-                isinstance(k, str) and re.fullmatch(r"[0-9]{1,5}/(TCP|UDP|SCTP)", k) and _port(n) for k, n in v.items()),
+                isinstance(k, str) and re.fullmatch(r"[0-9]{1,5}/(TCP|UDP|SCTP)", k) and is_port(n) for k, n in v.items()),
             "external_traffic_policy": lambda v: v in (None, "Cluster", "Local"),
             "load_balancer_class": lambda v: v is None or (isinstance(v, str) and _qualified_name(v)),
             "source_ranges": lambda v: isinstance(v, list) and all(_cidr(c) for c in v),
@@ -72,7 +72,7 @@ class Exposure:
                 _cidr(c.strip()) for c in v.split(","))),
             "load_balancer_ip": lambda v: v is None or (isinstance(v, str) and ip_family(v) is not None),
             "allocate_load_balancer_node_ports": lambda v: v is None or isinstance(v, bool),
-            "health_check_node_port": lambda v: v is None or _port(v),
+            "health_check_node_port": lambda v: v is None or is_port(v),
         }
         if "type" not in data:
             raise bad("no type")
@@ -93,10 +93,6 @@ class Exposure:
         if self.type in ("NodePort", "LoadBalancer") and self.allocate_load_balancer_node_ports is not False:
             found.append("nodePorts on every node")
         return found
-
-
-def _port(value) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool) and 0 < value < 65536
 
 
 def _cidr(value) -> bool:

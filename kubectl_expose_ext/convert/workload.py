@@ -10,7 +10,7 @@ import json
 from typing import List, Optional, Tuple
 
 from ..errors import UsageError
-from ..objects import field, items, name, port_number
+from ..objects import field, is_port, items, name, port_number
 from . import UNDO_ANNOTATION, invalid_undo_record, read_undo_record
 
 _BLOCKING_LEVELS = ("baseline", "restricted")
@@ -44,11 +44,9 @@ _DNS_POLICIES = (None, "ClusterFirst", "ClusterFirstWithHostNet", "Default", "No
 
 
 def _valid_port(port) -> bool:
-    def number(key):
-        value = port.get(key)
-        return value is None or (isinstance(value, int) and not isinstance(value, bool) and 0 < value < 65536)
-    return (isinstance(port, dict) and set(port) <= _PORT_KEYS and isinstance(port.get("containerPort"), int)
-            and number("containerPort") and number("hostPort") and port.get("protocol") in (None, "TCP", "UDP", "SCTP")
+    return (isinstance(port, dict) and set(port) <= _PORT_KEYS and is_port(port.get("containerPort"))
+            and (port.get("hostPort") is None or is_port(port.get("hostPort")))
+            and port.get("protocol") in (None, "TCP", "UDP", "SCTP")
             and all(port.get(k) is None or isinstance(port.get(k), str) for k in ("name", "hostIP")))
 
 

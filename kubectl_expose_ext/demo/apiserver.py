@@ -523,13 +523,16 @@ class FakeCluster:
         depend on which: the real allocator picks at random."""
         if spec.get("type") == "ExternalName" or spec.get("clusterIP"):
             return
-        taken = {(svc.get("spec") or {}).get("clusterIP") for (resource, _, _), svc in self.objects.items()
-                 if resource == "services"}
+        taken = self._cluster_ips()
         for n in itertools.count(1):
             candidate = f"10.96.{200 + n // 250}.{n % 250 + 1}"
             if candidate not in taken:
                 spec["clusterIP"] = candidate
                 return
+
+    def _cluster_ips(self) -> set:
+        return {(svc.get("spec") or {}).get("clusterIP") for (resource, _, _), svc in self.objects.items()
+                if resource == "services"}
 
     def _service_rules(self, rtype: ResourceType, old: Optional[dict], new: dict, dry_run: bool) -> None:
         from . import rules
@@ -541,9 +544,8 @@ class FakeCluster:
         rules.default_service(spec)
         name = new["metadata"].get("name", "")
         errors = rules.validate_service(old, new)
-        if not errors and old is None and spec.get("clusterIP") not in (None, "", "None") and any(
-                (svc.get("spec") or {}).get("clusterIP") == spec["clusterIP"]
-                for (resource, _, _), svc in self.objects.items() if resource == "services"):
+        if not errors and old is None and spec.get("clusterIP") not in (None, "", "None") and \
+                spec["clusterIP"] in self._cluster_ips():
             errors = [f'spec.clusterIPs: Invalid value: ["{spec["clusterIP"]}"]: failed to allocate IP '
                       f'{spec["clusterIP"]}: provided IP is already allocated']
         if spec.get("externalIPs"):
@@ -591,7 +593,8 @@ class FakeCluster:
         errors = rules.validate_pod_template(new)
         if errors:
             raise invalid(rtype, new["metadata"].get("name", ""), errors)
-        level, violations = self._enforced_level(new), rules.pod_security_violations(new)
+        template = ((new.get("spec") or {}).get("template") or {}).get("spec") or {}
+        level, violations = self._enforced_level(new), rules.pod_security_violations(template)
         if level in ("baseline", "restricted") and violations:
             # PodSecurity admission only warns for workloads; it rejects their pods later.
             self.response_warnings.append(f'would violate PodSecurity "{level}:latest": {", ".join(violations)}')
@@ -600,8 +603,7 @@ class FakeCluster:
         """PodSecurity admission refuses a pod that breaks its namespace's enforced level."""
         from . import rules
 
-        new["kind"] = "Pod"
-        level, violations = self._enforced_level(new), rules.pod_security_violations(new)
+        level, violations = self._enforced_level(new), rules.pod_security_violations(new.get("spec") or {})
         if old is None and level in ("baseline", "restricted") and violations:
             raise APIStatus(403, "Forbidden", f'pods "{new["metadata"].get("name", "")}" is forbidden: violates '
                             f'PodSecurity "{level}:latest": {", ".join(violations)}')

@@ -200,10 +200,8 @@ def validate_pod_template(new: dict) -> List[str]:
     return errors
 
 
-def pod_security_violations(new: dict) -> List[str]:
-    """The PodSecurity baseline checks hostNamespaces and hostPorts, in admission's words."""
-    spec = new.get("spec") or {}
-    pod_spec = spec if new.get("kind") == "Pod" else (spec.get("template") or {}).get("spec") or {}
+def pod_security_violations(pod_spec: dict) -> List[str]:
+    """The PodSecurity baseline checks hostNamespaces and hostPorts of a pod spec, in admission's words."""
     violations = ["host namespaces (hostNetwork=true)"] if pod_spec.get("hostNetwork") else []
     for container in pod_spec.get("containers") or []:
         for port in container.get("ports") or []:

@@ -113,7 +113,11 @@ def ingress_endpoints(ingress: dict, route: Route, classes: Optional[Iterable[di
                        " (or publishes no status)")
         if class_warning:
             found.warn(class_warning)
-        dead = "its IngressClass is missing" if class_warning else None if addresses else "no address yet"
+        dead = None
+        if class_warning:
+            dead = "its IngressClass is missing"
+        elif not addresses:
+            dead = "no address yet"
         for endpoint in found.endpoints:
             endpoint.dead = dead
     return found
