@@ -15,12 +15,12 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "tests"))
 
-from builders import endpoint_slice, node, pod, service  # noqa: E402
+from builders import endpoint_slice, node, pod, service
 
-from kubectl_expose_ext.addresses import NodeTable  # noqa: E402
-from kubectl_expose_ext.convert.diff import url_changes  # noqa: E402
-from kubectl_expose_ext.endpoints import Found  # noqa: E402
-from kubectl_expose_ext.reach import Snapshot, reach_pod, reach_pods  # noqa: E402
+from kubectl_expose_ext.addresses import NodeTable
+from kubectl_expose_ext.convert.diff import url_changes
+from kubectl_expose_ext.endpoints import Found
+from kubectl_expose_ext.reach import Snapshot, reach_pod, reach_pods
 
 
 def daemonset_world(count: int) -> tuple:

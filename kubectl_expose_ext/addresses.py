@@ -1,7 +1,7 @@
 """Which address of a node a client outside the cluster should use."""
 
 import ipaddress
-from typing import Any, NamedTuple, Optional
+from typing import Any, Dict, List, NamedTuple, Optional
 
 from .objects import condition_true, items
 
@@ -83,11 +83,12 @@ class NodeTable:
         self.address_type = address_type
         self.known = False  # True once the full node list was given (needed for NodePort)
         self.unavailable = ""  # why the node list could not be read, when it could not
-        self.addresses = {}  # name -> NodeAddress, for ready nodes that have one
-        self.by_family = {family: {} for family in FAMILIES}  # the same, restricted to one IP family
-        self.not_ready, self.without_address = [], []
-        self.public = {}  # name -> the node's public ExternalIPs, whatever address is used (for the audit)
-        self._usable = {}
+        self.addresses: Dict[str, NodeAddress] = {}  # name -> NodeAddress, for ready nodes that have one
+        self.by_family: Dict[str, Dict[str, NodeAddress]] = {family: {} for family in FAMILIES}  # one IP family's
+        self.not_ready: List[str] = []
+        self.without_address: List[str] = []
+        self.public: Dict[str, List[str]] = {}  # name -> the node's public ExternalIPs (for the audit)
+        self._usable: Dict[Optional[str], List[str]] = {}
         for node in nodes:
             self.add(node)
 
@@ -96,7 +97,7 @@ class NodeTable:
         if not node_name:
             return
         address = node_address(node, self.address_type)
-        public = [a.get("address") for a in (node.get("status") or {}).get("addresses") or []
+        public = [a["address"] for a in (node.get("status") or {}).get("addresses") or []
                   if isinstance(a, dict) and a.get("type") == "ExternalIP" and is_public(a.get("address"))]
         if public:
             self.public[node_name] = public

@@ -1,31 +1,24 @@
 """`kubectl reach audit`: everything the cluster exposes to the outside, with its risks. Pure.
 
-One answer per exposing object (the listing's inventory), each with findings ranked high, medium or
-low. The checks and why they matter:
-
-  high    host-network       a hostNetwork pod shares its node's network: its ports bypass Services
-                             and NetworkPolicy (which cannot select host-network traffic)
-  high    open-lb            a LoadBalancer with no loadBalancerSourceRanges (or 0.0.0.0/0) and no
-                             internal-load-balancer annotation: open to the whole internet
-  medium  host-port          a hostPort opens a port on the node itself
-  medium  public-node-port   a nodePort is open on every node, and some nodes have public ExternalIPs
-  medium  external-ips       spec.externalIPs: the nodes capture traffic for those addresses (CVE-2020-8554)
-  medium  plain-http         an Ingress, Gateway listener or Route serves a host over http, not https
-  low     no-ready-pods      a Service (or a route's backend) selects no ready pod: the URL answers 503
-  low     broken-backend     an Ingress or route names a Service or port that does not exist
-  low     not-accepted       a Gateway did not accept the route / no router admitted it: no URL at all
+One answer per exposing object (the listing's inventory), each with findings ranked high, medium or low. The
+checks are one table, CHECKS: each names its severity, what it finds and why that matters, the roles of the kinds
+it applies to, and the function that finds it. The help text, the README's table and `--fail-on`'s values are
+generated from it (README: "How to add an audit check").
 """
 
 from dataclasses import dataclass, field as dc_field
-from typing import Dict, List, Optional, Sequence
+from typing import Callable, Dict, List, NamedTuple, Optional, Sequence, Tuple
 
 from .endpoints import Found
 from .endpoints.gateway import gateway_parents, parent_status, rejection
 from .endpoints.hostports import container_ports
 from .endpoints.openshift import admitted_ingresses
 from .endpoints.service import has_node_ports
-from .objects import condition_true, field, format_labels, items, name, namespace, port_number, strings
-from .reach import Reach, Snapshot, exposing_objects
+from .frontdoors import FRONT_DOORS
+from .kinds import BY_NAME, GATEWAY_ROUTE, INGRESS, OPENSHIFT_ROUTE, POD, SERVICE
+from .objects import condition_true, field, format_labels, items, name, port_number, strings
+from .reach import Reach, exposing_objects
+from .snapshot import Snapshot
 
 SEVERITIES = ("high", "medium", "low")
 # Annotations that make a cloud load balancer internal (reachable from the VPC only).
@@ -52,7 +45,7 @@ class Finding:
 
 
 @dataclass
-class Exposure:
+class Assessment:
     """One exposing object: its answer (URLs, warnings) and its findings. `to_dict()` is `audit -o json`."""
 
     answer: Reach
@@ -81,20 +74,33 @@ def at_or_above(severity: str, threshold: str) -> bool:
     return SEVERITIES.index(severity) <= SEVERITIES.index(threshold)
 
 
+class Subject(NamedTuple):
+    """What a check looks at: one exposing object, its answer, its broken backends and the snapshot."""
+
+    obj: dict
+    role: str
+    found: Found
+    broken: Sequence[str]
+    snapshot: Snapshot
+
+
 # --- the checks ------------------------------------------------------------------------------------------
 
-def _plain_http(found: Found, why: str) -> List[Finding]:
-    hosts = list(dict.fromkeys(e.host for e in found.endpoints if e.scheme == "http"))
-    if not hosts:
+def host_network(subject: Subject) -> List[str]:
+    if field(subject.obj, "spec", "hostNetwork") is not True:
         return []
-    return [Finding("medium", "plain-http", f"{', '.join(hosts)} served over plain http ({why})")]
+    return [f"shares the network of node {_node_of(subject.obj)}: its ports bypass Services and NetworkPolicy"]
 
 
-def _no_ready_pods(service: dict, snapshot: Snapshot, prefix: str = "") -> List[Finding]:
-    selector = field(service, "spec", "selector", default={})
-    if not selector or not isinstance(selector, dict) or snapshot.ready_nodes(service) != set():
+def host_port(subject: Subject) -> List[str]:
+    ports = sorted({n for _, p in container_ports(subject.obj) for n in [port_number(p.get("hostPort"))] if n})
+    if not ports or field(subject.obj, "spec", "hostNetwork") is True:  # host-network says more
         return []
-    return [Finding("low", "no-ready-pods", f"{prefix}selects no ready pod ({format_labels(selector)})")]
+    return [f"hostPort {', '.join(map(str, ports))} open on node {_node_of(subject.obj)}"]
+
+
+def _node_of(pod: dict) -> str:
+    return field(pod, "spec", "nodeName") or "(not scheduled)"
 
 
 def is_internal_load_balancer(service: dict) -> bool:
@@ -111,7 +117,8 @@ def source_ranges(service: dict) -> List[str]:
         r.strip() for r in str(annotation or "").split(",") if r.strip()]
 
 
-def open_load_balancer(service: dict) -> List[Finding]:
+def open_load_balancer(subject: Subject) -> List[str]:
+    service = subject.obj
     if field(service, "spec", "type") != "LoadBalancer" or is_internal_load_balancer(service):
         return []
     ranges = source_ranges(service)
@@ -119,92 +126,119 @@ def open_load_balancer(service: dict) -> List[Finding]:
     if ranges and not everywhere:
         return []
     why = f"loadBalancerSourceRanges allows {', '.join(everywhere)}" if ranges else "no loadBalancerSourceRanges"
-    return [Finding("high", "open-lb", f"load balancer open to the internet ({why})")]
+    return [f"load balancer open to the internet ({why})"]
 
 
-def public_node_ports(service: dict, snapshot: Snapshot) -> List[Finding]:
-    public = sorted(snapshot.nodes.public)
+def public_node_ports(subject: Subject) -> List[str]:
+    service, nodes = subject.obj, subject.snapshot.nodes
+    public = sorted(nodes.public)
     if not public or not has_node_ports(service):
         return []
     numbers = [str(port_number(p.get("nodePort"))) for p in items(service, "spec", "ports")
                if port_number(p.get("nodePort"))]
-    shown = ", ".join(snapshot.nodes.public[n][0] for n in public[:3]) + (", ..." if len(public) > 3 else "")
-    return [Finding("medium", "public-node-port", f"nodePort {', '.join(numbers) or '(allocated)'} open on every "
-                                                  f"node; {len(public)} with public addresses ({shown})")]
+    shown = ", ".join(nodes.public[n][0] for n in public[:3]) + (", ..." if len(public) > 3 else "")
+    return [f"nodePort {', '.join(numbers) or '(allocated)'} open on every node; {len(public)} with public "
+            f"addresses ({shown})"]
 
 
-def service_findings(service: dict, snapshot: Snapshot) -> List[Finding]:
-    findings = open_load_balancer(service) + public_node_ports(service, snapshot)
-    external = strings(service, "spec", "externalIPs")
-    if external and field(service, "spec", "type") != "ExternalName":
-        findings.append(Finding("medium", "external-ips", f"externalIPs {', '.join(external)}: every node captures "
-                                                          "traffic for these addresses (CVE-2020-8554)"))
-    return findings + _no_ready_pods(service, snapshot)
-
-
-def pod_findings(pod: dict) -> List[Finding]:
-    node = field(pod, "spec", "nodeName") or "(not scheduled)"
-    if field(pod, "spec", "hostNetwork") is True:
-        return [Finding("high", "host-network", f"shares the network of node {node}: its ports bypass Services "
-                                                "and NetworkPolicy")]
-    ports = sorted({port_number(p.get("hostPort")) for _, p in container_ports(pod)} - {None})
-    if not ports:
+def external_ips(subject: Subject) -> List[str]:
+    external = strings(subject.obj, "spec", "externalIPs")
+    if not external or field(subject.obj, "spec", "type") == "ExternalName":
         return []
-    return [Finding("medium", "host-port", f"hostPort {', '.join(map(str, ports))} open on node {node}")]
+    return [f"externalIPs {', '.join(external)}: every node captures traffic for these addresses (CVE-2020-8554)"]
 
 
-def backend_findings(found: Found, broken: Sequence[str], snapshot: Snapshot, ns: str) -> List[Finding]:
-    findings = [Finding("low", "broken-backend", problem) for problem in broken]
-    services = snapshot.services_named(ns)
-    for svc in dict.fromkeys(e.service for e in found.endpoints if e.service in services):
-        findings += _no_ready_pods(services[svc], snapshot, f"backend service {svc} ")
-    return findings
-
-
-def route_acceptance(obj: dict, kind: str) -> List[Finding]:
-    if kind == "Route":
-        if admitted_ingresses(obj):
-            return []
-        return [Finding("low", "not-accepted", f"route {name(obj)} is not admitted by any router")]
-    refused = [rejection(obj, parent, parent_status(obj, parent)) for parent in gateway_parents(obj)
-               if not condition_true(parent_status(obj, parent), "Accepted", ("conditions",))]
-    return [Finding("low", "not-accepted", message) for message in refused]
-
-
-def findings_for(obj: dict, answer: Reach, broken: Sequence[str], snapshot: Snapshot) -> List[Finding]:
-    kind = answer.kind
-    if kind == "Service":
-        return service_findings(obj, snapshot)
-    if kind == "Pod":
-        return pod_findings(obj)
-    found = answer.found
-    if kind == "Ingress":
-        plain = _plain_http(found, "no spec.tls entry covers it")
-    elif kind == "Route":
-        policy = field(obj, "spec", "tls", "insecureEdgeTerminationPolicy")
-        plain = _plain_http(found, "insecureEdgeTerminationPolicy: Allow" if policy == "Allow" else "no spec.tls")
+def plain_http(subject: Subject) -> List[str]:
+    hosts = list(dict.fromkeys(e.host for e in subject.found.endpoints if e.scheme == "http"))
+    if not hosts:
+        return []
+    if subject.role == INGRESS:
+        why = "no spec.tls entry covers it"
+    elif subject.role == OPENSHIFT_ROUTE:
+        allow = field(subject.obj, "spec", "tls", "insecureEdgeTerminationPolicy") == "Allow"
+        why = "insecureEdgeTerminationPolicy: Allow" if allow else "no spec.tls"
     else:
-        plain = _plain_http(found, "an HTTP listener")
-    acceptance = route_acceptance(obj, kind) if kind != "Ingress" else []
-    return plain + backend_findings(found, broken, snapshot, namespace(obj)) + acceptance
+        why = "an HTTP listener"
+    return [f"{', '.join(hosts)} served over plain http ({why})"]
 
 
-def assess(snapshot: Snapshot) -> List[Exposure]:
+def broken_backends(subject: Subject) -> List[str]:
+    return list(subject.broken)
+
+
+def no_ready_pods(subject: Subject) -> List[str]:
+    """A Service itself, or each Service a front door's URLs lead to."""
+    snapshot = subject.snapshot
+    if subject.role == SERVICE:
+        services, prefix = [subject.obj], ""
+    else:
+        named = snapshot.services_named(field(subject.obj, "metadata", "namespace") or "")
+        services = [named[svc] for svc in dict.fromkeys(e.service for e in subject.found.endpoints) if svc in named]
+        prefix = "backend service {} "
+    return [f"{prefix.format(name(s))}selects no ready pod ({format_labels(field(s, 'spec', 'selector'))})"
+            for s in services if snapshot.has_no_ready_pod(s)]
+
+
+def not_accepted(subject: Subject) -> List[str]:
+    route = subject.obj
+    if subject.role == OPENSHIFT_ROUTE:
+        return [] if admitted_ingresses(route) else [f"route {name(route)} is not admitted by any router"]
+    return [rejection(route, parent, parent_status(route, parent)) for parent in gateway_parents(route)
+            if not condition_true(parent_status(route, parent), "Accepted", ("conditions",))]
+
+
+@dataclass(frozen=True)
+class Check:
+    id: str
+    severity: str
+    summary: str                            # one line, for the help text and the README's table
+    roles: Tuple[str, ...]                  # kinds.py roles of the exposing objects it looks at
+    find: Callable[[Subject], List[str]]    # one message per finding
+
+
+FRONT_DOOR_ROLES = tuple(door.role for door in FRONT_DOORS)
+CHECKS = (
+    Check("host-network", "high", "hostNetwork pod: bypasses Services and NetworkPolicy", (POD,), host_network),
+    Check("open-lb", "high", "LoadBalancer open to 0.0.0.0/0 (no loadBalancerSourceRanges)", (SERVICE,),
+          open_load_balancer),
+    Check("host-port", "medium", "hostPort opened on a node", (POD,), host_port),
+    Check("public-node-port", "medium", "nodePort open on nodes with public ExternalIPs", (SERVICE,),
+          public_node_ports),
+    Check("external-ips", "medium", "Service externalIPs (CVE-2020-8554)", (SERVICE,), external_ips),
+    Check("plain-http", "medium", "a host served over http, not https", FRONT_DOOR_ROLES, plain_http),
+    Check("broken-backend", "low", "an Ingress or route names a missing Service or port", FRONT_DOOR_ROLES,
+          broken_backends),
+    Check("no-ready-pods", "low", "a Service or route backend selects no ready pod", (SERVICE, *FRONT_DOOR_ROLES),
+          no_ready_pods),
+    Check("not-accepted", "low", "a Gateway refused the route / no router admitted it",
+          (GATEWAY_ROUTE, OPENSHIFT_ROUTE), not_accepted),
+)
+
+
+def checks_table(indent: str = "  ") -> str:
+    """`high    host-network      hostNetwork pod: ...`, one line per check: for help texts."""
+    return "\n".join(f"{indent}{c.severity:<7} {c.id:<17} {c.summary}" for c in CHECKS)
+
+
+def findings_for(subject: Subject) -> List[Finding]:
+    """The findings of every check that applies, worst first (checks in table order within a severity)."""
+    findings = [Finding(check.severity, check.id, message) for check in CHECKS if subject.role in check.roles
+                for message in check.find(subject)]
+    return sorted(findings, key=lambda f: SEVERITIES.index(f.severity))
+
+
+def assess(snapshot: Snapshot) -> List[Assessment]:
     """Every exposing object with its findings (worst first), in inventory order."""
-    exposures = []
-    for obj, answer, broken in exposing_objects(snapshot):
-        findings = findings_for(obj, answer, broken, snapshot)
-        findings.sort(key=lambda f: SEVERITIES.index(f.severity))
-        exposures.append(Exposure(answer, findings))
-    return exposures
+    return [Assessment(answer, findings_for(Subject(obj, BY_NAME[answer.kind].role, answer.found, broken, snapshot)))
+            for obj, answer, broken in exposing_objects(snapshot)]
 
 
-def audit(snapshot: Snapshot) -> List[Exposure]:
+def audit(snapshot: Snapshot) -> List[Assessment]:
     """Every exposing object with its findings, riskiest first (then in inventory order)."""
     return sorted(assess(snapshot), key=lambda e: SEVERITIES.index(e.risk) if e.risk else len(SEVERITIES))
 
 
-def summary(exposures: Sequence[Exposure]) -> Dict[str, int]:
-    counts = {"exposed": len(exposures)}
-    counts.update({s: sum(f.severity == s for e in exposures for f in e.findings) for s in SEVERITIES})
+def summary(assessments: Sequence[Assessment]) -> Dict[str, int]:
+    counts = {"exposed": len(assessments)}
+    counts.update({s: sum(f.severity == s for e in assessments for f in e.findings) for s in SEVERITIES})
     return counts

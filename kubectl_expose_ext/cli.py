@@ -1,95 +1,33 @@
-"""The click shell: parse -> options -> validate -> complete -> run. The one place errors become exit codes.
-
-Exit codes (kubectl's conventions): 0 success, even when the target has no external endpoint;
-1 any error, usage errors included (bad target, unknown -o, not found, forbidden, unreachable);
-3 `--probe`: no endpoint answered, and `-o url`: no URL that can work was printed (for scripts: `curl
-"$(kubectl reach svc/x -o url | head -1)"` never gets an empty or dead URL silently);
-4 `audit --fail-on`: a finding at or above that severity.
+"""The click shell: flag declarations only. Each command hands its flags to an Options class (commands/), whose
+validate() makes a plan before any request; the plan runs with a Session (the client, the namespace, the streams).
+`run()` is the one place errors become exit codes (commands/__init__.py lists them).
 """
 
 import sys
-from dataclasses import dataclass
-from typing import List, Optional, Sequence
+from typing import Any, List, Optional, Sequence
 
 import click
 
 from . import __version__
 from .errors import ReachError, UsageError
-
-NO_ANSWER = 3  # --probe: not one endpoint answered; -o url: not one URL that can work
-FINDINGS = 4  # audit --fail-on: findings at or above the threshold
+from .kubeflags import KubeFlags, kube_flags
+from .streams import Streams
 
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 110}
 VERSION_LINE = f"kubectl reach v{__version__}"  # --version, at any level, and `kubectl reach version`
 
 
 def warn(message: str) -> None:
-    """One line on stderr: warnings, hints, errors, -v logs. Server and cluster text inside is escaped."""
-    from .errors import redact
-    from .terminal import clean
-
-    click.echo(clean(redact(message)), err=True)
+    """One line on stderr, outside any command (errors, the -v traceback)."""
+    Streams().warn(message)
 
 
-MALFORMED_SHOWN = 20  # warnings about objects of the wrong shape, before they are counted instead
-
-
-def report_malformed(kube) -> None:
-    """Fields the server sent with the wrong JSON type (removed by shapes.conform): on stderr, in every format."""
-    found = list(dict.fromkeys(kube.malformed))
-    for line in found[:MALFORMED_SHOWN]:
-        warn(f"Warning: {line}")
-    if len(found) > MALFORMED_SHOWN:
-        warn(f"Warning: ... and {len(found) - MALFORMED_SHOWN} more fields of the wrong type, ignored")
-
-
-def nothing_exposed(all_namespaces: bool, namespace: str) -> None:
-    where = "the cluster" if all_namespaces else f"namespace {namespace}"
-    warn(f"No externally reachable resources found in {where}.")
-
-
-@dataclass
-class KubeFlags:
-    """kubectl's connection flags; a plugin must implement them itself (kubectl passes them through)."""
-
-    kubeconfig: Optional[str] = None
-    context: Optional[str] = None
-    namespace: Optional[str] = None
-    request_timeout: str = "30s"
-    verbosity: int = 0
-
-    def validate(self) -> "KubeFlags":
-        """The flags' own checks, before any request."""
-        from .options import parse_timeout, validate_namespace
-
-        parse_timeout(self.request_timeout)
-        validate_namespace(self.namespace)
-        return self
-
-    def connect(self):
-        """(Kube client, namespace): the flags' namespace, else the context's, else `default`."""
-        from .kube import Connection, Kube  # lazy: loads the official client
-        from .options import parse_timeout
-
-        connection = Connection.load(self.kubeconfig, self.context)
-        kube = Kube(connection, parse_timeout(self.request_timeout), self.verbosity, log=warn)
-        return kube, self.namespace or connection.namespace
-
-
-def kube_flags(command):
-    """The kubectl connection flags, shared by every command that talks to a cluster."""
-    options = [
-        click.option("--kubeconfig", metavar="FILE", help="Path to the kubeconfig file to use."),
-        click.option("--context", metavar="NAME", help="The kubeconfig context to use."),
-        click.option("-n", "--namespace", metavar="NS", help="Namespace (default: the context's, else default)."),
-        click.option("--request-timeout", default="30s", show_default=True, metavar="DURATION",
-                     help="How long to wait for each API request (0: forever)."),
-        click.option("-v", "--v", "verbosity", type=click.IntRange(0, 10), default=0, metavar="LEVEL",
-                     help="Log level, as kubectl: 6 logs each API request, 8 also its headers (credentials masked)."),
-    ]
-    for option in reversed(options):
-        command = option(command)
-    return command
+def execute(options: Any, flags: KubeFlags) -> int:
+    """Flags -> Options -> Run: every check that needs no cluster, then connect, then the plan runs."""
+    plan = options.validate()
+    flags.validate()
+    streams = Streams()
+    return plan.run(flags.connect(streams))
 
 
 class DefaultGroup(click.Group):
@@ -157,107 +95,50 @@ def cli():
     """
 
 
-@dataclass
-class ShowOptions:
-    """`kubectl reach [TARGET]`: validate (pure) -> complete (connect) -> run."""
-
-    target: Sequence[str]
-    flags: KubeFlags
-    all_namespaces: bool = False
-    output: str = "table"
-    address_type: str = "auto"
-    probe: bool = False
-    timeout: str = "2s"
-    probe_allow_local: bool = False
-
-    def validate(self):
-        from .options import parse_target, parse_timeout, validate_address_type, validate_output
-
-        self.spec = parse_target(self.target)
-        self.output = validate_output(self.output)
-        self.address_type = validate_address_type(self.address_type)
-        self.flags.validate()
-        self.probe_timeout = parse_timeout(self.timeout, "--timeout")
-        if not self.probe_timeout:
-            raise UsageError(f'invalid --timeout "{self.timeout}": a probe needs a time limit, e.g. 2s or 500ms')
-        if self.spec and self.all_namespaces:
-            raise UsageError("a resource cannot be retrieved by name across all namespaces")
-        return self
-
-    def complete(self):
-        self.kube, self.namespace = self.flags.connect()
-        return self
-
-    def run(self) -> int:
-        listing = self.spec is None
-        results = self.inventory() if listing else [self.answer()]
-        answered = self.probe_all(results) if self.probe else True
-        report_malformed(self.kube)
-        printed = self.emit(results, listing)
-        if self.output == "url" and not self.probe:
-            answered = printed  # scripts: nothing printed that can work is exit code 3
-        return 0 if answered else NO_ANSWER
-
-    def answer(self):
-        from . import reach, targets
-
-        resolved = targets.resolve(self.kube, self.spec, self.namespace, self.address_type,
-                                   note=lambda message: warn(f"reach: {message}"))
-        return reach.reach_target(resolved.kind.name, resolved.obj, resolved.pods, resolved.snapshot)
-
-    def inventory(self):
-        """Every exposing object in scope, each carrying the audit's findings (JSON lists them, a hint counts them)."""
-        from .audit import assess
-        from .targets import fetch_everything
-
-        exposures = assess(fetch_everything(self.kube, None if self.all_namespaces else self.namespace,
-                                            self.address_type))
-        for exposure in exposures:
-            exposure.answer.findings = exposure.findings
-        return [exposure.answer for exposure in exposures]
-
-    def probe_all(self, results) -> bool:
-        """Probe every endpoint shown; whether at least one answered."""
-        from .probe import probe_all
-
-        endpoints = probe_all([e for r in results for e in r.found.endpoints], self.probe_timeout,
-                              allow_local=self.probe_allow_local)
-        return any(e.probe.answered for e in endpoints)
-
-    def emit(self, results, listing: bool) -> bool:
-        """stdout: the data; stderr: warnings, hints. Whether any data (a row, a URL, a document) was printed."""
-        from . import render
-
-        if self.output in ("json", "yaml"):  # the document carries the warnings itself
-            click.echo(render.render_json(results, listing) if self.output == "json"
-                       else render.render_yaml(results, listing))
-            return True
-        if self.output == "url":
-            text = render.render_urls(results, answering_only=self.probe)
-            for line in render.left_out_url_warnings(results):
-                warn(line)
-        else:
-            text = render.render_table(results, wide=self.output == "wide", listing=listing,
-                                       all_namespaces=listing and self.all_namespaces)
-        if text:
-            click.echo(text)
-        elif listing and self.output != "url":
-            nothing_exposed(self.all_namespaces, self.namespace)
-        for line in render.render_warnings(results):
-            warn(line)
-        hint = render.findings_hint(results, "-A" if self.all_namespaces else f"-n {self.namespace}")
-        if listing and hint:
-            warn(hint)
-        return bool(text)
-
-
 def complete_target(ctx, param, incomplete):
     from .completion import click_completer
 
     return click_completer(ctx, param, incomplete)
 
 
-@cli.command("show", context_settings=CONTEXT_SETTINGS)
+class Documented(click.Command):
+    """A command whose help is written from the tables it documents (kinds, strategies, checks), when shown."""
+
+    def __init__(self, *args: Any, doc: Any, **kwargs: Any) -> None:
+        self._doc = doc
+        super().__init__(*args, **kwargs)
+
+    @property
+    def help(self) -> str:
+        return self._doc()
+
+    @help.setter
+    def help(self, value: Optional[str]) -> None:
+        pass  # click sets it from the docstring: the tables are the source
+
+
+def show_help() -> str:
+    from .kinds import TARGETS
+
+    types = ", ".join(k.short for k in TARGETS[:-1]) + f" or {TARGETS[-1].short}"
+    return f"""Print every external URL of TARGET (the default command).
+
+    TARGET is TYPE/NAME, TYPE NAME, or a bare NAME (tried as service, then pod, then deployment).
+    TYPE is {types}. With no TARGET: every externally reachable Service, Ingress, route and host-networked pod
+    in the namespace (-A: in the cluster), one row per URL.
+
+    \b
+    Examples:
+      kubectl reach pod/influxdb
+      kubectl reach svc influxdb -o wide
+      kubectl reach influxdb --address-type InternalIP
+      kubectl reach -A -o json
+      kubectl reach deploy/api --probe --timeout 1s
+      curl "$(kubectl reach svc/web --probe -o url | head -1)"   # a URL that answered
+    """
+
+
+@cli.command("show", cls=Documented, doc=show_help, context_settings=CONTEXT_SETTINGS)
 @click.argument("target", nargs=-1, shell_complete=complete_target)
 @kube_flags
 @click.option("-A", "--all-namespaces", is_flag=True, help="With no target: list every namespace.")
@@ -272,29 +153,10 @@ def complete_target(ctx, param, incomplete):
 @click.option("--timeout", default="2s", show_default=True, metavar="DURATION", help="--probe: time limit per URL.")
 @click.option("--probe-allow-local", is_flag=True, help="--probe: also connect to loopback and this machine's own "
                                                         "addresses (refused by default: the cluster chooses them).")
-def show(target, kubeconfig, context, namespace, request_timeout, verbosity, all_namespaces, output, address_type,
-         probe, timeout, probe_allow_local):
-    """Print every external URL of TARGET (the default command).
+def show(flags: KubeFlags, **typed: Any) -> int:
+    from .commands.show import ShowOptions
 
-    TARGET is TYPE/NAME, TYPE NAME, or a bare NAME (tried as service, then pod, then deployment).
-    TYPE is pod, svc, deploy, sts, ds, ingress, httproute, grpcroute, tlsroute or route. With no
-    TARGET: every externally reachable Service, Ingress, route and host-networked pod in the
-    namespace (-A: in the cluster), one row per URL.
-
-    \b
-    Examples:
-      kubectl reach pod/influxdb
-      kubectl reach svc influxdb -o wide
-      kubectl reach influxdb --address-type InternalIP
-      kubectl reach -A -o json
-      kubectl reach deploy/api --probe --timeout 1s
-      curl "$(kubectl reach svc/web --probe -o url | head -1)"   # a URL that answered
-    """
-    flags = KubeFlags(kubeconfig, context, namespace, request_timeout, verbosity)
-    if probe_allow_local and not probe:
-        raise UsageError("--probe-allow-local applies only with --probe")
-    options = ShowOptions(target, flags, all_namespaces, output, address_type, probe, timeout, probe_allow_local)
-    return options.validate().complete().run()
+    return execute(ShowOptions(**typed), flags)
 
 
 def write_flags(command):
@@ -311,7 +173,33 @@ def write_flags(command):
     return command
 
 
-@cli.command("convert", context_settings=CONTEXT_SETTINGS)
+def convert_help() -> str:
+    from .convert.strategies import STRATEGIES
+
+    targets = "\n".join(f"      {s.to:<13} {s.summary} ({', '.join(s.roles)})" for s in STRATEGIES)
+    return f"""Change how TARGET is exposed, in place, after showing a dry-run diff.
+
+    \b
+    --to:
+{targets}
+
+    Nothing is lost: allocated nodePorts survive NodePort <-> LoadBalancer, fields the new type does not
+    allow are removed, everything else is untouched, and the previous exposure is recorded on the object
+    (annotation kubectl-reach/previous-exposure) so that `kubectl reach undo` can restore it. The write
+    carries the resourceVersion the diff was computed from: a concurrent change makes it fail, unapplied.
+    A workload's pod template is patched (deploy, sts, ds).
+
+    \b
+    Examples:
+      kubectl reach convert svc/web --to nodeport --dry-run
+      kubectl reach convert svc/web --to loadbalancer --source-range 203.0.113.0/24 --yes
+      kubectl reach convert svc/web --to nodeport --node-port http=30080 --node-port https=30443
+      kubectl reach convert svc/web --to ingress --host web.example.com --tls-secret web-tls
+      kubectl reach convert deploy/influxdb --to hostport --port 8086
+    """
+
+
+@cli.command("convert", cls=Documented, doc=convert_help, context_settings=CONTEXT_SETTINGS)
 @click.argument("target", nargs=-1, shell_complete=complete_target)
 @click.option("--to", "to", metavar="TYPE", help="clusterip, nodeport, loadbalancer or ingress (services); "
                                                  "hostport or hostnetwork (deploy, sts, ds).")
@@ -331,38 +219,17 @@ def write_flags(command):
 @click.option("--undo", is_flag=True, help="Restore the exposure the last convert replaced (same as `undo`).")
 @write_flags
 @kube_flags
-def convert(target, kubeconfig, context, namespace, request_timeout, verbosity, undo, dry_run, yes, output, **changes):
-    """Change how TARGET is exposed, in place, after showing a dry-run diff.
+def convert(flags: KubeFlags, **typed: Any) -> int:
+    from .commands.convert import ConvertOptions
 
-    \b
-    Services:   --to clusterip | nodeport | loadbalancer | ingress
-    Workloads:  --to hostport | hostnetwork   (deploy, sts, ds: the pod template is patched)
-
-    Nothing is lost: allocated nodePorts survive NodePort <-> LoadBalancer, fields the new type does not
-    allow are removed, everything else is untouched, and the previous exposure is recorded on the object
-    (annotation kubectl-reach/previous-exposure) so that `kubectl reach undo` can restore it. The write
-    carries the resourceVersion the diff was computed from: a concurrent change makes it fail, unapplied.
-
-    \b
-    Examples:
-      kubectl reach convert svc/web --to nodeport --dry-run
-      kubectl reach convert svc/web --to loadbalancer --source-range 203.0.113.0/24 --yes
-      kubectl reach convert svc/web --to nodeport --node-port http=30080 --node-port https=30443
-      kubectl reach convert svc/web --to ingress --host web.example.com --tls-secret web-tls
-      kubectl reach convert deploy/influxdb --to hostport --port 8086
-    """
-    from .convert.command import ConvertOptions
-
-    flags = KubeFlags(kubeconfig, context, namespace, request_timeout, verbosity)
-    options = ConvertOptions(target, flags, undo=undo, dry_run=dry_run, yes=yes, output=output, **changes)
-    return options.validate().complete().run()
+    return execute(ConvertOptions(**typed), flags)
 
 
 @cli.command("undo", context_settings=CONTEXT_SETTINGS)
 @click.argument("target", nargs=-1, shell_complete=complete_target)
 @write_flags
 @kube_flags
-def undo(target, kubeconfig, context, namespace, request_timeout, verbosity, dry_run, yes, output):
+def undo(flags: KubeFlags, **typed: Any) -> int:
     """Restore the exposure the last `convert` replaced (svc, deploy, sts, ds), or delete an Ingress it created.
 
     What to restore is read from the object itself, so undo works from any machine. Undoing twice
@@ -373,76 +240,21 @@ def undo(target, kubeconfig, context, namespace, request_timeout, verbosity, dry
       kubectl reach undo svc/web --dry-run
       kubectl reach undo ingress/web --yes
     """
-    from .convert.command import ConvertOptions
+    from .commands.convert import ConvertOptions
 
-    flags = KubeFlags(kubeconfig, context, namespace, request_timeout, verbosity)
-    options = ConvertOptions(target, flags, undo=True, dry_run=dry_run, yes=yes, output=output)
-    return options.validate().complete().run()
+    return execute(ConvertOptions(undo=True, **typed), flags)
 
 
-@dataclass
-class AuditOptions:
-    """`kubectl reach audit`: validate (pure) -> complete (connect) -> run."""
+def audit_help() -> str:
+    from .audit import checks_table
 
-    flags: KubeFlags
-    all_namespaces: bool = False
-    output: str = "table"
-    fail_on: Optional[str] = None
-
-    def validate(self):
-        from .audit import SEVERITIES
-        from .options import validate_output
-
-        validate_output(self.output, ("table", "json", "yaml"))
-        if self.fail_on is not None and self.fail_on not in SEVERITIES:
-            raise UsageError(f'invalid --fail-on "{self.fail_on}": use one of {", ".join(SEVERITIES)}')
-        self.flags.validate()
-        return self
-
-    def complete(self):
-        self.kube, self.namespace = self.flags.connect()
-        return self
-
-    def run(self) -> int:
-        from . import audit, render, targets
-
-        scope = None if self.all_namespaces else self.namespace
-        exposures = audit.audit(targets.fetch_everything(self.kube, scope))
-        report_malformed(self.kube)
-        if self.output == "table":
-            table = render.render_audit_table(exposures, all_namespaces=self.all_namespaces)
-            if table:
-                click.echo(table)
-            else:
-                nothing_exposed(self.all_namespaces, self.namespace)
-        else:
-            click.echo(render.render_audit(exposures, self.output))
-        failing = self.fail_on and any(audit.at_or_above(f.severity, self.fail_on) for e in exposures for f in e.findings)
-        return FINDINGS if failing else 0
-
-
-@cli.command("audit", context_settings=CONTEXT_SETTINGS)
-@kube_flags
-@click.option("-A", "--all-namespaces", is_flag=True, help="Audit every namespace.")
-@click.option("-o", "--output", default="table", show_default=True, metavar="FORMAT", help="table, json or yaml.")
-@click.option("--fail-on", metavar="SEVERITY", help="high, medium or low: exit with code 4 when a finding is at least "
-                                                    "this severe (for CI pipelines).")
-def audit_command(kubeconfig, context, namespace, request_timeout, verbosity, all_namespaces, output, fail_on):
-    """Everything exposed to the outside, with its risks (-A: in every namespace).
+    return f"""Everything exposed to the outside, with its risks (-A: in every namespace).
 
     One row per exposing object (Service, Ingress, Gateway route, OpenShift Route, host-networked pod),
     riskiest first. Findings:
 
     \b
-      high    host-network      hostNetwork pod: bypasses Services and NetworkPolicy
-      high    open-lb           LoadBalancer open to 0.0.0.0/0 (no loadBalancerSourceRanges)
-      medium  host-port         hostPort opened on a node
-      medium  public-node-port  nodePort open on nodes with public ExternalIPs
-      medium  external-ips      Service externalIPs (CVE-2020-8554)
-      medium  plain-http        a host served over http, not https
-      low     no-ready-pods     a Service or route backend selects no ready pod
-      low     broken-backend    an Ingress or route names a missing Service or port
-      low     not-accepted      a Gateway refused the route / no router admitted it
+{checks_table("      ")}
 
     \b
     Examples:
@@ -450,8 +262,18 @@ def audit_command(kubeconfig, context, namespace, request_timeout, verbosity, al
       kubectl reach audit -n shop -o json | jq '.items[] | select(.risk == "high")'
       kubectl reach audit -A --fail-on high      # exit code 4 when anything is high
     """
-    flags = KubeFlags(kubeconfig, context, namespace, request_timeout, verbosity)
-    return AuditOptions(flags, all_namespaces, output, fail_on).validate().complete().run()
+
+
+@cli.command("audit", cls=Documented, doc=audit_help, context_settings=CONTEXT_SETTINGS)
+@kube_flags
+@click.option("-A", "--all-namespaces", is_flag=True, help="Audit every namespace.")
+@click.option("-o", "--output", default="table", show_default=True, metavar="FORMAT", help="table, json or yaml.")
+@click.option("--fail-on", metavar="SEVERITY", help="high, medium or low: exit with code 4 when a finding is at least "
+                                                    "this severe (for CI pipelines).")
+def audit_command(flags: KubeFlags, **typed: Any) -> int:
+    from .commands.audit import AuditOptions
+
+    return execute(AuditOptions(**typed), flags)
 
 
 @cli.command("demo", context_settings=CONTEXT_SETTINGS)
@@ -469,7 +291,7 @@ def demo(serve):
 
 @cli.command("version", context_settings=CONTEXT_SETTINGS)
 @kube_flags
-def version_command(**connection):
+def version_command(flags: KubeFlags) -> None:
     """Print the version (as `--version` does); kubectl's global flags are accepted, as kubectl accepts them."""
     click.echo(VERSION_LINE)
 
@@ -478,7 +300,7 @@ def version_command(**connection):
 @click.argument("command", required=False)
 @kube_flags
 @click.pass_context
-def help_command(ctx, command, **connection):
+def help_command(ctx, command, flags: KubeFlags):
     """Help for kubectl reach, or for one COMMAND."""
     if command is None:
         click.echo(ctx.parent.get_help())
@@ -503,7 +325,7 @@ def completion(shell):
     """
     from .completion import shell_script
 
-    click.echo(shell_script(shell), nl=False)
+    click.echo(shell_script(shell, cli), nl=False)
 
 
 def run(argv: Optional[List[str]] = None) -> int:
@@ -534,7 +356,7 @@ def run(argv: Optional[List[str]] = None) -> int:
         return 1
     except KeyboardInterrupt:
         return 130
-    except Exception as exc:  # noqa: BLE001 - the last line of defence: a bug must not dump a traceback
+    except Exception as exc:
         # (nor its message: it may carry a credential). With -v the traceback is shown, for a bug report.
         from .errors import internal_error_line
 

@@ -6,20 +6,30 @@ everything else is answered without importing the Kubernetes client.
 """
 
 import sys
-from typing import List, Optional, Tuple
+from typing import Any, Dict, List, Optional, Tuple
 
-from .options import KINDS, OUTPUTS, ROUTE_KINDS
+from .kinds import ROUTE_ROLES, TARGETS
 
 NO_SPACE, NO_FILE = 2, 4
 SUBCOMMANDS = {"convert": "change how a target is exposed", "undo": "restore the previous exposure",
                "demo": "run against a built-in demo cluster", "show": "print external URLs (default)",
                "audit": "everything exposed, with its risks", "completion": "print shell completion code",
                "version": "print the version", "help": "help for a command"}
-CONVERT_TO = {"Service": ("clusterip", "nodeport", "loadbalancer", "ingress"),
-              "Workload": ("hostport", "hostnetwork")}
-FLAG_VALUES = {"-o": OUTPUTS, "--output": OUTPUTS, "--address-type": ("auto", "ExternalIP", "InternalIP", "Hostname"),
-               "--to": CONVERT_TO["Service"] + CONVERT_TO["Workload"], "--external-traffic-policy": ("Cluster", "Local"),
-               "--path-type": ("Prefix", "Exact", "ImplementationSpecific"), "--fail-on": ("high", "medium", "low")}
+
+
+def flag_values() -> Dict[str, Tuple[str, ...]]:
+    """The values of the flags that take one of a few, from their owners (imported only when completing)."""
+    from .addresses import ADDRESS_TYPES, AUTO
+    from .audit import SEVERITIES
+    from .convert.ingress import PATH_TYPES
+    from .convert.strategies import STRATEGIES
+    from .options import OUTPUTS
+
+    return {"-o": OUTPUTS, "--output": OUTPUTS, "--address-type": (AUTO, *ADDRESS_TYPES),
+            "--to": tuple(s.to for s in STRATEGIES), "--external-traffic-policy": ("Cluster", "Local"),
+            "--path-type": PATH_TYPES, "--fail-on": SEVERITIES}
+
+
 COMMON_FLAGS = ("--kubeconfig", "--context", "--namespace", "-n", "--request-timeout", "--help")
 COMMAND_FLAGS = {
     "show": ("--all-namespaces", "-A", "--output", "-o", "--address-type", "--probe", "--timeout", "--probe-allow-local"),
@@ -60,21 +70,22 @@ def _positionals(words: List[str]) -> List[str]:
 
 def _names(words: List[str], resource: str) -> List[str]:
     """Names of `resource` in the namespace the command line points at (one LIST; nothing on any error)."""
-    from .cli import KubeFlags
     from .errors import ReachError
+    from .kubeflags import KubeFlags
+    from .streams import Streams
+    from .terminal import is_clean
 
     flags = KubeFlags(_flag_value(words, ("--kubeconfig",)), _flag_value(words, ("--context",)),
                       _flag_value(words, ("-n", "--namespace")), "5s")
-    from .terminal import is_clean
-
     try:
-        kube, namespace = flags.connect()
+        session = flags.connect(Streams())
+        kube, namespace = session.kube, session.namespace
         if resource == "namespaces":
             items = kube.list("namespaces")
         else:
-            from .kube import OPTIONAL_APIS
+            from .kinds import BY_RESOURCE
 
-            if resource in OPTIONAL_APIS and resource not in kube.discover():
+            if BY_RESOURCE[resource].optional and resource not in kube.discover():
                 return []
             items = kube.list(resource, namespace)
     except (ReachError, KeyError, TypeError):
@@ -86,15 +97,11 @@ def _names(words: List[str], resource: str) -> List[str]:
 
 def _contexts(words: List[str]) -> List[str]:
     """Context names from the kubeconfig(s) the command line would use, read as kubectl reads them."""
-    import os
-
     from .errors import ConfigError
-    from .kubeconfig import merged
+    from .kubeconfig import merged, paths
 
-    paths = _flag_value(words, ("--kubeconfig",)) or os.environ.get("KUBECONFIG") or "~/.kube/config"
-    existing = [os.path.expanduser(p) for p in paths.split(os.pathsep) if p and os.path.exists(os.path.expanduser(p))]
     try:
-        return sorted(merged(existing)[0]["contexts"])
+        return sorted(merged(paths(_flag_value(words, ("--kubeconfig",))))[0]["contexts"])
     except ConfigError:  # completion must never fail loudly: no candidates is the answer
         return []
 
@@ -104,13 +111,17 @@ def complete(args: List[str]) -> Tuple[List[str], int]:
     words, current = list(args[:-1]), args[-1] if args else ""
     command = words[0] if words and words[0] in SUBCOMMANDS else "show"
     previous = words[-1] if words else ""
+    values = flag_values()
     if previous == "--to":
+        from .convert.strategies import targets_for
+        from .kinds import target_kind
+
         target = next(iter(_positionals(words[1:])), "")
-        group = "Service" if target.split("/")[0] in ("svc", "service", "services") else "Workload" if "/" in target else ""
-        values = CONVERT_TO.get(group, FLAG_VALUES["--to"])
-        return [v for v in values if v.startswith(current)], NO_FILE
-    if previous in FLAG_VALUES:
-        return [v for v in FLAG_VALUES[previous] if v.startswith(current)], NO_FILE
+        kind = target_kind(target.split("/")[0]) if "/" in target else None
+        choices = targets_for(kind.role) if kind else values["--to"]
+        return [v for v in choices if v.startswith(current)], NO_FILE
+    if previous in values:
+        return [v for v in values[previous] if v.startswith(current)], NO_FILE
     if previous in ("-n", "--namespace"):
         return [n for n in _names(words, "namespaces") if n.startswith(current)], NO_FILE
     if previous == "--context":
@@ -136,7 +147,7 @@ def complete(args: List[str]) -> Tuple[List[str], int]:
         except UsageError:
             return [], NO_FILE
         return [f"{kind_word}/{n}" for n in _names(words, kind.resource) if n.startswith(prefix)], NO_FILE
-    kinds = [f"{k.short}/" for k in KINDS if command == "show" or k.name not in ROUTE_KINDS]
+    kinds = [f"{k.short}/" for k in TARGETS if command == "show" or k.role not in ROUTE_ROLES]
     candidates = [k for k in kinds if k.startswith(current)]
     if command == "show" and not words:
         candidates += [s for s in SUBCOMMANDS if s.startswith(current)]
@@ -156,7 +167,8 @@ def main() -> None:
     sys.exit(plugin_main())
 
 
-PLUGIN_WRAPPER = "#!/bin/sh\n# kubectl calls this for `kubectl reach <TAB>` (kubectl 1.26+).\nexec kubectl-reach __complete \"$@\"\n"
+PLUGIN_WRAPPER = ("#!/bin/sh\n# kubectl calls this for `kubectl reach <TAB>` (kubectl 1.26+).\n"
+                  "exec kubectl-reach __complete \"$@\"\n")
 
 
 def click_completer(ctx, param, incomplete):
@@ -169,15 +181,15 @@ def click_completer(ctx, param, incomplete):
     return complete(words + [incomplete])[0]
 
 
-def shell_script(shell: str) -> str:
-    """The completion script for `kubectl-reach` (bash, zsh, fish) or kubectl's plugin wrapper (kubectl)."""
+def shell_script(shell: str, command: Any) -> str:
+    """The completion script for `kubectl-reach` (bash, zsh, fish: of click `command`) or kubectl's plugin wrapper."""
     if shell == "kubectl":
         return PLUGIN_WRAPPER
     from click.shell_completion import get_completion_class
 
-    from .cli import cli
-
-    return get_completion_class(shell)(cli, {}, "kubectl-reach", COMPLETE_VAR).source()
+    completer = get_completion_class(shell)
+    assert completer is not None  # click declares the three shells the command accepts
+    return completer(command, {}, "kubectl-reach", COMPLETE_VAR).source()
 
 
 COMPLETE_VAR = "_KUBECTL_REACH_COMPLETE"

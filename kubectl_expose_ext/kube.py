@@ -15,34 +15,15 @@ from typing import Any, Callable, Dict, List, Optional
 from urllib.parse import quote, urlencode
 
 from . import __version__
+from .kinds import BY_RESOURCE, KINDS
 from .errors import ApiError, ConfigError, Conflict, Forbidden, Invalid, NotFound, Unreachable, redact, remember_secret
 from .shapes import conform
 
-# resource -> (API path prefix, namespaced)
-RESOURCES = {
-    "pods": ("/api/v1", True),
-    "services": ("/api/v1", True),
-    "nodes": ("/api/v1", False),
-    "namespaces": ("/api/v1", False),
-    "deployments": ("/apis/apps/v1", True),
-    "statefulsets": ("/apis/apps/v1", True),
-    "daemonsets": ("/apis/apps/v1", True),
-    "ingresses": ("/apis/networking.k8s.io/v1", True),
-    "ingressclasses": ("/apis/networking.k8s.io/v1", False),
-    "endpointslices": ("/apis/discovery.k8s.io/v1", True),
-}
+# resource -> (API path prefix, namespaced), from the one table of kinds
+RESOURCES = {k.resource: (k.api_path, k.namespaced) for k in KINDS}
 # APIs a cluster may or may not serve (CRDs): resource -> (group, versions to accept, best first, namespaced).
-# They are used only when discovery finds them, at the best version served.
-OPTIONAL_APIS = {
-    "gateways": ("gateway.networking.k8s.io", ("v1", "v1beta1"), True),
-    "httproutes": ("gateway.networking.k8s.io", ("v1", "v1beta1"), True),
-    "grpcroutes": ("gateway.networking.k8s.io", ("v1", "v1alpha2"), True),
-    "tlsroutes": ("gateway.networking.k8s.io", ("v1", "v1alpha3", "v1alpha2"), True),
-    "routes": ("route.openshift.io", ("v1",), True),
-}
-# Until discovery says otherwise, each optional API is assumed at its best version.
-RESOURCES.update({resource: (f"/apis/{group}/{versions[0]}", namespaced)
-                  for resource, (group, versions, namespaced) in OPTIONAL_APIS.items()})
+# They are used only when discovery finds them, at the best version served; until then, at their best version.
+OPTIONAL_APIS = {k.resource: (k.group, k.versions, k.namespaced) for k in KINDS if k.optional}
 # What kubectl sends: aggregated discovery (every group, version and resource in one answer) where the
 # server has it (1.26+), the classic APIGroupList otherwise.
 AGGREGATED_DISCOVERY = ("application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList,"
@@ -88,14 +69,7 @@ class Connection:
         """
         from . import kubeconfig as plain
 
-        if kubeconfig:  # one path, as kubectl takes it: never split on ":" like $KUBECONFIG, never in-cluster
-            if not os.path.isfile(kubeconfig):
-                raise ConfigError(f'kubeconfig "{kubeconfig}" not found')
-            existing = [kubeconfig]
-        else:
-            paths = os.environ.get("KUBECONFIG") or os.path.expanduser("~/.kube/config")
-            existing = [os.path.expanduser(p) for p in paths.split(os.pathsep)
-                        if p and os.path.exists(os.path.expanduser(p))]
+        existing = plain.paths(kubeconfig)  # --kubeconfig is never in-cluster
         if existing:
             try:
                 fast = plain.load(existing, context)
@@ -197,7 +171,7 @@ def _proxy_with_credentials(proxy: str, headers: Optional[dict]):
         credentials = f"{unquote(parts.username)}:{unquote(parts.password or '')}"
         remember_secret(unquote(parts.password or ""))
         headers.update(urllib3.util.make_headers(proxy_basic_auth=credentials))
-        host = parts.hostname + (f":{parts.port}" if parts.port else "")
+        host = (parts.hostname or "") + (f":{parts.port}" if parts.port else "")
         proxy = urlunsplit((parts.scheme, host, parts.path, parts.query, parts.fragment))
     return proxy, headers or None
 
@@ -290,7 +264,7 @@ class Kube:
         def exchange() -> None:
             try:
                 outcome["response"] = self._exchange(method, url, data, headers)
-            except BaseException as exc:  # noqa: BLE001 - handed to the caller's thread
+            except BaseException as exc:
                 outcome["error"] = exc
 
         worker = threading.Thread(target=exchange, daemon=True)
@@ -349,7 +323,7 @@ class Kube:
 
         The dry run goes in the DeleteOptions body: when a DELETE has a body, the API server reads its options from
         the body alone and ignores `?dryRun=All` (handlers/delete.go): a query-only dry run deletes for real."""
-        body = {"kind": "DeleteOptions", "apiVersion": "v1",
+        body: Dict[str, Any] = {"kind": "DeleteOptions", "apiVersion": "v1",
                 "preconditions": {"resourceVersion": resource_version} if resource_version else None}
         if dry_run:
             body["dryRun"] = ["All"]
@@ -400,13 +374,12 @@ class Kube:
             query["continue"] = token
         raise ApiError(f"the server's LIST of {resource} did not end after {MAX_PAGES} pages of {PAGE_SIZE}")
 
-
     def discover(self) -> Dict[str, str]:
         """The OPTIONAL_APIS this server serves: resource -> version. One request on 1.26+ servers.
 
         Aggregated discovery answers with every group's versions and resources at once. An older server
         answers with the plain group list; then one resource list is read per candidate version of the
-        groups we use (at most four requests). A failed discovery means "none": optional APIs must never
+        groups we use (one per candidate version served). A failed discovery means "none": optional APIs must never
         break the main answer.
         """
         if self._discovered is None:
@@ -415,8 +388,7 @@ class Kube:
             except ApiError:
                 self._discovered = {}
             for resource, version in self._discovered.items():
-                group, _, namespaced = OPTIONAL_APIS[resource]
-                self.resources[resource] = (f"/apis/{group}/{version}", namespaced)
+                self.resources[resource] = (BY_RESOURCE[resource].path_at(version), BY_RESOURCE[resource].namespaced)
         return self._discovered
 
     def _discover(self) -> Dict[str, str]:

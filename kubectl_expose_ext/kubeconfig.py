@@ -47,6 +47,17 @@ class Access:
         return {"BearerToken": {"value": f"Bearer {self.token}"}} if self.token else {}
 
 
+def paths(flag: Optional[str]) -> List[str]:
+    """The kubeconfig files kubectl would read: --kubeconfig (one path, never split on ":"; missing is an error),
+    else the existing files of $KUBECONFIG (a path list, merged), else ~/.kube/config if it exists."""
+    if flag:
+        if not os.path.isfile(flag):
+            raise ConfigError(f'kubeconfig "{flag}" not found')
+        return [flag]
+    listed = os.environ.get("KUBECONFIG") or os.path.expanduser("~/.kube/config")
+    return [os.path.expanduser(p) for p in listed.split(os.pathsep) if p and os.path.exists(os.path.expanduser(p))]
+
+
 def _read(path: str) -> dict:
     import yaml
 
@@ -97,7 +108,11 @@ def _private_file(content: bytes) -> str:
     handle, path = tempfile.mkstemp(prefix="kubectl-reach-", suffix=".pem")
     with os.fdopen(handle, "wb") as out:
         out.write(content)
-    atexit.register(lambda: os.path.exists(path) and os.unlink(path))
+    def remove() -> None:
+        if os.path.exists(path):
+            os.unlink(path)
+
+    atexit.register(remove)
     return path
 
 
@@ -109,7 +124,7 @@ def _proxy_for(server: str, configured: Optional[str]) -> Optional[str]:
     import urllib.request
 
     parts = urllib.parse.urlsplit(server)
-    if urllib.request.proxy_bypass_environment(parts.netloc or ""):
+    if getattr(urllib.request, "proxy_bypass_environment")(parts.netloc or ""):  # noqa: B009 - not in typeshed
         return None
     return urllib.request.getproxies_environment().get(parts.scheme)
 
@@ -164,7 +179,7 @@ def load(paths: List[str], context: Optional[str]) -> Optional[Tuple[Access, str
     elif user.get("token"):
         access.token = _clean_token(str(user["token"]), f'the token of user "{user_name}"')
     elif user.get("tokenFile"):
-        with open(_existing(user["tokenFile"])) as handle:
+        with open(str(_existing(user["tokenFile"]))) as handle:
             access.token = _clean_token(handle.read(), f'the tokenFile of user "{user_name}"')
     access.username, access.password = user.get("username"), user.get("password")
     for secret in (access.token, access.password, user.get("client-key-data")):

@@ -22,7 +22,7 @@ def field(obj: Any, *path: str, default: Any = None) -> Any:
 def items(obj: Any, *path: str) -> List[dict]:
     """The list at `path`, keeping only its mapping entries (never None)."""
     value = field(obj, *path, default=[])
-    return [x for x in value if isinstance(x, Mapping)] if isinstance(value, list) else []
+    return [x for x in value if isinstance(x, dict)] if isinstance(value, list) else []
 
 
 def strings(obj: Any, *path: str) -> List[str]:

@@ -2,40 +2,13 @@
 
 import re
 from dataclasses import dataclass
-from typing import Dict, Optional, Sequence
+from typing import Optional, Sequence
 
 from .addresses import ADDRESS_TYPES, AUTO
 from .errors import UsageError
+from .kinds import Kind, target_kind, target_shorts
 
 
-@dataclass(frozen=True)
-class Kind:
-    name: str          # API kind: "Deployment"
-    resource: str      # plural resource, the key of kube.RESOURCES: "deployments"
-    short: str         # how kubectl users write it: "deploy"
-
-
-KINDS = (
-    Kind("Pod", "pods", "pod"),
-    Kind("Service", "services", "svc"),
-    Kind("Deployment", "deployments", "deploy"),
-    Kind("StatefulSet", "statefulsets", "sts"),
-    Kind("DaemonSet", "daemonsets", "ds"),
-    Kind("Ingress", "ingresses", "ingress"),
-    # served only where the cluster has the CRDs (discovered before use)
-    Kind("HTTPRoute", "httproutes", "httproute"),
-    Kind("GRPCRoute", "grpcroutes", "grpcroute"),
-    Kind("TLSRoute", "tlsroutes", "tlsroute"),
-    Kind("Route", "routes", "route"),
-)
-_ALIASES: Dict[str, Kind] = {}
-for _kind in KINDS:
-    for _alias in {_kind.name.lower(), _kind.resource, _kind.short}:
-        _ALIASES[_alias] = _kind
-_ALIASES.update({"po": KINDS[0], "service": KINDS[1], "ing": KINDS[5]})
-_GROUPS = {"apps": ("Deployment", "StatefulSet", "DaemonSet"), "networking.k8s.io": ("Ingress",),
-           "gateway.networking.k8s.io": ("HTTPRoute", "GRPCRoute", "TLSRoute"), "route.openshift.io": ("Route",)}
-ROUTE_KINDS = ("HTTPRoute", "GRPCRoute", "TLSRoute", "Route")  # entrances of their own: nothing to convert
 BARE_NAME_ORDER = ("Service", "Pod", "Deployment")  # what a bare NAME is tried as, in order
 OUTPUTS = ("table", "wide", "json", "yaml", "url")
 # DNS-1123 subdomain: what pods, deployments and ingresses may be named (services are stricter, a subset).
@@ -51,17 +24,11 @@ class TargetSpec:
 
 
 def kind_by_name(word: str) -> Kind:
-    """`pod`, `pods`, `po`, `Deployment`, `deployments.apps`... -> Kind."""
-    base, _, group = word.lower().partition(".")
-    kind = _ALIASES.get(base)
-    if kind is None or (group and kind.name not in _GROUPS.get(group, ())):
-        known = ", ".join(k.short for k in KINDS)
-        raise UsageError(f'unknown resource type "{word}" (use one of: {known})')
+    """`pod`, `pods`, `po`, `Deployment`, `deployments.apps`... -> Kind, or kubectl's error."""
+    kind = target_kind(word)
+    if kind is None:
+        raise UsageError(f'unknown resource type "{word}" (use one of: {target_shorts()})')
     return kind
-
-
-def kind_named(api_kind: str) -> Kind:
-    return next(k for k in KINDS if k.name == api_kind)
 
 
 def validate_name(value: str, what: str = "resource name") -> str:

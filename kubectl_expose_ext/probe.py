@@ -31,7 +31,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Callable, Dict, Iterable, List, Optional, Tuple
+from typing import Any, Callable, Dict, Iterable, List, Optional, Tuple
 
 from . import __version__
 from .addresses import ip_family
@@ -60,7 +60,7 @@ class Probe:
         return self.status == "ok"
 
     def to_dict(self) -> dict:
-        data = {"status": self.status, "latency_ms": self.latency_ms, "detail": self.detail}
+        data: Dict[str, Any] = {"status": self.status, "latency_ms": self.latency_ms, "detail": self.detail}
         if self.certificate is not None:
             data["certificate"] = self.certificate
         return data
@@ -180,7 +180,7 @@ def parse_certificate(der: bytes) -> Certificate:
         cert.subject = _name(der, subject[1], subject[2])
         times = _children(der, validity[1], validity[2])
         cert.not_after = _time(times[1][0], der[times[1][1]:times[1][2]])
-        for tag, ext_start, ext_end in fields[5:]:
+        for tag, ext_start, _ext_end in fields[5:]:
             if tag != 0xA3:
                 continue
             _, seq_start, seq_end = _tlv(der, ext_start)
@@ -277,9 +277,10 @@ def _addresses(host: str, port: int, clock: _Clock, allow_local: bool) -> List[T
     """(family, sockaddr) of every address of `host` the policy allows; Refused when it allows none."""
     clock.left()
     infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    allowed, reasons = [], []
+    allowed: List[Tuple[int, tuple]] = []
+    reasons: List[str] = []
     for family, _, _, _, sockaddr in infos:
-        why = refusal(sockaddr[0], allow_local)
+        why = refusal(str(sockaddr[0]), allow_local)
         if why:
             reasons.append(f"{sockaddr[0]}: {why}")
         elif (family, sockaddr) not in allowed:
@@ -469,17 +470,13 @@ def probe(target: Target, timeout: float = DEFAULT_TIMEOUT, allow_local: bool = 
 
 
 def probe_all(endpoints: Iterable[Endpoint], timeout: float = DEFAULT_TIMEOUT, parallelism: int = PARALLELISM,
-              allow_local: bool = False, attempt: Callable[..., Probe] = probe) -> List[Endpoint]:
-    """Probe every endpoint concurrently (each distinct target once) and attach the answers to them."""
-    endpoints = list(endpoints)
+              allow_local: bool = False, attempt: Callable[..., Probe] = probe) -> Dict[tuple, Probe]:
+    """Probe every endpoint concurrently (each distinct target once): endpoint key -> its answer (render.Probes)."""
     targets: Dict[Target, List[Endpoint]] = {}
     for endpoint in endpoints:
         targets.setdefault(target_of(endpoint), []).append(endpoint)
     if not targets:
-        return endpoints
+        return {}
     with ThreadPoolExecutor(max_workers=max(1, min(parallelism, len(targets)))) as pool:
         answers = dict(zip(targets, pool.map(lambda t: attempt(t, timeout, allow_local), targets)))
-    for target, owners in targets.items():
-        for endpoint in owners:
-            endpoint.probe = answers[target]
-    return endpoints
+    return {endpoint.key(): answers[target] for target, owners in targets.items() for endpoint in owners}

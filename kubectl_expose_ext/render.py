@@ -1,15 +1,25 @@
-"""Answers -> text: table, wide, json, yaml, url. Nothing here prints."""
+"""Answers -> text: table, wide, json, yaml, url, the audit's table and documents, convert's dumps. Nothing here prints.
+
+
+Beside the answers (pure models), commands pass what they learnt about them: `probes` (endpoint key -> the probe's
+answer, after --probe) and `findings` (the listing's audit findings, one list per answer). Every cell, warning and
+hint of cluster data goes through the one sanitiser, terminal.clean.
+"""
 
 import json
 from itertools import groupby
-from typing import List, Sequence
+from typing import TYPE_CHECKING, Any, Dict, List, Mapping, Optional, Sequence
 
 from .endpoints import Endpoint
 from .reach import Reach
 from .terminal import clean, is_clean
 
+if TYPE_CHECKING:
+    from .audit import Assessment, Finding
+    from .probe import Probe
+
+Probes = Mapping[tuple, "Probe"]
 NODE_ROWS_SHOWN = 3  # NodePort rows per service port in the plain table; -o wide shows every node
-safe = clean  # every cell, warning and hint of cluster data goes through the one sanitiser (terminal.py)
 
 
 def backend(endpoint: Endpoint) -> str:
@@ -20,15 +30,14 @@ def backend(endpoint: Endpoint) -> str:
     return target.strip()
 
 
-def notes(endpoint: Endpoint) -> str:
-    parts = [endpoint.probe.detail] if endpoint.probe is not None and endpoint.probe.detail else []
+def notes(endpoint: Endpoint, answer: Optional["Probe"] = None) -> str:
+    parts = [answer.detail] if answer is not None and answer.detail else []
     parts += [f"ingress {endpoint.ingress}"] if endpoint.ingress else [endpoint.via] if endpoint.via else []
     return "; ".join(parts + endpoint.warnings)
 
 
-def probe_cell(endpoint: Endpoint) -> str:
+def probe_cell(answer: Optional["Probe"]) -> str:
     """`ok 12.3ms`, `refused`, `timeout`..."""
-    answer = endpoint.probe
     if answer is None:
         return ""
     return f"{answer.status} {answer.latency_ms:g}ms" if answer.latency_ms is not None and answer.answered else answer.status
@@ -38,35 +47,36 @@ def _collapsed(endpoints: Sequence[Endpoint]):
     """Endpoints, with each run of NodePort rows for the same service port cut to NODE_ROWS_SHOWN."""
     def port_group(endpoint):
         return (endpoint.service, endpoint.service_port, endpoint.port) if endpoint.method == "NodePort" else id(endpoint)
-    for _, run in groupby(endpoints, key=port_group):
-        run = list(run)
+    for _, group in groupby(endpoints, key=port_group):
+        run = list(group)
         yield from ((e, None) for e in run[:NODE_ROWS_SHOWN])
         if len(run) > NODE_ROWS_SHOWN:
             yield run[0], f"... {len(run) - NODE_ROWS_SHOWN} more node(s): -o wide or -o url lists them all"
 
 
-def _rows(result: Reach, wide: bool, prefix: List[str], probed: bool):
+def _rows(result: Reach, wide: bool, prefix: List[str], probes: Optional[Probes]):
     pairs = ((e, None) for e in result.found.endpoints) if wide else _collapsed(result.found.endpoints)
     for endpoint, more in pairs:
         if more:
-            yield prefix + [endpoint.method, more, "", "", ""] + ([""] if wide else []) + ([""] if probed else [])
+            yield prefix + [endpoint.method, more, "", "", ""] + ([""] if wide else []) + ([""] if probes else [])
             continue
-        row = prefix + [endpoint.method, endpoint.url, endpoint.node or "", backend(endpoint), notes(endpoint)]
-        if probed:
-            row.insert(len(prefix) + 2, probe_cell(endpoint))
+        answer = probes.get(endpoint.key()) if probes else None
+        row = prefix + [endpoint.method, endpoint.url, endpoint.node or "", backend(endpoint), notes(endpoint, answer)]
+        if probes:
+            row.insert(len(prefix) + 2, probe_cell(answer))
         if wide:
             row.insert(len(prefix) + 2, endpoint.scheme)
-        yield [safe(cell) for cell in row]
+        yield [clean(cell) for cell in row]
 
 
 def render_table(results: Sequence[Reach], wide: bool = False, listing: bool = False,
-                 all_namespaces: bool = False) -> str:
-    """kubectl-style columns; a listing adds TARGET (and NAMESPACE with -A)."""
+                 all_namespaces: bool = False, probes: Optional[Probes] = None) -> str:
+    """kubectl-style columns; a listing adds TARGET (and NAMESPACE with -A), --probe a PROBE column."""
     from tabulate import tabulate  # lazy: only tables need it
 
     prefix_headers = (["NAMESPACE"] if all_namespaces else []) + (["TARGET"] if listing else [])
     headers = prefix_headers + ["METHOD", "URL", "NODE", "BACKEND", "NOTES"]
-    probed = any(e.probe is not None for r in results for e in r.found.endpoints)
+    probed = bool(probes)
     if probed:
         headers.insert(len(prefix_headers) + 2, "PROBE")
     if wide:
@@ -74,7 +84,7 @@ def render_table(results: Sequence[Reach], wide: bool = False, listing: bool = F
     rows = []
     for result in results:
         prefix = ([result.namespace] if all_namespaces else []) + ([result.ref] if listing else [])
-        rows.extend(_rows(result, wide, [safe(p) for p in prefix], probed))
+        rows.extend(_rows(result, wide, [clean(p) for p in prefix], probes))
     if not rows:
         return ""
     return tabulate(rows, headers=headers, tablefmt="plain", disable_numparse=True)
@@ -82,25 +92,39 @@ def render_table(results: Sequence[Reach], wide: bool = False, listing: bool = F
 
 def render_warnings(results: Sequence[Reach]) -> List[str]:
     """Warnings, then hints, for stderr: stdout stays data only."""
-    lines = [f"Warning: {safe(w)}" for result in results for w in result.found.warnings]
-    return lines + [f"Hint: {safe(h)}" for result in results for h in result.found.hints]
+    lines = [f"Warning: {clean(w)}" for result in results for w in result.found.warnings]
+    return lines + [f"Hint: {clean(h)}" for result in results for h in result.found.hints]
 
 
-def findings_hint(results: Sequence[Reach], scope: str) -> str:
+def findings_hint(findings: Sequence[Sequence["Finding"]], scope: str) -> str:
     """`Hint: 2 high, 3 medium risk findings: kubectl reach audit` under a listing, or nothing."""
-    counts = {}
-    for result in results:
-        for finding in result.findings or []:
-            counts[finding.severity] = counts.get(finding.severity, 0) + 1
-    if not counts:
-        return ""
-    shown = ", ".join(f"{counts[s]} {s}" for s in ("high", "medium", "low") if s in counts)
-    return f"Hint: {shown} risk finding(s): kubectl reach audit {scope} lists them"
+    from .audit import SEVERITIES
+
+    counts = {s: sum(f.severity == s for answer in findings for f in answer) for s in SEVERITIES}
+    shown = ", ".join(f"{counts[s]} {s}" for s in SEVERITIES if counts[s])
+    return f"Hint: {shown} risk finding(s): kubectl reach audit {scope} lists them" if shown else ""
 
 
-def document(results: Sequence[Reach], listing: bool):
+def answer_document(result: Reach, findings: Optional[Sequence["Finding"]] = None,
+                    probes: Optional[Probes] = None) -> dict:
+    """One answer's `-o json` contract: its endpoints (each with its probe after --probe) and warnings; in a
+    listing, its findings too."""
+    data = result.to_dict()
+    if probes:
+        for endpoint, shown in zip(result.found.endpoints, data["endpoints"]):
+            answer = probes.get(endpoint.key())
+            if answer is not None:
+                shown["probe"] = answer.to_dict()
+    if findings is not None:
+        data["findings"] = [f.to_dict() for f in findings]
+    return data
+
+
+def document(results: Sequence[Reach], listing: bool, findings: Optional[Sequence[Sequence["Finding"]]] = None,
+             probes: Optional[Probes] = None) -> Any:
     """The JSON/YAML document: one answer, or `{"items": [...]}` for a listing."""
-    return {"items": [r.to_dict() for r in results]} if listing else results[0].to_dict()
+    docs = [answer_document(r, findings[i] if findings is not None else None, probes) for i, r in enumerate(results)]
+    return {"items": docs} if listing else docs[0]
 
 
 def dump(doc, output: str) -> str:
@@ -112,20 +136,23 @@ def dump(doc, output: str) -> str:
     return yaml.safe_dump(doc, sort_keys=False, default_flow_style=False).rstrip("\n")
 
 
-def render_json(results: Sequence[Reach], listing: bool = False) -> str:
-    return dump(document(results, listing), "json")
+def render_json(results: Sequence[Reach], listing: bool = False, **beside: Any) -> str:
+    return dump(document(results, listing, **beside), "json")
 
 
-def render_yaml(results: Sequence[Reach], listing: bool = False) -> str:
-    return dump(document(results, listing), "yaml")
+def render_yaml(results: Sequence[Reach], listing: bool = False, **beside: Any) -> str:
+    return dump(document(results, listing, **beside), "yaml")
 
 
-def render_urls(results: Sequence[Reach], answering_only: bool = False) -> str:
+def render_urls(results: Sequence[Reach], probes: Optional[Probes] = None) -> str:
     """One URL per line, each once: for scripts (`curl $(kubectl reach svc/x -o url | head -1)`).
-    After --probe, only the URLs that answered; never one `left_out_url_warnings` names."""
+    After --probe (`probes`), only the URLs that answered; never one `left_out_url_warnings` names."""
+    def answered(endpoint: Endpoint) -> bool:
+        answer = probes.get(endpoint.key()) if probes is not None else None
+        return probes is None or (answer is not None and answer.answered)
+
     urls = dict.fromkeys(e.url for r in results for e in r.found.endpoints
-                         if (not answering_only or (e.probe is not None and e.probe.answered)) and is_clean(e.url)
-                         and not e.dead)
+                         if answered(e) and is_clean(e.url) and not e.dead)
     return "\n".join(urls)
 
 
@@ -133,7 +160,8 @@ def left_out_url_warnings(results: Sequence[Reach]) -> List[str]:
     """`-o url` prints only URLs that are safe to paste and can work: one carrying a control, bidi or invisible
     character (a cluster put it there), and an Ingress URL no controller serves (missing IngressClass) or without
     an address yet, are left out with these warnings, so `curl "$(... -o url | head -1)"` gets a live one."""
-    unsafe, dead = {}, {}
+    unsafe: Dict[str, None] = {}
+    dead: Dict[str, str] = {}
     for endpoint in (e for r in results for e in r.found.endpoints):
         if not is_clean(endpoint.url):
             unsafe[endpoint.url] = None
@@ -145,7 +173,7 @@ def left_out_url_warnings(results: Sequence[Reach]) -> List[str]:
 
 # --- audit -------------------------------------------------------------------------------------------------
 
-def render_audit_table(exposures, all_namespaces: bool = False) -> str:
+def render_audit_table(exposures: Sequence["Assessment"], all_namespaces: bool = False) -> str:
     """One row per exposing object; its further findings on the lines below it, riskiest first."""
     from tabulate import tabulate
 
@@ -155,7 +183,7 @@ def render_audit_table(exposures, all_namespaces: bool = False) -> str:
         answer = exposure.answer
         urls = exposure.urls
         shown = urls[0] + (f" (+{len(urls) - 1})" if len(urls) > 1 else "") if urls else "-"
-        first = (exposure.findings or [None])[0]
+        first = exposure.findings[0] if exposure.findings else None
         prefix = [answer.namespace] if all_namespaces else []
         rows.append(prefix + [answer.ref, ",".join(exposure.methods) or "-", shown, exposure.risk or "-",
                               f"{first.check}: {first.message}" if first else ""])
@@ -163,10 +191,10 @@ def render_audit_table(exposures, all_namespaces: bool = False) -> str:
             rows.append([""] * (len(prefix) + 3) + [finding.severity, f"{finding.check}: {finding.message}"])
     if not rows:
         return ""
-    return tabulate([[safe(c) for c in row] for row in rows], headers=headers, tablefmt="plain", disable_numparse=True)
+    return tabulate([[clean(c) for c in row] for row in rows], headers=headers, tablefmt="plain", disable_numparse=True)
 
 
-def render_audit(exposures, output: str) -> str:
+def render_audit(exposures: Sequence["Assessment"], output: str) -> str:
     from .audit import summary
 
     return dump({"items": [e.to_dict() for e in exposures], "summary": summary(exposures)}, output)

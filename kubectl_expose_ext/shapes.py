@@ -9,7 +9,9 @@ reads them. Missing and null fields are the pure layers' business (objects.field
 
 from typing import Any, Dict, List, Tuple
 
-S, I, B = "string", "integer", "boolean"
+from .kinds import BY_RESOURCE, GATEWAY_ROUTES, short_ref
+
+S, I, B = "string", "integer", "boolean"  # noqa: E741 - short, as the schemas below read
 INT_OR_STRING = "integer or string"  # targetPort and friends: a number or a port name
 MAP = "map of strings"
 
@@ -69,7 +71,7 @@ SCHEMAS: Dict[str, Any] = {
                          "addresses": [{"type": S, "value": S}]},
                 "status": {"addresses": [{"type": S, "value": S}], "conditions": CONDITIONS,
                            "listeners": [{"name": S, "conditions": CONDITIONS}]}},
-    "HTTPRoute": ROUTE, "GRPCRoute": ROUTE, "TLSRoute": ROUTE,
+    **{kind.name: ROUTE for kind in GATEWAY_ROUTES},
     "Route": {"metadata": META,
               "spec": {"host": S, "path": S, "wildcardPolicy": S, "to": {"kind": S, "name": S, "weight": I},
                        "alternateBackends": [{"kind": S, "name": S, "weight": I}],
@@ -79,15 +81,6 @@ SCHEMAS: Dict[str, Any] = {
                                       "conditions": CONDITIONS}]}},
     "Deployment": WORKLOAD, "StatefulSet": WORKLOAD, "DaemonSet": WORKLOAD,
 }
-RESOURCE_KINDS = {"nodes": "Node", "services": "Service", "pods": "Pod", "endpointslices": "EndpointSlice",
-                  "ingresses": "Ingress", "ingressclasses": "IngressClass", "namespaces": "Namespace",
-                  "gateways": "Gateway", "httproutes": "HTTPRoute", "grpcroutes": "GRPCRoute",
-                  "tlsroutes": "TLSRoute", "routes": "Route", "deployments": "Deployment",
-                  "statefulsets": "StatefulSet", "daemonsets": "DaemonSet"}
-_SHORT = {"Node": "node", "Service": "svc", "Pod": "pod", "EndpointSlice": "endpointslice", "Ingress": "ingress",
-          "IngressClass": "ingressclass", "Namespace": "namespace", "Deployment": "deploy", "StatefulSet": "sts",
-          "DaemonSet": "ds"}
-
 
 def _json_type(value: Any) -> str:
     return {dict: "a map", list: "a list", str: "a string", bool: "a boolean", int: "a number",
@@ -96,15 +89,15 @@ def _json_type(value: Any) -> str:
 
 def conform(resource: str, obj: Any) -> List[str]:
     """Remove the fields of `obj` (one object of `resource`) that have the wrong JSON type; what was removed."""
-    kind = RESOURCE_KINDS.get(resource)
-    if kind is None or not isinstance(obj, dict):
+    kind = BY_RESOURCE[resource].name if resource in BY_RESOURCE else None
+    if kind not in SCHEMAS or not isinstance(obj, dict):
         return []
     problems: List[Tuple[str, str, Any]] = []
     _walk(obj, {"kind": S, "apiVersion": S, **SCHEMAS[kind]}, "", problems)
     if not problems:
         return []
-    meta = obj.get("metadata") if isinstance(obj.get("metadata"), dict) else {}
-    who = f"{_SHORT.get(kind, kind.lower())}/{meta.get('name') if isinstance(meta.get('name'), str) else '?'}"
+    meta: Dict[str, Any] = obj["metadata"] if isinstance(obj.get("metadata"), dict) else {}
+    who = short_ref(kind, meta["name"] if isinstance(meta.get("name"), str) else "?")
     if isinstance(meta.get("namespace"), str):
         who = f"{who} (namespace {meta['namespace']})"
     return [f"{who}: {path} is {_json_type(value)}, expected {want}: ignored" for path, want, value in problems]

@@ -5,17 +5,19 @@ kind of neighbour, narrowed by namespace and label selector.
 """
 
 from dataclasses import dataclass, field as dc_field
-from typing import Callable, Dict, List, Optional
+from typing import Any, Callable, Dict, List, Optional, Tuple
 
 from .addresses import AUTO, NodeTable
 from .endpoints.gateway import tag_kind
 from .endpoints.hostports import uses_host_network
 from .endpoints.service import has_node_ports
 from .errors import Forbidden, NotFound
-from .kube import OPTIONAL_APIS, Kube
+from .kinds import BY_NAME, GATEWAY_ROUTE, GATEWAY_ROUTES, INGRESS, OPENSHIFT_ROUTE, POD, SERVICE, Kind
+from .kube import Kube
 from .objects import field, items, label_selector_string, name
-from .options import BARE_NAME_ORDER, Kind, TargetSpec, kind_named
-from .reach import SERVICE_NAME_LABEL, Snapshot, selecting_services
+from .options import BARE_NAME_ORDER, TargetSpec
+from .reach import selecting_services
+from .snapshot import SERVICE_NAME_LABEL, Snapshot
 
 Note = Callable[[str], None]
 
@@ -28,11 +30,11 @@ class Resolved:
     pods: List[dict] = dc_field(default_factory=list)
 
 
-def get_target(kube: Kube, spec: TargetSpec, namespace: str, note: Note) -> (Kind, dict):
+def get_target(kube: Kube, spec: TargetSpec, namespace: str, note: Note) -> Tuple[Kind, dict]:
     """GET the target; a bare NAME tries service, then pod, then deployment, and says which it picked."""
     if spec.kind is not None:
         return spec.kind, kube.get(spec.kind.resource, spec.name, namespace)
-    for kind in map(kind_named, BARE_NAME_ORDER):
+    for kind in (BY_NAME[k] for k in BARE_NAME_ORDER):
         try:
             obj = kube.get(kind.resource, spec.name, namespace)
         except NotFound:
@@ -45,7 +47,7 @@ def get_target(kube: Kube, spec: TargetSpec, namespace: str, note: Note) -> (Kin
 
 def slim_node(node: dict) -> dict:
     """What NodeTable reads of a node: its name, addresses and conditions (not images, capacity, nodeInfo)."""
-    status = node.get("status") if isinstance(node.get("status"), dict) else {}
+    status: Dict[str, Any] = node["status"] if isinstance(node.get("status"), dict) else {}
     return {"metadata": {"name": field(node, "metadata", "name")},
             "status": {"addresses": status.get("addresses"), "conditions": status.get("conditions")}}
 
@@ -95,9 +97,6 @@ def fetch_nodes(kube: Kube, pods: List[dict], services: List[dict], address_type
     return table
 
 
-GATEWAY_ROUTES = ("httproutes", "grpcroutes", "tlsroutes")
-
-
 def gateways_for(kube: Kube, routes: List[dict]) -> List[dict]:
     """The Gateways routes may attach to: one LIST in the namespace they all point to, else cluster-wide."""
     if not routes or "gateways" not in kube.discover():
@@ -118,9 +117,10 @@ def newer_front_doors(kube: Kube, namespace: Optional[str]) -> Dict[str, list]:
     gateways = optional_list(kube, "gateways") if "gateways" in served else []
     routes: List[dict] = []
     if gateways != []:  # None: not readable cluster-wide; the routes say which namespace to read
-        for resource in GATEWAY_ROUTES:
-            if resource in served:
-                routes.extend(optional_list(kube, resource, namespace=namespace, keep=tag_kind(resource)) or [])
+        for kind in GATEWAY_ROUTES:
+            if kind.resource in served:
+                routes.extend(optional_list(kube, kind.resource, namespace=namespace, keep=tag_kind(kind.resource))
+                              or [])
         if gateways is None:
             gateways = gateways_for(kube, routes)
     openshift = (optional_list(kube, "routes", namespace=namespace) or []) if "routes" in served else []
@@ -147,22 +147,22 @@ def surroundings(kube: Kube, namespace: str, services: List[dict], pods: List[di
 def resolve(kube: Kube, spec: TargetSpec, namespace: str, address_type: str = AUTO,
             note: Note = lambda message: None) -> Resolved:
     """The target and everything its endpoints depend on."""
-    if spec.kind is not None and spec.kind.resource in OPTIONAL_APIS and spec.kind.resource not in kube.discover():
+    if spec.kind is not None and spec.kind.optional and spec.kind.resource not in kube.discover():
         raise NotFound(f'the server doesn\'t have a resource type "{spec.kind.resource}"', code=404)
     kind, obj = get_target(kube, spec, namespace, note)
-    if kind.resource == "routes":
+    if kind.role == OPENSHIFT_ROUTE:
         return Resolved(kind, obj, Snapshot(services=kube.list("services", namespace), openshift_routes=[obj]))
-    if kind.resource in GATEWAY_ROUTES:
+    if kind.role == GATEWAY_ROUTE:
         obj["kind"] = kind.name
         return Resolved(kind, obj, Snapshot(services=kube.list("services", namespace), gateway_routes=[obj],
                                             gateways=gateways_for(kube, [obj])))
-    if kind.name == "Service":
+    if kind.role == SERVICE:
         return Resolved(kind, obj, surroundings(kube, namespace, [obj], [], address_type))
-    if kind.name == "Ingress":
+    if kind.role == INGRESS:
         snapshot = Snapshot(services=kube.list("services", namespace), ingresses=[obj],
                             ingress_classes=optional_list(kube, "ingressclasses"))
         return Resolved(kind, obj, snapshot)
-    if kind.name == "Pod":
+    if kind.role == POD:
         pods = [obj]
     else:
         selector = label_selector_string(field(obj, "spec", "selector"))

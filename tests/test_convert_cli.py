@@ -158,7 +158,7 @@ def test_nothing_to_change(demo_api):
     (["convert", "svc/influxdb", "--to", "ingress", "--host", "a.example.com", "--path", "api"], 'invalid --path "api"'),
     (["convert", "svc/influxdb", "--to", "nodeport", "--external-traffic-policy", "Nearest"], "use Cluster or Local"),
     (["convert", "svc/influxdb", "--to", "nodeport", "-o", "wide"], "allowed formats are: json,yaml"),
-    (["convert", "svc/influxdb", "--to", "nodeport", "--host", "a.b.c"], "apply only to --to ingress"),
+    (["convert", "svc/influxdb", "--to", "nodeport", "--host", "a.b.c"], "--host applies only to --to ingress"),
     (["convert", "deploy/x", "--to", "hostport", "--port", "80=x"], 'invalid --port "80=x"'),
     (["undo", "svc/influxdb", "--to", "nodeport"], "No such option"),
 ])

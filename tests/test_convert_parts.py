@@ -7,7 +7,7 @@ import pytest
 from kubectl_expose_ext.convert import UNDO_ANNOTATION
 from kubectl_expose_ext.convert.diff import (ALLOCATED, dry_run_placeholders, mark_allocated, show_placeholder_urls,
                                              unified_diff, url_changes)
-from kubectl_expose_ext.convert.ingress import (choose_class, ingress_for, routes_conflicting, service_port_for,
+from kubectl_expose_ext.convert.ingress import (choose_class, ingress_for, routes_conflicting, ingress_port,
                                                 validate_host, validate_path)
 from kubectl_expose_ext.convert.workload import (host_network_patch, host_port_patch, pod_security_warning,
                                                  undo_template_patch)
@@ -56,11 +56,11 @@ def test_ingress_object_routes_by_port_name_when_there_is_one():
 
 def test_service_port_choice():
     two = service("two", {"name": "http", "port": 80}, {"name": "admin", "port": 9000})
-    assert service_port_for(two, "admin")["port"] == 9000 and service_port_for(two, "80")["name"] == "http"
+    assert ingress_port(two, "admin")["port"] == 9000 and ingress_port(two, "80")["name"] == "http"
     with pytest.raises(UsageError, match="has 2 ports"):
-        service_port_for(two, None)
+        ingress_port(two, None)
     with pytest.raises(UsageError, match='no port "443"'):
-        service_port_for(two, "443")
+        ingress_port(two, "443")
 
 
 def test_class_choice():

@@ -77,7 +77,7 @@ def test_wildcard_and_pattern_paths_warn():
 
 def test_only_routed_backends_count_and_unrelated_ingresses_stay_silent():
     ing = ingress("x", ("a.example.com", [("/", "web", 80), ("/other", "other", 80)]))
-    found = ingress_endpoints(ing, lambda b: {"port": 80} if b["service"]["name"] == "web" else None)
+    found = ingress_endpoints(ing, lambda ref: {"port": 80} if ref.service == "web" else None)
     assert urls(found) == ["http://a.example.com/"]
     assert ingress_endpoints(ing, lambda b: None).warnings == []  # no address warning for an unrelated ingress
 

@@ -95,7 +95,7 @@ def manifests():
 def test_manifests_follow_krew_rules_and_are_identical():
     top, index = (ROOT / "plugin.yaml").read_text(), (ROOT / "krew/plugins/reach.yaml").read_text()
     assert top == index
-    for path, manifest in manifests().items():
+    for manifest in manifests().values():
         krew_validate(manifest, "reach")
         assert manifest["spec"]["version"] == f"v{__version__}"
 

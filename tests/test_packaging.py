@@ -61,7 +61,7 @@ def test_the_wheel_holds_every_subpackage_and_data_file(dists):
         entry_points = archive.read(f"kubectl_reach-{__version__}.dist-info/entry_points.txt").decode()
     missing = source_tree() - names
     assert not missing, f"the wheel lacks {sorted(missing)}"
-    assert {"kubectl_expose_ext/convert/command.py", "kubectl_expose_ext/demo/cluster.yaml"} <= names
+    assert {"kubectl_expose_ext/commands/convert.py", "kubectl_expose_ext/convert/strategies.py", "kubectl_expose_ext/demo/cluster.yaml"} <= names
     assert not [n for n in names if n.startswith("tests/") or "__pycache__" in n]
     assert "kubectl-reach = kubectl_expose_ext.cli:main" in entry_points
     assert "kubectl_complete-reach = kubectl_expose_ext.completion:main" in entry_points
@@ -126,7 +126,7 @@ def test_an_internal_error_names_exception_module_and_tracker_in_one_line(demo_a
     out = subprocess.run(command, env=env, capture_output=True, text=True, timeout=60, cwd=outside_checkout())
     assert out.returncode == 1
     assert out.stderr == ("error: internal error (ModuleNotFoundError for module kubectl_expose_ext.convert "
-                          "in kubectl_expose_ext.cli); please report it at "
+                          "in kubectl_expose_ext.commands.convert); please report it at "
                           "https://github.com/kubectl-reach/kubectl-reach/issues with the command you ran "
                           "(-v shows the traceback)\n")
     for flag in (["-v6"], ["-v=6"], ["--v=6"], ["-v", "6"]):

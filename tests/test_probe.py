@@ -20,7 +20,7 @@ from pki import make_ca, make_leaf, make_self_signed, openssl, requires_openssl
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
 
-    def do_GET(self):  # noqa: N802 - http.server's naming
+    def do_GET(self):
         self.server.seen.append((self.path, dict(self.headers.items())))
         if self.path == "/slow":
             time.sleep(3)
@@ -248,9 +248,9 @@ def test_probe_all_tries_each_target_once_within_the_parallelism():
             running[0] -= 1
         return Probe("ok", 1)
     endpoints = [Endpoint("NodePort", "http", "203.0.113.1", 30000 + i % 10, node=f"n{i}") for i in range(30)]
-    probe_all(endpoints, 1.0, parallelism=4, attempt=attempt)
+    probes = probe_all(endpoints, 1.0, parallelism=4, attempt=attempt)
     assert len(calls) == 10 and peak[0] == 4
-    assert all(e.probe.status == "ok" for e in endpoints)
+    assert all(probes[e.key()].status == "ok" for e in endpoints)
 
 
 # --- through the CLI --------------------------------------------------------------------------------------

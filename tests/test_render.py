@@ -6,7 +6,8 @@ import yaml
 
 from kubectl_expose_ext.endpoints import Endpoint, Found
 from kubectl_expose_ext.reach import Reach
-from kubectl_expose_ext.render import (render_json, render_table, render_urls, render_warnings, render_yaml, safe)
+from kubectl_expose_ext.render import (render_json, render_table, render_urls, render_warnings, render_yaml)
+from kubectl_expose_ext.terminal import clean as safe
 
 
 def nodeport(i, **kw):

@@ -1,9 +1,10 @@
 """The Ingress that exposes a Service (`convert svc/x --to ingress`), and the checks before creating it (pure)."""
 
 import re
-from typing import List, Optional
+from typing import Any, Dict, List, Optional
 
-from ..endpoints.ingress import backend_service
+from ..endpoints import BackendRef
+from ..endpoints.ingress import backend_ref
 from ..errors import UsageError
 from ..objects import field, items, name, port_number
 from . import CREATED_ANNOTATION
@@ -33,14 +34,14 @@ def validate_path(path: str, path_type: str) -> None:
         raise UsageError(f'invalid --path "{path}": must be an absolute path such as /api')
 
 
-def service_port_for(service: dict, wanted: Optional[str]) -> dict:
-    """The Service port the Ingress routes to: --port (number or name), or the only port."""
+def ingress_port(service: dict, wanted: Optional[str]) -> dict:
+    """The Service port the new Ingress routes to: --port (number or name), or the only port."""
     ports = items(service, "spec", "ports")
     if wanted:
-        match = [p for p in ports if str(p.get("port")) == wanted or p.get("name") == wanted]
-        if not match:
+        port = BackendRef(name(service), wanted).port_in(ports)
+        if port is None:
             raise UsageError(f'service {name(service)} has no port "{wanted}"')
-        return match[0]
+        return port
     if len(ports) != 1:
         known = ", ".join(str(p.get("name") or p.get("port")) for p in ports) or "none"
         raise UsageError(f"service {name(service)} has {len(ports)} ports ({known}): choose one with --port")
@@ -72,12 +73,10 @@ def routes_conflicting(ingresses: List[dict], host: str, path: str, service: str
             for entry in items(rule, "http", "paths"):
                 if (entry.get("path") or "/") != path:
                     continue
-                target = backend_service(entry.get("backend") or {})
-                same = target and target[0] == service and (target[1] == port_number(port.get("port"))
-                                                            or (target[2] and target[2] == port.get("name")))
-                if same:
+                target = backend_ref(entry.get("backend") or {})
+                if target and target.service == service and target.port_in([port]) is port:
                     return f"ingress {name(ingress)} already routes {host}{path} to service {service}: nothing to do"
-                where = f"service {target[0]}" if target else "another backend"
+                where = f"service {target.service}" if target else "another backend"
                 raise UsageError(f"ingress {name(ingress)} already routes {host}{path} to {where}: "
                                  "refusing to create a second route for it")
     return None
@@ -86,9 +85,9 @@ def routes_conflicting(ingresses: List[dict], host: str, path: str, service: str
 def ingress_for(service: dict, host: str, path: str = "/", path_type: str = "Prefix", class_name: Optional[str] = None,
                 tls_secret: Optional[str] = None, port: Optional[dict] = None, ingress_name: Optional[str] = None) -> dict:
     """The networking.k8s.io/v1 Ingress routing host+path to the service port."""
-    port = port or service_port_for(service, None)
+    port = port or ingress_port(service, None)
     backend_port = {"name": port["name"]} if port.get("name") else {"number": port_number(port.get("port"))}
-    spec = {"rules": [{"host": host, "http": {"paths": [
+    spec: Dict[str, Any] = {"rules": [{"host": host, "http": {"paths": [
         {"path": path, "pathType": path_type, "backend": {"service": {"name": name(service), "port": backend_port}}}]}}]}
     if class_name:
         spec["ingressClassName"] = class_name

@@ -104,7 +104,7 @@ class APIStatus(Exception):
 def _age(obj: dict) -> str:
     created = (obj.get("metadata") or {}).get("creationTimestamp")
     try:
-        seconds = int((datetime.now(timezone.utc) - datetime.strptime(created, "%Y-%m-%dT%H:%M:%SZ").replace(
+        seconds = int((datetime.now(timezone.utc) - datetime.strptime(str(created), "%Y-%m-%dT%H:%M:%SZ").replace(
             tzinfo=timezone.utc)).total_seconds())
     except (TypeError, ValueError):
         return "<unknown>"
@@ -117,19 +117,19 @@ def _age(obj: dict) -> str:
 def _node_cells(node: dict) -> list:
     status = node.get("status") or {}
     ready = next((c.get("status") for c in status.get("conditions") or [] if c.get("type") == "Ready"), None)
-    state = {"True": "Ready", "False": "NotReady"}.get(ready, "Unknown")
+    state = {"True": "Ready", "False": "NotReady"}.get(str(ready), "Unknown")
     if (node.get("spec") or {}).get("unschedulable"):
         state += ",SchedulingDisabled"
     labels = (node.get("metadata") or {}).get("labels") or {}
     roles = {k.split("/", 1)[1] for k in labels if k.startswith("node-role.kubernetes.io/") and k.count("/") == 1}
     roles |= {labels["kubernetes.io/role"]} if labels.get("kubernetes.io/role") else set()
-    roles = sorted(r for r in roles if r)
+    shown_roles = sorted(r for r in roles if r)
     info = status.get("nodeInfo") or {}
 
     def first(kind):
         return next((a.get("address") for a in status.get("addresses") or [] if a.get("type") == kind), "<none>")
 
-    return [node["metadata"]["name"], state, ",".join(roles) or "<none>", _age(node), info.get("kubeletVersion", ""),
+    return [node["metadata"]["name"], state, ",".join(shown_roles) or "<none>", _age(node), info.get("kubeletVersion", ""),
             first("InternalIP"), first("ExternalIP"), info.get("osImage") or "<unknown>",
             info.get("kernelVersion") or "<unknown>", info.get("containerRuntimeVersion") or "<unknown>"]
 
@@ -204,22 +204,26 @@ def _values(text: str) -> set:
     return {v.strip() for v in text.split(",") if v.strip()}
 
 
+def _requirement(key: str, op: Optional[str], value: Optional[str], set_op: Optional[str], values: Optional[str],
+                 negate: bool) -> Callable[[Dict[str, str]], bool]:
+    """One requirement of a label selector, as a predicate on labels."""
+    if op:
+        return lambda labels: (labels.get(key) == value) == (op != "!=")
+    if set_op in ("in", "notin"):
+        wanted = _values(values or "")
+        return lambda labels: (labels.get(key) in wanted) == (set_op == "in")
+    return lambda labels: (key in labels) != negate
+
+
 def label_selector(selector: str) -> Callable[[Dict[str, str]], bool]:
     """Parse a labelSelector query (=, ==, !=, in, notin, exists, !exists) into a predicate."""
-    checks = []
+    checks: List[Callable[[Dict[str, str]], bool]] = []
     for term in _split_terms(selector or ""):
         match = _TERM.match(term)
         if not match:
             raise APIStatus(400, "BadRequest", f"unable to parse requirement: invalid label selector: {term!r}")
         negate, key, op, value, set_op, values = match.groups()
-        if op:
-            checks.append(lambda l, k=key, v=value, o=op: (l.get(k) == v) == (o != "!="))
-        elif set_op == "in":
-            checks.append(lambda l, k=key, w=_values(values): l.get(k) in w)
-        elif set_op == "notin":
-            checks.append(lambda l, k=key, w=_values(values): l.get(k) not in w)
-        else:
-            checks.append(lambda l, k=key, n=bool(negate): (k in l) != n)
+        checks.append(_requirement(key, op, value, set_op, values, bool(negate)))
     return lambda labels: all(check(labels) for check in checks)
 
 
@@ -857,7 +861,7 @@ class FakeCluster:
                                 "application/json-patch+json, application/merge-patch+json, "
                                 "application/strategic-merge-patch+json")
         except (ValueError, KeyError, IndexError, TypeError) as exc:
-            raise APIStatus(422, "Invalid", f"the server rejected our request due to an error in our request: {exc}")
+            raise APIStatus(422, "Invalid", f"the server rejected our request due to an error in our request: {exc}") from None
         self._check_version(rtype, old, new)
         return self._save(rtype, namespace, old, new, request)
 
@@ -949,12 +953,14 @@ class _Handler(BaseHTTPRequestHandler):
 
     do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _serve
 
-    def log_message(self, format, *args):  # noqa: A002 - silence the default stderr log
+    def log_message(self, format, *args):
         pass
 
 
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
+    cluster: "FakeCluster"
+    requests_seen: List[Any]
 
     def handle_error(self, request, client_address):
         """A client that gave up (timeout, reset) is normal here; anything else is a bug worth printing."""

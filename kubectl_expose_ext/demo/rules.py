@@ -6,7 +6,7 @@ storage/alloc.go (nodePort allocation, dry-run placeholders), networking validat
 strings are the real ones (see shared/reference/service-conversion-rules.md).
 """
 
-from typing import List, Optional
+from typing import Any, Dict, List, Optional
 
 NODE_PORT_RANGE = (30000, 32767)
 DYNAMIC_BAND_START = 30086  # KEP-3668: dynamic allocation prefers the upper band (static band: 86 ports)
@@ -130,7 +130,7 @@ def allocate_node_ports(old: Optional[dict], new: dict, taken: set, dry_run: boo
     low, high = NODE_PORT_RANGE
     errors, placeholder = [], DRY_RUN_PLACEHOLDER
     wants_ports = spec["type"] == "NodePort" or spec.get("allocateLoadBalancerNodePorts", True)
-    by_port_number = {}  # alloc.go initNodePorts: ports of one number (53/TCP, 53/UDP) share one nodePort
+    by_port_number: Dict[Any, Any] = {}  # alloc.go initNodePorts: ports of one number (53/TCP, 53/UDP) share one nodePort
     for i, port in enumerate(spec.get("ports") or []):
         if not port.get("nodePort") and wants_ports and port.get("port") in by_port_number:
             port["nodePort"] = by_port_number[port.get("port")]

@@ -5,12 +5,16 @@ Nothing in this package does I/O.
 """
 
 from dataclasses import dataclass, field
-from typing import Any, Dict, List, Optional, Union
+from typing import Any, Callable, Dict, List, Optional, Sequence, Union
+
+from ..objects import port_number
 
 METHODS = ("hostNetwork", "hostPort", "NodePort", "LoadBalancer", "ExternalIP", "Ingress", "Gateway", "Route")
 # Methods whose URL is a virtual host on a shared proxy: the port is left out where it is the scheme's default.
 PROXIED = ("Ingress", "Gateway", "Route")
-DEFAULT_PORTS = {"http": 80, "https": 443}  # anything else through a proxy is TLS (passthrough): 443
+# A proxied URL leaves its port out only where the scheme has a default one (tls: passthrough, conventionally 443);
+# tcp:// and udp:// always carry it.
+DEFAULT_PORTS = {"http": 80, "https": 443, "tls": 443}
 
 
 def format_host(host: str) -> str:
@@ -47,13 +51,11 @@ class Endpoint:
     address: Optional[str] = None
     # Why this URL cannot work yet (no controller serves it, no address published): `-o url` leaves it out.
     dead: Optional[str] = None
-    # Set by `--probe` (probe.Probe); in the JSON only then.
-    probe: Any = None
 
     @property
     def url(self) -> str:
         if self.method in PROXIED:
-            port = None if DEFAULT_PORTS.get(self.scheme, 443) == self.port else self.port
+            port = None if DEFAULT_PORTS.get(self.scheme) == self.port else self.port
             return format_url(self.scheme, self.host, port, self.path)  # no path: gRPC, TLS passthrough
         return format_url(self.scheme, self.host, self.port)
 
@@ -62,14 +64,11 @@ class Endpoint:
         return (self.method, self.url, self.node, self.service, self.service_port, self.ingress, self.path, self.via)
 
     def to_dict(self) -> Dict[str, Any]:
-        data = {
+        return {
             "method": self.method, "url": self.url, "scheme": self.scheme, "host": self.host,
             "port": self.port, "node": self.node, "service": self.service, "servicePort": self.service_port,
             "ingress": self.ingress, "via": self.via, "path": self.path, "warnings": list(self.warnings),
         }
-        if self.probe is not None:
-            data["probe"] = self.probe.to_dict()
-        return data
 
 
 @dataclass
@@ -99,3 +98,37 @@ class Found:
                 seen.add(endpoint.key())
                 endpoints.append(endpoint)
         return Found(endpoints, list(dict.fromkeys(self.warnings)), list(dict.fromkeys(self.hints)))
+
+
+@dataclass(frozen=True)
+class BackendRef:
+    """A front door's reference to one port of a Service in its own namespace: the one backend shape that Ingress,
+    Gateway route and OpenShift Route rules hand to a `Resolve`.
+
+    `port` is what the front door wrote: a Service port number or name (Ingress, Gateway). An OpenShift Route's
+    `spec.port.targetPort` (`by_target`) names the pods' side instead: a number is a Service port's targetPort, a
+    name a Service port's name, and none at all means the Service's first port (the router's rule)."""
+
+    service: str
+    port: Union[int, str, None] = None
+    by_target: bool = False
+
+    def port_in(self, ports: Sequence[dict]) -> Optional[dict]:
+        """The port of `ports` (a Service's spec.ports) this reference designates: the one owner of
+        find-a-port-by-number-or-name."""
+        if self.by_target and self.port in (None, ""):
+            return ports[0] if ports else None
+        number = port_number(self.port)
+        for port in ports:
+            if number:
+                side = port.get("targetPort", port.get("port")) if self.by_target else port.get("port")
+                if port_number(side) == number:
+                    return port
+            elif isinstance(self.port, str) and self.port and (
+                    port.get("name") == self.port or (self.by_target and port.get("targetPort") == self.port)):
+                return port
+        return None
+
+
+# Given a BackendRef, the Service port it reaches on the target, or None when it does not lead to the target.
+Resolve = Callable[[BackendRef], Optional[dict]]

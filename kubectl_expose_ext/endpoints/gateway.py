@@ -8,29 +8,25 @@ suffix match (`a.b.example.com` included), unlike an Ingress or a certificate.
 
 from typing import Callable, Dict, Iterable, List, Optional, Tuple
 
+from ..kinds import BY_RESOURCE, GATEWAY_ROUTES
 from ..objects import condition_true, field, items, name, namespace, port_number, strings
-from . import Endpoint, Found
+from . import BackendRef, Endpoint, Found, Resolve
 
 GATEWAY_GROUP = "gateway.networking.k8s.io"
-# Listener protocols each kind of route attaches to, and the URL scheme a client uses through them.
-SCHEMES = {"HTTPRoute": {"HTTP": "http", "HTTPS": "https"},
-           "GRPCRoute": {"HTTP": "http", "HTTPS": "https"},
-           "TLSRoute": {"TLS": "tls"}}
-GATEWAY_ROUTE_KINDS = tuple(SCHEMES)
-_KIND_OF_RESOURCE = {"httproutes": "HTTPRoute", "grpcroutes": "GRPCRoute", "tlsroutes": "TLSRoute"}
-
-# Given a route's backendRef, the Service port it reaches on the target (None: not the target).
-BackendPort = Callable[[dict], Optional[dict]]
-
+# Listener protocols each kind of route attaches to, and the URL scheme a client uses through them (kinds.py).
+SCHEMES = {kind.name: kind.protocols for kind in GATEWAY_ROUTES}
+# Listener protocols whose `hostname` matches requests (HTTP Host, TLS SNI); TCP and UDP listeners ignore it.
+HOSTNAME_PROTOCOLS = ("HTTP", "HTTPS", "TLS")
 
 def route_kind(route: dict) -> str:
-    return route.get("kind") if route.get("kind") in SCHEMES else "HTTPRoute"
+    kind = route.get("kind")
+    return kind if isinstance(kind, str) and kind in SCHEMES else "HTTPRoute"
 
 
 def tag_kind(resource: str) -> Callable[[dict], dict]:
     """A LIST `keep` that records each item's kind (list items need not carry it)."""
     def keep(item: dict) -> dict:
-        item["kind"] = _KIND_OF_RESOURCE[resource]
+        item["kind"] = BY_RESOURCE[resource].name
         return item
     return keep
 
@@ -55,8 +51,8 @@ def hostname_intersection(route_host: str, listener_host: Optional[str]) -> Opti
     return None
 
 
-def backend_service_ref(ref: dict, route_namespace: str) -> Optional[Tuple[str, Optional[int]]]:
-    """(service name, port) of a backendRef to a Service in the route's namespace; None otherwise.
+def backend_ref(ref: dict, route_namespace: str) -> Optional[BackendRef]:
+    """The Service port a backendRef names, for a Service in the route's namespace; None otherwise.
 
     Cross-namespace backends need a ReferenceGrant in the other namespace; they are not followed.
     """
@@ -64,22 +60,14 @@ def backend_service_ref(ref: dict, route_namespace: str) -> Optional[Tuple[str, 
         return None
     if ref.get("namespace") not in (None, "", route_namespace) or not ref.get("name"):
         return None
-    return ref["name"], port_number(ref.get("port"))
-
-
-def as_ingress_backend(ref: dict, route_namespace: str) -> Optional[dict]:
-    """The backendRef in the shape of an Ingress backend, so one port matcher serves both."""
-    service = backend_service_ref(ref, route_namespace)
-    if service is None:
-        return None
-    return {"service": {"name": service[0], "port": {"number": service[1]} if service[1] else {}}}
+    return BackendRef(ref["name"], port_number(ref.get("port")))
 
 
 def _paths(rule: dict, kind: str) -> List[Tuple[Optional[str], bool]]:
     """(path, is a pattern) of each match; `/` when the rule matches everything, None when not HTTP paths."""
     if kind != "HTTPRoute":
         return [(None, False)]
-    paths = []
+    paths: List[Tuple[Optional[str], bool]] = []
     for match in items(rule, "matches"):
         value = field(match, "path", "value")
         kind_of_match = field(match, "path", "type", default="PathPrefix")
@@ -144,27 +132,28 @@ def rejection(route: dict, parent: dict, status: Optional[dict]) -> str:
     return f"{ref}: {why}" if why else ref
 
 
-def gateway_endpoints(route: dict, gateways: Dict[Tuple[str, str], dict], backend_port: BackendPort) -> Found:
-    """The URLs of `route` for the rules whose backends lead to the target (`backend_port`)."""
+def gateway_endpoints(route: dict, gateways: Dict[Tuple[str, str], dict], resolve: Resolve) -> Found:
+    """The URLs of `route` for the rules whose backends lead to the target (`resolve`)."""
     kind = route_kind(route)
     ns = namespace(route)
-    rules = []
+    rules: List[Tuple[dict, BackendRef, dict]] = []
     for rule in items(route, "spec", "rules"):
-        for ref in items(rule, "backendRefs"):
-            port = backend_port(ref)
-            if port is not None:
+        for backend in items(rule, "backendRefs"):
+            ref = backend_ref(backend, ns)
+            port = resolve(ref) if ref else None
+            if ref is not None and port is not None:
                 rules.append((rule, ref, port))
     found = Found()
     if not rules:
         return found
     route_hosts = strings(route, "spec", "hostnames")
     for parent in gateway_parents(route):
-        gateway_ns = parent.get("namespace") or ns
+        gateway_ns: str = parent.get("namespace") or ns
         status = parent_status(route, parent)
         if status is None or not condition_true(status, "Accepted", ("conditions",)):
             found.warn(rejection(route, parent, status))
             continue
-        gateway = gateways.get((gateway_ns, parent.get("name")))
+        gateway = gateways.get((gateway_ns, parent.get("name") or ""))
         if gateway is None:
             found.warn(f"{route_ref(route)}: gateway {gateway_ns}/{parent.get('name')} not found (or not readable)")
             continue
@@ -174,7 +163,8 @@ def gateway_endpoints(route: dict, gateways: Dict[Tuple[str, str], dict], backen
                        "programmed it")
         via = f"{route_ref(route)} on gateway {gateway_ns}/{name(gateway)}"
         for listener, scheme in _listeners(gateway, parent, route):
-            listener_host = listener.get("hostname") if isinstance(listener.get("hostname"), str) else None
+            listener_host = listener.get("hostname") if isinstance(listener.get("hostname"), str) and \
+                str(listener.get("protocol", "")).upper() in HOSTNAME_PROTOCOLS else None
             if route_hosts:
                 hosts = [h for h in (hostname_intersection(r, listener_host) for r in route_hosts) if h]
             else:
@@ -184,8 +174,8 @@ def gateway_endpoints(route: dict, gateways: Dict[Tuple[str, str], dict], backen
                 for rule, ref, service_port in rules:
                     for path, pattern in _paths(rule, kind):
                         found.endpoints.append(Endpoint(
-                            method="Gateway", scheme=scheme, host=host, port=port_number(listener["port"]),
-                            service=ref.get("name"), service_port=port_number(service_port.get("port")),
+                            method="Gateway", scheme=scheme, host=host, port=port_number(listener["port"]) or 0,
+                            service=ref.service, service_port=port_number(service_port.get("port")),
                             path=path, via=via, warnings=notes + ([f"path {path} is a pattern: substitute a real "
                                                                   "path"] if pattern else []),
                             target_port=service_port.get("targetPort", service_port.get("port")), namespace=ns,

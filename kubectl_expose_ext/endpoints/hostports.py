@@ -75,7 +75,8 @@ def host_port_endpoints(pod: dict, node_address: Optional[NodeAddress], why_not:
             host, notes = node_address.host, [note] if note else []
         else:
             continue
-        found.endpoints.append(_pod_endpoint(pod, port, "hostPort", host, port_number(port["hostPort"]), node, notes))
+        found.endpoints.append(_pod_endpoint(pod, port, "hostPort", host, port_number(port["hostPort"]) or 0, node,
+                                             notes))  # (never 0: `ports` keeps valid hostPorts only)
     return found
 
 

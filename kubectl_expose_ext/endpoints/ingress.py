@@ -1,13 +1,9 @@
 """Ingress endpoints: rule host (or the ingress's address) + path, https where a TLS entry covers the host."""
 
-from typing import Callable, Iterable, List, Optional
+from typing import Any, Dict, Iterable, List, Optional
 
 from ..objects import field, items, name, namespace, port_number, strings
-from . import Endpoint, Found
-
-# Given an Ingress backend (`{"service": {"name": ..., "port": {...}}}`), the Service port it reaches
-# on the target, or None when it does not lead to the target.
-Route = Callable[[dict], Optional[dict]]
+from . import BackendRef, Endpoint, Found, Resolve
 
 _PATTERN_CHARS = set("()[]{}*+?$^|\\")
 _CLASS_ANNOTATION = "kubernetes.io/ingress.class"
@@ -15,7 +11,8 @@ _DEFAULT_CLASS_ANNOTATION = "ingressclass.kubernetes.io/is-default-class"
 
 
 def host_matches(pattern: str, host: str) -> bool:
-    """Certificate-style matching: `*.example.com` covers exactly one extra label."""
+    """Certificate-style matching (RFC 6125; Ingress TLS hosts, probes' certificate checks): `*.example.com` covers
+    exactly one extra label. The one owner of this rule; Gateway API's wildcard is a suffix match (gateway.py)."""
     pattern, host = pattern.lower().rstrip("."), host.lower().rstrip(".")
     if pattern == host:
         return True
@@ -73,26 +70,26 @@ def _backends(ingress: dict):
         yield None, "/", default
 
 
-def backend_service(backend: dict):
-    """(service name, port number or None, port name or None) of a backend; None for resource backends."""
+def backend_ref(backend: Any) -> Optional[BackendRef]:
+    """The Service port an Ingress backend names (`service.port.number` or `.name`); None for resource backends."""
     service = backend.get("service") if isinstance(backend, dict) else None
     if not isinstance(service, dict) or not service.get("name"):
         return None
-    port = service.get("port") or {}
-    return service["name"], port_number(port.get("number")), port.get("name") or None
+    port: Dict[str, Any] = service["port"] if isinstance(service.get("port"), dict) else {}
+    return BackendRef(service["name"], port_number(port.get("number")) or port.get("name") or None)
 
 
-def ingress_endpoints(ingress: dict, route: Route, classes: Optional[Iterable[dict]] = None) -> Found:
-    """Every rule/path of `ingress` whose backend `route` accepts, as URLs."""
+def ingress_endpoints(ingress: dict, resolve: Resolve, classes: Optional[Iterable[dict]] = None) -> Found:
+    """Every rule/path of `ingress` whose backend leads to the target (`resolve`), as URLs."""
     found = Found()
     addresses = ingress_addresses(ingress)
     matched = False
     for host, path, backend in _backends(ingress):
-        service_port = route(backend)
-        if service_port is None:
+        ref = backend_ref(backend)
+        service_port = resolve(ref) if ref else None
+        if ref is None or service_port is None:
             continue
         matched = True
-        svc = backend_service(backend)
         notes = []
         if host and host.startswith("*."):
             notes.append(f"wildcard host: use any single name under {host[2:]}")
@@ -102,7 +99,7 @@ def ingress_endpoints(ingress: dict, route: Route, classes: Optional[Iterable[di
             https = tls_covers(ingress, host)
             found.endpoints.append(Endpoint(
                 method="Ingress", scheme="https" if https else "http", host=target_host, port=443 if https else 80,
-                service=svc[0] if svc else None, service_port=port_number(service_port.get("port")),
+                service=ref.service, service_port=port_number(service_port.get("port")),
                 ingress=name(ingress), path=path, warnings=list(notes),
                 target_port=service_port.get("targetPort", service_port.get("port")), namespace=namespace(ingress),
                 address=addresses[0] if host and addresses else None))

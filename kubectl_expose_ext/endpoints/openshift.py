@@ -1,20 +1,15 @@
 """OpenShift Route endpoints (route.openshift.io/v1): host + path on the router, https when TLS terminates.
 
 A route counts once a router has Admitted it (status.ingress[].conditions). Its host is the one the
-oldest admitting router serves (as the OpenShift console shows it), else spec.host. TLS termination (edge, reencrypt, passthrough) means
-https; with `insecureEdgeTerminationPolicy: Allow` plain http works too, with `Redirect` it only
-redirects (not listed), with `None` (the default) it is refused.
+oldest admitting router serves (as the OpenShift console shows it), else spec.host. TLS termination
+(edge, reencrypt, passthrough) means https; with `insecureEdgeTerminationPolicy: Allow` plain http works
+too, with `Redirect` it only redirects (not listed), with `None` (the default) it is refused.
 """
 
-from typing import Callable, List, Optional
+from typing import List
 
 from ..objects import condition_true, field, items, name, namespace, port_number
-from . import Endpoint, Found
-
-# Given the route's backend service name and its spec.port.targetPort, the Service port it reaches on
-# the target (None: the service is not the target).
-BackendPort = Callable[[str, object], Optional[dict]]
-
+from . import BackendRef, Endpoint, Found, Resolve
 
 def backend_services(route: dict) -> List[str]:
     """spec.to and spec.alternateBackends that are Services (the only kind OpenShift allows today)."""
@@ -22,20 +17,15 @@ def backend_services(route: dict) -> List[str]:
     return [r["name"] for r in refs if isinstance(r, dict) and r.get("kind", "Service") == "Service" and r.get("name")]
 
 
-def service_port_for(ports: List[dict], target_port) -> Optional[dict]:
-    """The Service port a route's `spec.port.targetPort` designates: a port name, or the targetPort number.
+def backend_refs(route: dict) -> List[BackendRef]:
+    """Each Service backend at `spec.port.targetPort` (a Service port's targetPort or name; none: its first port)."""
+    target_port = field(route, "spec", "port", "targetPort")
+    return [BackendRef(svc, target_port, by_target=True) for svc in backend_services(route)]
 
-    Without one the router sends traffic to the service's first port.
-    """
-    if target_port is None or target_port == "":
-        return ports[0] if ports else None
-    number = port_number(target_port)
-    for port in ports:
-        if number and port_number(port.get("targetPort", port.get("port"))) == number:
-            return port
-        if isinstance(target_port, str) and (port.get("name") == target_port or port.get("targetPort") == target_port):
-            return port
-    return None
+
+def route_problems(route: dict) -> List[str]:
+    """What is wrong with the route itself, whatever the target."""
+    return [] if backend_services(route) else [f"route {name(route)} names no Service backend"]
 
 
 def admitted_ingresses(route: dict) -> List[dict]:
@@ -56,11 +46,9 @@ def _schemes(route: dict) -> List[str]:
     return ["https", "http"] if policy == "Allow" and termination != "passthrough" else ["https"]
 
 
-def route_endpoints(route: dict, backend_port: BackendPort) -> Found:
-    """The URLs of `route` when one of its backends is the target."""
-    target_port = field(route, "spec", "port", "targetPort")
-    services = [(svc, backend_port(svc, target_port)) for svc in backend_services(route)]
-    services = [(svc, port) for svc, port in services if port is not None]
+def route_endpoints(route: dict, resolve: Resolve) -> Found:
+    """The URLs of `route` when one of its backends is the target (`resolve`)."""
+    services = [(ref.service, port) for ref in backend_refs(route) for port in [resolve(ref)] if port is not None]
     found = Found()
     if not services:
         return found

@@ -29,7 +29,7 @@ def node_port_endpoints(service: dict, ports: List[dict], nodes: NodeTable,
     endpoint, from EndpointSlices): the other nodes drop the traffic.
     """
     found = Found()
-    with_node_port = [(p, port_number(p.get("nodePort"))) for p in ports if port_number(p.get("nodePort"))]
+    with_node_port = [(p, number) for p in ports for number in [port_number(p.get("nodePort"))] if number]
     if not with_node_port:
         return found
     svc = name(service)
@@ -47,7 +47,7 @@ def node_port_endpoints(service: dict, ports: List[dict], nodes: NodeTable,
     if local and ready_nodes is None:
         found.warn(f"service {svc}: externalTrafficPolicy Local, but its EndpointSlices are unavailable: "
                    "only the nodes that host one of its ready pods answer")
-    elif local:
+    elif ready_nodes is not None and local:
         candidates = [n for n in candidates if n in ready_nodes]
         skipped = len(addresses) - len(candidates)
         if not candidates:
@@ -77,8 +77,8 @@ def load_balancer_endpoints(service: dict, ports: List[dict]) -> Found:
     """One endpoint per `status.loadBalancer.ingress` entry (ip, else hostname) x port."""
     found = Found()
     svc = name(service)
-    hosts = [e.get("ip") or e.get("hostname") for e in items(service, "status", "loadBalancer", "ingress")]
-    hosts = [h for h in hosts if isinstance(h, str) and h]
+    hosts = [h for e in items(service, "status", "loadBalancer", "ingress") for h in [e.get("ip") or e.get("hostname")]
+             if isinstance(h, str) and h]
     if not hosts:
         return found.warn(f"service {svc}: load balancer pending (no address in status.loadBalancer.ingress yet)")
     ranges = strings(service, "spec", "loadBalancerSourceRanges")

@@ -1,0 +1,30 @@
+"""The commands, one module each: an Options class holds the flags as typed (Flags), its `validate()` checks them
+without the cluster and returns a frozen plan (Options), and the plan's `run(session)` does the work (Run), writing
+only to the session's streams. cli.py declares the flags and calls these; nothing here parses argv.
+
+Exit codes (kubectl's conventions): 0 success, even when the target has no external endpoint;
+1 any error, usage errors included (bad target, unknown -o, not found, forbidden, unreachable);
+3 `--probe`: no endpoint answered, and `-o url`: no URL that can work was printed (for scripts: `curl
+"$(kubectl reach svc/x -o url | head -1)"` never gets an empty or dead URL silently);
+4 `audit --fail-on`: a finding at or above that severity.
+"""
+
+from ..kubeflags import Session
+
+NO_ANSWER = 3  # --probe: not one endpoint answered; -o url: not one URL that can work
+FINDINGS = 4  # audit --fail-on: findings at or above the threshold
+MALFORMED_SHOWN = 20  # warnings about objects of the wrong shape, before they are counted instead
+
+
+def report_malformed(session: Session) -> None:
+    """Fields the server sent with the wrong JSON type (removed by shapes.conform): on stderr, in every format."""
+    found = list(dict.fromkeys(session.kube.malformed))
+    for line in found[:MALFORMED_SHOWN]:
+        session.streams.warn(f"Warning: {line}")
+    if len(found) > MALFORMED_SHOWN:
+        session.streams.warn(f"Warning: ... and {len(found) - MALFORMED_SHOWN} more fields of the wrong type, ignored")
+
+
+def nothing_exposed(session: Session, all_namespaces: bool) -> None:
+    where = "the cluster" if all_namespaces else f"namespace {session.namespace}"
+    session.streams.warn(f"No externally reachable resources found in {where}.")

@@ -1,0 +1,101 @@
+"""`kubectl reach [TARGET]`: every external URL of one target, or of everything in a namespace."""
+
+from dataclasses import dataclass
+from typing import List, Optional, Sequence
+
+from ..errors import UsageError
+from ..kubeflags import Session
+from ..options import TargetSpec
+from . import NO_ANSWER, nothing_exposed, report_malformed
+
+
+@dataclass
+class ShowOptions:
+    """The flags as typed."""
+
+    target: Sequence[str] = ()
+    all_namespaces: bool = False
+    output: str = "table"
+    address_type: str = "auto"
+    probe: bool = False
+    timeout: str = "2s"
+    probe_allow_local: bool = False
+
+    def validate(self) -> "Show":
+        from ..options import parse_target, parse_timeout, validate_address_type, validate_output
+
+        spec = parse_target(self.target)
+        if spec and self.all_namespaces:
+            raise UsageError("a resource cannot be retrieved by name across all namespaces")
+        if self.probe_allow_local and not self.probe:
+            raise UsageError("--probe-allow-local applies only with --probe")
+        probe_timeout = parse_timeout(self.timeout, "--timeout")
+        if not probe_timeout:
+            raise UsageError(f'invalid --timeout "{self.timeout}": a probe needs a time limit, e.g. 2s or 500ms')
+        return Show(spec, self.all_namespaces, validate_output(self.output), validate_address_type(self.address_type),
+                    probe_timeout if self.probe else None, self.probe_allow_local)
+
+
+@dataclass(frozen=True)
+class Show:
+    """A validated `show`: `spec` None lists the namespace (or the cluster); `probe_timeout` None: no probes."""
+
+    spec: Optional[TargetSpec]
+    all_namespaces: bool
+    output: str
+    address_type: str
+    probe_timeout: Optional[float]
+    probe_allow_local: bool
+
+    def run(self, session: Session) -> int:
+        from ..audit import assess
+        from ..probe import probe_all
+        from ..reach import reach_target
+        from ..targets import fetch_everything, resolve
+
+        findings = None
+        if self.spec is None:
+            scope = None if self.all_namespaces else session.namespace
+            assessed = assess(fetch_everything(session.kube, scope, self.address_type))
+            answers = [a.answer for a in assessed]
+            findings = [a.findings for a in assessed]  # JSON lists them; a hint counts them
+        else:
+            resolved = resolve(session.kube, self.spec, session.namespace, self.address_type,
+                               note=lambda message: session.streams.warn(f"reach: {message}"))
+            answers = [reach_target(resolved.kind.name, resolved.obj, resolved.pods, resolved.snapshot)]
+        probes = None
+        if self.probe_timeout:
+            probes = probe_all([e for r in answers for e in r.found.endpoints], self.probe_timeout,
+                               allow_local=self.probe_allow_local)
+        report_malformed(session)
+        printed = self.emit(session, answers, findings, probes)
+        if probes is not None:
+            return 0 if any(p.answered for p in probes.values()) else NO_ANSWER
+        return NO_ANSWER if self.output == "url" and not printed else 0  # scripts: nothing that can work is 3
+
+    def emit(self, session: Session, answers: List, findings: Optional[List], probes: Optional[dict]) -> bool:
+        """stdout: the data; stderr: warnings, hints. Whether any data (a row, a URL, a document) was printed."""
+        from .. import render
+
+        streams, listing = session.streams, self.spec is None
+        if self.output in ("json", "yaml"):  # the document carries the warnings itself
+            render_document = render.render_json if self.output == "json" else render.render_yaml
+            streams.write(render_document(answers, listing, findings=findings, probes=probes) + "\n")
+            return True
+        if self.output == "url":
+            text = render.render_urls(answers, probes)
+            for line in render.left_out_url_warnings(answers):
+                streams.warn(line)
+        else:
+            text = render.render_table(answers, wide=self.output == "wide", listing=listing,
+                                       all_namespaces=listing and self.all_namespaces, probes=probes)
+        if text:
+            streams.print(text)
+        elif listing and self.output != "url":
+            nothing_exposed(session, self.all_namespaces)
+        for line in render.render_warnings(answers):
+            streams.warn(line)
+        hint = render.findings_hint(findings or [], "-A" if self.all_namespaces else f"-n {session.namespace}")
+        if listing and hint:
+            streams.warn(hint)
+        return bool(text)

@@ -1,0 +1,83 @@
+"""The contract between fetching (targets.py) and computing (reach.py, audit.py): what the computation may read."""
+
+from collections import defaultdict
+from dataclasses import dataclass, field as dc_field
+from typing import Dict, List, Optional, Set
+
+from .addresses import NodeTable
+from .objects import field, items, labels, name, namespace
+
+SERVICE_NAME_LABEL = "kubernetes.io/service-name"  # an EndpointSlice's Service
+
+
+def _by_namespace(objects: List[dict]) -> Dict[str, List[dict]]:
+    grouped: Dict[str, List[dict]] = defaultdict(list)
+    for obj in objects:
+        grouped[namespace(obj)].append(obj)
+    return grouped
+
+
+@dataclass
+class Snapshot:
+    """What the computation may look at, as fetched by the access layer (plain dicts).
+
+    `slices` and `ingress_classes` are None when they were not fetched or not readable: the
+    computation then says it cannot tell, instead of guessing. `gateway_routes` (HTTPRoute, GRPCRoute,
+    TLSRoute, each with its `kind`), `gateways` and `openshift_routes` are empty where the cluster does
+    not serve those APIs.
+    """
+
+    nodes: NodeTable = dc_field(default_factory=lambda: NodeTable([]))
+    services: List[dict] = dc_field(default_factory=list)
+    ingresses: List[dict] = dc_field(default_factory=list)
+    pods: List[dict] = dc_field(default_factory=list)
+    slices: Optional[List[dict]] = None
+    ingress_classes: Optional[List[dict]] = None
+    gateway_routes: List[dict] = dc_field(default_factory=list)
+    gateways: List[dict] = dc_field(default_factory=list)
+    openshift_routes: List[dict] = dc_field(default_factory=list)
+
+    def __post_init__(self):
+        self._services = _by_namespace(self.services)
+        self._named: Dict[str, Dict[str, dict]] = {}
+        self._ingresses = _by_namespace(self.ingresses)
+        self._gateway_routes = _by_namespace(self.gateway_routes)
+        self._openshift_routes = _by_namespace(self.openshift_routes)
+        self.gateways_by_key = {(namespace(g), name(g)): g for g in self.gateways}
+        self._ready_nodes: Optional[Dict[tuple, Set[str]]] = None
+        if self.slices is not None:
+            self._ready_nodes = defaultdict(set)
+            for eps in self.slices:
+                owner = (namespace(eps), labels(eps).get(SERVICE_NAME_LABEL))
+                for endpoint in items(eps, "endpoints"):
+                    if field(endpoint, "conditions", "ready") is not False and endpoint.get("nodeName"):
+                        self._ready_nodes[owner].add(endpoint["nodeName"])
+
+    def services_in(self, ns: str) -> List[dict]:
+        return self._services.get(ns, [])
+
+    def services_named(self, ns: str) -> Dict[str, dict]:
+        """name -> Service in `ns`, built once per namespace (every Ingress and route there looks up its backends)."""
+        if ns not in self._named:
+            self._named[ns] = {name(s): s for s in self.services_in(ns)}
+        return self._named[ns]
+
+    def ingresses_in(self, ns: str) -> List[dict]:
+        return self._ingresses.get(ns, [])
+
+    def gateway_routes_in(self, ns: str) -> List[dict]:
+        return self._gateway_routes.get(ns, [])
+
+    def openshift_routes_in(self, ns: str) -> List[dict]:
+        return self._openshift_routes.get(ns, [])
+
+    def ready_nodes(self, service: dict) -> Optional[Set[str]]:
+        """Nodes hosting a ready endpoint of `service`; None when EndpointSlices are unknown."""
+        if self._ready_nodes is None:
+            return None
+        return self._ready_nodes.get((namespace(service), name(service)), set())
+
+    def has_no_ready_pod(self, service: dict) -> bool:
+        """A selector Service whose EndpointSlices hold no ready endpoint (known: False when slices were not read)."""
+        selector = field(service, "spec", "selector")
+        return bool(selector) and isinstance(selector, dict) and self.ready_nodes(service) == set()

@@ -1,0 +1,54 @@
+"""The edges a command writes to and reads from, injected (httpie's Environment): stdout for data, stderr for
+warnings, hints and logs, stdin for confirmations. Commands never print on their own; a test hands them StringIO."""
+
+import os
+import sys
+from dataclasses import dataclass, field
+from typing import Optional, TextIO
+
+
+@dataclass
+class Streams:
+    out: TextIO = field(default_factory=lambda: sys.stdout)
+    err: TextIO = field(default_factory=lambda: sys.stderr)
+    input: TextIO = field(default_factory=lambda: sys.stdin)
+
+    def print(self, text: str = "", end: str = "\n") -> None:
+        """Data on stdout: text of ours whose lines may hold cluster data (each line cleaned)."""
+        from .terminal import clean_lines
+
+        self.write(clean_lines(text) + end)
+
+    def write(self, text: str) -> None:
+        """Text already safe for a terminal (JSON/YAML dumps, a coloured diff of cleaned lines)."""
+        self.out.write(text)
+        self.out.flush()
+
+    def warn(self, message: str) -> None:
+        """One line on stderr: warnings, hints, errors, -v logs. Credentials are masked, cluster text escaped."""
+        from .errors import redact
+        from .terminal import clean
+
+        self.err.write(clean(redact(message)) + "\n")
+        self.err.flush()
+
+    def color(self) -> bool:
+        """kubectl's rule: a terminal, TERM not dumb, NO_COLOR not set at all."""
+        return _isatty(self.out) and os.environ.get("TERM") != "dumb" and "NO_COLOR" not in os.environ
+
+    def interactive(self) -> bool:
+        return _isatty(self.input)
+
+    def confirm(self, question: str) -> bool:
+        """`question [y/N]: ` on stderr; yes only for y or yes (end of input: no)."""
+        self.err.write(f"{question} [y/N]: ")
+        self.err.flush()
+        answer: Optional[str] = self.input.readline()
+        return (answer or "").strip().lower() in ("y", "yes")
+
+
+def _isatty(stream: TextIO) -> bool:
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):  # closed or not a file
+        return False
