@@ -194,25 +194,40 @@ class Check:
     summary: str                            # one line, for the help text and the README's table
     roles: Tuple[str, ...]                  # kinds.py roles of the exposing objects it looks at
     find: Callable[[Subject], List[str]]    # one message per finding
+    why: str = ""                           # what it finds and why it matters, for the README
 
 
 FRONT_DOOR_ROLES = tuple(door.role for door in FRONT_DOORS)
 CHECKS = (
-    Check("host-network", "high", "hostNetwork pod: bypasses Services and NetworkPolicy", (POD,), host_network),
+    Check("host-network", "high", "hostNetwork pod: bypasses Services and NetworkPolicy", (POD,), host_network,
+          "a `hostNetwork` pod shares its node's network: its ports bypass Services and NetworkPolicy"),
     Check("open-lb", "high", "LoadBalancer open to 0.0.0.0/0 (no loadBalancerSourceRanges)", (SERVICE,),
-          open_load_balancer),
-    Check("host-port", "medium", "hostPort opened on a node", (POD,), host_port),
-    Check("public-node-port", "medium", "nodePort open on nodes with public ExternalIPs", (SERVICE,),
-          public_node_ports),
-    Check("external-ips", "medium", "Service externalIPs (CVE-2020-8554)", (SERVICE,), external_ips),
-    Check("plain-http", "medium", "a host served over http, not https", FRONT_DOOR_ROLES, plain_http),
+          open_load_balancer,
+          "a LoadBalancer with no `loadBalancerSourceRanges` (or one allowing `0.0.0.0/0`, `::/0`), unless an "
+          "internal-load-balancer annotation (AWS, GCP, Azure, OCI, IBM) keeps it inside the VPC"),
+    Check("host-port", "medium", "hostPort opened on a node", (POD,), host_port,
+          "a `hostPort` opens a port on the node itself"),
+    Check("public-node-port", "medium", "nodePort open on nodes with public ExternalIPs", (SERVICE,), public_node_ports,
+          "a nodePort (NodePort Services, and LoadBalancers that allocate them: source ranges do not restrict node "
+          "ports) while some nodes have public ExternalIPs"),
+    Check("external-ips", "medium", "Service externalIPs (CVE-2020-8554)", (SERVICE,), external_ips,
+          "Service `externalIPs`: every node captures traffic for those addresses (CVE-2020-8554)"),
+    Check("plain-http", "medium", "a host served over http, not https", FRONT_DOOR_ROLES, plain_http,
+          "an Ingress host no `spec.tls` entry covers, a Gateway HTTP listener, a Route without TLS or with "
+          "`insecureEdgeTerminationPolicy: Allow`"),
     Check("broken-backend", "low", "an Ingress or route names a missing Service or port", FRONT_DOOR_ROLES,
-          broken_backends),
+          broken_backends, "an Ingress or route names a Service or port that does not exist"),
     Check("no-ready-pods", "low", "a Service or route backend selects no ready pod", (SERVICE, *FRONT_DOOR_ROLES),
-          no_ready_pods),
-    Check("not-accepted", "low", "a Gateway refused the route / no router admitted it",
-          (GATEWAY_ROUTE, OPENSHIFT_ROUTE), not_accepted),
+          no_ready_pods, "an exposed Service, or the backend of an Ingress or route, selects no ready pod"),
+    Check("not-accepted", "low", "a Gateway refused the route / no router admitted it", (GATEWAY_ROUTE, OPENSHIFT_ROUTE),
+          not_accepted, "a Gateway refused the route, or no OpenShift router admitted it"),
 )
+
+
+def checks_markdown() -> str:
+    """The README's table of checks."""
+    rows = [f"| {c.severity} | `{c.id}` | {c.why} |" for c in CHECKS]
+    return "\n".join(["| severity | check | finding |", "| --- | --- | --- |", *rows])
 
 
 def checks_table(indent: str = "  ") -> str:

@@ -175,8 +175,12 @@ def write_flags(command):
 
 def convert_help() -> str:
     from .convert.strategies import STRATEGIES
+    from .kinds import POD, TARGETS
 
-    targets = "\n".join(f"      {s.to:<13} {s.summary} ({', '.join(s.roles)})" for s in STRATEGIES)
+    def kinds(roles) -> str:  # a Pod is refused (its spec is immutable): its owner is converted
+        return ", ".join(k.short for k in TARGETS if k.role in roles and k.role != POD)
+
+    targets = "\n".join(f"      {s.to:<13} {s.summary} ({kinds(s.roles)})" for s in STRATEGIES)
     return f"""Change how TARGET is exposed, in place, after showing a dry-run diff.
 
     \b

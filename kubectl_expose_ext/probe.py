@@ -100,12 +100,9 @@ class Certificate:
             return ipaddress.ip_address(host).compressed in self.ip_addresses
         except ValueError:
             pass
-        host = host.lower().rstrip(".")
-        for name in self.dns_names:
-            name = name.lower().rstrip(".")
-            if name == host or (name.startswith("*.") and host.partition(".")[2] == name[2:] and "." in host):
-                return True
-        return False
+        from .endpoints.ingress import host_matches  # the one certificate-style matcher
+
+        return any(host_matches(name, host) for name in self.dns_names)
 
     def describe(self, now: Optional[datetime] = None) -> str:
         """`certificate CN=x, expires 2027-01-01`, with the days left when fewer than EXPIRY_WARNING_DAYS."""

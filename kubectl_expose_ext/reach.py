@@ -19,7 +19,7 @@ from .objects import (condition_true, field, format_labels, items, label_selecto
                       port_number, selector_matches)
 from .snapshot import Snapshot
 
-__all__ = ["Reach", "Snapshot", "reach_target", "exposing_objects", "reach_everything"]
+__all__ = ["Reach", "Snapshot", "exposing_objects", "reach_target"]
 
 
 @dataclass
@@ -237,7 +237,3 @@ def exposing_objects(snapshot: Snapshot) -> Iterator[Tuple[dict, Reach, List[str
         if uses_host_network(pod):
             yield pod, Reach("Pod", namespace(pod), name(pod), node_endpoints(pod, snapshot.nodes)), []
 
-
-def reach_everything(snapshot: Snapshot) -> List[Reach]:
-    """Every externally reachable thing in the snapshot, one answer per exposing object."""
-    return [answer for _, answer, _ in exposing_objects(snapshot)]

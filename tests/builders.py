@@ -91,3 +91,10 @@ def fixture_objects(file_name: str) -> list:
 
     text = (pathlib.Path(__file__).parent / "fixtures" / file_name).read_text()
     return [obj for obj in yaml.safe_load_all(text) if obj]
+
+
+def reach_everything(snapshot):
+    """Every exposing object's answer: the listing's inventory, without its findings."""
+    from kubectl_expose_ext.reach import exposing_objects
+
+    return [answer for _, answer, _ in exposing_objects(snapshot)]

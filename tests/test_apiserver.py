@@ -150,3 +150,35 @@ def test_real_kubectl_talks_to_it(realworld):
     assert realworld.cluster.get("Service", "legacy", "shop")["spec"]["type"] == "ClusterIP"
     assert kubectl("get", "ingress", "-A", "-o", "name").stdout.split() == ["ingress.networking.k8s.io/catchall",
                                                                            "ingress.networking.k8s.io/shop"]
+
+
+# RFC 7386 Appendix A, verbatim: the oracle for the JSON merge patch that the fake server applies and that convert
+# computes its previews with (objects.merge_patch), independent of that function.
+RFC_7386_EXAMPLES = [
+    ({"a": "b"}, {"a": "c"}, {"a": "c"}),
+    ({"a": "b"}, {"b": "c"}, {"a": "b", "b": "c"}),
+    ({"a": "b"}, {"a": None}, {}),
+    ({"a": "b", "b": "c"}, {"a": None}, {"b": "c"}),
+    ({"a": ["b"]}, {"a": "c"}, {"a": "c"}),
+    ({"a": "c"}, {"a": ["b"]}, {"a": ["b"]}),
+    ({"a": {"b": "c"}}, {"a": {"b": "d", "c": None}}, {"a": {"b": "d"}}),
+    ({"a": [{"b": "c"}]}, {"a": [1]}, {"a": [1]}),
+    (["a", "b"], ["c", "d"], ["c", "d"]),
+    ({"a": "b"}, ["c"], ["c"]),
+    ({"a": "foo"}, None, None),
+    ({"a": "foo"}, "bar", "bar"),
+    ({"e": None}, {"a": 1}, {"e": None, "a": 1}),
+    ([1, 2], {"a": "b", "c": None}, {"a": "b"}),
+    ({}, {"a": {"bb": {"ccc": None}}}, {"a": {"bb": {}}}),
+]
+
+
+@pytest.mark.parametrize("target, patch, result", RFC_7386_EXAMPLES)
+def test_merge_patch_is_rfc_7386(target, patch, result):
+    import copy
+
+    from kubectl_expose_ext.objects import merge_patch
+
+    before = copy.deepcopy(target)
+    assert merge_patch(target, patch) == result
+    assert target == before  # the live object is never changed in place: the diff needs it

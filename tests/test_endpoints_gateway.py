@@ -11,7 +11,8 @@ from kubectl_expose_ext.endpoints.openshift import admitted_ingresses
 def service_port_for(ports, target_port):
     """The Service port an OpenShift Route's spec.port.targetPort designates."""
     return BackendRef("svc", target_port, by_target=True).port_in(ports)
-from kubectl_expose_ext.reach import Snapshot, reach_everything, reach_target
+from kubectl_expose_ext.reach import Snapshot, reach_target
+from builders import reach_everything
 
 from builders import fixture_objects
 

@@ -132,7 +132,17 @@ def graceful_pod_deletion_without_a_kubelet(client):
         "deletionGracePeriodSeconds"), forced, gone
 
 
-CASES = [graceful_pod_deletion_without_a_kubelet, deprecated_external_ips_warn, create_defaults, shared_node_port_for_one_port_number, health_check_node_port_with_local_policy,
+def merge_patch_of_annotations_and_lists(client):
+    """RFC 7386 on a real object: null deletes a key, a list is replaced whole, a nested map merges."""
+    ports = [{"name": "a", "port": 80}, {"name": "b", "port": 81}]
+    client.request("POST", SERVICES, service("web", "ClusterIP", ports=ports))
+    client.request("PATCH", f"{SERVICES}/web", {"metadata": {"annotations": {"x": "1", "y": "2"}}}, MERGE)
+    patch = {"metadata": {"annotations": {"x": None, "z": "3"}}, "spec": {"ports": [{"name": "c", "port": 82}]}}
+    status, svc = client.request("PATCH", f"{SERVICES}/web", patch, MERGE)
+    return status, svc["metadata"]["annotations"], [(p["name"], p["port"]) for p in svc["spec"]["ports"]]
+
+
+CASES = [merge_patch_of_annotations_and_lists, graceful_pod_deletion_without_a_kubelet, deprecated_external_ips_warn, create_defaults, shared_node_port_for_one_port_number, health_check_node_port_with_local_policy,
          leaving_node_port_wipes_what_is_unchanged, leaving_load_balancer_clears_its_status,
          taken_cluster_ip_and_node_port, dry_run_of_a_delete_with_options, unserved_group,
          field_selectors_on_services, node_table_columns, pod_security_refuses_a_host_network_pod]

@@ -2,7 +2,8 @@
 
 from kubectl_expose_ext.addresses import NodeTable
 from kubectl_expose_ext.hints import owner_ref
-from kubectl_expose_ext.reach import (Snapshot, ports_targeting, reach_everything, reach_target)
+from kubectl_expose_ext.reach import Snapshot, ports_targeting, reach_target
+from builders import reach_everything
 from builders import endpoint_slice, ingress, ingress_class, node, pod, service
 
 NODES = [node("node-a", ("ExternalIP", "203.0.113.1")), node("node-b", ("ExternalIP", "203.0.113.2"))]

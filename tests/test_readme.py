@@ -48,3 +48,23 @@ def test_readme_convert_transcript(demo_api):
     out = demo_api.reach(*command.split())
     transcript = f"$ kubectl reach {command}\n" + out.out + out.err
     assert transcript in README, f"README is stale for `kubectl reach {command}`; it prints:\n{transcript}"
+
+
+def test_readme_lists_the_audit_checks_of_the_code():
+    from kubectl_expose_ext.audit import checks_markdown
+
+    assert checks_markdown() in README, "README's table of audit checks is stale: regenerate it from audit.CHECKS"
+
+
+def test_help_lists_every_kind_check_and_strategy(demo_api):
+    from kubectl_expose_ext.audit import CHECKS
+    from kubectl_expose_ext.convert.strategies import STRATEGIES
+    from kubectl_expose_ext.kinds import TARGETS
+
+    show = " ".join(demo_api.reach("show", "--help").out.split())
+    types = show.split("TYPE is ", 1)[1].split(". ", 1)[0].replace(" or ", ", ").split(", ")
+    assert types == [k.short for k in TARGETS], show
+    audit = " ".join(demo_api.reach("audit", "--help").out.split())
+    assert all(c.id in audit and c.summary in audit for c in CHECKS), audit
+    convert = demo_api.reach("convert", "--help").out
+    assert all(s.to in convert for s in STRATEGIES), convert

@@ -58,14 +58,15 @@ TYPES = [
     ResourceType("Ingress", "ingresses", "networking.k8s.io", "v1", True, ("ing",)),
     ResourceType("IngressClass", "ingressclasses", "networking.k8s.io", "v1", False),
     ResourceType("EndpointSlice", "endpointslices", "discovery.k8s.io", "v1", True),
-    # CRDs: Gateway API (standard channel, TLSRoute still experimental) and OpenShift Routes
+    # CRDs: Gateway API (standard channel; TLSRoute, TCPRoute and UDPRoute still experimental) and OpenShift Routes
     ResourceType("Gateway", "gateways", "gateway.networking.k8s.io", "v1", True, ("gtw",)),
     ResourceType("HTTPRoute", "httproutes", "gateway.networking.k8s.io", "v1", True),
     ResourceType("GRPCRoute", "grpcroutes", "gateway.networking.k8s.io", "v1", True),
     ResourceType("TLSRoute", "tlsroutes", "gateway.networking.k8s.io", "v1alpha2", True),
+    ResourceType("TCPRoute", "tcproutes", "gateway.networking.k8s.io", "v1alpha2", True),
+    ResourceType("UDPRoute", "udproutes", "gateway.networking.k8s.io", "v1alpha2", True),
     ResourceType("Route", "routes", "route.openshift.io", "v1", True),
 ]
-CRD_GROUPS = ("gateway.networking.k8s.io", "route.openshift.io")
 SYSTEM_NAMESPACES = ("default", "kube-node-lease", "kube-public", "kube-system")
 # The API server's own Service (pkg/controlplane/controller/kubernetesservice), in every cluster.
 KUBERNETES_SERVICE = {"kind": "Service", "metadata": {"name": "kubernetes", "namespace": "default",
@@ -75,7 +76,7 @@ KUBERNETES_SERVICE = {"kind": "Service", "metadata": {"name": "kubernetes", "nam
 # How a cluster's objects come to be: what others refer to first (admission reads IngressClasses and Nodes).
 CREATION_ORDER = ["Namespace", "IngressClass", "Node", "Service", "Deployment", "StatefulSet", "DaemonSet",
                   "ReplicaSet", "Pod", "EndpointSlice", "Ingress", "Gateway", "HTTPRoute", "GRPCRoute", "TLSRoute",
-                  "Route"]
+                  "TCPRoute", "UDPRoute", "Route"]
 AGGREGATED = "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList"
 BY_KIND = {t.kind: t for t in TYPES}
 BY_PATH = {(t.group, t.version, t.resource): t for t in TYPES}
