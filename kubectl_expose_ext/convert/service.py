@@ -13,6 +13,7 @@ from dataclasses import asdict, dataclass, field as dc_field
 from typing import Dict, List, Optional, Tuple
 
 from ..addresses import ip_family
+from ..endpoints import BackendRef
 from ..errors import UsageError
 from ..objects import field, is_port, items, name, port_number, strings
 from . import LBSR_ANNOTATION, UNDO_ANNOTATION, invalid_undo_record, read_undo_record
@@ -151,7 +152,7 @@ def parse_node_ports(values: Tuple[str, ...], service: dict) -> Dict[str, int]:
                 raise UsageError(f"service {name(service)} has {len(ports)} ports: use --node-port PORT=NODEPORT")
             matches = ports
         else:
-            matches = [p for p in ports if str(p.get("port")) == wanted or p.get("name") == wanted]
+            matches = BackendRef(name(service), wanted).matching(ports)
             if not matches:
                 known = ", ".join(str(p.get("name") or p.get("port")) for p in ports)
                 raise UsageError(f'service {name(service)} has no port "{wanted}" (ports: {known})')

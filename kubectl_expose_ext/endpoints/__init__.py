@@ -114,20 +114,21 @@ class BackendRef:
     by_target: bool = False
 
     def port_in(self, ports: Sequence[dict]) -> Optional[dict]:
-        """The port of `ports` (a Service's spec.ports) this reference designates: the one owner of
+        """The port of `ports` (a Service's spec.ports) this reference designates."""
+        return next(iter(self.matching(ports)), None)
+
+    def matching(self, ports: Sequence[dict]) -> List[dict]:
+        """Every port it designates, in order (53/TCP and 53/UDP share a number): the one owner of
         find-a-port-by-number-or-name."""
         if self.by_target and self.port in (None, ""):
-            return ports[0] if ports else None
+            return list(ports[:1])
         number = port_number(self.port)
-        for port in ports:
-            if number:
-                side = port.get("targetPort", port.get("port")) if self.by_target else port.get("port")
-                if port_number(side) == number:
-                    return port
-            elif isinstance(self.port, str) and self.port and (
-                    port.get("name") == self.port or (self.by_target and port.get("targetPort") == self.port)):
-                return port
-        return None
+        if number:
+            side = "targetPort" if self.by_target else "port"
+            return [p for p in ports if port_number(p.get(side, p.get("port"))) == number]
+        if not isinstance(self.port, str) or not self.port:
+            return []
+        return [p for p in ports if p.get("name") == self.port or (self.by_target and p.get("targetPort") == self.port)]
 
 
 # Given a BackendRef, the Service port it reaches on the target, or None when it does not lead to the target.
