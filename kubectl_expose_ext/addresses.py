@@ -45,16 +45,20 @@ def is_public(address: Any) -> bool:
 
 def node_address(node: Any, address_type: str = AUTO, family: Optional[str] = None) -> Optional[NodeAddress]:
     """`auto`: the first ExternalIP, else the first InternalIP, else the Hostname; or the forced type.
-    With `family`, only IPs of that family count (names count for any family).
+    With `family`, only IPs of that family count, and names only on a node that has an IP of that family (or none
+    at all): an IPv6-only node's Hostname does not carry an IPv4 single-stack Service.
 
     None when the node has no address of the wanted type(s).
     """
     wanted = ADDRESS_TYPES if address_type == AUTO else (address_type,)
     addresses = [(a.get("type"), a.get("address")) for a in items(node, "status", "addresses")]
+    families = {ip_family(a) for _, a in addresses if isinstance(a, str)} - {None}
+    # A name resolves to the node's own IPs: for a family the node has no IP of, it does not help.
+    names_count = family is None or not families or family in families
     for kind in wanted:
         for found_type, address in addresses:
             if found_type == kind and isinstance(address, str) and address and \
-                    (family is None or ip_family(address) in (None, family)):
+                    (family is None or ip_family(address) == family or (ip_family(address) is None and names_count)):
                 return NodeAddress(address, kind)
     return None
 
@@ -88,6 +92,7 @@ class NodeTable:
         self.not_ready: List[str] = []
         self.without_address: List[str] = []
         self.public: Dict[str, List[str]] = {}  # name -> the node's public ExternalIPs (for the audit)
+        self.cordoned: set = set()  # spec.unschedulable: still serves node ports, but the last choice to show
         self._usable: Dict[Optional[str], List[str]] = {}
         for node in nodes:
             self.add(node)
@@ -101,6 +106,8 @@ class NodeTable:
                   if isinstance(a, dict) and a.get("type") == "ExternalIP" and is_public(a.get("address"))]
         if public:
             self.public[node_name] = public
+        if (node.get("spec") or {}).get("unschedulable") is True:
+            self.cordoned.add(node_name)
         if not node_is_ready(node):
             self.not_ready.append(node_name)
         elif address is None:
@@ -124,11 +131,13 @@ class NodeTable:
         return self.by_family[family] if family in self.by_family else self.addresses
 
     def usable(self, family: Optional[str] = None) -> list:
-        """Names of the usable nodes, best address first (ExternalIP, InternalIP, Hostname), then by name:
-        the first NodePort URL is the one most likely to work from outside. Sorted once per table."""
+        """Names of the usable (Ready) nodes, the likeliest to work from outside first: schedulable before
+        cordoned (a cordoned node is often being drained), then by address (ExternalIP, InternalIP, Hostname), a
+        public address first, then by name. The listing shows the first one. Sorted once per table."""
         addresses = self.for_family(family)
         if family not in self._usable or len(self._usable[family]) != len(addresses):
-            self._usable[family] = sorted(addresses, key=lambda n: (ADDRESS_TYPES.index(addresses[n].type), n))
+            self._usable[family] = sorted(addresses, key=lambda n: (
+                n in self.cordoned, ADDRESS_TYPES.index(addresses[n].type), not is_public(addresses[n].host), n))
         return self._usable[family]
 
     def skipped_warnings(self, only=None) -> list:

@@ -11,9 +11,8 @@ from typing import Callable, Dict, List, NamedTuple, Optional, Sequence, Tuple
 
 from .endpoints import Found
 from .endpoints.gateway import gateway_parents, parent_status, rejection
-from .endpoints.hostports import container_ports
 from .endpoints.openshift import admitted_ingresses
-from .endpoints.service import has_node_ports
+from .endpoints.service import has_node_ports, is_internal_load_balancer
 from .frontdoors import FRONT_DOORS
 from .kinds import BY_NAME, GATEWAY_ROUTE, INGRESS, OPENSHIFT_ROUTE, POD, SERVICE
 from .objects import condition_true, field, format_labels, items, name, port_number, strings
@@ -21,16 +20,6 @@ from .reach import Reach, exposing_objects
 from .snapshot import Snapshot
 
 SEVERITIES = ("high", "medium", "low")
-# Annotations that make a cloud load balancer internal (reachable from the VPC only).
-INTERNAL_LB = {
-    "service.beta.kubernetes.io/aws-load-balancer-internal": ("true", "0.0.0.0/0"),
-    "service.beta.kubernetes.io/aws-load-balancer-scheme": ("internal",),
-    "networking.gke.io/load-balancer-type": ("Internal",),
-    "cloud.google.com/load-balancer-type": ("Internal",),
-    "service.beta.kubernetes.io/azure-load-balancer-internal": ("true",),
-    "service.beta.kubernetes.io/oci-load-balancer-internal": ("true",),
-    "service.kubernetes.io/ibm-load-balancer-cloud-provider-ip-type": ("private",),
-}
 _EVERYWHERE = ("0.0.0.0/0", "::/0")
 
 
@@ -93,21 +82,15 @@ def host_network(subject: Subject) -> List[str]:
 
 
 def host_port(subject: Subject) -> List[str]:
-    ports = sorted({n for _, p in container_ports(subject.obj) for n in [port_number(p.get("hostPort"))] if n})
-    if not ports or field(subject.obj, "spec", "hostNetwork") is True:  # host-network says more
+    """The hostPorts the answer has URLs for: none for an ended or unscheduled pod, or one bound to loopback."""
+    ports = sorted({e.port for e in subject.found.endpoints if e.method == "hostPort"})
+    if not ports:
         return []
     return [f"hostPort {', '.join(map(str, ports))} open on node {_node_of(subject.obj)}"]
 
 
 def _node_of(pod: dict) -> str:
     return field(pod, "spec", "nodeName") or "(not scheduled)"
-
-
-def is_internal_load_balancer(service: dict) -> bool:
-    annotations = field(service, "metadata", "annotations", default={})
-    annotations = annotations if isinstance(annotations, dict) else {}
-    return any(str(annotations.get(key, "")).lower() in {v.lower() for v in values}
-               for key, values in INTERNAL_LB.items())
 
 
 def source_ranges(service: dict) -> List[str]:
@@ -142,8 +125,9 @@ def public_node_ports(subject: Subject) -> List[str]:
 
 
 def external_ips(subject: Subject) -> List[str]:
-    external = strings(subject.obj, "spec", "externalIPs")
-    if not external or field(subject.obj, "spec", "type") == "ExternalName":
+    """The externalIPs kube-proxy programs (the answer's: not a headless Service's, not another IP family's)."""
+    external = list(dict.fromkeys(e.host for e in subject.found.endpoints if e.method == "ExternalIP"))
+    if not external:
         return []
     return [f"externalIPs {', '.join(external)}: every node captures traffic for these addresses (CVE-2020-8554)"]
 

@@ -44,7 +44,9 @@ def fallback_hints(kind: str, obj: dict, pods: List[dict], services: List[dict])
     if role == SERVICE:
         ports = items(obj, "spec", "ports")
         port = port_number(ports[0].get("port")) if ports else None
-        hints = [port_forward_hint(ns, ref, port)]
+        # port-forward picks a pod through the selector: an alias or a selector-less Service has none to pick
+        selects = field(obj, "spec", "type") != "ExternalName" and bool(field(obj, "spec", "selector"))
+        hints = [port_forward_hint(ns, ref, port)] if selects else []
         if is_cluster_ip(obj):
             hints.append(f"to expose it: kubectl reach convert -n {ns} {ref} --to nodeport")
         return hints
@@ -55,7 +57,9 @@ def fallback_hints(kind: str, obj: dict, pods: List[dict], services: List[dict])
     sample = pods[0] if pods else {"spec": field(obj, "spec", "template", "spec", default={})}
     declared = [port_number(p.get("containerPort")) for _, p in container_ports(sample)]
     port = next((p for p in declared if p), None)
-    hints = [port_forward_hint(ns, ref, port)]
+    # port-forward needs a running pod: none for a pending, ended or absent one
+    running = any(field(p, "status", "phase") in (None, "Running") and field(p, "spec", "nodeName") for p in pods)
+    hints = [port_forward_hint(ns, ref, port)] if running else []
     cluster_ip = [s for s in services if is_cluster_ip(s)]
     if cluster_ip:
         hints.append(f"to expose it: kubectl reach convert -n {ns} svc/{name(cluster_ip[0])} --to nodeport")

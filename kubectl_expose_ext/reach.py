@@ -7,11 +7,11 @@ work are offered (hints.py).
 """
 
 from dataclasses import dataclass
-from typing import Any, Dict, Iterator, List, Optional, Tuple
+from typing import Any, Dict, Iterator, List, Optional, Sequence, Tuple
 
 from .endpoints import BackendRef, Found, Resolve
-from .endpoints.hostports import container_ports, node_endpoints, uses_host_network
-from .endpoints.service import is_exposed, service_endpoints
+from .endpoints.hostports import container_ports, ended_warning, has_ended, node_endpoints, uses_host_network
+from .endpoints.service import PodTarget, is_exposed, is_local, service_endpoints
 from .frontdoors import BY_ROLE, FRONT_DOORS, FrontDoor
 from .hints import fallback_hints
 from .kinds import BY_NAME, POD, SERVICE, WORKLOAD, short_ref
@@ -46,26 +46,42 @@ class Reach:
 def ports_targeting(service: dict, pod: dict) -> List[dict]:
     """The Service ports whose targetPort reaches a port of `pod`.
 
-    A numeric targetPort counts even when the pod does not declare it (declaring is optional);
-    a named one must match a declared container port name.
+    A numeric targetPort counts even when the pod does not declare it (declaring is optional); a named one must
+    match a declared container port of that name *and protocol* (FindPort in k8s.io/kubernetes pkg/api/v1/pod:
+    a TCP Service port naming a UDP-only container port reaches nothing, its EndpointSlice has no such port).
     """
-    names = {p.get("name") for _, p in container_ports(pod) if p.get("name")}
+    named = {(p.get("name"), p.get("protocol") or "TCP") for _, p in container_ports(pod) if p.get("name")}
     matching = []
     for port in items(service, "spec", "ports"):
         target = port.get("targetPort", port.get("port"))
-        if port_number(target) or (isinstance(target, str) and target in names):
+        if port_number(target) or (isinstance(target, str) and (target, port.get("protocol") or "TCP") in named):
             matching.append(port)
     return matching
 
 
-def resolver_to(ports_by_service: Dict[str, List[dict]]) -> Resolve:
-    """A backend leads to the target when it names one of these Service ports."""
-    return lambda ref: ref.port_in(ports_by_service.get(ref.service, []))
+def is_alias(service: Optional[dict]) -> bool:
+    return field(service, "spec", "type") == "ExternalName"
 
 
-def _front_doors(ns: str, ports_by_service: Dict[str, List[dict]], snapshot: Snapshot) -> Found:
+def alias_port(ref: BackendRef) -> Optional[dict]:
+    """A backend to an ExternalName Service reaches the external name on the port the backend names (ingress-nginx
+    and most proxies connect there): whatever ports the alias declares."""
+    number = port_number(ref.port)
+    return {"port": number} if number else None
+
+
+def resolver_to(ports_by_service: Dict[str, List[dict]], aliases: Sequence[str] = ()) -> Resolve:
+    """A backend leads to the target when it names one of these Service ports (or any port of an alias)."""
+    def resolve(ref: BackendRef) -> Optional[dict]:
+        port = ref.port_in(ports_by_service.get(ref.service, []))
+        return alias_port(ref) if port is None and ref.service in aliases else port
+    return resolve
+
+
+def _front_doors(ns: str, ports_by_service: Dict[str, List[dict]], snapshot: Snapshot,
+                 aliases: Sequence[str] = ()) -> Found:
     """Every front door in `ns` that leads to these service ports."""
-    resolve = resolver_to(ports_by_service)
+    resolve = resolver_to(ports_by_service, aliases)
     found = Found()
     for door in FRONT_DOORS:
         for obj in door.in_namespace(snapshot, ns):
@@ -87,7 +103,15 @@ def reach_pod(pod: dict, snapshot: Snapshot, done: Optional[Dict[tuple, Any]] = 
     (which was pods x nodes endpoints before de-duplication)."""
     pod_name = name(pod)
     done = {} if done is None else done
+    if has_ended(pod):
+        return Found(warnings=[ended_warning(pod)])
+    node = field(pod, "spec", "nodeName")
+    if not node:
+        return Found(warnings=[f"pod {pod_name} is {field(pod, 'status', 'phase') or 'Pending'} and not scheduled to a "
+                               "node yet: nothing reaches it"])
     found = node_endpoints(pod, snapshot.nodes)
+    if field(pod, "metadata", "deletionTimestamp"):
+        found.warn(f"pod {pod_name} is terminating: its Services stop sending it traffic once it is no longer ready")
     selection = ("select", namespace(pod), frozenset(labels(pod).items()))
     if selection not in done:
         done[selection] = selecting_services(pod, snapshot)
@@ -108,12 +132,23 @@ def reach_pod(pod: dict, snapshot: Snapshot, done: Optional[Dict[tuple, Any]] = 
         for port in undeclared:
             found.warn(f"service {name(service)} port {port.get('port')} targets {port.get('targetPort')}, "
                        f"which pod {pod_name} does not declare (it declares {', '.join(map(str, declared))})")
+        ready = snapshot.ready_nodes(service)
+        target = None
+        if is_local(service):  # a Local Service reaches a pod only through the pod's own node
+            scope = done.get(("workload nodes",))
+            if scope is None:
+                target = PodTarget(pod_name, node)
+            elif ready is not None:
+                ready = ready & scope
         if _first_time(done, ("service", id(service), tuple(id(port) for port in ports))):
-            found.add(service_endpoints(service, ports, snapshot.nodes, snapshot.ready_nodes(service)))
+            found.add(service_endpoints(service, ports, snapshot.nodes, ready, pod=target))
     doors = tuple(sorted((svc, tuple(id(port) for port in ports)) for svc, ports in routes.items()))
     if _first_time(done, ("doors", namespace(pod), doors)):
         found.add(_front_doors(namespace(pod), routes, snapshot))
-    if routes and condition_true(pod, "Ready") is False:
+    unready_skipped = [svc for svc in routes
+                       if field(snapshot.services_named(namespace(pod)).get(svc), "spec", "publishNotReadyAddresses")
+                       is not True]  # publishNotReadyAddresses: the Service sends traffic to not-Ready pods too
+    if unready_skipped and condition_true(pod, "Ready") is False:
         found.warn(f"pod {pod_name} is not Ready: its Services do not send it traffic")
     return found
 
@@ -129,7 +164,7 @@ def _first_time(done: Dict[tuple, Any], key: tuple) -> bool:
 def reach_pods(pods: List[dict], snapshot: Snapshot) -> Found:
     """The union over the pods of a workload, de-duplicated."""
     found: Found = Found()
-    done: Dict[tuple, Any] = {}
+    done: Dict[tuple, Any] = {("workload nodes",): {field(p, "spec", "nodeName") for p in pods} - {None, ""}}
     for pod in pods:
         found.add(reach_pod(pod, snapshot, done))
     return found.deduplicated()
@@ -141,17 +176,21 @@ def reach_service(service: dict, snapshot: Snapshot, with_front_doors: bool = Tr
                   nodes_per_port: Optional[int] = None) -> Found:
     """Its NodePort/LoadBalancer/ExternalIP endpoints and the front doors that route to it."""
     svc = name(service)
-    kind = field(service, "spec", "type", default="ClusterIP")
-    if kind == "ExternalName":
-        return Found().warn(f"service {svc} is ExternalName (an alias of {field(service, 'spec', 'externalName')}): "
-                            "it has no endpoints of its own")
     ports = items(service, "spec", "ports")
+    if is_alias(service):
+        found = Found().warn(f"service {svc} is ExternalName (an alias of {field(service, 'spec', 'externalName')}): "
+                             "it has no endpoints of its own")
+        return found.add(_front_doors(namespace(service), {svc: ports}, snapshot, [svc])) if with_front_doors \
+            else found
     found = service_endpoints(service, ports, snapshot.nodes, snapshot.ready_nodes(service), nodes_per_port)
     if with_front_doors:
         found.add(_front_doors(namespace(service), {svc: ports}, snapshot))
     if snapshot.has_no_ready_pod(service):
         found.warn(f"service {svc} has no ready endpoints: its selector "
                    f"({format_labels(field(service, 'spec', 'selector'))}) matches no ready pod")
+    elif snapshot.only_terminating(service):
+        found.warn(f"service {svc} has no ready endpoint: only terminating pods still serve it (kube-proxy falls "
+                   "back to them until they are gone)")
     return found
 
 
@@ -168,6 +207,8 @@ def reach_front_door(door: FrontDoor, obj: dict, snapshot: Snapshot, broken: Opt
             problems.append(f"{owner} routes to service {ref.service}, which does not exist")
             return {"port": port_number(ref.port)}
         port = ref.port_in(items(service, "spec", "ports"))
+        if port is None and is_alias(service):
+            return alias_port(ref) or {"port": None}
         if port is None:
             problems.append(f"{owner} routes to port {ref.port} of service {ref.service}, which has no such port")
         return port or {"port": port_number(ref.port)}

@@ -46,7 +46,9 @@ def probe_cell(answer: Optional["Probe"]) -> str:
 def _collapsed(endpoints: Sequence[Endpoint]):
     """Endpoints, with each run of NodePort rows for the same service port cut to NODE_ROWS_SHOWN."""
     def port_group(endpoint):
-        return (endpoint.service, endpoint.service_port, endpoint.port) if endpoint.method == "NodePort" else id(endpoint)
+        if endpoint.method != "NodePort":
+            return id(endpoint)
+        return endpoint.service, endpoint.service_port, endpoint.port, endpoint.scheme  # 53/TCP and 53/UDP apart
     for _, group in groupby(endpoints, key=port_group):
         run = list(group)
         yield from ((e, None) for e in run[:NODE_ROWS_SHOWN])

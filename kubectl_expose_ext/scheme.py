@@ -16,8 +16,10 @@ _WELL_KNOWN = {80: "http", 8080: "http", 443: "https", 8443: "https"}
 
 def port_scheme(app_protocol: Any = None, name: Any = None, numbers: Iterable[Optional[int]] = (),
                 protocol: Any = "TCP") -> str:
-    """`appProtocol`, else the port name (http*, https*, grpc*), else 80/8080 -> http,
-    443/8443 -> https, else the transport (tcp, udp, sctp)."""
+    """`appProtocol`, else the port name (http*, https*, grpc*), else, for TCP, 80/8080 -> http and
+    443/8443 -> https, else the transport (tcp, udp, sctp): 443/UDP is not https (HTTP/3 says so with
+    appProtocol)."""
+    transport = protocol.lower() if isinstance(protocol, str) and protocol else "tcp"
     if isinstance(app_protocol, str) and app_protocol:
         known = _APP_PROTOCOLS.get(app_protocol.lower())
         if known:
@@ -25,6 +27,8 @@ def port_scheme(app_protocol: Any = None, name: Any = None, numbers: Iterable[Op
         token = app_protocol.lower().rsplit("/", 1)[-1]
         if _SCHEME_TOKEN.match(token):
             return token
+    if transport != "tcp":
+        return transport
     if isinstance(name, str):
         for prefix in _NAME_PREFIXES:
             if name.lower().startswith(prefix):
@@ -32,4 +36,4 @@ def port_scheme(app_protocol: Any = None, name: Any = None, numbers: Iterable[Op
     for number in numbers:
         if number in _WELL_KNOWN:
             return _WELL_KNOWN[number]
-    return protocol.lower() if isinstance(protocol, str) and protocol else "tcp"
+    return transport

@@ -45,13 +45,21 @@ class Snapshot:
         self._openshift_routes = _by_namespace(self.openshift_routes)
         self.gateways_by_key = {(namespace(g), name(g)): g for g in self.gateways}
         self._ready_nodes: Optional[Dict[tuple, Set[str]]] = None
+        self._terminating_nodes: Dict[tuple, Set[str]] = defaultdict(set)
         if self.slices is not None:
             self._ready_nodes = defaultdict(set)
             for eps in self.slices:
                 owner = (namespace(eps), labels(eps).get(SERVICE_NAME_LABEL))
                 for endpoint in items(eps, "endpoints"):
-                    if field(endpoint, "conditions", "ready") is not False and endpoint.get("nodeName"):
-                        self._ready_nodes[owner].add(endpoint["nodeName"])
+                    node = endpoint.get("nodeName")
+                    if not node:
+                        continue
+                    ready = field(endpoint, "conditions", "ready") is not False  # unset means ready (the API)
+                    serving = field(endpoint, "conditions", "serving")
+                    if ready:
+                        self._ready_nodes[owner].add(node)
+                    elif field(endpoint, "conditions", "terminating") is True and (serving is True or serving is None):
+                        self._terminating_nodes[owner].add(node)
 
     def services_in(self, ns: str) -> List[dict]:
         return self._services.get(ns, [])
@@ -72,10 +80,18 @@ class Snapshot:
         return self._openshift_routes.get(ns, [])
 
     def ready_nodes(self, service: dict) -> Optional[Set[str]]:
-        """Nodes hosting a ready endpoint of `service`; None when EndpointSlices are unknown."""
+        """Nodes hosting an endpoint of `service` that kube-proxy sends traffic to: the ready ones, else (only when
+        none is ready) the serving terminating ones (pkg/proxy CategorizeEndpoints); None when EndpointSlices
+        are unknown."""
         if self._ready_nodes is None:
             return None
-        return self._ready_nodes.get((namespace(service), name(service)), set())
+        key = (namespace(service), name(service))
+        return self._ready_nodes.get(key) or self._terminating_nodes.get(key, set())
+
+    def only_terminating(self, service: dict) -> bool:
+        """No ready endpoint, but serving terminating ones: kube-proxy falls back to those."""
+        key = (namespace(service), name(service))
+        return self._ready_nodes is not None and not self._ready_nodes.get(key) and bool(self._terminating_nodes.get(key))
 
     def has_no_ready_pod(self, service: dict) -> bool:
         """A selector Service whose EndpointSlices hold no ready endpoint (known: False when slices were not read)."""

@@ -46,9 +46,11 @@ def get_target(kube: Kube, spec: TargetSpec, namespace: str, note: Note) -> Tupl
 
 
 def slim_node(node: dict) -> dict:
-    """What NodeTable reads of a node: its name, addresses and conditions (not images, capacity, nodeInfo)."""
+    """What NodeTable reads of a node: its name, whether it is cordoned, its addresses and conditions (not images,
+    capacity, nodeInfo)."""
     status: Dict[str, Any] = node["status"] if isinstance(node.get("status"), dict) else {}
     return {"metadata": {"name": field(node, "metadata", "name")},
+            "spec": {"unschedulable": field(node, "spec", "unschedulable")},
             "status": {"addresses": status.get("addresses"), "conditions": status.get("conditions")}}
 
 
@@ -130,16 +132,17 @@ def newer_front_doors(kube: Kube, namespace: Optional[str]) -> Dict[str, list]:
 def surroundings(kube: Kube, namespace: str, services: List[dict], pods: List[dict],
                  address_type: str, all_services: Optional[List[dict]] = None) -> Snapshot:
     """Ingresses, IngressClasses, EndpointSlices and nodes for the services and pods involved
-    (`all_services`: the namespace's services, when they were listed)."""
+    (`all_services`: the namespace's services, when they were listed). An ExternalName Service has no slices and
+    no node ports, but front doors may proxy to it."""
     exposable = [s for s in services if field(s, "spec", "type") != "ExternalName"]
-    ingresses = kube.list("ingresses", namespace) if exposable else []
+    ingresses = kube.list("ingresses", namespace) if services else []
     classes = optional_list(kube, "ingressclasses") if ingresses else None
     slices = None
     if exposable:
         names = sorted({name(s) for s in exposable})
         selector = f"{SERVICE_NAME_LABEL}={names[0]}" if len(names) == 1 else f"{SERVICE_NAME_LABEL} in ({','.join(names)})"
         slices = optional_list(kube, "endpointslices", namespace=namespace, label_selector=selector, keep=slim_slice)
-    doors = newer_front_doors(kube, namespace) if exposable else {}
+    doors = newer_front_doors(kube, namespace) if services else {}
     return Snapshot(nodes=fetch_nodes(kube, pods, exposable, address_type), services=all_services or services,
                     ingresses=ingresses, pods=pods, slices=slices, ingress_classes=classes, **doors)
 

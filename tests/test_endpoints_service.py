@@ -24,13 +24,14 @@ def urls(found):
 
 def test_nodeport_one_endpoint_per_ready_node_and_port_best_address_first():
     found = compute(service("web", HTTP, METRICS, type="NodePort"))
-    assert urls(found) == ["http://203.0.113.1:30080", "http://10.0.0.2:30080", "http://[2001:db8::7]:30080",
-                           "tcp://203.0.113.1:30910", "tcp://10.0.0.2:30910", "tcp://[2001:db8::7]:30910"]
+    # ExternalIP first; then the InternalIPs, a public one before a private one
+    assert urls(found) == ["http://203.0.113.1:30080", "http://[2001:db8::7]:30080", "http://10.0.0.2:30080",
+                           "tcp://203.0.113.1:30910", "tcp://[2001:db8::7]:30910", "tcp://10.0.0.2:30910"]
     first = found.endpoints[0].to_dict()
     assert first == {"method": "NodePort", "url": "http://203.0.113.1:30080", "scheme": "http", "host": "203.0.113.1",
                      "port": 30080, "node": "node-a", "service": "web", "servicePort": 80, "ingress": None,
                      "via": None, "path": None, "warnings": []}
-    assert found.endpoints[2].host == "2001:db8::7"  # no brackets outside the URL
+    assert found.endpoints[1].host == "2001:db8::7"  # no brackets outside the URL
     assert "InternalIP" in found.endpoints[1].warnings[0]
     assert found.warnings == ["service web: NotReady node(s) skipped: node-down"]
 

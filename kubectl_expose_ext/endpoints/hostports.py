@@ -1,6 +1,6 @@
 """hostNetwork and hostPort: the pod is reached on its own node's address."""
 
-from typing import Optional
+from typing import Iterator, List, Optional, Tuple
 
 from ..addresses import NodeAddress, NodeTable, address_warning
 from ..objects import field, items, name, namespace, port_number
@@ -8,11 +8,38 @@ from ..scheme import port_scheme
 from . import Endpoint, Found
 
 _ANY_ADDRESS = ("", "0.0.0.0", "::")
+ENDED = ("Failed", "Succeeded")  # an evicted or completed pod: its sandbox is gone, nothing listens for it
 
 
-def container_ports(pod: dict):
-    """(container, port) for every declared port of every container."""
-    for container in items(pod, "spec", "containers"):
+def has_ended(pod: dict) -> bool:
+    return field(pod, "status", "phase") in ENDED
+
+
+def ended_warning(pod: dict) -> str:
+    reason = field(pod, "status", "reason")
+    return (f"pod {name(pod)} has ended (phase {field(pod, 'status', 'phase')}{', ' + reason if reason else ''}): "
+            "nothing listens for it any more")
+
+
+def _is_loopback(address: str) -> bool:
+    import ipaddress
+
+    try:
+        return ipaddress.ip_address(address).is_loopback
+    except ValueError:
+        return False
+
+
+def running_containers(pod: dict) -> List[dict]:
+    """The containers that run beside the app: every container, and the native sidecars (initContainers with
+    `restartPolicy: Always`, Kubernetes 1.28+), whose ports count as the pod's (FindPort, the kubelet's hostPorts)."""
+    sidecars = [c for c in items(pod, "spec", "initContainers") if c.get("restartPolicy") == "Always"]
+    return items(pod, "spec", "containers") + sidecars
+
+
+def container_ports(pod: dict) -> Iterator[Tuple[dict, dict]]:
+    """(container, port) for every declared port of every running container (sidecars included)."""
+    for container in running_containers(pod):
         for port in items(container, "ports"):
             yield container, port
 
@@ -37,7 +64,7 @@ def _node_of(pod: dict, node_address: Optional[NodeAddress], why_not: Optional[s
 def host_network_endpoints(pod: dict, node_address: Optional[NodeAddress], why_not: Optional[str] = None) -> Found:
     """The node's address x each declared containerPort (the pod shares the node's network)."""
     found = Found()
-    if field(pod, "spec", "hostNetwork") is not True:
+    if field(pod, "spec", "hostNetwork") is not True or has_ended(pod):
         return found
     node = _node_of(pod, node_address, why_not, "hostNetwork", found)
     ports = list(container_ports(pod))
@@ -58,8 +85,8 @@ def host_network_endpoints(pod: dict, node_address: Optional[NodeAddress], why_n
 def host_port_endpoints(pod: dict, node_address: Optional[NodeAddress], why_not: Optional[str] = None) -> Found:
     """The node's address (or the port's own hostIP) : hostPort, for every port that sets one."""
     found = Found()
-    if field(pod, "spec", "hostNetwork") is True:
-        return found  # hostPort == containerPort there: reported once, as hostNetwork
+    if field(pod, "spec", "hostNetwork") is True or has_ended(pod):
+        return found  # hostNetwork: hostPort == containerPort there, reported once, as hostNetwork
     ports = [p for _, p in container_ports(pod) if port_number(p.get("hostPort"))]
     if not ports:
         return found
@@ -67,7 +94,11 @@ def host_port_endpoints(pod: dict, node_address: Optional[NodeAddress], why_not:
     if not node:
         return found
     for port in ports:
-        host_ip = port.get("hostIP") if isinstance(port.get("hostIP"), str) else ""
+        host_ip: str = port["hostIP"] if isinstance(port.get("hostIP"), str) else ""
+        if _is_loopback(host_ip):
+            found.warn(f"pod {name(pod)}: hostPort {port.get('hostPort')} is bound to the node's loopback "
+                       f"(hostIP {host_ip}): reachable only from node {node} itself")
+            continue
         if host_ip not in _ANY_ADDRESS:
             host, notes = host_ip, []
         elif node_address is not None:
@@ -81,8 +112,12 @@ def host_port_endpoints(pod: dict, node_address: Optional[NodeAddress], why_not:
 
 
 def uses_host_network(pod: dict) -> bool:
-    """Whether the pod is reached on its node at all: hostNetwork, or a container port with a hostPort."""
-    return field(pod, "spec", "hostNetwork") is True or any(port_number(p.get("hostPort")) for _, p in container_ports(pod))
+    """Whether the pod is reached on its node at all: hostNetwork, or a container port with a hostPort (an ended
+    pod is not: its sandbox is gone)."""
+    if has_ended(pod):
+        return False
+    return field(pod, "spec", "hostNetwork") is True or any(
+        port_number(p.get("hostPort")) and not _is_loopback(str(p.get("hostIP") or "")) for _, p in container_ports(pod))
 
 
 def node_endpoints(pod: dict, nodes: NodeTable) -> Found:

@@ -1,13 +1,41 @@
 """NodePort, LoadBalancer and ExternalIP endpoints of a Service."""
 
-from typing import List, Optional, Set
+from typing import List, NamedTuple, Optional, Set
 
-from ..addresses import NodeTable, address_warning
+from ..addresses import AUTO, NodeTable, address_warning, ip_family
 from ..objects import field, items, name, namespace, port_number, strings
 from ..scheme import port_scheme
 from . import Endpoint, Found
 
 EXPOSING_TYPES = ("NodePort", "LoadBalancer")
+# Annotations that make a cloud load balancer internal (reachable from the VPC only): AWS, GCP, Azure, OCI, IBM.
+INTERNAL_LB = {
+    "service.beta.kubernetes.io/aws-load-balancer-internal": ("true", "0.0.0.0/0"),
+    "service.beta.kubernetes.io/aws-load-balancer-scheme": ("internal",),
+    "networking.gke.io/load-balancer-type": ("Internal",),
+    "cloud.google.com/load-balancer-type": ("Internal",),
+    "service.beta.kubernetes.io/azure-load-balancer-internal": ("true",),
+    "service.beta.kubernetes.io/oci-load-balancer-internal": ("true",),
+    "service.kubernetes.io/ibm-load-balancer-cloud-provider-ip-type": ("private",),
+}
+
+
+def is_internal_load_balancer(service: dict) -> bool:
+    annotations = field(service, "metadata", "annotations", default={})
+    annotations = annotations if isinstance(annotations, dict) else {}
+    return any(str(annotations.get(key, "")).lower() in {v.lower() for v in values}
+               for key, values in INTERNAL_LB.items())
+
+
+def is_headless(service: dict) -> bool:
+    """`clusterIP: None`: kube-proxy programs nothing for it (ShouldSkipService), externalIPs included."""
+    return field(service, "spec", "clusterIP") == "None"
+
+
+def single_family(service: dict) -> Optional[str]:
+    """IPv4 or IPv6 for a single-stack Service (`ipFamilies` of one), else None (dual-stack, or not said)."""
+    families = strings(service, "spec", "ipFamilies")
+    return families[0] if len(families) == 1 else None
 
 
 def service_port_scheme(port: dict) -> str:
@@ -21,12 +49,24 @@ def _endpoint(service: dict, port: dict, method: str, host: str, number: int, **
                     target_port=port.get("targetPort", port.get("port")), namespace=namespace(service), **extra)
 
 
-def node_port_endpoints(service: dict, ports: List[dict], nodes: NodeTable,
-                        ready_nodes: Optional[Set[str]], nodes_per_port: Optional[int] = None) -> Found:
+class PodTarget(NamedTuple):
+    """The one pod a target view is about: with `externalTrafficPolicy: Local`, a node port or load balancer
+    reaches it only through its own node."""
+
+    name: str
+    node: str
+
+
+def is_local(service: dict) -> bool:
+    return field(service, "spec", "externalTrafficPolicy") == "Local"
+
+
+def node_port_endpoints(service: dict, ports: List[dict], nodes: NodeTable, ready_nodes: Optional[Set[str]],
+                        nodes_per_port: Optional[int] = None, pod: Optional[PodTarget] = None) -> Found:
     """One endpoint per usable node x port with a nodePort (the best `nodes_per_port` nodes, when given).
 
     `externalTrafficPolicy: Local` keeps only the nodes in `ready_nodes` (those hosting a ready
-    endpoint, from EndpointSlices): the other nodes drop the traffic.
+    endpoint, from EndpointSlices): the other nodes drop the traffic. For one `pod`, only its own node.
     """
     found = Found()
     with_node_port = [(p, number) for p in ports for number in [port_number(p.get("nodePort"))] if number]
@@ -36,15 +76,23 @@ def node_port_endpoints(service: dict, ports: List[dict], nodes: NodeTable,
     if not nodes.known:
         why = f" ({nodes.unavailable})" if nodes.unavailable else ""
         return found.warn(f"service {svc}: node list unavailable{why}: NodePort URLs not computed")
-    local = field(service, "spec", "externalTrafficPolicy") == "Local"
-    families = strings(service, "spec", "ipFamilies")
-    family = families[0] if len(families) == 1 else None  # a single-stack service answers on that family only
+    local = is_local(service)
+    family = single_family(service)  # a single-stack service answers on that family only
     addresses = nodes.for_family(family)
     candidates = nodes.usable(family)
     if family and len(addresses) < len(nodes.addresses):
+        kind = "" if nodes.address_type == AUTO else f" {nodes.address_type}"
         found.warn(f"service {svc} is {family} single-stack: {len(nodes.addresses) - len(addresses)} node(s) "
-                   f"with no {family} address skipped")
-    if local and ready_nodes is None:
+                   f"with no {family}{kind} address skipped")
+    local_note = []
+    if local and pod is not None:
+        ready_nodes = {pod.node} & (ready_nodes if ready_nodes is not None else {pod.node})
+        candidates = [n for n in [pod.node] if n in ready_nodes and n in addresses]
+        local_note = [f"externalTrafficPolicy Local: reaches pod {pod.name} only through its node {pod.node}"]
+        if not candidates:
+            found.warn(f"service {svc}: externalTrafficPolicy Local and pod {pod.name}'s node {pod.node or '(none)'} "
+                       "hosts no ready endpoint of it: its NodePort does not reach the pod")
+    elif local and ready_nodes is None:
         found.warn(f"service {svc}: externalTrafficPolicy Local, but its EndpointSlices are unavailable: "
                    "only the nodes that host one of its ready pods answer")
     elif ready_nodes is not None and local:
@@ -65,7 +113,7 @@ def node_port_endpoints(service: dict, ports: List[dict], nodes: NodeTable,
     for port, node_port in with_node_port:
         for node_name in shown:
             address = addresses[node_name]
-            notes = [address_warning(address)] if address_warning(address) else []
+            notes = ([address_warning(address)] if address_warning(address) else []) + local_note
             if others:
                 notes.append(f"+{others} more node(s): kubectl reach -n {namespace(service)} svc/{svc}")
             found.endpoints.append(_endpoint(service, port, "NodePort", address.host, node_port,
@@ -73,7 +121,7 @@ def node_port_endpoints(service: dict, ports: List[dict], nodes: NodeTable,
     return found
 
 
-def load_balancer_endpoints(service: dict, ports: List[dict]) -> Found:
+def load_balancer_endpoints(service: dict, ports: List[dict], pod: Optional[PodTarget] = None) -> Found:
     """One endpoint per `status.loadBalancer.ingress` entry (ip, else hostname) x port."""
     found = Found()
     svc = name(service)
@@ -83,6 +131,10 @@ def load_balancer_endpoints(service: dict, ports: List[dict]) -> Found:
         return found.warn(f"service {svc}: load balancer pending (no address in status.loadBalancer.ingress yet)")
     ranges = strings(service, "spec", "loadBalancerSourceRanges")
     notes = [f"load balancer accepts only {', '.join(ranges)}"] if ranges else []
+    if is_internal_load_balancer(service):
+        notes.insert(0, "internal load balancer: reachable only from inside its VPC / virtual network")
+    if pod is not None and is_local(service):
+        notes.append(f"externalTrafficPolicy Local: reaches pod {pod.name} only through its node {pod.node}")
     for port in ports:
         number = port_number(port.get("port"))
         if number:
@@ -92,9 +144,23 @@ def load_balancer_endpoints(service: dict, ports: List[dict]) -> Found:
 
 
 def external_ip_endpoints(service: dict, ports: List[dict]) -> Found:
-    """`spec.externalIPs` x ports: the cluster routes these IPs, if something sends the packets there."""
+    """`spec.externalIPs` x ports: the cluster routes these IPs, if something sends the packets there.
+
+    kube-proxy programs only the externalIPs of the Service's own IP families (a single-stack IPv4 Service never
+    answers on an IPv6 externalIP), and none at all for a headless Service."""
     found = Found()
-    for ip in strings(service, "spec", "externalIPs"):
+    external = strings(service, "spec", "externalIPs")
+    if not external:
+        return found
+    if is_headless(service):
+        return found.warn(f"service {name(service)} is headless (clusterIP: None): kube-proxy does not program its "
+                          f"externalIPs ({', '.join(external)})")
+    families = strings(service, "spec", "ipFamilies")
+    wrong = [ip for ip in external if families and ip_family(ip) not in (None, *families)]
+    if wrong:
+        found.warn(f"service {name(service)} is {' and '.join(families)}: its externalIPs {', '.join(wrong)} "
+                   "of another IP family are not programmed")
+    for ip in (ip for ip in external if ip not in wrong):
         for port in ports:
             number = port_number(port.get("port"))
             if number:
@@ -102,22 +168,24 @@ def external_ip_endpoints(service: dict, ports: List[dict]) -> Found:
     return found
 
 
-def service_endpoints(service: dict, ports: List[dict], nodes: NodeTable,
-                      ready_nodes: Optional[Set[str]], nodes_per_port: Optional[int] = None) -> Found:
-    """Every non-Ingress way into `service` through the given ports (a subset of its ports)."""
+def service_endpoints(service: dict, ports: List[dict], nodes: NodeTable, ready_nodes: Optional[Set[str]],
+                      nodes_per_port: Optional[int] = None, pod: Optional[PodTarget] = None) -> Found:
+    """Every non-Ingress way into `service` through the given ports (a subset of its ports); `pod`: the view of
+    one pod, which a `Local` Service reaches only through that pod's node."""
     kind = field(service, "spec", "type", default="ClusterIP")
     found = Found()
     if kind in EXPOSING_TYPES:
-        found.add(node_port_endpoints(service, ports, nodes, ready_nodes, nodes_per_port))
+        found.add(node_port_endpoints(service, ports, nodes, ready_nodes, nodes_per_port, pod))
     if kind == "LoadBalancer":
-        found.add(load_balancer_endpoints(service, ports))
+        found.add(load_balancer_endpoints(service, ports, pod))
     if kind != "ExternalName":
         found.add(external_ip_endpoints(service, ports))
     return found
 
 
 def is_exposed(service: dict) -> bool:
-    """Whether a Service offers any way in from outside by itself (Ingress aside)."""
+    """Whether a Service offers any way in from outside by itself (Ingress aside); a headless one with
+    externalIPs is listed too: its warning says why it offers nothing."""
     kind = field(service, "spec", "type", default="ClusterIP")
     return kind in EXPOSING_TYPES or (kind != "ExternalName" and bool(strings(service, "spec", "externalIPs")))
 
