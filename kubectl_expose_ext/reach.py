@@ -70,10 +70,11 @@ def alias_port(ref: BackendRef) -> Optional[dict]:
     return {"port": number} if number else None
 
 
-def resolver_to(ports_by_service: Dict[str, List[dict]], aliases: Sequence[str] = ()) -> Resolve:
+def resolver_to(ns: str, ports_by_service: Dict[str, List[dict]], snapshot: Snapshot,
+                aliases: Sequence[str] = ()) -> Resolve:
     """A backend leads to the target when it names one of these Service ports (or any port of an alias)."""
     def resolve(ref: BackendRef) -> Optional[dict]:
-        port = ref.port_in(ports_by_service.get(ref.service, []))
+        port = ref.port_in(ports_by_service.get(ref.service, []), snapshot.endpoint_ports(ns, ref.service))
         return alias_port(ref) if port is None and ref.service in aliases else port
     return resolve
 
@@ -81,7 +82,7 @@ def resolver_to(ports_by_service: Dict[str, List[dict]], aliases: Sequence[str] 
 def _front_doors(ns: str, ports_by_service: Dict[str, List[dict]], snapshot: Snapshot,
                  aliases: Sequence[str] = ()) -> Found:
     """Every front door in `ns` that leads to these service ports."""
-    resolve = resolver_to(ports_by_service, aliases)
+    resolve = resolver_to(ns, ports_by_service, snapshot, aliases)
     found = Found()
     for door in FRONT_DOORS:
         for obj in door.in_namespace(snapshot, ns):
@@ -206,7 +207,7 @@ def reach_front_door(door: FrontDoor, obj: dict, snapshot: Snapshot, broken: Opt
         if service is None:
             problems.append(f"{owner} routes to service {ref.service}, which does not exist")
             return {"port": port_number(ref.port)}
-        port = ref.port_in(items(service, "spec", "ports"))
+        port = ref.port_in(items(service, "spec", "ports"), snapshot.endpoint_ports(namespace(obj), ref.service))
         if port is None and is_alias(service):
             return alias_port(ref) or {"port": None}
         if port is None:

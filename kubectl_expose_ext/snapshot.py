@@ -46,10 +46,14 @@ class Snapshot:
         self.gateways_by_key = {(namespace(g), name(g)): g for g in self.gateways}
         self._ready_nodes: Optional[Dict[tuple, Set[str]]] = None
         self._terminating_nodes: Dict[tuple, Set[str]] = defaultdict(set)
+        self._endpoint_ports: Dict[tuple, Dict[str, Set[int]]] = defaultdict(lambda: defaultdict(set))
         if self.slices is not None:
             self._ready_nodes = defaultdict(set)
             for eps in self.slices:
                 owner = (namespace(eps), labels(eps).get(SERVICE_NAME_LABEL))
+                for port in items(eps, "ports"):
+                    if isinstance(port.get("port"), int):
+                        self._endpoint_ports[owner][str(port.get("name") or "")].add(port["port"])
                 for endpoint in items(eps, "endpoints"):
                     node = endpoint.get("nodeName")
                     if not node:
@@ -87,6 +91,11 @@ class Snapshot:
             return None
         key = (namespace(service), name(service))
         return self._ready_nodes.get(key) or self._terminating_nodes.get(key, set())
+
+    def endpoint_ports(self, ns: str, service: str) -> Dict[str, Set[int]]:
+        """Service port name -> the pods' port numbers it resolves to (EndpointSlice ports: a named targetPort
+        becomes a number there); empty when slices were not read."""
+        return self._endpoint_ports.get((ns, service), {})
 
     def only_terminating(self, service: dict) -> bool:
         """No ready endpoint, but serving terminating ones: kube-proxy falls back to those."""

@@ -9,6 +9,7 @@ from typing import Any, Callable, Dict, List, Optional, Tuple
 
 from .addresses import AUTO, NodeTable
 from .endpoints.gateway import tag_kind
+from .endpoints.openshift import backend_services
 from .endpoints.hostports import uses_host_network
 from .endpoints.service import has_node_ports
 from .errors import Forbidden, NotFound
@@ -55,9 +56,10 @@ def slim_node(node: dict) -> dict:
 
 
 def slim_slice(eps: dict) -> dict:
-    """What Snapshot reads of an EndpointSlice: its service label, and each endpoint's node and readiness."""
+    """What Snapshot reads of an EndpointSlice: its service label, each endpoint's node and readiness, its ports."""
     return {"metadata": {"namespace": field(eps, "metadata", "namespace"), "labels": field(eps, "metadata", "labels")},
-            "endpoints": [{"nodeName": e.get("nodeName"), "conditions": e.get("conditions")} for e in items(eps, "endpoints")]}
+            "endpoints": [{"nodeName": e.get("nodeName"), "conditions": e.get("conditions")} for e in items(eps, "endpoints")],
+            "ports": [{"name": p.get("name"), "port": p.get("port")} for p in items(eps, "ports")]}
 
 
 def host_networked(pod: dict) -> Optional[dict]:
@@ -129,6 +131,13 @@ def newer_front_doors(kube: Kube, namespace: Optional[str]) -> Dict[str, list]:
     return {"gateway_routes": routes, "gateways": gateways, "openshift_routes": openshift}
 
 
+def slices_of(kube: Kube, namespace: str, services: List[str]) -> Optional[List[dict]]:
+    """The EndpointSlices of these Services (one LIST, by label), slimmed; None when not readable."""
+    names = sorted(set(services))
+    selector = f"{SERVICE_NAME_LABEL}={names[0]}" if len(names) == 1 else f"{SERVICE_NAME_LABEL} in ({','.join(names)})"
+    return optional_list(kube, "endpointslices", namespace=namespace, label_selector=selector, keep=slim_slice)
+
+
 def surroundings(kube: Kube, namespace: str, services: List[dict], pods: List[dict],
                  address_type: str, all_services: Optional[List[dict]] = None) -> Snapshot:
     """Ingresses, IngressClasses, EndpointSlices and nodes for the services and pods involved
@@ -137,11 +146,7 @@ def surroundings(kube: Kube, namespace: str, services: List[dict], pods: List[di
     exposable = [s for s in services if field(s, "spec", "type") != "ExternalName"]
     ingresses = kube.list("ingresses", namespace) if services else []
     classes = optional_list(kube, "ingressclasses") if ingresses else None
-    slices = None
-    if exposable:
-        names = sorted({name(s) for s in exposable})
-        selector = f"{SERVICE_NAME_LABEL}={names[0]}" if len(names) == 1 else f"{SERVICE_NAME_LABEL} in ({','.join(names)})"
-        slices = optional_list(kube, "endpointslices", namespace=namespace, label_selector=selector, keep=slim_slice)
+    slices = slices_of(kube, namespace, [name(s) for s in exposable]) if exposable else None
     doors = newer_front_doors(kube, namespace) if services else {}
     return Snapshot(nodes=fetch_nodes(kube, pods, exposable, address_type), services=all_services or services,
                     ingresses=ingresses, pods=pods, slices=slices, ingress_classes=classes, **doors)
@@ -153,8 +158,10 @@ def resolve(kube: Kube, spec: TargetSpec, namespace: str, address_type: str = AU
     if spec.kind is not None and spec.kind.optional and spec.kind.resource not in kube.discover():
         raise NotFound(f'the server doesn\'t have a resource type "{spec.kind.resource}"', code=404)
     kind, obj = get_target(kube, spec, namespace, note)
-    if kind.role == OPENSHIFT_ROUTE:
-        return Resolved(kind, obj, Snapshot(services=kube.list("services", namespace), openshift_routes=[obj]))
+    if kind.role == OPENSHIFT_ROUTE:  # the router matches spec.port.targetPort against the endpoints' ports
+        backends = backend_services(obj)
+        return Resolved(kind, obj, Snapshot(services=kube.list("services", namespace), openshift_routes=[obj],
+                                            slices=slices_of(kube, namespace, backends) if backends else None))
     if kind.role == GATEWAY_ROUTE:
         obj["kind"] = kind.name
         return Resolved(kind, obj, Snapshot(services=kube.list("services", namespace), gateway_routes=[obj],

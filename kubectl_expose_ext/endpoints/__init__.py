@@ -5,7 +5,7 @@ Nothing in this package does I/O.
 """
 
 from dataclasses import dataclass, field
-from typing import Any, Callable, Dict, List, Optional, Sequence, Union
+from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Set, Union
 
 from ..objects import port_number
 
@@ -113,19 +113,22 @@ class BackendRef:
     port: Union[int, str, None] = None
     by_target: bool = False
 
-    def port_in(self, ports: Sequence[dict]) -> Optional[dict]:
+    def port_in(self, ports: Sequence[dict], resolved: Optional[Mapping[str, Set[int]]] = None) -> Optional[dict]:
         """The port of `ports` (a Service's spec.ports) this reference designates."""
-        return next(iter(self.matching(ports)), None)
+        return next(iter(self.matching(ports, resolved)), None)
 
-    def matching(self, ports: Sequence[dict]) -> List[dict]:
+    def matching(self, ports: Sequence[dict], resolved: Optional[Mapping[str, Set[int]]] = None) -> List[dict]:
         """Every port it designates, in order (53/TCP and 53/UDP share a number): the one owner of
-        find-a-port-by-number-or-name."""
+        find-a-port-by-number-or-name. `resolved` (Snapshot.endpoint_ports): the pods' port numbers of each
+        Service port, from its EndpointSlices, which an OpenShift router matches a number against (a Service port
+        whose targetPort is a name resolves to a number only there)."""
         if self.by_target and self.port in (None, ""):
             return list(ports[:1])
         number = port_number(self.port)
         if number:
             side = "targetPort" if self.by_target else "port"
-            return [p for p in ports if port_number(p.get(side, p.get("port"))) == number]
+            return [p for p in ports if port_number(p.get(side, p.get("port"))) == number
+                    or (self.by_target and number in (resolved or {}).get(str(p.get("name") or ""), ()))]
         if not isinstance(self.port, str) or not self.port:
             return []
         return [p for p in ports if p.get("name") == self.port or (self.by_target and p.get("targetPort") == self.port)]

@@ -116,6 +116,25 @@ def _listeners(gateway: dict, parent: dict, route: dict) -> Iterable[Tuple[dict,
             yield listener, scheme
 
 
+def listener_problem(gateway: dict, listener: dict) -> Optional[str]:
+    """Why a listener serves nothing, from the Gateway's status.listeners: `Programmed: False` (not set up in the
+    data plane) or `ResolvedRefs: False` (e.g. a certificateRef to a missing or invalid Secret); None when fine or
+    not reported (the Gateway API spec: the controller sets both on every listener)."""
+    entry = next((e for e in items(gateway, "status", "listeners") if e.get("name") == listener.get("name")), None)
+    for condition in items(entry, "conditions"):
+        if condition.get("type") in ("Programmed", "ResolvedRefs") and condition.get("status") == "False":
+            why = ": ".join(str(x) for x in (condition.get("reason"), condition.get("message")) if x)
+            return (f"gateway {namespace(gateway)}/{name(gateway)} listener {listener.get('name')} is not serving "
+                    f"({condition['type']} False{': ' + why if why else ''})")
+    return None
+
+
+def weight_of(backend: dict) -> int:
+    """A backendRef's weight: 1 unless set (0 sends it nothing; the Gateway API spec)."""
+    weight = backend.get("weight")
+    return weight if isinstance(weight, int) and not isinstance(weight, bool) and weight >= 0 else 1
+
+
 def gateway_parents(route: dict) -> List[dict]:
     """parentRefs to Gateways (a mesh route's parent may be a Service: not an entrance from outside)."""
     return [p for p in items(route, "spec", "parentRefs")
@@ -136,14 +155,23 @@ def gateway_endpoints(route: dict, gateways: Dict[Tuple[str, str], dict], resolv
     """The URLs of `route` for the rules whose backends lead to the target (`resolve`)."""
     kind = route_kind(route)
     ns = namespace(route)
-    rules: List[Tuple[dict, BackendRef, dict]] = []
+    found = Found()
+    rules: List[Tuple[dict, BackendRef, dict, List[str]]] = []
     for rule in items(route, "spec", "rules"):
-        for backend in items(rule, "backendRefs"):
+        backends = items(rule, "backendRefs")
+        total = sum(weight_of(b) for b in backends)
+        for backend in backends:
             ref = backend_ref(backend, ns)
             port = resolve(ref) if ref else None
-            if ref is not None and port is not None:
-                rules.append((rule, ref, port))
-    found = Found()
+            if ref is None or port is None:
+                continue
+            weight = weight_of(backend)
+            if weight == 0:
+                found.warn(f"{route_ref(route)}: backend {ref.service}:{ref.port} has weight 0: it receives no traffic")
+                continue
+            share = [f"{round(100 * weight / total)}% of the rule's traffic (weight {weight} of {total})"] \
+                if len(backends) > 1 else []
+            rules.append((rule, ref, port, share))
     if not rules:
         return found
     route_hosts = strings(route, "spec", "hostnames")
@@ -163,6 +191,10 @@ def gateway_endpoints(route: dict, gateways: Dict[Tuple[str, str], dict], resolv
                        "programmed it")
         via = f"{route_ref(route)} on gateway {gateway_ns}/{name(gateway)}"
         for listener, scheme in _listeners(gateway, parent, route):
+            problem = listener_problem(gateway, listener)
+            if problem:
+                found.warn(problem)
+                continue
             listener_host = listener.get("hostname") if isinstance(listener.get("hostname"), str) and \
                 str(listener.get("protocol", "")).upper() in HOSTNAME_PROTOCOLS else None
             if route_hosts:
@@ -171,13 +203,13 @@ def gateway_endpoints(route: dict, gateways: Dict[Tuple[str, str], dict], resolv
                 hosts = [listener_host] if listener_host else addresses
             for host in dict.fromkeys(hosts):
                 notes = [f"wildcard host: use any name under {host[2:]}"] if host.startswith("*.") else []
-                for rule, ref, service_port in rules:
+                for rule, ref, service_port, share in rules:
                     for path, pattern in _paths(rule, kind):
                         found.endpoints.append(Endpoint(
                             method="Gateway", scheme=scheme, host=host, port=port_number(listener["port"]) or 0,
                             service=ref.service, service_port=port_number(service_port.get("port")),
                             path=path, via=via, warnings=notes + ([f"path {path} is a pattern: substitute a real "
-                                                                  "path"] if pattern else []),
+                                                                  "path"] if pattern else []) + share,
                             target_port=service_port.get("targetPort", service_port.get("port")), namespace=ns,
                             address=addresses[0] if addresses else None))
     return found

@@ -1,6 +1,6 @@
 """Ingress endpoints: rule host (or the ingress's address) + path, https where a TLS entry covers the host."""
 
-from typing import Any, Dict, Iterable, List, Optional
+from typing import Any, Dict, Iterable, List, Optional, Tuple
 
 from ..objects import field, items, name, namespace, port_number, strings
 from . import BackendRef, Endpoint, Found, Resolve
@@ -58,6 +58,92 @@ def ingress_class_warning(ingress: dict, classes: Optional[Iterable[dict]]) -> O
     return None
 
 
+# Controllers whose annotations change which listeners serve an Ingress, by IngressClass spec.controller (and the
+# legacy `kubernetes.io/ingress.class` values that name them).
+ALB, NGINX, GCE = "ingress.k8s.aws/alb", "k8s.io/ingress-nginx", "k8s.io/ingress-gce"
+_LEGACY_CLASSES = {"alb": ALB, "nginx": NGINX, "gce": GCE, "gce-internal": GCE}
+_ALB = "alb.ingress.kubernetes.io/"
+_NGINX = "nginx.ingress.kubernetes.io/"
+Listener = Tuple[str, int, List[str]]  # scheme, port, notes
+
+
+def controller_of(ingress: dict, classes: Optional[Iterable[dict]]) -> Optional[str]:
+    """The controller that serves the ingress: its IngressClass's, the legacy annotation's, or the default class's."""
+    classes = list(classes) if classes is not None else []
+    by_name = {name(c): field(c, "spec", "controller") for c in classes}
+    wanted = field(ingress, "spec", "ingressClassName")
+    if wanted:
+        return by_name.get(wanted) or _LEGACY_CLASSES.get(wanted)
+    legacy = field(ingress, "metadata", "annotations", _CLASS_ANNOTATION)
+    if legacy:
+        return _LEGACY_CLASSES.get(str(legacy))
+    return next((field(c, "spec", "controller") for c in classes
+                 if field(c, "metadata", "annotations", _DEFAULT_CLASS_ANNOTATION) == "true"), None)
+
+
+def _annotation(ingress: dict, key: str) -> str:
+    value = field(ingress, "metadata", "annotations", key)
+    return value.strip() if isinstance(value, str) else ""
+
+
+def alb_listeners(ingress: dict) -> Tuple[List[Tuple[str, int]], List[str]]:
+    """The AWS Load Balancer Controller's listeners: `listen-ports` (JSON, `[{"HTTP": 80}, {"HTTPS": 443}]`), by
+    default HTTPS:443 with a `certificate-arn`, else HTTP:80; a malformed annotation is said and the default used."""
+    import json
+
+    default = [("https", 443)] if _annotation(ingress, _ALB + "certificate-arn") else [("http", 80)]
+    text = _annotation(ingress, _ALB + "listen-ports")
+    if not text:
+        return default, []
+    try:
+        entries = json.loads(text)
+        found = [(str(proto).lower(), port_number(port)) for entry in entries for proto, port in entry.items()]
+    except (ValueError, AttributeError, TypeError):
+        found = []
+    listeners = [(scheme, port) for scheme, port in found if scheme in ("http", "https") and port]
+    if not listeners:
+        return default, [f"ingress {name(ingress)}: {_ALB}listen-ports is not a list of {{\"HTTP\": port}} entries: "
+                         "ignored"]
+    return list(dict.fromkeys(listeners)), []
+
+
+def listeners(ingress: dict, host: Optional[str], controller: Optional[str]) -> Tuple[List[Listener], List[str]]:
+    """The (scheme, port, notes) a client reaches `host` of this ingress on, as its controller serves it, and
+    warnings about the annotations read.
+
+    - Generally (and for unknown controllers): https on 443 where a `spec.tls` entry covers the host, else http on 80.
+    - ingress-nginx: the same (http redirects to https on a TLS host), plus http where `ssl-redirect: "false"`;
+      `force-ssl-redirect` redirects a host without TLS too; `backend-protocol` is noted.
+    - AWS ALB: the listeners of `listen-ports`, whatever `spec.tls` says (TLS is `certificate-arn` or certificate
+      discovery); with `ssl-redirect`, the HTTP listeners only redirect.
+    - GKE (ingress-gce): https on 443 with TLS *and* http on 80, unless `kubernetes.io/ingress.allow-http: "false"`.
+    """
+    covered = tls_covers(ingress, host)
+    if controller == ALB:
+        ports, warnings = alb_listeners(ingress)
+        redirect = port_number(_annotation(ingress, _ALB + "ssl-redirect"))
+        if redirect and any(scheme == "https" for scheme, _ in ports):
+            return [(s, p, [f"http:// redirects to https:// (port {redirect})"]) for s, p in ports if s == "https"], \
+                warnings
+        return [(s, p, []) for s, p in ports], warnings
+    if controller == GCE:
+        plain: List[Listener] = [] if _annotation(ingress, "kubernetes.io/ingress.allow-http").lower() == "false" \
+            else [("http", 80, [])]
+        served: List[Listener] = ([("https", 443, [])] if covered else []) + plain
+        why = [] if served else [f"ingress {name(ingress)}: kubernetes.io/ingress.allow-http is \"false\" and no "
+                                 f"spec.tls entry covers {host or 'its address'}: it serves nothing there"]
+        return served, why
+    if controller == NGINX:
+        protocol = _annotation(ingress, _NGINX + "backend-protocol").upper()
+        notes = [f"backend protocol {protocol}"] if protocol and protocol != "HTTP" else []
+        if covered:
+            also_http = _annotation(ingress, _NGINX + "ssl-redirect").lower() == "false"
+            return [("https", 443, notes)] + ([("http", 80, list(notes))] if also_http else []), []
+        forced = _annotation(ingress, _NGINX + "force-ssl-redirect").lower() == "true"
+        return [("http", 80, notes + (["http:// redirects to https:// (force-ssl-redirect)"] if forced else []))], []
+    return [("https", 443, []) if covered else ("http", 80, [])], []
+
+
 def _backends(ingress: dict):
     """(rule host or None, path, backend) for every rule path, then the default backend at '/'."""
     for rule in items(ingress, "spec", "rules"):
@@ -83,6 +169,7 @@ def ingress_endpoints(ingress: dict, resolve: Resolve, classes: Optional[Iterabl
     """Every rule/path of `ingress` whose backend leads to the target (`resolve`), as URLs."""
     found = Found()
     addresses = ingress_addresses(ingress)
+    controller = controller_of(ingress, classes)
     matched = False
     for host, path, backend in _backends(ingress):
         ref = backend_ref(backend)
@@ -95,14 +182,16 @@ def ingress_endpoints(ingress: dict, resolve: Resolve, classes: Optional[Iterabl
             notes.append(f"wildcard host: use any single name under {host[2:]}")
         if set(path) & _PATTERN_CHARS:
             notes.append(f"path {path} is a pattern: substitute a real path")
+        served, why = listeners(ingress, host, controller)
+        found.warnings.extend(w for w in why if w not in found.warnings)
         for target_host in [host] if host else addresses:
-            https = tls_covers(ingress, host)
-            found.endpoints.append(Endpoint(
-                method="Ingress", scheme="https" if https else "http", host=target_host, port=443 if https else 80,
-                service=ref.service, service_port=port_number(service_port.get("port")),
-                ingress=name(ingress), path=path, warnings=list(notes),
-                target_port=service_port.get("targetPort", service_port.get("port")), namespace=namespace(ingress),
-                address=addresses[0] if host and addresses else None))
+            for scheme, port, listener_notes in served:
+                found.endpoints.append(Endpoint(
+                    method="Ingress", scheme=scheme, host=target_host, port=port,
+                    service=ref.service, service_port=port_number(service_port.get("port")),
+                    ingress=name(ingress), path=path, warnings=notes + listener_notes,
+                    target_port=service_port.get("targetPort", service_port.get("port")), namespace=namespace(ingress),
+                    address=addresses[0] if host and addresses else None))
     if matched:
         class_warning = ingress_class_warning(ingress, classes)
         if not addresses:
