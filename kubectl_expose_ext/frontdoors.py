@@ -31,8 +31,8 @@ FRONT_DOORS = (
     FrontDoor(INGRESS, lambda s: s.ingresses, Snapshot.ingresses_in,
               lambda obj, resolve, s: ingress_endpoints(obj, resolve, s.ingress_classes),
               kind_of=lambda obj: "Ingress"),
-    FrontDoor(GATEWAY_ROUTE, lambda s: s.gateway_routes, Snapshot.gateway_routes_in,
-              lambda obj, resolve, s: gateway_endpoints(obj, s.gateways_by_key, resolve),
+    FrontDoor(GATEWAY_ROUTE, lambda s: s.gateway_routes, Snapshot.gateway_routes_reaching,
+              lambda obj, resolve, s: gateway_endpoints(obj, s.gateways_by_key, resolve, s.reference_grants),
               kind_of=route_kind, listed=lambda obj: bool(gateway_parents(obj))),  # not mesh (GAMMA) routes
     FrontDoor(OPENSHIFT_ROUTE, lambda s: s.openshift_routes, Snapshot.openshift_routes_in,
               lambda obj, resolve, s: route_endpoints(obj, resolve),

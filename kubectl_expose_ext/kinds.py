@@ -75,6 +75,8 @@ KINDS: Tuple[Kind, ...] = (
     Kind("EndpointSlice", "endpointslices", "endpointslice", "discovery.k8s.io"),
     Kind("IngressClass", "ingressclasses", "ingressclass", "networking.k8s.io", namespaced=False),
     Kind("Gateway", "gateways", "gateway", _GATEWAY, ("v1", "v1beta1"), optional=True, aliases=("gtw",)),
+    Kind("ReferenceGrant", "referencegrants", "referencegrant", _GATEWAY, ("v1", "v1beta1"), optional=True,
+         aliases=("refgrant",)),
 )
 
 BY_NAME: Dict[str, Kind] = {k.name: k for k in KINDS}

@@ -74,6 +74,8 @@ def resolver_to(ns: str, ports_by_service: Dict[str, List[dict]], snapshot: Snap
                 aliases: Sequence[str] = ()) -> Resolve:
     """A backend leads to the target when it names one of these Service ports (or any port of an alias)."""
     def resolve(ref: BackendRef) -> Optional[dict]:
+        if ref.namespace not in ("", ns):  # a Service of that name in another namespace
+            return None
         port = ref.port_in(ports_by_service.get(ref.service, []), snapshot.endpoint_ports(ns, ref.service))
         return alias_port(ref) if port is None and ref.service in aliases else port
     return resolve
@@ -198,20 +200,21 @@ def reach_service(service: dict, snapshot: Snapshot, with_front_doors: bool = Tr
 def reach_front_door(door: FrontDoor, obj: dict, snapshot: Snapshot, broken: Optional[List[str]] = None) -> Found:
     """Every rule of an Ingress, Gateway route or OpenShift Route, whatever Service it leads to. A backend naming a
     missing Service or port becomes a warning, and is handed to the audit when it asks (`broken`)."""
-    services = snapshot.services_named(namespace(obj))
     owner = f"{BY_NAME[door.kind_of(obj)].short} {name(obj)}"
     problems: List[str] = []
 
     def resolve(ref: BackendRef) -> Optional[dict]:
-        service = services.get(ref.service)
+        ns = ref.namespace or namespace(obj)
+        service = snapshot.services_named(ns).get(ref.service)
+        shown = ref.service if ns == namespace(obj) else f"{ns}/{ref.service}"
         if service is None:
-            problems.append(f"{owner} routes to service {ref.service}, which does not exist")
+            problems.append(f"{owner} routes to service {shown}, which does not exist")
             return {"port": port_number(ref.port)}
-        port = ref.port_in(items(service, "spec", "ports"), snapshot.endpoint_ports(namespace(obj), ref.service))
+        port = ref.port_in(items(service, "spec", "ports"), snapshot.endpoint_ports(ns, ref.service))
         if port is None and is_alias(service):
             return alias_port(ref) or {"port": None}
         if port is None:
-            problems.append(f"{owner} routes to port {ref.port} of service {ref.service}, which has no such port")
+            problems.append(f"{owner} routes to port {ref.port} of service {shown}, which has no such port")
         return port or {"port": port_number(ref.port)}
 
     found = door.endpoints(obj, resolve, snapshot)

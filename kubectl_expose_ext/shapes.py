@@ -72,6 +72,8 @@ SCHEMAS: Dict[str, Any] = {
                 "status": {"addresses": [{"type": S, "value": S}], "conditions": CONDITIONS,
                            "listeners": [{"name": S, "conditions": CONDITIONS}]}},
     **{kind.name: ROUTE for kind in GATEWAY_ROUTES},
+    "ReferenceGrant": {"metadata": META, "spec": {"from": [{"group": S, "kind": S, "namespace": S}],
+                                                  "to": [{"group": S, "kind": S, "name": S}]}},
     "Route": {"metadata": META,
               "spec": {"host": S, "path": S, "wildcardPolicy": S, "to": {"kind": S, "name": S, "weight": I},
                        "alternateBackends": [{"kind": S, "name": S, "weight": I}],

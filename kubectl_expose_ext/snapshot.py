@@ -5,6 +5,7 @@ from dataclasses import dataclass, field as dc_field
 from typing import Dict, List, Optional, Set
 
 from .addresses import NodeTable
+from .endpoints.gateway import cross_namespaces
 from .objects import field, items, labels, name, namespace
 
 SERVICE_NAME_LABEL = "kubernetes.io/service-name"  # an EndpointSlice's Service
@@ -36,12 +37,18 @@ class Snapshot:
     gateway_routes: List[dict] = dc_field(default_factory=list)
     gateways: List[dict] = dc_field(default_factory=list)
     openshift_routes: List[dict] = dc_field(default_factory=list)
+    reference_grants: Optional[List[dict]] = None  # where cross-namespace backendRefs were followed; None: unread
+    backends_elsewhere: List[dict] = dc_field(default_factory=list)  # Services of other namespaces routes lead to
 
     def __post_init__(self):
-        self._services = _by_namespace(self.services)
+        self._services = _by_namespace(self.services + self.backends_elsewhere)  # (the listing shows `services`)
         self._named: Dict[str, Dict[str, dict]] = {}
         self._ingresses = _by_namespace(self.ingresses)
         self._gateway_routes = _by_namespace(self.gateway_routes)
+        self._routes_from_elsewhere: Dict[str, List[dict]] = defaultdict(list)  # by the namespace they point into
+        for route in self.gateway_routes:
+            for other in cross_namespaces(route):
+                self._routes_from_elsewhere[other].append(route)
         self._openshift_routes = _by_namespace(self.openshift_routes)
         self.gateways_by_key = {(namespace(g), name(g)): g for g in self.gateways}
         self._ready_nodes: Optional[Dict[tuple, Set[str]]] = None
@@ -79,6 +86,10 @@ class Snapshot:
 
     def gateway_routes_in(self, ns: str) -> List[dict]:
         return self._gateway_routes.get(ns, [])
+
+    def gateway_routes_reaching(self, ns: str) -> List[dict]:
+        """The routes that may lead to Services of `ns`: its own, and those elsewhere whose backendRefs name it."""
+        return self.gateway_routes_in(ns) + self._routes_from_elsewhere.get(ns, [])
 
     def openshift_routes_in(self, ns: str) -> List[dict]:
         return self._openshift_routes.get(ns, [])

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field as dc_field
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
 from .addresses import AUTO, NodeTable
-from .endpoints.gateway import tag_kind
+from .endpoints.gateway import cross_namespaces, tag_kind
 from .endpoints.openshift import backend_services
 from .endpoints.hostports import uses_host_network
 from .endpoints.service import has_node_ports
@@ -110,25 +110,75 @@ def gateways_for(kube: Kube, routes: List[dict]) -> List[dict]:
     return optional_list(kube, "gateways", namespace=next(iter(parents)) if len(parents) == 1 else None) or []
 
 
-def newer_front_doors(kube: Kube, namespace: Optional[str]) -> Dict[str, list]:
-    """Gateway API routes, the Gateways they attach to, and OpenShift Routes, where the cluster serves them.
+def one_list(kube: Kube, resource: str, namespaces: List[str], **kwargs) -> Optional[List[dict]]:
+    """A LIST in the one namespace given, else across the cluster narrowed to them: never one request per
+    namespace. None when forbidden."""
+    if len(namespaces) == 1:
+        return optional_list(kube, resource, namespace=namespaces[0], **kwargs)
+    found = optional_list(kube, resource, **kwargs)
+    return None if found is None else [o for o in found if field(o, "metadata", "namespace") in namespaces]
+
+
+def routes_granted_into(kube: Kube, namespace: str, grants: List[dict]) -> List[dict]:
+    """Gateway routes of other namespaces that the ReferenceGrants of `namespace` let refer to its Services."""
+    sources: Dict[str, set] = {}
+    for grant in grants:
+        if any(t.get("kind") == "Service" and t.get("group") in (None, "") for t in items(grant, "spec", "to")):
+            for source in items(grant, "spec", "from"):
+                if source.get("namespace") not in (None, namespace):
+                    sources.setdefault(str(source.get("kind")), set()).add(source["namespace"])
+    routes: List[dict] = []
+    served = kube.discover()
+    for kind in GATEWAY_ROUTES:
+        if kind.resource in served and kind.name in sources:
+            routes += one_list(kube, kind.resource, sorted(sources[kind.name]), keep=tag_kind(kind.resource)) or []
+    return routes
+
+
+def backends_elsewhere(kube: Kube, routes: List[dict], namespace: Optional[str],
+                       grants: Optional[List[dict]]) -> Tuple[List[dict], Optional[List[dict]]]:
+    """The Services and ReferenceGrants of the other namespaces the routes' backendRefs name (one LIST of each);
+    `grants`: those read already. No ReferenceGrant API: none allows anything."""
+    others = sorted({ns for route in routes for ns in cross_namespaces(route)} - {namespace})
+    if not others:
+        return [], grants
+    if "referencegrants" not in kube.discover():
+        return [], grants or []
+    elsewhere = one_list(kube, "referencegrants", others)
+    services = (one_list(kube, "services", others) or []) if namespace is not None else []  # -A: all read
+    return services, None if elsewhere is None else (grants or []) + elsewhere
+
+
+def newer_front_doors(kube: Kube, namespace: Optional[str]) -> Tuple[Dict[str, Any], List[dict]]:
+    """Gateway API routes, the Gateways they attach to, and OpenShift Routes, where the cluster serves them; and
+    the Services of other namespaces that routes lead to (where a ReferenceGrant there allows it).
 
     Discovery says which APIs exist (absent ones cost nothing). Gateways are listed first, across the
     cluster (routes attach to Gateways in other namespaces): with none, no route can be accepted and
-    the routes are not read. Each other API is one LIST in the namespace.
+    the routes are not read. Each other API is one LIST in the namespace. ReferenceGrants cost requests only where
+    they matter: those of the namespace (which other namespaces' routes may lead here; then one LIST of those
+    routes), and those of the namespaces the routes' backendRefs name.
     """
     served = kube.discover()
     gateways = optional_list(kube, "gateways") if "gateways" in served else []
     routes: List[dict] = []
+    grants: Optional[List[dict]] = None
+    elsewhere: List[dict] = []
     if gateways != []:  # None: not readable cluster-wide; the routes say which namespace to read
         for kind in GATEWAY_ROUTES:
             if kind.resource in served:
                 routes.extend(optional_list(kube, kind.resource, namespace=namespace, keep=tag_kind(kind.resource))
                               or [])
+        if "referencegrants" in served:
+            grants = optional_list(kube, "referencegrants", namespace=namespace)
+            if namespace is not None and grants:
+                routes += routes_granted_into(kube, namespace, grants)
+        elsewhere, grants = backends_elsewhere(kube, routes, namespace, grants)
         if gateways is None:
             gateways = gateways_for(kube, routes)
     openshift = (optional_list(kube, "routes", namespace=namespace) or []) if "routes" in served else []
-    return {"gateway_routes": routes, "gateways": gateways, "openshift_routes": openshift}
+    return {"gateway_routes": routes, "gateways": gateways, "openshift_routes": openshift,
+            "reference_grants": grants}, elsewhere
 
 
 def slices_of(kube: Kube, namespace: str, services: List[str]) -> Optional[List[dict]]:
@@ -147,9 +197,10 @@ def surroundings(kube: Kube, namespace: str, services: List[dict], pods: List[di
     ingresses = kube.list("ingresses", namespace) if services else []
     classes = optional_list(kube, "ingressclasses") if ingresses else None
     slices = slices_of(kube, namespace, [name(s) for s in exposable]) if exposable else None
-    doors = newer_front_doors(kube, namespace) if services else {}
+    doors, elsewhere = newer_front_doors(kube, namespace) if services else ({}, [])
     return Snapshot(nodes=fetch_nodes(kube, pods, exposable, address_type), services=all_services or services,
-                    ingresses=ingresses, pods=pods, slices=slices, ingress_classes=classes, **doors)
+                    backends_elsewhere=elsewhere, ingresses=ingresses, pods=pods, slices=slices,
+                    ingress_classes=classes, **doors)
 
 
 def resolve(kube: Kube, spec: TargetSpec, namespace: str, address_type: str = AUTO,
@@ -164,8 +215,10 @@ def resolve(kube: Kube, spec: TargetSpec, namespace: str, address_type: str = AU
                                             slices=slices_of(kube, namespace, backends) if backends else None))
     if kind.role == GATEWAY_ROUTE:
         obj["kind"] = kind.name
-        return Resolved(kind, obj, Snapshot(services=kube.list("services", namespace), gateway_routes=[obj],
-                                            gateways=gateways_for(kube, [obj])))
+        elsewhere, grants = backends_elsewhere(kube, [obj], namespace, None)
+        return Resolved(kind, obj, Snapshot(services=kube.list("services", namespace), backends_elsewhere=elsewhere,
+                                            gateway_routes=[obj], gateways=gateways_for(kube, [obj]),
+                                            reference_grants=grants))
     if kind.role == SERVICE:
         return Resolved(kind, obj, surroundings(kube, namespace, [obj], [], address_type))
     if kind.role == INGRESS:
@@ -193,5 +246,6 @@ def fetch_everything(kube: Kube, namespace: Optional[str], address_type: str = A
     slices = optional_list(kube, "endpointslices", namespace=namespace, keep=slim_slice)
     nodes = list_nodes(kube, address_type)
     classes = optional_list(kube, "ingressclasses") if ingresses else None
-    return Snapshot(nodes=nodes, services=services, ingresses=ingresses, pods=pods, slices=slices,
-                    ingress_classes=classes, **newer_front_doors(kube, namespace))
+    doors, elsewhere = newer_front_doors(kube, namespace)
+    return Snapshot(nodes=nodes, services=services, backends_elsewhere=elsewhere, ingresses=ingresses, pods=pods,
+                    slices=slices, ingress_classes=classes, **doors)

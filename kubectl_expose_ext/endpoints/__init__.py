@@ -105,13 +105,16 @@ class BackendRef:
     """A front door's reference to one port of a Service in its own namespace: the one backend shape that Ingress,
     Gateway route and OpenShift Route rules hand to a `Resolve`.
 
-    `port` is what the front door wrote: a Service port number or name (Ingress, Gateway). An OpenShift Route's
+    `port` is what the front door wrote: a Service port number or name (Ingress, Gateway). A Gateway route's
+    backendRef may name a Service in another namespace (`namespace`; a ReferenceGrant there must allow it). An
+    OpenShift Route's
     `spec.port.targetPort` (`by_target`) names the pods' side instead: a number is a Service port's targetPort, a
     name a Service port's name, and none at all means the Service's first port (the router's rule)."""
 
     service: str
     port: Union[int, str, None] = None
     by_target: bool = False
+    namespace: str = ""  # the Service's namespace where the front door names one (Gateway API); "": its own
 
     def port_in(self, ports: Sequence[dict], resolved: Optional[Mapping[str, Set[int]]] = None) -> Optional[dict]:
         """The port of `ports` (a Service's spec.ports) this reference designates."""

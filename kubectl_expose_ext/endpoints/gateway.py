@@ -52,15 +52,36 @@ def hostname_intersection(route_host: str, listener_host: Optional[str]) -> Opti
 
 
 def backend_ref(ref: dict, route_namespace: str) -> Optional[BackendRef]:
-    """The Service port a backendRef names, for a Service in the route's namespace; None otherwise.
+    """The Service port a backendRef names, with the Service's namespace (the route's unless it says); None for
+    other kinds of backend. A backend in another namespace counts only where a ReferenceGrant allows it
+    (`granted`)."""
+    if ref.get("group") not in (None, "") or ref.get("kind") not in (None, "Service") or not ref.get("name"):
+        return None
+    return BackendRef(ref["name"], port_number(ref.get("port")), namespace=ref.get("namespace") or route_namespace)
 
-    Cross-namespace backends need a ReferenceGrant in the other namespace; they are not followed.
-    """
-    if ref.get("group") not in (None, "") or ref.get("kind") not in (None, "Service"):
+
+def granted(grants: Optional[List[dict]], route: dict, ref: BackendRef) -> Optional[bool]:
+    """Whether a ReferenceGrant in the Service's namespace lets this route refer to it (the Gateway API spec: a
+    `from` entry for the route's kind and namespace, a `to` entry for Services, by name or all); None when the
+    grants could not be read."""
+    if grants is None:
         return None
-    if ref.get("namespace") not in (None, "", route_namespace) or not ref.get("name"):
-        return None
-    return BackendRef(ref["name"], port_number(ref.get("port")))
+    for grant in grants:
+        if namespace(grant) != ref.namespace:
+            continue
+        sources = [f for f in items(grant, "spec", "from") if f.get("group") == GATEWAY_GROUP
+                   and f.get("kind") == route_kind(route) and f.get("namespace") == namespace(route)]
+        targets = [t for t in items(grant, "spec", "to") if t.get("group") in (None, "")
+                   and t.get("kind") == "Service" and t.get("name") in (None, "", ref.service)]
+        if sources and targets:
+            return True
+    return False
+
+
+def cross_namespaces(route: dict) -> List[str]:
+    """The other namespaces whose Services the route's backendRefs name."""
+    refs = (backend_ref(b, namespace(route)) for rule in items(route, "spec", "rules") for b in items(rule, "backendRefs"))
+    return sorted({r.namespace for r in refs if r is not None and r.namespace != namespace(route)})
 
 
 def _paths(rule: dict, kind: str) -> List[Tuple[Optional[str], bool]]:
@@ -151,8 +172,10 @@ def rejection(route: dict, parent: dict, status: Optional[dict]) -> str:
     return f"{ref}: {why}" if why else ref
 
 
-def gateway_endpoints(route: dict, gateways: Dict[Tuple[str, str], dict], resolve: Resolve) -> Found:
-    """The URLs of `route` for the rules whose backends lead to the target (`resolve`)."""
+def gateway_endpoints(route: dict, gateways: Dict[Tuple[str, str], dict], resolve: Resolve,
+                      grants: Optional[List[dict]] = None) -> Found:
+    """The URLs of `route` for the rules whose backends lead to the target (`resolve`); a backend in another
+    namespace only where a ReferenceGrant there allows it (`grants`: those read, None when not readable)."""
     kind = route_kind(route)
     ns = namespace(route)
     found = Found()
@@ -165,6 +188,14 @@ def gateway_endpoints(route: dict, gateways: Dict[Tuple[str, str], dict], resolv
             port = resolve(ref) if ref else None
             if ref is None or port is None:
                 continue
+            if ref.namespace != ns:
+                allowed = granted(grants, route, ref)
+                if not allowed:
+                    why = "ReferenceGrants could not be read" if allowed is None else \
+                        f"no ReferenceGrant in namespace {ref.namespace} allows it"
+                    found.warn(f"{route_ref(route)}: backend {ref.namespace}/{ref.service} is in another namespace "
+                               f"and {why}: not followed")
+                    continue
             weight = weight_of(backend)
             if weight == 0:
                 found.warn(f"{route_ref(route)}: backend {ref.service}:{ref.port} has weight 0: it receives no traffic")
