@@ -405,3 +405,11 @@ def test_route_target_port_matches_the_endpoints_port_number():
     assert urls == ["https://web-default.apps.ocp.example.com/"] and not any("no such port" in w for w in warnings)
     endpoint = answer.found.endpoints[0]
     assert (endpoint.service, endpoint.service_port, endpoint.target_port) == ("web", 80, "http")  # web:80 -> http
+
+
+def test_headless_service_with_a_type_gets_no_node_port():
+    """The API server refuses `type: NodePort` with `clusterIP: None`; a server that does not is not believed."""
+    odd = svc("db", {"name": "pg", "port": 5432, "protocol": "TCP", "targetPort": 5432, "nodePort": 30432},
+              type="NodePort", clusterIP="None")
+    urls, warnings, _ = target("Service", odd, world(odd))
+    assert urls == [] and any("headless (clusterIP: None): kube-proxy programs no node port" in w for w in warnings)

@@ -174,6 +174,9 @@ def service_endpoints(service: dict, ports: List[dict], nodes: NodeTable, ready_
     one pod, which a `Local` Service reaches only through that pod's node."""
     kind = field(service, "spec", "type", default="ClusterIP")
     found = Found()
+    if is_headless(service) and kind in EXPOSING_TYPES:  # the API server refuses this; a hostile one may not
+        return found.warn(f"service {name(service)} is headless (clusterIP: None): kube-proxy programs no node port "
+                          "or load balancer for it")
     if kind in EXPOSING_TYPES:
         found.add(node_port_endpoints(service, ports, nodes, ready_nodes, nodes_per_port, pod))
     if kind == "LoadBalancer":
