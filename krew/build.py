@@ -4,7 +4,8 @@
     python krew/build.py            # -> dist/kubectl-reach_vX.Y.Z.tar.gz, plugin.yaml, krew/plugins/reach.yaml
 
 The archive holds `kubectl-reach`, a zipapp (a `#!/usr/bin/env python3` line followed by a zip) with
-this package and every dependency inside, pure Python only, pinned in krew/requirements.lock for
+this package and its dependencies inside (click, PyYAML, tabulate, urllib3: not the official Kubernetes client,
+which only legacy auth-provider users need), pure Python only, pinned in krew/requirements.lock for
 Python 3.9+; `kubectl_complete-reach`, kubectl's completion hook; and LICENSE. Why a zipapp and not
 shiv or pex: the standard library writes it (no build-time tool to trust or pin), and the file is
 deterministic because this script writes the zip itself (sorted entries, fixed timestamps and modes).
@@ -60,6 +61,8 @@ def _unpacked(archive):
         if os.path.isdir(target):
             return target
         os.makedirs(root, exist_ok=True)
+        sys.stderr.write("kubectl reach: preparing its first run (unpacking into %s; remove it with rm -rf %s)\\n"
+                         % (target, root))
         staging = tempfile.mkdtemp(prefix=".unpacking-", dir=root)
         bundle.extractall(staging)
     import compileall  # bytecode now, even where PYTHONDONTWRITEBYTECODE would prevent it later

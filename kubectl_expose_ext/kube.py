@@ -1,10 +1,10 @@
 """The only module that talks to the API server. Everything it returns is a plain dict.
 
-Configuration (kubeconfig merging, contexts, exec credential plugins, token files, client
-certificates, in-cluster service accounts) comes from the official `kubernetes` client. The HTTP
-requests themselves are made here with urllib3, configured exactly as the client configures its own
-pool, and the responses are decoded straight from JSON: the client's typed models are slow on large
-lists and, in recent releases, reject objects that lack a field their schema calls required.
+Configuration (kubeconfig merging, contexts, exec credential plugins, token files, client certificates, in-cluster
+service accounts) is read by kubeconfig.py and credentials.py; the official `kubernetes` client is imported only for
+a legacy `auth-provider` user. The HTTP requests are made here with urllib3 and the responses decoded straight from
+JSON: the client's typed models are slow on large lists and, in recent releases, reject objects that lack a field
+their schema calls required.
 """
 
 import json
@@ -64,39 +64,41 @@ class Connection:
     def load(cls, kubeconfig: Optional[str] = None, context: Optional[str] = None) -> "Connection":
         """--kubeconfig, else $KUBECONFIG (a path list, merged), else ~/.kube/config, else in-cluster.
 
-        Plain kubeconfigs are read by kubeconfig.py; credential plugins and in-cluster configuration
-        go through the official client.
+        Kubeconfigs (exec credential plugins included) and the in-cluster service account are read by
+        kubeconfig.py and credentials.py; only a legacy `auth-provider` entry needs the official client.
         """
         from . import kubeconfig as plain
 
         existing = plain.paths(kubeconfig)  # --kubeconfig is never in-cluster
-        if existing:
-            try:
-                fast = plain.load(existing, context)
-            except OSError as exc:
-                raise ConfigError(f"invalid configuration: {exc.strerror}: {exc.filename}") from None
-            if fast is not None:
-                return cls(*fast)
+        if not existing:
+            pod = None if context else plain.in_cluster(_SA_DIR)
+            if pod is None:
+                raise ConfigError("no kubeconfig found (set KUBECONFIG or use --kubeconfig) and not running "
+                                  "inside a cluster")
+            return cls(*pod)
+        try:
+            fast = plain.load(existing, context)
+        except OSError as exc:
+            raise ConfigError(f"invalid configuration: {exc.strerror}: {exc.filename}") from None
+        if fast is not None:
+            return cls(*fast)
         return cls._load_with_official_client(existing, context)
 
     @classmethod
     def _load_with_official_client(cls, existing: List[str], context: Optional[str]) -> "Connection":
-        """Exec credential plugins, auth providers and in-cluster service accounts."""
-        from kubernetes import config as kube_config  # lazy: hundreds of milliseconds
-        from kubernetes.client import Configuration
+        """A legacy `auth-provider` user (removed from kubectl in 1.26): the official client's loader, when it is
+        installed (pip installs it; the krew archive leaves it out)."""
+        try:
+            from kubernetes import config as kube_config  # lazy: hundreds of milliseconds
+            from kubernetes.client import Configuration
+        except ImportError:
+            raise ConfigError("this kubeconfig's user has a legacy auth-provider entry, which needs the official "
+                              "Kubernetes client: pip install kubectl-reach (or pip install kubernetes), or use "
+                              "an exec credential plugin as kubectl 1.26+ does") from None
 
         paths = os.pathsep.join(existing)
         configuration = Configuration()
         try:
-            if not existing:
-                if context or not os.environ.get("KUBERNETES_SERVICE_HOST"):
-                    raise ConfigError("no kubeconfig found (set KUBECONFIG or use --kubeconfig) and not running "
-                                      "inside a cluster")
-                from kubernetes.config.incluster_config import InClusterConfigLoader
-
-                InClusterConfigLoader(token_filename=os.path.join(_SA_DIR, "token"),
-                                      cert_filename=os.path.join(_SA_DIR, "ca.crt")).load_and_set(configuration)
-                return cls(configuration, _in_cluster_namespace(), None)
             contexts, active = kube_config.list_kube_config_contexts(paths)
             from .kubeconfig import merged
 
@@ -116,14 +118,6 @@ class Connection:
             raise ConfigError(f"invalid configuration: {exc.strerror}: {exc.filename}") from None
         namespace = (chosen.get("context") or {}).get("namespace") or "default"
         return cls(configuration, namespace, chosen["name"])
-
-
-def _in_cluster_namespace() -> str:
-    try:
-        with open(os.path.join(_SA_DIR, "namespace")) as handle:
-            return handle.read().strip() or "default"
-    except OSError:
-        return "default"
 
 
 def _first_line(exc: BaseException) -> str:

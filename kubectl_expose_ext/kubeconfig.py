@@ -187,6 +187,30 @@ def load(paths: List[str], context: Optional[str]) -> Optional[Tuple[Access, str
     return access, chosen.get("namespace") or "default", name
 
 
+def in_cluster(service_account_dir: str) -> Optional[Tuple[Access, str, None]]:
+    """A pod's own service account, as client-go's rest.InClusterConfig reads it: the API server at
+    $KUBERNETES_SERVICE_HOST:$KUBERNETES_SERVICE_PORT, the mounted token and CA, the pod's namespace; None outside a
+    pod (the variables unset)."""
+    host, port = os.environ.get("KUBERNETES_SERVICE_HOST"), os.environ.get("KUBERNETES_SERVICE_PORT")
+    if not host or not port:
+        return None
+    token_file, ca_file = os.path.join(service_account_dir, "token"), os.path.join(service_account_dir, "ca.crt")
+    try:
+        with open(token_file) as handle:
+            token = _clean_token(handle.read(), "the service account token")
+    except OSError as exc:
+        raise ConfigError(f"invalid in-cluster configuration: {exc.strerror}: {exc.filename}") from None
+    try:
+        with open(os.path.join(service_account_dir, "namespace")) as handle:
+            namespace = handle.read().strip() or "default"
+    except OSError:
+        namespace = "default"
+    server = f"https://[{host}]:{port}" if ":" in host else f"https://{host}:{port}"
+    access = Access(host=server, verify_ssl=True, ssl_ca_cert=ca_file if os.path.exists(ca_file) else None,
+                    token=token, proxy=_proxy_for(server, None))
+    return access, namespace, None
+
+
 def _clean_token(token: str, what: str) -> str:
     """Trimmed, as kubectl trims it; a token with a newline or control byte inside is refused (it would end up
     whole in an HTTP library's error message)."""

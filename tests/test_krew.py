@@ -126,7 +126,8 @@ def test_archive_holds_regular_files_krew_can_install(archive):
 
     with zipfile.ZipFile(io.BytesIO(app)) as bundle:
         names = bundle.namelist()
-    assert "__main__.py" in names and "kubectl_expose_ext/cli.py" in names and "kubernetes/__init__.py" in names
+    assert "__main__.py" in names and "kubectl_expose_ext/cli.py" in names and "urllib3/__init__.py" in names
+    assert not any(n.startswith("kubernetes/") for n in names)  # the official client: pip installs only
     assert not [n for n in names if n.endswith((".so", ".pyd", ".pyc"))]  # pure Python: any platform, any 3.9+
 
 
@@ -194,6 +195,9 @@ def test_zipapp_converts_on_the_oldest_and_newest_python(archive, tmp_path, whic
     out = run(str(app), "convert", "svc/influxdb", "--to", "clusterip", "--dry-run")
     assert out.returncode == 0, out.stderr
     assert "+  type: ClusterIP" in out.stdout and "Dry run: nothing was changed" in out.stderr
+    # the first run says, in one line, that it unpacks and where to (and how to remove it); later runs do not
+    assert out.stderr.splitlines()[0].startswith("kubectl reach: preparing its first run (unpacking into "
+                                                 f"{tmp_path / 'cache' / 'kubectl-reach'}")
     out = run(str(app), "undo", "svc/influxdb", "--dry-run")  # no convert recorded: a clear refusal, not a crash
     assert out.returncode == 1 and out.stderr.startswith("error: ") and "internal error" not in out.stderr
     # the archive carries the package metadata: an internal error can name the issue tracker
