@@ -5,13 +5,13 @@ kind of neighbour, narrowed by namespace and label selector.
 """
 
 from dataclasses import dataclass, field as dc_field
-from typing import Any, Callable, Dict, List, Optional, Tuple
+from typing import Any, Callable, Dict, List, Optional, Sequence, Set, Tuple
 
-from .addresses import AUTO, NodeTable
+from .addresses import AUTO, NodeTable, ip_family, node_is_ready
 from .endpoints.gateway import cross_namespaces, tag_kind
 from .endpoints.openshift import backend_services
 from .endpoints.hostports import uses_host_network
-from .endpoints.service import has_node_ports
+from .endpoints.service import has_node_ports, single_family
 from .errors import Forbidden, NotFound
 from .kinds import BY_NAME, GATEWAY_ROUTE, GATEWAY_ROUTES, INGRESS, OPENSHIFT_ROUTE, POD, SERVICE, Kind
 from .kube import Kube
@@ -46,13 +46,51 @@ def get_target(kube: Kube, spec: TargetSpec, namespace: str, note: Note) -> Tupl
     raise NotFound(f'no {tried} named "{spec.name}" in namespace "{namespace}"', code=404)
 
 
-def slim_node(node: dict) -> dict:
+def slim_node(node: dict) -> Optional[dict]:
     """What NodeTable reads of a node: its name, whether it is cordoned, its addresses and conditions (not images,
-    capacity, nodeInfo)."""
+    capacity, nodeInfo); from a Table row (`printed`: it shows the first InternalIP and ExternalIP only) or from
+    the object; `printed` holds the STATUS column)."""
+    if "table" in node:
+        return node_from_row(node["table"])
     status: Dict[str, Any] = node["status"] if isinstance(node.get("status"), dict) else {}
     return {"metadata": {"name": field(node, "metadata", "name")},
             "spec": {"unschedulable": field(node, "spec", "unschedulable")},
             "status": {"addresses": status.get("addresses"), "conditions": status.get("conditions")}}
+
+
+# The STATUS column's first word (printNode): Ready, NotReady (the condition False or Unknown), or Unknown when the
+# node reports no Ready condition at all, which counts as ready (addresses.node_is_ready).
+_READY = {"Ready": [{"type": "Ready", "status": "True"}], "NotReady": [{"type": "Ready", "status": "False"}]}
+
+
+def node_from_row(cells: Dict[str, Any]) -> Optional[dict]:
+    """A node as the server prints it (kubectl get nodes -o wide: NAME, STATUS, INTERNAL-IP, EXTERNAL-IP...), in the
+    shape of a slim node: `STATUS` is `Ready`, `NotReady` or `Unknown`, `,SchedulingDisabled` when cordoned."""
+    cells = {str(k).lower(): v for k, v in cells.items()}
+    name, status = cells.get("name"), cells.get("status")
+    if not isinstance(name, str) or not name or not isinstance(status, str):
+        return None
+    words = status.split(",")
+    addresses = [{"type": kind, "address": cells[column]} for kind, column in
+                 (("InternalIP", "internal-ip"), ("ExternalIP", "external-ip"))
+                 if isinstance(cells.get(column), str) and cells[column] not in ("", "<none>")]
+    return {"metadata": {"name": name}, "printed": words[0], "spec": {"unschedulable": "SchedulingDisabled" in words},
+            "status": {"addresses": addresses, "conditions": _READY.get(words[0], [])}}
+
+
+def printed_suffices(nodes: List[dict], families: Set[str], only: Optional[Set[str]] = None) -> bool:
+    """Whether the printed columns (the first InternalIP and ExternalIP of each node) hold the answer: every Ready
+    node the answer reads (`only`: those, else all) shows an IP (else its Hostname may be the one to use) of each IP
+    family a single-stack Service needs (a dual-stack node prints one family)."""
+    for node in nodes:
+        if not node.get("printed") or (only is not None and field(node, "metadata", "name") not in only):
+            continue
+        if not node_is_ready(node):
+            continue
+        shown = {ip_family(a["address"]) for a in node["status"]["addresses"]}
+        if not shown or not families <= shown:
+            return False
+    return True
 
 
 def slim_slice(eps: dict) -> dict:
@@ -67,10 +105,22 @@ def host_networked(pod: dict) -> Optional[dict]:
     return pod if uses_host_network(pod) else None
 
 
-def list_nodes(kube: Kube, address_type: str) -> NodeTable:
+def node_list(kube: Kube, address_type: str, families: Set[str], only: Optional[Set[str]] = None) -> List[dict]:
+    """Every node, slim: from the server's Table where its columns hold the answer (a 5,000-node LIST of 20 KB nodes
+    is ~90 MB of JSON, its Table ~1 MB), else (a forced Hostname, a node without IPs, a family the columns lack, a
+    Ready condition printed Unknown) from the objects: a second LIST, still not one request per node."""
+    if address_type != "Hostname":
+        nodes = kube.list("nodes", keep=slim_node, table=True)
+        if printed_suffices(nodes, families, only):
+            return nodes
+    return kube.list("nodes", keep=slim_node)
+
+
+def list_nodes(kube: Kube, address_type: str, services: Sequence[dict] = ()) -> NodeTable:
     """The full node table (for NodePorts), from a LIST that keeps only what the table needs."""
+    families = {f for s in services if has_node_ports(s) for f in [single_family(s)] if f}
     try:
-        return NodeTable.complete(kube.list("nodes", keep=slim_node), address_type)
+        return NodeTable.complete(node_list(kube, address_type, families), address_type)
     except Forbidden as exc:
         table = NodeTable([], address_type)
         table.unavailable = f"forbidden: {exc}"
@@ -88,10 +138,13 @@ def optional_list(kube: Kube, resource: str, **kwargs) -> Optional[List[dict]]:
 def fetch_nodes(kube: Kube, pods: List[dict], services: List[dict], address_type: str) -> NodeTable:
     """The full node list when a NodePort is involved; else just the pods' own node when host ports are."""
     if any(has_node_ports(s) for s in services):
-        return list_nodes(kube, address_type)
+        return list_nodes(kube, address_type, services)
     node_names = sorted({field(p, "spec", "nodeName") for p in pods if uses_host_network(p)} - {None, ""})
     if len(node_names) > 1:
-        return NodeTable(optional_list(kube, "nodes", keep=slim_node) or [], address_type)
+        try:
+            return NodeTable(node_list(kube, address_type, set(), set(node_names)), address_type)
+        except (Forbidden, NotFound):
+            return NodeTable([], address_type)
     table = NodeTable([], address_type)
     if node_names:
         try:
@@ -244,7 +297,7 @@ def fetch_everything(kube: Kube, namespace: Optional[str], address_type: str = A
     # hostPort cannot be selected on the server (hostNetwork could): every pod is read, few are kept
     pods = kube.list("pods", namespace, keep=host_networked)
     slices = optional_list(kube, "endpointslices", namespace=namespace, keep=slim_slice)
-    nodes = list_nodes(kube, address_type)
+    nodes = list_nodes(kube, address_type, services)
     classes = optional_list(kube, "ingressclasses") if ingresses else None
     doors, elsewhere = newer_front_doors(kube, namespace)
     return Snapshot(nodes=nodes, services=services, backends_elsewhere=elsewhere, ingresses=ingresses, pods=pods,

@@ -79,7 +79,8 @@ def many_nodes_cluster(count):
                  "spec": {"type": "NodePort", "ports": [{"port": 80, "nodePort": 30080}]}})
     for i in range(count):
         cluster.add({"kind": "Node", "metadata": {"name": f"node-{i:04}"},
-                     "status": {"addresses": [{"type": "ExternalIP", "address": f"10.{i // 250}.{i % 250}.1"}]}})
+                     "status": {"addresses": [{"type": "ExternalIP", "address": f"10.{i // 250}.{i % 250}.1"}],
+                                "conditions": [{"type": "Ready", "status": "True"}]}})
     return cluster
 
 

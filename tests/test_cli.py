@@ -254,7 +254,8 @@ def test_service_target_makes_a_constant_number_of_narrow_requests(realworld):
         ("GET", "/apis/discovery.k8s.io/v1/namespaces/shop/endpointslices", "kubernetes.io/service-name=web-aws"),
         ("GET", "/apis", None),  # discovery: Gateway API served, OpenShift Routes not
         ("GET", "/apis/gateway.networking.k8s.io/v1/gateways", None),  # none: no route is read
-        ("GET", "/api/v1/nodes", None),
+        ("GET", "/api/v1/nodes", None),  # as a Table: node-v6 prints only an IPv6 address, and web-aws is IPv4,
+        ("GET", "/api/v1/nodes", None),  # so the objects are read too (a hidden second InternalIP may be IPv4)
     ]
     assert requests_for(realworld, "svc/web-aws") == expected
     for i in range(300):  # a bigger cluster: more nodes and services, same requests
@@ -275,6 +276,7 @@ def test_pod_and_workload_targets_use_selectors(realworld):
         ("GET", "/apis/discovery.k8s.io/v1/namespaces/shop/endpointslices", "kubernetes.io/service-name=api"),
         ("GET", "/apis", None),
         ("GET", "/apis/gateway.networking.k8s.io/v1/gateways", None),
+        ("GET", "/api/v1/nodes", None),  # the Table, then the objects: node-v6 prints only IPv6, api is IPv4
         ("GET", "/api/v1/nodes", None),
     ]
     # no Service selects it: nothing else is worth fetching

@@ -100,6 +100,26 @@ def node_table_columns(client):
         [len(r["cells"]) for r in table.get("rows", [])]
 
 
+def node_table_status_column(client):
+    """printNode's STATUS: Ready, NotReady for False and Unknown alike, Unknown without a Ready condition, and
+    SchedulingDisabled for a cordoned node; the IP columns show the first address of each type."""
+    for name, ready, cordoned in (("r", "True", False), ("f", "False", False), ("u", "Unknown", False),
+                                  ("none", None, False), ("c", "True", True)):
+        conditions = [{"type": "Ready", "status": ready}] if ready else []
+        node = {"kind": "Node", "metadata": {"name": name}, "spec": {"unschedulable": cordoned},
+                "status": {"addresses": [{"type": "InternalIP", "address": "10.0.0.1"},
+                                         {"type": "InternalIP", "address": "fd00::1"}], "conditions": conditions}}
+        client.request("POST", "/api/v1/nodes", node)
+        if ready:  # the status subresource holds conditions on the real server
+            _, live = client.request("GET", f"/api/v1/nodes/{name}")
+            live["status"] = node["status"]
+            client.request("PUT", f"/api/v1/nodes/{name}/status", live)
+    _, table = client.request("GET", "/api/v1/nodes?includeObject=None", accept=TABLE)
+    columns = [c["name"] for c in table["columnDefinitions"]]
+    return sorted((r["cells"][0], r["cells"][columns.index("Status")], r["cells"][columns.index("Internal-IP")])
+                  for r in table["rows"] if r["cells"][0] in ("r", "f", "u", "none", "c"))
+
+
 def pod_security_refuses_a_host_network_pod(client):
     client.request("POST", "/api/v1/namespaces", {"apiVersion": "v1", "kind": "Namespace", "metadata": {
         "name": "secure", "labels": {"pod-security.kubernetes.io/enforce": "baseline"}}})
@@ -145,7 +165,8 @@ def merge_patch_of_annotations_and_lists(client):
 CASES = [merge_patch_of_annotations_and_lists, graceful_pod_deletion_without_a_kubelet, deprecated_external_ips_warn, create_defaults, shared_node_port_for_one_port_number, health_check_node_port_with_local_policy,
          leaving_node_port_wipes_what_is_unchanged, leaving_load_balancer_clears_its_status,
          taken_cluster_ip_and_node_port, dry_run_of_a_delete_with_options, unserved_group,
-         field_selectors_on_services, node_table_columns, pod_security_refuses_a_host_network_pod]
+         field_selectors_on_services, node_table_columns, node_table_status_column,
+         pod_security_refuses_a_host_network_pod]
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.__name__ for c in CASES])

@@ -119,7 +119,8 @@ def _age(obj: dict) -> str:
 def _node_cells(node: dict) -> list:
     status = node.get("status") or {}
     ready = next((c.get("status") for c in status.get("conditions") or [] if c.get("type") == "Ready"), None)
-    state = {"True": "Ready", "False": "NotReady"}.get(str(ready), "Unknown")
+    # printNode (pkg/printers/internalversion): Ready, else NotReady (False and Unknown alike); Unknown: no condition
+    state = "Unknown" if ready is None else "Ready" if ready == "True" else "NotReady"
     if (node.get("spec") or {}).get("unschedulable"):
         state += ",SchedulingDisabled"
     labels = (node.get("metadata") or {}).get("labels") or {}

@@ -1,0 +1,71 @@
+"""Nodes read as the server prints them (a Table with includeObject=None: NAME, STATUS, INTERNAL-IP, EXTERNAL-IP...),
+and as objects only where the printed columns cannot hold the answer."""
+
+import json
+
+import pytest
+
+from kubectl_expose_ext.kube import table_rows
+from kubectl_expose_ext.targets import node_from_row, printed_suffices
+
+# kube-apiserver v1.36's node Table (pkg/printers/internalversion), trimmed to two rows, as it answers
+# `GET /api/v1/nodes?includeObject=None` with `Accept: application/json;as=Table;v=v1;g=meta.k8s.io`.
+COLUMNS = ["Name", "Status", "Roles", "Age", "Version", "Internal-IP", "External-IP", "OS-Image", "Kernel-Version",
+           "Container-Runtime"]
+TABLE = {"kind": "Table", "apiVersion": "meta.k8s.io/v1", "metadata": {"resourceVersion": "5123"},
+         "columnDefinitions": [{"name": c, "type": "string", "format": "name" if c == "Name" else "", "description": c,
+                                "priority": 0 if c in COLUMNS[:5] else 1} for c in COLUMNS],
+         "rows": [{"cells": ["ip-10-0-1-17.ec2.internal", "Ready", "<none>", "3d", "v1.36.3", "10.0.1.17",
+                             "203.0.113.17", "Amazon Linux 2023", "6.1.0", "containerd://2.1.4"], "object": None},
+                  {"cells": ["ip-10-0-1-18.ec2.internal", "Ready,SchedulingDisabled", "<none>", "3d", "v1.36.3",
+                             "10.0.1.18", "<none>", "Amazon Linux 2023", "6.1.0", "containerd://2.1.4"], "object": None}]}
+
+
+def test_rows_by_column_name_as_slim_nodes():
+    rows = table_rows(TABLE)
+    first, cordoned = (node_from_row(r["table"]) for r in rows)
+    assert first["metadata"]["name"] == "ip-10-0-1-17.ec2.internal"
+    assert first["status"]["addresses"] == [{"type": "InternalIP", "address": "10.0.1.17"},
+                                            {"type": "ExternalIP", "address": "203.0.113.17"}]
+    assert first["status"]["conditions"] == [{"type": "Ready", "status": "True"}] and not first["spec"]["unschedulable"]
+    assert cordoned["spec"]["unschedulable"] and cordoned["status"]["addresses"] == [
+        {"type": "InternalIP", "address": "10.0.1.18"}]
+    # NotReady is printed for a Ready condition False or Unknown; Unknown for no Ready condition (counted ready)
+    assert node_from_row({"Name": "b", "Status": "NotReady"})["status"]["conditions"] == [
+        {"type": "Ready", "status": "False"}]
+    assert node_from_row({"Name": "c", "Status": "Unknown"})["status"]["conditions"] == []
+    # columns are found by name: the same rows in another column order give the same nodes
+    shuffled = {**TABLE, "columnDefinitions": TABLE["columnDefinitions"][::-1],
+                "rows": [{"cells": r["cells"][::-1]} for r in TABLE["rows"]]}
+    assert [node_from_row(r["table"]) for r in table_rows(shuffled)] == [first, cordoned]
+
+
+@pytest.mark.parametrize("cells, families, suffices", [
+    ({"Name": "a", "Status": "Ready", "Internal-IP": "10.0.0.1", "External-IP": "<none>"}, set(), True),
+    ({"Name": "a", "Status": "Ready", "Internal-IP": "<none>", "External-IP": "<none>"}, set(), False),  # Hostname
+    ({"Name": "a", "Status": "Ready", "Internal-IP": "10.0.0.1", "External-IP": "<none>"}, {"IPv6"}, False),
+    ({"Name": "a", "Status": "NotReady", "Internal-IP": "<none>", "External-IP": "<none>"}, set(), True),  # unused
+    ({"Name": "a", "Status": "Unknown", "Internal-IP": "10.0.0.1", "External-IP": "<none>"}, set(), True),
+])
+def test_when_the_printed_columns_hold_the_answer(cells, families, suffices):
+    assert printed_suffices([node_from_row(cells)], families) is suffices
+
+
+
+
+@pytest.mark.both_backends
+def test_a_node_port_reads_the_nodes_as_a_table_only(demo_api):
+    before = len(demo_api.log())
+    out = demo_api.reach("svc/influxdb", "-o", "json")
+    assert [e["url"] for e in json.loads(out.out)["endpoints"]][:2] == ["http://203.0.113.10:30000",
+                                                                       "http://203.0.113.11:30000"]
+    nodes = [r for r in demo_api.log(before) if r.path == "/api/v1/nodes"]
+    assert [r.query.get("includeObject") for r in nodes] == ["None"]
+
+
+@pytest.mark.both_backends
+def test_forced_hostname_reads_the_objects(demo_api):
+    before = len(demo_api.log())
+    assert demo_api.reach("svc/influxdb", "--address-type", "Hostname", "-o", "url").code == 0
+    nodes = [r for r in demo_api.log(before) if r.path == "/api/v1/nodes"]
+    assert [r.query.get("includeObject") for r in nodes] == [None]
