@@ -40,6 +40,10 @@ def is_public(address: Any) -> bool:
         ip = ipaddress.ip_address(address)
     except ValueError:
         return False
+    return _public(ip)
+
+
+def _public(ip: Any) -> bool:
     return not ip.is_multicast and not any(ip in network for network in _NOT_PUBLIC if network.version == ip.version)
 
 
@@ -98,12 +102,22 @@ class NodeTable:
             self.add(node)
 
     def add(self, node: Any) -> None:
+        """One pass over the node's addresses, each parsed once (a 5,000-node table is built per command)."""
         node_name = (node.get("metadata") or {}).get("name") if isinstance(node, dict) else None
         if not node_name:
             return
-        address = node_address(node, self.address_type)
-        public = [a["address"] for a in (node.get("status") or {}).get("addresses") or []
-                  if isinstance(a, dict) and a.get("type") == "ExternalIP" and is_public(a.get("address"))]
+        listed = (node.get("status") or {}).get("addresses") if isinstance(node.get("status"), dict) else None
+        parsed = []  # (type, address, IP object or None)
+        for entry in listed if isinstance(listed, list) else []:
+            value = entry.get("address") if isinstance(entry, dict) else None
+            if isinstance(value, str) and value:
+                try:
+                    ip: Any = ipaddress.ip_address(value)
+                except ValueError:
+                    ip = None
+                parsed.append((entry.get("type"), value, ip))
+        address = self._best(parsed, None)
+        public = [value for kind, value, ip in parsed if kind == "ExternalIP" and ip is not None and _public(ip)]
         if public:
             self.public[node_name] = public
         if (node.get("spec") or {}).get("unschedulable") is True:
@@ -115,9 +129,21 @@ class NodeTable:
         else:
             self.addresses[node_name] = address
             for family, table in self.by_family.items():
-                in_family = node_address(node, self.address_type, family)
+                in_family = self._best(parsed, family)
                 if in_family is not None:
                     table[node_name] = in_family
+
+    def _best(self, parsed: List[Any], family: Optional[str]) -> Optional[NodeAddress]:
+        """node_address's rule on addresses parsed once."""
+        wanted = ADDRESS_TYPES if self.address_type == AUTO else (self.address_type,)
+        families = {f"IPv{ip.version}" for _, _, ip in parsed if ip is not None}
+        names_count = family is None or not families or family in families
+        for kind in wanted:
+            for found_type, value, ip in parsed:
+                if found_type == kind and (family is None or (ip is not None and f"IPv{ip.version}" == family)
+                                           or (ip is None and names_count)):
+                    return NodeAddress(value, kind)
+        return None
 
     @classmethod
     def complete(cls, nodes, address_type: str = AUTO) -> "NodeTable":

@@ -5,6 +5,8 @@ from typing import Any, List, Optional, Sequence
 
 from .errors import UsageError
 
+COMPLETE_VAR = "_KUBECTL_REACH_COMPLETE"  # click's shell completion: the variable its scripts set
+
 
 def unknown_command(word: str, commands: Any, target_hint: bool = False) -> UsageError:
     """kubectl's message for a mistyped command, with the likely one (and, before a target, how to name one)."""

@@ -9,7 +9,7 @@ from typing import Any, List, Optional
 import click
 
 from . import __version__
-from .argv import boolean_flags, kubectl_spellings, near_command, unknown_command, verbose
+from .argv import COMPLETE_VAR, boolean_flags, kubectl_spellings, near_command, unknown_command, verbose
 from .errors import ReachError
 from .kubeflags import KubeFlags, kube_flags
 from .streams import Streams
@@ -116,7 +116,8 @@ def show_help() -> str:
     """
 
 
-@cli.command("show", cls=Documented, doc=show_help, context_settings=CONTEXT_SETTINGS)
+@cli.command("show", cls=Documented, doc=show_help, context_settings=CONTEXT_SETTINGS,
+             short_help="Print every external URL of TARGET (the default command).")
 @click.argument("target", nargs=-1, shell_complete=complete_target)
 @kube_flags
 @click.option("-A", "--all-namespaces", is_flag=True, help="With no target: list every namespace.")
@@ -181,7 +182,8 @@ def convert_help() -> str:
     """
 
 
-@cli.command("convert", cls=Documented, doc=convert_help, context_settings=CONTEXT_SETTINGS)
+@cli.command("convert", cls=Documented, doc=convert_help, context_settings=CONTEXT_SETTINGS,
+             short_help="Change how TARGET is exposed, in place, after showing a dry-run diff.")
 @click.argument("target", nargs=-1, shell_complete=complete_target)
 @click.option("--to", "to", metavar="TYPE", help="clusterip, nodeport, loadbalancer or ingress (services); "
                                                  "hostport or hostnetwork (deploy, sts, ds).")
@@ -246,7 +248,8 @@ def audit_help() -> str:
     """
 
 
-@cli.command("audit", cls=Documented, doc=audit_help, context_settings=CONTEXT_SETTINGS)
+@cli.command("audit", cls=Documented, doc=audit_help, context_settings=CONTEXT_SETTINGS,
+             short_help="Everything exposed to the outside, with its risks (-A: in every namespace).")
 @kube_flags
 @click.option("-A", "--all-namespaces", is_flag=True, help="Audit every namespace.")
 @click.option("-o", "--output", default="table", show_default=True, metavar="FORMAT", help="table, json or yaml.")
@@ -317,8 +320,6 @@ def run(argv: Optional[List[str]] = None) -> int:
 
         return plugin_main(args[1:])
     try:
-        from .completion import COMPLETE_VAR
-
         args = kubectl_spellings(args, boolean_flags(cli))
         if "--version" in args[:args.index("--") if "--" in args else len(args)]:  # at any level, as kubectl
             click.echo(VERSION_LINE)

@@ -8,6 +8,7 @@ everything else is answered without importing the Kubernetes client.
 import sys
 from typing import Any, Dict, List, Optional, Tuple
 
+from .argv import COMPLETE_VAR
 from .kinds import ROUTE_ROLES, TARGETS
 
 NO_SPACE, NO_FILE = 2, 4
@@ -191,5 +192,3 @@ def shell_script(shell: str, command: Any) -> str:
     assert completer is not None  # click declares the three shells the command accepts
     return completer(command, {}, "kubectl-reach", COMPLETE_VAR).source()
 
-
-COMPLETE_VAR = "_KUBECTL_REACH_COMPLETE"

@@ -192,6 +192,8 @@ class Kube:
         self.warnings: List[str] = []  # Warning headers the server sent, in order
         self.malformed: List[str] = []  # fields of the wrong JSON type that shapes.conform removed
         self.resources: Dict[str, tuple] = dict(RESOURCES)  # discover() adds the optional APIs found
+        # called after each page of a LIST: (resource, items kept so far, more pages to come)
+        self.progress: Optional[Callable[[str, int, bool], None]] = None
         self._discovered: Optional[Dict[str, str]] = None
         self._http = _pool(connection.configuration, timeout)
 
@@ -374,6 +376,8 @@ class Kube:
                     if item is not None:
                         kept.append(item)
             token = (page.get("metadata") or {}).get("continue")
+            if self.progress is not None:
+                self.progress(resource, len(kept), bool(token))
             if not token or "limit" not in query:
                 return kept
             if not isinstance(token, str) or token in tokens:

@@ -7,6 +7,7 @@ hint of cluster data goes through the one sanitiser, terminal.clean.
 """
 
 import json
+import re
 from itertools import groupby
 from typing import TYPE_CHECKING, Any, Dict, List, Mapping, Optional, Sequence
 
@@ -92,9 +93,33 @@ def render_table(results: Sequence[Reach], wide: bool = False, listing: bool = F
     return tabulate(rows, headers=headers, tablefmt="plain", disable_numparse=True)
 
 
+SAME_KIND_SHOWN = 3  # warnings of one kind on the terminal before the rest are counted (-o json keeps them all)
+_NAMED = re.compile(r"\b(ingress|service|svc|pod|route|httproute|grpcroute|tlsroute|tcproute|udproute|gateway|"
+                    r"node|deployment|statefulset|daemonset|backend)(s?) [^\s,:;()]+")
+
+
+def warning_kind(message: str) -> str:
+    """A warning with the names of the objects it is about left out: warnings of one kind share it."""
+    return _NAMED.sub(lambda m: f"{m.group(1)}{m.group(2)} _", message)
+
+
+def aggregated(messages: Sequence[str]) -> List[str]:
+    """Each kind's first SAME_KIND_SHOWN warnings as they are, the rest of that kind counted on the last line."""
+    kinds: Dict[str, List[str]] = {}
+    for message in dict.fromkeys(messages):
+        kinds.setdefault(warning_kind(message), []).append(message)
+    lines = []
+    for group in kinds.values():
+        lines += group[:SAME_KIND_SHOWN]
+        if len(group) > SAME_KIND_SHOWN:
+            lines[-1] += f" (and {len(group) - SAME_KIND_SHOWN} more like it: -o json lists them all)"
+    return lines
+
+
 def render_warnings(results: Sequence[Reach]) -> List[str]:
-    """Warnings, then hints, for stderr: stdout stays data only."""
-    lines = [f"Warning: {clean(w)}" for result in results for w in result.found.warnings]
+    """Warnings, then hints, for stderr: stdout stays data only. A listing's many warnings of one kind (an ingress
+    to a missing service, again and again) are counted after a few examples."""
+    lines = [f"Warning: {clean(w)}" for w in aggregated([w for result in results for w in result.found.warnings])]
     return lines + [f"Hint: {clean(h)}" for result in results for h in result.found.hints]
 
 

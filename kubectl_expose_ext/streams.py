@@ -32,6 +32,19 @@ class Streams:
         self.err.write(clean(redact(message)) + "\n")
         self.err.flush()
 
+    def status(self, text: str) -> None:
+        """A status line on a terminal's stderr, rewritten in place (progress); nothing when stderr is not one."""
+        if _isatty(self.err):
+            from .terminal import clean
+
+            self.err.write(f"\r{clean(text)}\x1b[K")
+            self.err.flush()
+
+    def status_done(self) -> None:
+        if _isatty(self.err):
+            self.err.write("\r\x1b[K")
+            self.err.flush()
+
     def color(self) -> bool:
         """kubectl's rule: a terminal, TERM not dumb, NO_COLOR not set at all."""
         return _isatty(self.out) and os.environ.get("TERM") != "dumb" and "NO_COLOR" not in os.environ

@@ -69,3 +69,16 @@ def test_forced_hostname_reads_the_objects(demo_api):
     assert demo_api.reach("svc/influxdb", "--address-type", "Hostname", "-o", "url").code == 0
     nodes = [r for r in demo_api.log(before) if r.path == "/api/v1/nodes"]
     assert [r.query.get("includeObject") for r in nodes] == [None]
+
+
+def test_a_listing_on_a_terminal_says_what_it_reads(api_factory):
+    from builders import many_nodes_cluster
+    from support import on_terminal
+
+    api = api_factory(cluster=many_nodes_cluster(1200))
+    code, text = on_terminal(api, ["-A"], b"")
+    assert code == 0
+    assert "reading nodes: 500 so far..." in text and "reading nodes: 1200..." in text  # page by page
+    assert "\r\x1b[K" in text  # the status line is cleared before the output
+    piped = api.reach("-A")  # not a terminal: no status line at all
+    assert "reading" not in piped.err and "\x1b" not in piped.err

@@ -67,3 +67,19 @@ def test_hostile_cluster_data_cannot_drive_the_terminal():
     assert "\x1b" not in out and "\x07" not in out and "\\x1b]0;pwned\\x07" in out
     assert render_warnings([result(warnings=["a\rb\x9bc"])]) == ["Warning: a\\x0db\\x9bc"]
     assert safe(None) == ""
+
+
+def test_many_warnings_of_one_kind_are_counted_after_three_examples():
+    from kubectl_expose_ext.endpoints import Found
+    from kubectl_expose_ext.reach import Reach
+
+    broken = [f"ingress ing-{i} routes to service svc-{i}, which does not exist" for i in range(1886)]
+    results = [Reach("Ingress", "default", f"ing-{i}", Found(warnings=[w])) for i, w in enumerate(broken)]
+    results.append(Reach("Service", "default", "web", Found(warnings=["service web: load balancer pending"])))
+    assert render_warnings(results) == [
+        "Warning: ingress ing-0 routes to service svc-0, which does not exist",
+        "Warning: ingress ing-1 routes to service svc-1, which does not exist",
+        "Warning: ingress ing-2 routes to service svc-2, which does not exist (and 1883 more like it: -o json lists "
+        "them all)",
+        "Warning: service web: load balancer pending"]
+    assert len(json.loads(render_json(results, listing=True))["items"]) == 1887  # the document keeps every one

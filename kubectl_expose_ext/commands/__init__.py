@@ -25,6 +25,14 @@ def report_malformed(session: Session) -> None:
         session.streams.warn(f"Warning: ... and {len(found) - MALFORMED_SHOWN} more fields of the wrong type, ignored")
 
 
+def show_progress(session: Session) -> None:
+    """For a listing, which reads whole lists: on a terminal, what is being read and how much so far, on one
+    stderr line that the first output line replaces (`reading pods: 12500 so far`)."""
+    def progress(resource: str, count: int, more: bool) -> None:
+        session.streams.status(f"reading {resource}: {count}{' so far' if more else ''}...")
+    session.kube.progress = progress
+
+
 def nothing_exposed(session: Session, all_namespaces: bool) -> None:
     where = "the cluster" if all_namespaces else f"namespace {session.namespace}"
     session.streams.warn(f"No externally reachable resources found in {where}.")

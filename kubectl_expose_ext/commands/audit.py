@@ -5,7 +5,7 @@ from typing import Optional
 
 from ..errors import UsageError
 from ..kubeflags import Session
-from . import FINDINGS, nothing_exposed, report_malformed
+from . import FINDINGS, nothing_exposed, report_malformed, show_progress
 
 
 @dataclass
@@ -33,7 +33,12 @@ class Audit:
         from .. import audit, render, targets
 
         scope = None if self.all_namespaces else session.namespace
-        assessed = audit.audit(targets.fetch_everything(session.kube, scope))
+        show_progress(session)
+        try:
+            snapshot = targets.fetch_everything(session.kube, scope)
+        finally:
+            session.streams.status_done()
+        assessed = audit.audit(snapshot)
         report_malformed(session)
         if self.output != "table":
             session.streams.write(render.render_audit(assessed, self.output) + "\n")

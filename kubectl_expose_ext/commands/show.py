@@ -6,7 +6,7 @@ from typing import List, Optional, Sequence
 from ..errors import UsageError
 from ..kubeflags import Session
 from ..options import TargetSpec
-from . import NO_ANSWER, nothing_exposed, report_malformed
+from . import NO_ANSWER, nothing_exposed, report_malformed, show_progress
 
 
 @dataclass
@@ -56,7 +56,12 @@ class Show:
         findings = None
         if self.spec is None:
             scope = None if self.all_namespaces else session.namespace
-            assessed = assess(fetch_everything(session.kube, scope, self.address_type))
+            show_progress(session)
+            try:
+                snapshot = fetch_everything(session.kube, scope, self.address_type)
+            finally:
+                session.streams.status_done()
+            assessed = assess(snapshot)
             answers = [a.answer for a in assessed]
             findings = [a.findings for a in assessed]  # JSON lists them; a hint counts them
         else:
