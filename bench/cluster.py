@@ -34,7 +34,16 @@ def node(i: int, rng: random.Random) -> dict:
         addresses.insert(1, {"type": "ExternalIP", "address": f"198.51.{i // 250}.{i % 250}"})
     capacity = {"cpu": "8", "memory": "32386440Ki", "pods": "110", "ephemeral-storage": "104845292Ki",
                 "hugepages-1Gi": "0", "hugepages-2Mi": "0", "attachable-volumes-aws-ebs": "25"}
+    managed = [{"manager": manager, "operation": "Update", "apiVersion": "v1", "time": "2026-11-25T10:00:00Z",
+                "fieldsType": "FieldsV1", "subresource": sub,
+                "fieldsV1": {"f:status": {f"f:{key}": {".": {}, **{f"k:{{\"type\":\"{t}\"}}": {
+                    ".": {}, "f:lastHeartbeatTime": {}, "f:lastTransitionTime": {}, "f:message": {}, "f:reason": {},
+                    "f:status": {}, "f:type": {}} for t in ("MemoryPressure", "DiskPressure", "PIDPressure", "Ready")}}
+                    for key in ("conditions", "addresses", "images", "nodeInfo")}}}
+               for manager, sub in (("kubelet", "status"), ("kube-controller-manager", None), ("aws-node", None))]
     return {"kind": "Node", "metadata": {
+        "managedFields": managed, "resourceVersion": str(10**6 + i), "uid": f"{rng.getrandbits(128):032x}",
+        "creationTimestamp": "2026-11-01T10:00:00Z",
         "name": name, "labels": {"kubernetes.io/hostname": name, "kubernetes.io/os": "linux", "kubernetes.io/arch": "amd64",
                                  "node.kubernetes.io/instance-type": "m5.2xlarge", "topology.kubernetes.io/zone": f"us-east-1{'abc'[i % 3]}",
                                  "topology.kubernetes.io/region": "us-east-1", "eks.amazonaws.com/nodegroup": f"ng-{i % 20}"},
@@ -115,12 +124,26 @@ def build(factor: float = 1.0, seed: int = 7) -> FakeCluster:
 
 
 def add_targets(cluster: FakeCluster, node_names) -> None:
-    """The objects the cases name: a NodePort and a Local service over a 5-pod deployment, with an Ingress."""
+    """The objects the cases name: a NodePort and a Local service over a 5-pod deployment, with an Ingress; a
+    host-network DaemonSet with a pod on every node; a NodePort service with 8 ports (8 x nodes URLs)."""
+    cluster.add({"kind": "DaemonSet", "metadata": {"name": "bench-agent", "namespace": TARGET_NS},
+                 "spec": {"selector": {"matchLabels": {"app": "bench-agent"}},
+                          "template": {"metadata": {"labels": {"app": "bench-agent"}}, "spec": {
+                              "hostNetwork": True, "containers": [{"name": "app", "image": "registry.example.com/agent:v1",
+                                                                   "ports": [{"name": "metrics", "containerPort": 9100}]}]}}}})
+    for j, node_name in enumerate(node_names):
+        agent = pod(f"bench-agent-{j:05}", TARGET_NS, {"app": "bench-agent"}, node_name, f"10.{j // 250}.{j % 250}.1", 9100)
+        agent["spec"]["hostNetwork"] = True
+        cluster.add(agent)
+    cluster.add({"kind": "Service", "metadata": {"name": "bench-ports", "namespace": TARGET_NS}, "spec": {
+        "type": "NodePort", "selector": {"app": "bench-web"}, "externalTrafficPolicy": "Cluster",
+        "ports": [{"name": f"p{k}", "port": 8000 + k, "targetPort": 8080, "nodePort": 32710 + k} for k in range(8)]}})
     labels = {"app": "bench-web", "pod-template-hash": "5d9c7b6f8"}
     cluster.add({"kind": "Deployment", "metadata": {"name": "bench-web", "namespace": TARGET_NS},
                  "spec": {"replicas": 5, "selector": {"matchLabels": {"app": "bench-web"}},
                           "template": {"metadata": {"labels": {"app": "bench-web"}},
-                                       "spec": {"containers": [{"name": "app", "ports": [{"name": "http", "containerPort": 8080}]}]}}}})
+                                       "spec": {"containers": [{"name": "app", "image": "registry.example.com/app:v1.2.3",
+                                                                "ports": [{"name": "http", "containerPort": 8080}]}]}}}})
     endpoints = []
     for j in range(5):
         node_name = node_names[j * 3 % len(node_names)]

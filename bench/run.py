@@ -3,6 +3,7 @@
 
     python bench/run.py            # full run: demo cluster + 5,000-node cluster + the 1k/2k/5k curve
     python bench/run.py --quick    # a smaller cluster (0.2x) and fewer repetitions, for a smoke test
+    python bench/run.py --real     # also the single-target cases against a real kube-apiserver (tests/realcluster)
 
 Needs `pip install .` (the `kubectl-reach` command) and a `kubectl` on PATH. Prints a Markdown table;
 the README's Performance section is a copy of its output. Not a test: nothing here passes or fails.
@@ -130,6 +131,30 @@ def table(rows, title):
     return "\n".join(lines)
 
 
+EXEC_PLUGIN = """#!/bin/sh
+echo '{"apiVersion": "client.authentication.k8s.io/v1", "kind": "ExecCredential", "status": {"token": "fake-token"}}'
+"""
+
+
+def exec_credential_case(bench):
+    """The same target through an exec credential plugin (as EKS, GKE, AKS kubeconfigs): what it adds, against
+    what the plugin process itself costs."""
+    plugin = os.path.join(bench.tmp, "token-plugin")
+    pathlib.Path(plugin).write_text(EXEC_PLUGIN)
+    os.chmod(plugin, 0o755)
+    config = pathlib.Path(bench.kubeconfig).read_text().replace(
+        "token: fake-token", "exec: {apiVersion: client.authentication.k8s.io/v1, command: %s, "
+                             "interactiveMode: Never}" % plugin)
+    assert "exec:" in config, "the fake's kubeconfig changed: update the benchmark"
+    exec_config = os.path.join(bench.tmp, "kubeconfig-exec")
+    pathlib.Path(exec_config).write_text(config)
+    token_walls, _ = measure([["kubectl-reach", "svc/bench-nodeport"]], bench.env, bench.repeat)
+    exec_walls, _ = measure([["kubectl-reach", "svc/bench-nodeport", "--kubeconfig", exec_config]], bench.env,
+                            bench.repeat)
+    plugin_walls, _ = measure([[plugin]], bench.env, bench.repeat)
+    return (statistics.median(exec_walls) - statistics.median(token_walls), statistics.median(plugin_walls))
+
+
 def single_target_cases(bench):
     bench.case("reach svc/x (NodePort)", ["svc/bench-nodeport"],
                [["get", "svc", "bench-nodeport", "-o", "json"], ["get", "nodes", "-o", "json"], ["get", "ingress", "-n", TARGET_NS, "-o", "json"]])
@@ -153,12 +178,18 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="0.2x cluster, 3 repetitions")
     parser.add_argument("--repeat", type=int, default=None)
+    parser.add_argument("--real", action="store_true", help="also against a real kube-apiserver (needs its binaries)")
+    parser.add_argument("--only-real", action="store_true", help="only the real kube-apiserver cases")
     args = parser.parse_args()
     repeat = args.repeat or (3 if args.quick else 5)
     if not shutil.which("kubectl-reach") or not shutil.which("kubectl"):
         raise SystemExit("needs kubectl-reach (pip install .) and kubectl on PATH")
     out = [f"Machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}; {repeat} runs per case; "
            "times are whole processes (start-up included)."]
+    if args.only_real:
+        out.append(real_cases(0.2 if args.quick else 1.0, repeat))
+        print("\n".join(out))
+        return
 
     # start-up and the small cluster
     demo = Bench(demo_cluster(), repeat, "demo")
@@ -178,6 +209,15 @@ def main():
     size = sum(1 for k in big.server.cluster.objects if k[0] == "nodes")
     out.append(f"\n(cluster of {size} nodes generated in {time.perf_counter() - started:.0f} s)")
     single_target_cases(big)
+    big.case("reach ds/a (host network, a pod on every node)", ["ds/bench-agent"],
+             [["get", "ds", "bench-agent", "-o", "json"], ["get", "pods", "-l", "app=bench-agent", "-o", "json"],
+              ["get", "svc", "-o", "json"], ["get", "nodes", "-o", "json"]])
+    big.case(f"convert svc/p --to clusterip --dry-run ({8 * size} URLs removed)",
+             ["convert", "svc/bench-ports", "--to", "clusterip", "--dry-run"],
+             [["get", "svc", "bench-ports", "-o", "json"], ["get", "nodes", "-o", "json"]])
+    added, plugin_alone = exec_credential_case(big)
+    out.append(f"\nExec credential plugin: `reach svc/x` takes {added:+.3f} s against a token kubeconfig; the plugin "
+               f"process alone takes {plugin_alone:.3f} s.")
     big.case("reach -A (whole cluster)", ["-A"], [["get", "nodes,svc,ingress", "-A", "-o", "json"]])
     big.case("reach -A, vs kubectl also getting pods", ["-A"], [["get", "nodes,svc,ingress,pods", "-A", "-o", "json"]])
     big.case("audit -A (vs kubectl getting the same kinds)", ["audit", "-A"],
@@ -195,7 +235,63 @@ def main():
         curve += [row, row_all]
         bench.stop()
     out.append(table(curve, "Growth with cluster size (vs kubectl: `kubectl get nodes -o json`, resp. `get nodes,svc,ingress -A`)"))
+    if args.real:
+        out.append(real_cases(factor, repeat))
     print("\n".join(out))
+
+
+def real_cases(factor, repeat):
+    """The single-target cases against a real kube-apiserver (tests/realcluster), loaded with the benchmark's nodes
+    and targets; the floor replays the same paths as full JSON (no Table) with the same credentials."""
+    import urllib3
+
+    sys.path.insert(0, str(ROOT / "tests"))
+    from realcluster.controlplane import TOKENS, ControlPlane, binaries
+    from realcluster.loader import Loader
+
+    bin_dir = binaries()
+    if bin_dir is None:
+        raise SystemExit("no kube-apiserver binaries: python tests/realcluster/controlplane.py --build")
+    cluster = build(factor)
+    wanted = [o for o in cluster.objects.values()
+              if o["kind"] == "Node" or o["metadata"].get("namespace") == TARGET_NS and o["kind"] != "Event"]
+    for obj in wanted:  # what the server sets itself
+        for key in ("resourceVersion", "uid", "managedFields", "creationTimestamp"):
+            obj["metadata"].pop(key, None)
+    plane = ControlPlane(pathlib.Path(tempfile.mkdtemp()) / "plane").start(bin_dir)
+    try:
+        started = time.perf_counter()
+        loader = Loader(plane)
+        loader.serve(set())
+        loader.load(wanted)
+        loaded = f"{sum(o['kind'] == 'Node' for o in wanted)} nodes loaded in {time.perf_counter() - started:.0f} s"
+        kubeconfig = os.path.join(plane.workdir, "bench-kubeconfig")
+        pathlib.Path(kubeconfig).write_text(plane.kubeconfig(namespace=TARGET_NS))
+        env = {**os.environ, "KUBECONFIG": kubeconfig, "NO_COLOR": "1"}
+        pool = urllib3.PoolManager(ca_certs=str(plane.ca), cert_reqs="CERT_REQUIRED")
+        rows = []
+        for name, argv in (("reach svc/x (NodePort)", ["svc/bench-nodeport"]), ("reach pod/z", ["pod/bench-web-5d9c7b6f8-0"]),
+                           ("reach deploy/w", ["deploy/bench-web"]), ("reach ds/a (a pod on every node)", ["ds/bench-agent"])):
+            mark = plane.mark()
+            walls, rss = measure([["kubectl-reach", *argv]], env, repeat)
+            seen = [e for e in plane.requests_since(mark) if e["verb"] in ("get", "list")]
+            per_run = seen[: len(seen) // repeat]
+            floor_walls = []
+            for _ in range(repeat):
+                begun = time.perf_counter()
+                for event in per_run:
+                    uri = event["requestURI"].replace("includeObject=None", "")
+                    response = pool.request("GET", plane.url + uri, headers={
+                        "Authorization": f"Bearer {TOKENS['admin']}", "Accept-Encoding": "gzip"})
+                    json.loads(response.data)
+                floor_walls.append(time.perf_counter() - begun)
+            median, low, high = summary(walls)
+            rows.append({"case": name, "median": median, "low": low, "high": high, "kubectl": None,
+                         "floor": statistics.median(floor_walls), "requests": len(per_run), "bytes": 0, "rss": rss,
+                         "largest": 0, "note": ""})
+        return table(rows, f"A real kube-apiserver ({loaded}; vs floor: the same paths as full JSON)")
+    finally:
+        plane.stop()
 
 
 if __name__ == "__main__":
