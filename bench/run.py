@@ -93,6 +93,8 @@ class Bench:
         self.env = {**os.environ, "KUBECONFIG": self.kubeconfig, "NO_COLOR": "1"}
         self.repeat, self.label, self.rows = repeat, label, []
 
+    skip_kubectl = False
+
     def case(self, name, reach_args, kubectl_sessions=(), note=""):
         log = self.server.cluster.log
         before = len(log)
@@ -103,7 +105,7 @@ class Bench:
         wire = sum(r.bytes_out for r in per_run)
         largest = max((r.bytes_json for r in per_run), default=0)
         base = None
-        if kubectl_sessions:
+        if kubectl_sessions and not self.skip_kubectl:
             base_walls, _ = measure([["kubectl", *a] for a in kubectl_sessions], self.env, self.repeat)
             base = statistics.median(base_walls)
         floor_s = floor(self.server, per_run, self.repeat) if per_run else None
@@ -143,8 +145,8 @@ def exec_credential_case(bench):
     pathlib.Path(plugin).write_text(EXEC_PLUGIN)
     os.chmod(plugin, 0o755)
     config = pathlib.Path(bench.kubeconfig).read_text().replace(
-        "token: fake-token", "exec: {apiVersion: client.authentication.k8s.io/v1, command: %s, "
-                             "interactiveMode: Never}" % plugin)
+        "{token: 'fake-token'}", "{exec: {apiVersion: client.authentication.k8s.io/v1, command: %s, "
+                                 "interactiveMode: Never}}" % plugin)
     assert "exec:" in config, "the fake's kubeconfig changed: update the benchmark"
     exec_config = os.path.join(bench.tmp, "kubeconfig-exec")
     pathlib.Path(exec_config).write_text(config)
@@ -180,8 +182,11 @@ def main():
     parser.add_argument("--repeat", type=int, default=None)
     parser.add_argument("--real", action="store_true", help="also against a real kube-apiserver (needs its binaries)")
     parser.add_argument("--only-real", action="store_true", help="only the real kube-apiserver cases")
+    parser.add_argument("--targets-only", action="store_true", help="the single-target cases only (no -A, no curve)")
+    parser.add_argument("--no-kubectl", action="store_true", help="skip the kubectl sessions (ratios to the floor only)")
     args = parser.parse_args()
     repeat = args.repeat or (3 if args.quick else 5)
+    Bench.skip_kubectl = args.no_kubectl
     if not shutil.which("kubectl-reach") or not shutil.which("kubectl"):
         raise SystemExit("needs kubectl-reach (pip install .) and kubectl on PATH")
     out = [f"Machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}; {repeat} runs per case; "
@@ -218,6 +223,13 @@ def main():
     added, plugin_alone = exec_credential_case(big)
     out.append(f"\nExec credential plugin: `reach svc/x` takes {added:+.3f} s against a token kubeconfig; the plugin "
                f"process alone takes {plugin_alone:.3f} s.")
+    if args.targets_only:
+        big.stop()
+        out.append(table(big.rows, f"{size} nodes (targets only)"))
+        if args.real:
+            out.append(real_cases(factor, repeat))
+        print("\n".join(out))
+        return
     big.case("reach -A (whole cluster)", ["-A"], [["get", "nodes,svc,ingress", "-A", "-o", "json"]])
     big.case("reach -A, vs kubectl also getting pods", ["-A"], [["get", "nodes,svc,ingress,pods", "-A", "-o", "json"]])
     big.case("audit -A (vs kubectl getting the same kinds)", ["audit", "-A"],
