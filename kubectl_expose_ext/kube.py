@@ -335,12 +335,13 @@ class Kube:
     def list(self, resource: str, namespace: Optional[str] = None, label_selector: Optional[str] = None,
              field_selector: Optional[str] = None,
              keep: Optional[Callable[[Dict[str, Any]], Optional[Dict[str, Any]]]] = None,
-             table: bool = False) -> List[Dict[str, Any]]:
+             table: bool = False, cached: bool = False) -> List[Dict[str, Any]]:
         """Every item, page by page (PAGE_SIZE, following `continue` tokens).
 
         `table`: ask for the server's Table (`includeObject=None`: the printed columns only, a fraction of the
         objects). Each row arrives as `{"table": {column name: cell}}`; a server that does not print answers
-        with the objects themselves, which arrive as usual: `keep` must take both.
+        with the objects themselves, which arrive as usual: `keep` must take both. `cached`: `resourceVersion=0`,
+        the API server's watch cache (possibly a second stale; the server may answer in one page).
 
         `keep` sees each item as its page arrives and returns what to retain (a slimmer copy, or None to
         drop it): a 5,000-node LIST then holds one page, not 25 MB of node status, in memory.
@@ -348,7 +349,7 @@ class Kube:
         snapshot), the list restarts in one unpaged request, as client-go's pager does.
         """
         query = {"labelSelector": label_selector, "fieldSelector": field_selector, "limit": PAGE_SIZE,
-                 "includeObject": "None" if table else None}
+                 "includeObject": "None" if table else None, "resourceVersion": "0" if cached else None}
         accept = TABLE if table else "application/json"
         path = self.path(resource, namespace)
         kept: List[Dict[str, Any]] = []
@@ -360,7 +361,7 @@ class Kube:
                 if exc.code != 410 or "continue" not in query:
                     raise
                 query = {"labelSelector": label_selector, "fieldSelector": field_selector,
-                         "includeObject": query.get("includeObject")}
+                         "includeObject": query.get("includeObject"), "resourceVersion": query.get("resourceVersion")}
                 kept = []
                 continue
             if page.get("kind") == "Table":

@@ -109,8 +109,8 @@ def node_list(kube: Kube, address_type: str, families: Set[str], only: Optional[
     """Every node, slim: from the server's Table where its columns hold the answer (a 5,000-node LIST of 20 KB nodes
     is ~90 MB of JSON, its Table ~1 MB), else (a forced Hostname, a node without IPs, a family the columns lack, a
     Ready condition printed Unknown) from the objects: a second LIST, still not one request per node."""
-    if address_type != "Hostname":
-        nodes = kube.list("nodes", keep=slim_node, table=True)
+    if address_type != "Hostname":  # from the watch cache: measured 20 ms against 119 ms for 2,000 nodes (README)
+        nodes = kube.list("nodes", keep=slim_node, table=True, cached=True)
         if printed_suffices(nodes, families, only):
             return nodes
     return kube.list("nodes", keep=slim_node)

@@ -60,7 +60,9 @@ def test_a_node_port_reads_the_nodes_as_a_table_only(demo_api):
     assert [e["url"] for e in json.loads(out.out)["endpoints"]][:2] == ["http://203.0.113.10:30000",
                                                                        "http://203.0.113.11:30000"]
     nodes = [r for r in demo_api.log(before) if r.path == "/api/v1/nodes"]
-    assert [r.query.get("includeObject") for r in nodes] == ["None"]
+    assert [(r.query.get("includeObject"), r.query.get("resourceVersion")) for r in nodes] == [("None", "0")]
+    target = [r for r in demo_api.log(before) if r.path.endswith("/services/influxdb")]
+    assert [r.query.get("resourceVersion") for r in target] == [None]  # the target itself: a consistent read
 
 
 @pytest.mark.both_backends
