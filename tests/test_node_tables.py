@@ -77,10 +77,14 @@ def test_a_listing_on_a_terminal_says_what_it_reads(api_factory):
     from builders import many_nodes_cluster
     from support import on_terminal
 
-    api = api_factory(cluster=many_nodes_cluster(1200))
+    cluster = many_nodes_cluster(1200)
+    cluster.add({"kind": "Node", "metadata": {"name": "node-named"},  # only a Hostname: the objects are read, paged
+                 "status": {"addresses": [{"type": "Hostname", "address": "node-named.example.internal"}]}})
+    api = api_factory(cluster=cluster)
     code, text = on_terminal(api, ["-A"], b"")
     assert code == 0
-    assert "reading nodes: 500 so far..." in text and "reading nodes: 1200..." in text  # page by page
+    assert "reading services: 2..." in text
+    assert "reading nodes: 500 so far..." in text and "reading nodes: 1201..." in text  # page by page
     assert "\r\x1b[K" in text  # the status line is cleared before the output
     piped = api.reach("-A")  # not a terminal: no status line at all
     assert "reading" not in piped.err and "\x1b" not in piped.err

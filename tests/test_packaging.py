@@ -30,7 +30,7 @@ def test_the_suite_imports_the_installed_package_not_the_checkout():
                             "run the README's test command (`pytest`, not `python -m pytest`)")
     elif inside:
         pytest.skip(f"development install ({imported} is the checkout, e.g. pip install -e)")
-    assert (imported.parent / "convert" / "command.py").is_file()
+    assert (imported.parent / "commands" / "convert.py").is_file()
 
 
 def source_tree() -> set:

@@ -756,7 +756,8 @@ class FakeCluster:
                 start = int(json.loads(base64.b64decode(request.query["continue"]))["start"])
             except (ValueError, KeyError, TypeError):
                 raise APIStatus(400, "BadRequest", "invalid continue token") from None
-        limit = int(request.query.get("limit") or 0)
+        # resourceVersion=0 is served from the watch cache, which (as kube-apiserver v1.36 measured) answers whole
+        limit = 0 if request.query.get("resourceVersion") == "0" else int(request.query.get("limit") or 0)
         end = start + limit if limit else len(selected)
         meta: Dict[str, Any] = {"resourceVersion": self.resource_version}
         if end < len(selected):
