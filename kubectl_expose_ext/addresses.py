@@ -1,7 +1,7 @@
 """Which address of a node a client outside the cluster should use."""
 
 import ipaddress
-from typing import Any, Dict, List, NamedTuple, Optional
+from typing import Any, Dict, List, NamedTuple, Optional, Tuple
 
 from .objects import condition_true, items
 
@@ -54,16 +54,35 @@ def node_address(node: Any, address_type: str = AUTO, family: Optional[str] = No
 
     None when the node has no address of the wanted type(s).
     """
+    return best_address(parsed_addresses(node), address_type, family)
+
+
+def parsed_addresses(node: Any) -> List[Tuple[Any, str, Any]]:
+    """(type, address, IP object or None for a name) of each address of a node, each parsed once."""
+    parsed = []
+    for entry in items(node, "status", "addresses"):
+        value = entry.get("address")
+        if isinstance(value, str) and value:
+            try:
+                ip: Any = ipaddress.ip_address(value)
+            except ValueError:
+                ip = None
+            parsed.append((entry.get("type"), value, ip))
+    return parsed
+
+
+def best_address(parsed: List[Tuple[Any, str, Any]], address_type: str = AUTO,
+                 family: Optional[str] = None) -> Optional[NodeAddress]:
+    """node_address's rule, on addresses parsed once."""
     wanted = ADDRESS_TYPES if address_type == AUTO else (address_type,)
-    addresses = [(a.get("type"), a.get("address")) for a in items(node, "status", "addresses")]
-    families = {ip_family(a) for _, a in addresses if isinstance(a, str)} - {None}
+    families = {f"IPv{ip.version}" for _, _, ip in parsed if ip is not None}
     # A name resolves to the node's own IPs: for a family the node has no IP of, it does not help.
     names_count = family is None or not families or family in families
     for kind in wanted:
-        for found_type, address in addresses:
-            if found_type == kind and isinstance(address, str) and address and \
-                    (family is None or ip_family(address) == family or (ip_family(address) is None and names_count)):
-                return NodeAddress(address, kind)
+        for found_type, value, ip in parsed:
+            if found_type == kind and (family is None or (ip is not None and f"IPv{ip.version}" == family)
+                                       or (ip is None and names_count)):
+                return NodeAddress(value, kind)
     return None
 
 
@@ -97,6 +116,7 @@ class NodeTable:
         self.without_address: List[str] = []
         self.public: Dict[str, List[str]] = {}  # name -> the node's public ExternalIPs (for the audit)
         self.cordoned: set = set()  # spec.unschedulable: still serves node ports, but the last choice to show
+        self._public_hosts: set = set()  # every public IP seen in add(), so the sort parses nothing again
         self._usable: Dict[Optional[str], List[str]] = {}
         for node in nodes:
             self.add(node)
@@ -106,20 +126,12 @@ class NodeTable:
         node_name = (node.get("metadata") or {}).get("name") if isinstance(node, dict) else None
         if not node_name:
             return
-        listed = (node.get("status") or {}).get("addresses") if isinstance(node.get("status"), dict) else None
-        parsed = []  # (type, address, IP object or None)
-        for entry in listed if isinstance(listed, list) else []:
-            value = entry.get("address") if isinstance(entry, dict) else None
-            if isinstance(value, str) and value:
-                try:
-                    ip: Any = ipaddress.ip_address(value)
-                except ValueError:
-                    ip = None
-                parsed.append((entry.get("type"), value, ip))
-        address = self._best(parsed, None)
+        parsed = parsed_addresses(node)
+        address = best_address(parsed, self.address_type)
         public = [value for kind, value, ip in parsed if kind == "ExternalIP" and ip is not None and _public(ip)]
         if public:
             self.public[node_name] = public
+        self._public_hosts.update(value for _, value, ip in parsed if ip is not None and _public(ip))
         if (node.get("spec") or {}).get("unschedulable") is True:
             self.cordoned.add(node_name)
         if not node_is_ready(node):
@@ -129,21 +141,9 @@ class NodeTable:
         else:
             self.addresses[node_name] = address
             for family, table in self.by_family.items():
-                in_family = self._best(parsed, family)
+                in_family = best_address(parsed, self.address_type, family)
                 if in_family is not None:
                     table[node_name] = in_family
-
-    def _best(self, parsed: List[Any], family: Optional[str]) -> Optional[NodeAddress]:
-        """node_address's rule on addresses parsed once."""
-        wanted = ADDRESS_TYPES if self.address_type == AUTO else (self.address_type,)
-        families = {f"IPv{ip.version}" for _, _, ip in parsed if ip is not None}
-        names_count = family is None or not families or family in families
-        for kind in wanted:
-            for found_type, value, ip in parsed:
-                if found_type == kind and (family is None or (ip is not None and f"IPv{ip.version}" == family)
-                                           or (ip is None and names_count)):
-                    return NodeAddress(value, kind)
-        return None
 
     @classmethod
     def complete(cls, nodes, address_type: str = AUTO) -> "NodeTable":
@@ -163,7 +163,8 @@ class NodeTable:
         addresses = self.for_family(family)
         if family not in self._usable or len(self._usable[family]) != len(addresses):
             self._usable[family] = sorted(addresses, key=lambda n: (
-                n in self.cordoned, ADDRESS_TYPES.index(addresses[n].type), not is_public(addresses[n].host), n))
+                n in self.cordoned, ADDRESS_TYPES.index(addresses[n].type), addresses[n].host not in self._public_hosts,
+                n))
         return self._usable[family]
 
     def skipped_warnings(self, only=None) -> list:

@@ -48,8 +48,8 @@ def get_target(kube: Kube, spec: TargetSpec, namespace: str, note: Note) -> Tupl
 
 def slim_node(node: dict) -> Optional[dict]:
     """What NodeTable reads of a node: its name, whether it is cordoned, its addresses and conditions (not images,
-    capacity, nodeInfo); from a Table row (`printed`: it shows the first InternalIP and ExternalIP only) or from
-    the object; `printed` holds the STATUS column)."""
+    capacity, nodeInfo); from the object, or from a Table row (then `printed` holds its STATUS column, and only the
+    first InternalIP and ExternalIP are known)."""
     if "table" in node:
         return node_from_row(node["table"])
     status: Dict[str, Any] = node["status"] if isinstance(node.get("status"), dict) else {}
@@ -107,8 +107,8 @@ def host_networked(pod: dict) -> Optional[dict]:
 
 def node_list(kube: Kube, address_type: str, families: Set[str], only: Optional[Set[str]] = None) -> List[dict]:
     """Every node, slim: from the server's Table where its columns hold the answer (a 5,000-node LIST of 20 KB nodes
-    is ~90 MB of JSON, its Table ~1 MB), else (a forced Hostname, a node without IPs, a family the columns lack, a
-    Ready condition printed Unknown) from the objects: a second LIST, still not one request per node."""
+    is ~90 MB of JSON, its Table ~1 MB), else (a forced Hostname, a node without IPs, a family the columns lack) from
+    the objects: a second LIST, still not one request per node."""
     if address_type != "Hostname":  # from the watch cache: measured 20 ms against 119 ms for 2,000 nodes (README)
         nodes = kube.list("nodes", keep=slim_node, table=True, cached=True)
         if printed_suffices(nodes, families, only):
