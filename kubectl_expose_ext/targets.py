@@ -8,7 +8,7 @@ from dataclasses import dataclass, field as dc_field
 from typing import Any, Callable, Dict, List, Optional, Sequence, Set, Tuple
 
 from .addresses import AUTO, NodeTable, ip_family, node_is_ready
-from .endpoints.gateway import cross_namespaces, tag_kind
+from .endpoints.gateway import cross_namespaces, grants_services, tag_kind
 from .endpoints.openshift import backend_services
 from .endpoints.hostports import uses_host_network
 from .endpoints.service import has_node_ports, single_family
@@ -176,7 +176,7 @@ def routes_granted_into(kube: Kube, namespace: str, grants: List[dict]) -> List[
     """Gateway routes of other namespaces that the ReferenceGrants of `namespace` let refer to its Services."""
     sources: Dict[str, set] = {}
     for grant in grants:
-        if any(t.get("kind") == "Service" and t.get("group") in (None, "") for t in items(grant, "spec", "to")):
+        if grants_services(grant):
             for source in items(grant, "spec", "from"):
                 if source.get("namespace") not in (None, namespace):
                     sources.setdefault(str(source.get("kind")), set()).add(source["namespace"])

@@ -71,11 +71,15 @@ def granted(grants: Optional[List[dict]], route: dict, ref: BackendRef) -> Optio
             continue
         sources = [f for f in items(grant, "spec", "from") if f.get("group") == GATEWAY_GROUP
                    and f.get("kind") == route_kind(route) and f.get("namespace") == namespace(route)]
-        targets = [t for t in items(grant, "spec", "to") if t.get("group") in (None, "")
-                   and t.get("kind") == "Service" and t.get("name") in (None, "", ref.service)]
-        if sources and targets:
+        if sources and grants_services(grant, ref.service):
             return True
     return False
+
+
+def grants_services(grant: dict, service: Optional[str] = None) -> bool:
+    """Whether a ReferenceGrant's `to` lets its sources refer to Services (to `service`, when named)."""
+    return any(t.get("group") in (None, "") and t.get("kind") == "Service"
+               and (service is None or t.get("name") in (None, "", service)) for t in items(grant, "spec", "to"))
 
 
 def cross_namespaces(route: dict) -> List[str]:
