@@ -344,7 +344,9 @@ class Kube:
         the API server's watch cache (possibly a second stale; the server may answer in one page).
 
         `keep` sees each item as its page arrives and returns what to retain (a slimmer copy, or None to
-        drop it): a 5,000-node LIST then holds one page, not 25 MB of node status, in memory.
+        drop it): a 5,000-node LIST then holds one page, not 25 MB of node status, in memory. It sees the item
+        before shapes.conform does (only what is kept is checked: 50,000 pods walked for the few host-networked ones
+        cost seconds), so it must read defensively, as objects.field does.
         When a continue token expires (410 Gone: the list was paged for longer than the server keeps its
         snapshot), the list restarts in one unpaged request, as client-go's pager does.
         """
@@ -372,9 +374,9 @@ class Kube:
             items = page.get("items") if page.get("kind") != "Table" else None
             for item in items if isinstance(items, list) else []:
                 if isinstance(item, dict):
-                    self.malformed.extend(conform(resource, item))
                     item = keep(item) if keep else item
                     if item is not None:
+                        self.malformed.extend(conform(resource, item))
                         kept.append(item)
             token = (page.get("metadata") or {}).get("continue")
             if self.progress is not None:

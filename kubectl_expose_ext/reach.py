@@ -98,6 +98,17 @@ def selecting_services(pod: dict, snapshot: Snapshot) -> List[dict]:
             if selector_matches(field(s, "spec", "selector", default={}), pod_labels)]
 
 
+def selecting_any(pods: List[dict], snapshot: Snapshot) -> List[dict]:
+    """The Services that select at least one of `pods`, each once. The pods of a workload share a few label sets,
+    so each distinct set is matched once: not pods x Services (a DaemonSet on 5,000 nodes)."""
+    distinct = {(namespace(p), frozenset(labels(p).items())): p for p in pods}
+    chosen: Dict[tuple, dict] = {}
+    for pod in distinct.values():
+        for service in selecting_services(pod, snapshot):
+            chosen.setdefault((namespace(service), name(service)), service)
+    return list(chosen.values())
+
+
 def reach_pod(pod: dict, snapshot: Snapshot, done: Optional[Dict[tuple, Any]] = None) -> Found:
     """hostNetwork/hostPort on its node, then every Service that selects it, then their front doors.
 
@@ -231,7 +242,7 @@ def explain(kind: str, obj: dict, pods: List[dict], found: Found, snapshot: Snap
     """Add the fallbacks when the target has no external endpoint at all."""
     if not found.endpoints:
         found.warn(f"{short_ref(kind, name(obj))} has no external endpoint")
-        services = [s for p in pods for s in selecting_services(p, snapshot)] if BY_NAME[kind].role == WORKLOAD \
+        services = selecting_any(pods, snapshot) if BY_NAME[kind].role == WORKLOAD \
             else selecting_services(obj, snapshot) if BY_NAME[kind].role == POD else []
         found.hints.extend(fallback_hints(kind, obj, pods, services))
     return found

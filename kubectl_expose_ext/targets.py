@@ -17,7 +17,7 @@ from .kinds import BY_NAME, GATEWAY_ROUTE, GATEWAY_ROUTES, INGRESS, OPENSHIFT_RO
 from .kube import Kube
 from .objects import field, items, label_selector_string, name
 from .options import BARE_NAME_ORDER, TargetSpec
-from .reach import selecting_services
+from .reach import selecting_any
 from .snapshot import SERVICE_NAME_LABEL, Snapshot
 
 Note = Callable[[str], None]
@@ -95,7 +95,8 @@ def printed_suffices(nodes: List[dict], families: Set[str], only: Optional[Set[s
 
 def slim_slice(eps: dict) -> dict:
     """What Snapshot reads of an EndpointSlice: its service label, each endpoint's node and readiness, its ports."""
-    return {"metadata": {"namespace": field(eps, "metadata", "namespace"), "labels": field(eps, "metadata", "labels")},
+    return {"metadata": {"name": field(eps, "metadata", "name"), "namespace": field(eps, "metadata", "namespace"),
+                         "labels": field(eps, "metadata", "labels")},
             "endpoints": [{"nodeName": e.get("nodeName"), "conditions": e.get("conditions")} for e in items(eps, "endpoints")],
             "ports": [{"name": p.get("name"), "port": p.get("port")} for p in items(eps, "ports")]}
 
@@ -284,8 +285,8 @@ def resolve(kube: Kube, spec: TargetSpec, namespace: str, address_type: str = AU
         selector = label_selector_string(field(obj, "spec", "selector"))
         pods = kube.list("pods", namespace, label_selector=selector) if selector else []
     all_services = kube.list("services", namespace)
-    involved = {name(s): s for p in pods for s in selecting_services(p, Snapshot(services=all_services))}
-    snapshot = surroundings(kube, namespace, list(involved.values()), pods, address_type, all_services)
+    involved = selecting_any(pods, Snapshot(services=all_services))
+    snapshot = surroundings(kube, namespace, involved, pods, address_type, all_services)
     return Resolved(kind, obj, snapshot, pods)
 
 
