@@ -83,7 +83,7 @@ try:
     sys.path.insert(0, _unpacked(_archive))
 except OSError:
     pass  # no writable cache: run from the zip itself (slower)
-from kubectl_expose_ext.cli import main  # noqa: E402
+from kubectl_expose_ext.launch import main  # noqa: E402
 
 main()
 '''
@@ -139,13 +139,16 @@ def version() -> str:
     return re.search(r'__version__ = "([^"]+)"', text).group(1)
 
 
-def vendor(lib: pathlib.Path) -> None:
-    """The package and its pinned, hashed dependencies, pure Python only, as Python 3.9 would install them."""
+def vendor(lib: pathlib.Path, write_help: bool = False) -> None:
+    """The package and its pinned, hashed dependencies, pure Python only, as Python 3.9 would install them;
+    `write_help`: first render kubectl_expose_ext/helptext.py with the pinned click."""
     subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
                     "--no-deps", "--no-compile", "--only-binary=:all:", "--require-hashes",
                     "--python-version", "3.9", "--implementation", "cp", "--abi", "cp39",
                     "--platform", "manylinux2014_x86_64", "--target", str(lib),
                     "-r", str(ROOT / "krew" / "requirements.lock")], check=True)
+    if write_help:
+        (ROOT / "kubectl_expose_ext" / "helptext.py").write_text(rendered_help(lib))
     shutil.copytree(ROOT / "kubectl_expose_ext", lib / "kubectl_expose_ext",
                     ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
     write_metadata(lib)
@@ -156,6 +159,14 @@ def vendor(lib: pathlib.Path) -> None:
         elif path.is_file() and (path.suffix in PRUNE_SUFFIXES or path.name.endswith("_test.py")
                                  or path.name == "RECORD"):
             path.unlink()
+
+
+def rendered_help(lib: pathlib.Path) -> str:
+    """helptext.py (what launch.py prints for --help without importing click), rendered by the checkout's CLI with
+    the dependencies in `lib`: the same bytes whichever click the builder has."""
+    code = "from kubectl_expose_ext.cli import rendered_help; import sys; sys.stdout.write(rendered_help())"
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), str(lib)]), "PYTHONDONTWRITEBYTECODE": "1"}
+    return subprocess.run([sys.executable, "-c", code], env=env, check=True, capture_output=True, text=True).stdout
 
 
 def write_metadata(lib: pathlib.Path) -> None:
@@ -218,7 +229,7 @@ def manifest(sha256: str, release_url: str) -> str:
 def build(out_dir: pathlib.Path, release_url: str, write_manifests: bool = True) -> pathlib.Path:
     with tempfile.TemporaryDirectory() as tmp:
         lib = pathlib.Path(tmp) / "lib"
-        vendor(lib)
+        vendor(lib, write_help=write_manifests)
         app = zipapp_bytes(lib)
     archive = tar_gz([("kubectl-reach", app, 0o755),
                       ("kubectl_complete-reach", PLUGIN_WRAPPER.encode(), 0o755),

@@ -1,3 +1,3 @@
-from kubectl_expose_ext.cli import main
+from kubectl_expose_ext.launch import main
 
 main()

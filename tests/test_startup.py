@@ -1,18 +1,20 @@
 """Start-up: a command imports what it uses, nothing more (`python -X importtime`, the installed package)."""
 
+import os
+import pathlib
 import subprocess
 import sys
 
 import pytest
 
-from support import outside_checkout
+from support import outside_checkout, run_installed
 
 HEAVY = ("kubernetes", "urllib3", "yaml", "tabulate", "ssl", "socket", "ipaddress", "json",
          "kubectl_expose_ext.kube", "kubectl_expose_ext.audit", "kubectl_expose_ext.reach", "kubectl_expose_ext.probe")
 
 
 def imported(*argv):
-    code = f"import sys; sys.argv = {['kubectl-reach', *argv]!r}; from kubectl_expose_ext.cli import main; main()"
+    code = f"import sys; sys.argv = {['kubectl-reach', *argv]!r}; from kubectl_expose_ext.launch import main; main()"
     out = subprocess.run([sys.executable, "-X", "importtime", "-c", code], capture_output=True, text=True, timeout=60,
                          cwd=outside_checkout())
     return {line.split("|")[-1].strip() for line in out.stderr.splitlines() if line.startswith("import time:")}
@@ -21,5 +23,31 @@ def imported(*argv):
 @pytest.mark.parametrize("argv", [["--help"], ["--version"], ["version"], ["show", "--help"], ["completion", "bash"]])
 def test_help_and_version_import_no_heavy_module(argv):
     modules = imported(*argv)
-    assert "click" in modules or argv in (["--version"], ["version"])  # the measurement itself works
+    assert ("click" in modules) == (argv not in (["--help"], ["--version"], ["version"]))  # launch.py answers those
+    assert "kubectl_expose_ext.launch" in modules  # the measurement itself works
     assert sorted(m for m in modules if m.split(".")[0] in HEAVY or m in HEAVY) == []
+
+
+def answer(argv, columns, through_click=False):
+    """The installed console script (launch.main), or the same arguments straight through click (cli.main)."""
+    command = ["kubectl-reach", *argv] if not through_click else [
+        sys.executable, "-c", "from kubectl_expose_ext.cli import main; main()", *argv]
+    env = {**os.environ, "COLUMNS": str(columns)} if columns else {k: v for k, v in os.environ.items() if k != "COLUMNS"}
+    return run_installed(command, env=env, timeout=60)
+
+
+@pytest.mark.parametrize("columns", [None, 80, 95, 140])
+@pytest.mark.parametrize("argv", [["--help"], ["-h"], ["help"], ["--version"], ["version"]])
+def test_answers_without_click_are_clicks_answers(argv, columns):
+    """launch.py's pre-rendered text is what click prints, at every width (95: not rendered, so click answers)."""
+    fast, slow = answer(argv, columns), answer(argv, columns, through_click=True)
+    assert (fast.returncode, fast.stdout, fast.stderr) == (slow.returncode, slow.stdout, slow.stderr)
+    assert fast.returncode == 0 and fast.stdout.startswith("kubectl reach v" if "version" in argv[0] else "Usage: kubectl reach")
+
+
+def test_rendered_help_is_current():
+    from kubectl_expose_ext import helptext
+    from kubectl_expose_ext.cli import rendered_help
+
+    assert rendered_help() == pathlib.Path(helptext.__file__).read_text(), \
+        "kubectl_expose_ext/helptext.py is stale: run `python krew/build.py` and commit the result"
