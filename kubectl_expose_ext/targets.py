@@ -106,22 +106,24 @@ def host_networked(pod: dict) -> Optional[dict]:
     return pod if uses_host_network(pod) else None
 
 
-def node_list(kube: Kube, address_type: str, families: Set[str], only: Optional[Set[str]] = None) -> List[dict]:
+def node_list(kube: Kube, address_type: str, families: Set[str], only: Optional[Set[str]] = None,
+              every_address: bool = False) -> List[dict]:
     """Every node, slim: from the server's Table where its columns hold the answer (a 5,000-node LIST of 20 KB nodes
-    is ~90 MB of JSON, its Table ~1 MB), else (a forced Hostname, a node without IPs, a family the columns lack) from
+    is ~90 MB of JSON, its Table ~1 MB), else (a forced Hostname, a node without IPs, a family the columns lack,
+    `every_address`: the audit names every public address, and a Table prints only a node's first ExternalIP) from
     the objects: a second LIST, still not one request per node."""
-    if address_type != "Hostname":  # from the watch cache: measured 20 ms against 119 ms for 2,000 nodes (README)
+    if address_type != "Hostname" and not every_address:  # the watch cache: 20 ms against 119 ms for 2,000 nodes
         nodes = kube.list("nodes", keep=slim_node, table=True, cached=True)
         if printed_suffices(nodes, families, only):
             return nodes
     return kube.list("nodes", keep=slim_node)
 
 
-def list_nodes(kube: Kube, address_type: str, services: Sequence[dict] = ()) -> NodeTable:
+def list_nodes(kube: Kube, address_type: str, services: Sequence[dict] = (), every_address: bool = False) -> NodeTable:
     """The full node table (for NodePorts), from a LIST that keeps only what the table needs."""
     families = {f for s in services if has_node_ports(s) for f in [single_family(s)] if f}
     try:
-        return NodeTable.complete(node_list(kube, address_type, families), address_type)
+        return NodeTable.complete(node_list(kube, address_type, families, every_address=every_address), address_type)
     except Forbidden as exc:
         table = NodeTable([], address_type)
         table.unavailable = f"forbidden: {exc}"
@@ -290,15 +292,17 @@ def resolve(kube: Kube, spec: TargetSpec, namespace: str, address_type: str = AU
     return Resolved(kind, obj, snapshot, pods)
 
 
-def fetch_everything(kube: Kube, namespace: Optional[str], address_type: str = AUTO) -> Snapshot:
+def fetch_everything(kube: Kube, namespace: Optional[str], address_type: str = AUTO,
+                     every_address: bool = False) -> Snapshot:
     """For the listing and the audit: every Service, Ingress, route and host-networked pod (one namespace or
-    all), and every EndpointSlice (slimmed to readiness: `Local` services and the findings need it)."""
+    all), and every EndpointSlice (slimmed to readiness: `Local` services and the findings need it).
+    `every_address` (the audit): every address of every node, not the Table's first of each type."""
     services = kube.list("services", namespace)
     ingresses = kube.list("ingresses", namespace)
     # hostPort cannot be selected on the server (hostNetwork could): every pod is read, few are kept
     pods = kube.list("pods", namespace, keep=host_networked)
     slices = optional_list(kube, "endpointslices", namespace=namespace, keep=slim_slice)
-    nodes = list_nodes(kube, address_type, services)
+    nodes = list_nodes(kube, address_type, services, every_address)
     classes = optional_list(kube, "ingressclasses") if ingresses else None
     doors, elsewhere = newer_front_doors(kube, namespace)
     return Snapshot(nodes=nodes, services=services, backends_elsewhere=elsewhere, ingresses=ingresses, pods=pods,

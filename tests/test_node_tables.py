@@ -88,3 +88,25 @@ def test_a_listing_on_a_terminal_says_what_it_reads(api_factory):
     assert "\r\x1b[K" in text  # the status line is cleared before the output
     piped = api.reach("-A")  # not a terminal: no status line at all
     assert "reading" not in piped.err and "\x1b" not in piped.err
+
+
+@pytest.mark.both_backends
+def test_the_audit_reads_every_address_of_every_node(api_factory):
+    """A Table prints a node's first ExternalIP only: the audit, which names the public addresses a nodePort is open
+    on, reads the objects (here the first ExternalIP is private, the second public)."""
+    node = {"kind": "Node", "metadata": {"name": "edge-1"}, "status": {
+        "conditions": [{"type": "Ready", "status": "True"}],
+        "addresses": [{"type": "InternalIP", "address": "10.0.0.5"}, {"type": "ExternalIP", "address": "10.20.0.5"},
+                      {"type": "ExternalIP", "address": "203.0.113.55"}]}}
+    service = {"kind": "Service", "metadata": {"name": "web", "namespace": "default"},
+               "spec": {"type": "NodePort", "selector": {"app": "web"}, "ports": [{"port": 80, "nodePort": 30080}]}}
+    api = api_factory(objects=[node, service])
+    before = len(api.log())
+    out = api.reach("audit", "-o", "json")
+    findings = {f["check"]: f["message"] for item in json.loads(out.out)["items"] for f in item["findings"]}
+    assert findings["public-node-port"] == "nodePort 30080 open on every node; 1 with public addresses (203.0.113.55)"
+    nodes = [r for r in api.log(before) if r.path == "/api/v1/nodes"]
+    assert [r.query.get("includeObject") for r in nodes] == [None]
+    before = len(api.log())
+    assert api.reach("-o", "url").code == 0  # the listing does with the Table
+    assert [r.query.get("includeObject") for r in api.log(before) if r.path == "/api/v1/nodes"] == ["None"]

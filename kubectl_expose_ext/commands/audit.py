@@ -35,7 +35,7 @@ class Audit:
         scope = None if self.all_namespaces else session.namespace
         show_progress(session)
         try:
-            snapshot = targets.fetch_everything(session.kube, scope)
+            snapshot = targets.fetch_everything(session.kube, scope, every_address=True)
         finally:
             session.streams.status_done()
         assessed = audit.audit(snapshot)
