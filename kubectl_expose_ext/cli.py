@@ -11,7 +11,7 @@ import click
 from . import __version__
 from .argv import COMPLETE_VAR, boolean_flags, kubectl_spellings, near_command, unknown_command, verbose
 from .errors import ReachError
-from .kubeflags import KubeFlags, kube_flags
+from .kubeflags import KubeFlags, Valued, kube_flags
 from .streams import Streams
 
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 110}
@@ -121,9 +121,13 @@ def show_help() -> str:
 @click.argument("target", nargs=-1, shell_complete=complete_target)
 @kube_flags
 @click.option("-A", "--all-namespaces", is_flag=True, help="With no target: list every namespace.")
-@click.option("-o", "--output", default="table", show_default=True, metavar="FORMAT",
+@click.option("-l", "--selector", metavar="SELECTOR", help="With no target: list only the objects with these labels "
+                                                            "(app=web, tier in (web,api), !canary).")
+@click.option("--field-selector", metavar="SELECTOR", help="With no target: list only the objects these fields "
+                                                            "select (metadata.name=web).")
+@click.option("-o", "--output", default="table", show_default=True, metavar="FORMAT", cls=Valued, values="show-outputs",
               help="table, wide, json, yaml or url (one URL per line).")
-@click.option("--address-type", default="auto", show_default=True, metavar="TYPE",
+@click.option("--address-type", default="auto", show_default=True, metavar="TYPE", cls=Valued, values="address-types",
               help="Node address to use: auto (ExternalIP, else InternalIP, else Hostname), "
                    "ExternalIP, InternalIP or Hostname.")
 @click.option("--probe", is_flag=True, help="Try every URL from this machine (TCP connect; HTTP GET; TLS certificate "
@@ -144,8 +148,8 @@ def write_flags(command):
         click.option("--dry-run", is_flag=True, help="Validate the change on the API server (dryRun=All), show the "
                                                      "diff and the URLs it adds and removes; change nothing."),
         click.option("-y", "--yes", is_flag=True, help="Apply without asking (needed when not on a terminal)."),
-        click.option("-o", "--output", metavar="FORMAT", help="json or yaml: print the object after the change "
-                                                              "instead of the diff."),
+        click.option("-o", "--output", metavar="FORMAT", cls=Valued, values="write-outputs",
+                     help="json or yaml: print the object after the change instead of the diff."),
     ]
     for option in reversed(options):
         command = option(command)
@@ -185,16 +189,18 @@ def convert_help() -> str:
 @cli.command("convert", cls=Documented, doc=convert_help, context_settings=CONTEXT_SETTINGS,
              short_help="Change how TARGET is exposed, in place, after showing a dry-run diff.")
 @click.argument("target", nargs=-1, shell_complete=complete_target)
-@click.option("--to", "to", metavar="TYPE", help="clusterip, nodeport, loadbalancer or ingress (services); "
-                                                 "hostport or hostnetwork (deploy, sts, ds).")
+@click.option("--to", "to", metavar="TYPE", cls=Valued, values="strategies",
+              help="clusterip, nodeport, loadbalancer or ingress (services); hostport or hostnetwork (deploy, sts, ds).")
 @click.option("--node-port", multiple=True, metavar="[PORT=]N", help="nodePort to request (PORT=N per port on a "
                                                                       "multi-port service). Repeatable.")
 @click.option("--lb-class", metavar="CLASS", help="loadBalancerClass for --to loadbalancer.")
 @click.option("--source-range", multiple=True, metavar="CIDR", help="loadBalancerSourceRanges entry. Repeatable.")
-@click.option("--external-traffic-policy", metavar="POLICY", help="Cluster or Local.")
+@click.option("--external-traffic-policy", metavar="POLICY", cls=Valued, values="traffic-policies",
+              help="Cluster or Local.")
 @click.option("--host", metavar="HOST", help="--to ingress: the DNS name to route.")
 @click.option("--path", default="/", show_default=True, help="--to ingress: the path to route.")
-@click.option("--path-type", default="Prefix", show_default=True, help="Prefix, Exact or ImplementationSpecific.")
+@click.option("--path-type", default="Prefix", show_default=True, cls=Valued, values="path-types",
+              help="Prefix, Exact or ImplementationSpecific.")
 @click.option("--class", "ingress_class", metavar="NAME", help="--to ingress: IngressClass (default: the cluster's).")
 @click.option("--tls-secret", metavar="NAME", help="--to ingress: serve https with this TLS Secret.")
 @click.option("--ingress-name", metavar="NAME", help="--to ingress: name of the Ingress (default: the service's).")
@@ -252,9 +258,12 @@ def audit_help() -> str:
              short_help="Everything exposed to the outside, with its risks (-A: in every namespace).")
 @kube_flags
 @click.option("-A", "--all-namespaces", is_flag=True, help="Audit every namespace.")
-@click.option("-o", "--output", default="table", show_default=True, metavar="FORMAT", help="table, json or yaml.")
-@click.option("--fail-on", metavar="SEVERITY", help="high, medium or low: exit with code 4 when a finding is at least "
-                                                    "this severe (for CI pipelines).")
+@click.option("-l", "--selector", metavar="SELECTOR", help="Audit only the objects with these labels.")
+@click.option("--field-selector", metavar="SELECTOR", help="Audit only the objects these fields select.")
+@click.option("-o", "--output", default="table", show_default=True, metavar="FORMAT", cls=Valued, values="audit-outputs",
+              help="table, json or yaml.")
+@click.option("--fail-on", metavar="SEVERITY", cls=Valued, values="severities",
+              help="high, medium or low: exit with code 4 when a finding is at least this severe (for CI pipelines).")
 def audit_command(flags: KubeFlags, **typed: Any) -> int:
     from .commands.audit import AuditOptions
 
@@ -318,7 +327,7 @@ def run(argv: Optional[List[str]] = None) -> int:
     if args[:1] == ["__complete"]:  # kubectl's plugin completion protocol, through kubectl_complete-reach
         from .completion import plugin_main
 
-        return plugin_main(args[1:])
+        return plugin_main(args[1:], cli)
     try:
         args = kubectl_spellings(args, boolean_flags(cli))
         if "--version" in args[:args.index("--") if "--" in args else len(args)]:  # at any level, as kubectl
@@ -367,6 +376,13 @@ def rendered_help() -> str:
             f"VERSION = {VERSION_LINE + chr(10)!r}\nHELP = {{\n" +
             "".join(f"    {width}: (\n" + "".join(f"        {line!r}\n" for line in text.splitlines(keepends=True)) +
                     "    ),\n" for width, text in texts.items()) + "}\n")
+
+
+def complete_main() -> None:
+    """`kubectl_complete-reach`, which kubectl (1.26+) runs for `kubectl reach <TAB>`."""
+    from .completion import plugin_main
+
+    sys.exit(plugin_main(sys.argv[1:], cli))
 
 
 def main() -> None:

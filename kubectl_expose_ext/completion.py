@@ -1,86 +1,89 @@
-"""Shell completion: kubectl's plugin protocol (`kubectl_complete-reach`) and click's own.
+"""Shell completion, read from the CLI's own declarations: kubectl's plugin protocol (`kubectl_complete-reach`)
+and click's (bash, zsh, fish).
 
 kubectl (1.26+) runs `kubectl_complete-reach WORDS... CURRENT` and reads one candidate per line, then
-`:<directive>` (cobra's ShellCompDirective). Completing resource names lists them from the cluster;
-everything else is answered without importing the Kubernetes client.
+`:<directive>` (cobra's ShellCompDirective). The commands, their flags, which flags take a value and which values
+(kubeflags.Valued: the VALUES entry it names; click.Path: files) come from cli.py's click declarations: nothing here
+lists them again. Every spelling kubectl accepts is read: `-n NS`, `-nNS`, `-n=NS`, `--namespace=NS`, `TYPE NAME`.
+Completing resource names lists them from the cluster (one LIST, 5 s at most); nothing else sends a request.
 """
 
-import sys
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Callable, Dict, List, Optional, Tuple
 
 from .argv import COMPLETE_VAR
-from .kinds import ROUTE_ROLES, TARGETS
+from .kinds import ROUTE_ROLES, TARGETS, target_kind
 
 NO_SPACE, NO_FILE = 2, 4
-SUBCOMMANDS = {"convert": "change how a target is exposed", "undo": "restore the previous exposure",
-               "demo": "run against a built-in demo cluster", "show": "print external URLs (default)",
-               "audit": "everything exposed, with its risks", "completion": "print shell completion code",
-               "version": "print the version", "help": "help for a command"}
+SHELLS = ("bash", "zsh", "fish", "kubectl")
 
 
-def flag_values() -> Dict[str, Tuple[str, ...]]:
-    """The values of the flags that take one of a few, from their owners (imported only when completing)."""
+def _kubeconfig_entries(section: str) -> Callable[[Dict[str, str]], List[str]]:
+    def entries(flags: Dict[str, str]) -> List[str]:
+        """Names from the kubeconfig(s) the command line would use, read as kubectl reads them."""
+        from .errors import ConfigError
+        from .kubeconfig import merged, paths
+
+        try:
+            return sorted(merged(paths(flags.get("kubeconfig")))[0][section])
+        except ConfigError:  # completion must never fail loudly: no candidates is the answer
+            return []
+    return entries
+
+
+def _strategies(flags: Dict[str, str]) -> List[str]:
+    """--to: the targets the kind being converted takes (all of them before a kind is typed)."""
+    from .convert.strategies import STRATEGIES, targets_for
+
+    target = next((t for t in flags.get("targets", "").split() if "/" in t), "")
+    kind = target_kind(target.split("/")[0]) if target else None
+    return list(targets_for(kind.role) if kind else (s.to for s in STRATEGIES))
+
+
+def _address_types() -> List[str]:
     from .addresses import ADDRESS_TYPES, AUTO
-    from .audit import SEVERITIES
-    from .convert.ingress import PATH_TYPES
-    from .convert.strategies import STRATEGIES
-    from .options import OUTPUTS
 
-    return {"-o": OUTPUTS, "--output": OUTPUTS, "--address-type": (AUTO, *ADDRESS_TYPES),
-            "--to": tuple(s.to for s in STRATEGIES), "--external-traffic-policy": ("Cluster", "Local"),
-            "--path-type": PATH_TYPES, "--fail-on": SEVERITIES}
+    return [AUTO, *ADDRESS_TYPES]
 
 
-COMMON_FLAGS = ("--kubeconfig", "--context", "--namespace", "-n", "--request-timeout", "--help")
-COMMAND_FLAGS = {
-    "show": ("--all-namespaces", "-A", "--output", "-o", "--address-type", "--probe", "--timeout", "--probe-allow-local"),
-    "audit": ("--all-namespaces", "-A", "--output", "-o", "--fail-on"),
-    "convert": ("--to", "--node-port", "--lb-class", "--source-range", "--external-traffic-policy", "--host", "--path",
-                "--path-type", "--class", "--tls-secret", "--ingress-name", "--port", "--undo", "--dry-run", "--yes",
-                "--output"),
-    "undo": ("--dry-run", "--yes", "--output"),
-    "demo": ("--serve",), "completion": (), "version": (), "help": (),  # (+ the common flags)
+def _choices(owner: str, name: str) -> Callable[[Dict[str, str]], List[str]]:
+    def choices(flags: Dict[str, str]) -> List[str]:
+        import importlib
+
+        return list(getattr(importlib.import_module(owner, __package__), name))
+    return choices
+
+
+# values=NAME on an option (kubeflags.Valued) -> the candidates, from their owners (imported only when completing)
+VALUES: Dict[str, Callable[[Dict[str, str]], List[str]]] = {
+    "show-outputs": _choices(".options", "OUTPUTS"),
+    "audit-outputs": _choices(".options", "AUDIT_OUTPUTS"),
+    "write-outputs": _choices(".options", "WRITE_OUTPUTS"),
+    "address-types": lambda flags: _address_types(),
+    "strategies": _strategies,
+    "traffic-policies": lambda flags: ["Cluster", "Local"],
+    "path-types": _choices(".convert.ingress", "PATH_TYPES"),
+    "severities": _choices(".audit", "SEVERITIES"),
+    "namespaces": lambda flags: _names(flags, "namespaces"),
+    "contexts": _kubeconfig_entries("contexts"),
+    "clusters": _kubeconfig_entries("clusters"),
+    "users": _kubeconfig_entries("users"),
 }
-VALUE_FLAGS = {"-n", "--namespace", "--context", "--kubeconfig", "--request-timeout", "-v", "--v", "-o", "--output",
-               "--address-type", "--to", "--node-port", "--lb-class", "--source-range", "--external-traffic-policy",
-               "--host", "--path", "--path-type", "--class", "--tls-secret", "--ingress-name", "--port", "--timeout",
-               "--fail-on"}
 
 
-def _flag_value(words: List[str], flag_names: Tuple[str, ...]) -> Optional[str]:
-    for i, word in enumerate(words):
-        for flag in flag_names:
-            if word == flag and i + 1 < len(words):
-                return words[i + 1]
-            if word.startswith(flag + "="):
-                return word.split("=", 1)[1]
-    return None
-
-
-def _positionals(words: List[str]) -> List[str]:
-    found, skip = [], False
-    for word in words:
-        if skip:
-            skip = False
-        elif word.startswith("-"):
-            skip = word in VALUE_FLAGS and "=" not in word
-        else:
-            found.append(word)
-    return found
-
-
-def _names(words: List[str], resource: str) -> List[str]:
+def _names(flags: Dict[str, str], resource: str) -> List[str]:
     """Names of `resource` in the namespace the command line points at (one LIST; nothing on any error)."""
+    from dataclasses import fields
+
     from .errors import ReachError
-    from .kubeflags import KubeFlags
-    from .streams import Streams
+    from .kube import Connection, Kube
+    from .kubeconfig import Overrides
     from .terminal import is_clean
 
-    flags = KubeFlags(_flag_value(words, ("--kubeconfig",)), _flag_value(words, ("--context",)),
-                      _flag_value(words, ("-n", "--namespace")), "5s")
+    known = {f.name for f in fields(Overrides)} - {"impersonate_groups", "insecure_skip_tls_verify"}
+    overrides: Dict[str, Any] = {k: v for k, v in flags.items() if k in known and isinstance(v, str)}
     try:
-        session = flags.connect(Streams())
-        kube, namespace = session.kube, session.namespace
+        connection = Connection.load(flags.get("kubeconfig"), flags.get("context"), Overrides(**overrides))
+        kube, namespace = Kube(connection, 5.0), flags.get("namespace") or connection.namespace
         if resource == "namespaces":
             items = kube.list("namespaces")
         else:
@@ -89,83 +92,133 @@ def _names(words: List[str], resource: str) -> List[str]:
             if BY_RESOURCE[resource].optional and resource not in kube.discover():
                 return []
             items = kube.list(resource, namespace)
-    except (ReachError, KeyError, TypeError):
+    except (ReachError, KeyError, TypeError, ValueError):
         return []
     # a name a server sent with a newline or control character would inject candidates or a directive: dropped
     names = ((i.get("metadata") or {}).get("name") if isinstance(i, dict) else None for i in items)
     return sorted(n for n in names if isinstance(n, str) and n and is_clean(n) and " " not in n)
 
 
-def _contexts(words: List[str]) -> List[str]:
-    """Context names from the kubeconfig(s) the command line would use, read as kubectl reads them."""
-    from .errors import ConfigError
-    from .kubeconfig import merged, paths
+class Line:
+    """The words before the cursor, read against one command's declared options."""
 
-    try:
-        return sorted(merged(paths(_flag_value(words, ("--kubeconfig",))))[0]["contexts"])
-    except ConfigError:  # completion must never fail loudly: no candidates is the answer
-        return []
+    def __init__(self, words: List[str], root: Any):
+        self.group = root
+        self.command_name = words[0] if words and words[0] in root.commands else "show"
+        self.command = root.commands[self.command_name]
+        rest = words[1:] if words and words[0] in root.commands else words
+        self.options: Dict[str, Any] = {opt: p for p in self.command.params if hasattr(p, "opts")
+                                        for opt in (*p.opts, *p.secondary_opts)}
+        self.flags: Dict[str, str] = {}  # option name -> value, for the connection flags and --to
+        self.positionals: List[str] = []
+        self.pending: Optional[Any] = None  # the option whose value the last word still awaits
+        for word in rest:
+            if self.pending is not None:
+                self.flags[self.pending.name] = word
+                self.pending = None
+            elif word.startswith("-") and word != "-":
+                option, value = self.split(word)
+                if option is not None and self.takes_value(option):
+                    if value is None:
+                        self.pending = option
+                    else:
+                        self.flags[option.name] = value
+            else:
+                self.positionals.append(word)
+        self.flags["targets"] = " ".join(self.positionals)
+
+    def split(self, word: str) -> Tuple[Optional[Any], Optional[str]]:
+        """(option, attached value): `--namespace=x`, `-n=x`, `-nx`, or a bare `--flag` (value None)."""
+        if word in self.options:
+            return self.options[word], None
+        if word.startswith("--"):
+            name, equals, value = word.partition("=")
+            return (self.options.get(name), value) if equals else (None, None)
+        option = self.options.get(word[:2])
+        return option, word[2:][1:] if word[2:3] == "=" else word[2:]
+
+    @staticmethod
+    def takes_value(option: Any) -> bool:
+        return not getattr(option, "is_flag", False) and not getattr(option, "count", False)
+
+    def values(self, option: Any, prefix: str) -> Tuple[List[str], int]:
+        """The candidates for an option's value: its declared VALUES, files (directive 0), or nothing."""
+        import click
+
+        if isinstance(option.type, click.Path):
+            return [], 0
+        name = getattr(option, "values", None)
+        candidates = VALUES[name](self.flags) if name else []
+        return [v for v in candidates if v.startswith(prefix)], NO_FILE
+
+    def flag_names(self) -> List[str]:
+        helps = self.group.context_settings.get("help_option_names", ["--help"])
+        return sorted({o for o in self.options if o.startswith("--")} | {h for h in helps if h.startswith("--")}) + \
+            sorted({o for o in self.options if not o.startswith("--")} | {h for h in helps if not h.startswith("--")})
+
+    def kinds(self) -> List[str]:
+        """The TYPE/ prefixes this command takes: show every target kind; convert and undo what they can change."""
+        from .convert.strategies import CONVERTIBLE, UNDO
+        from .kinds import POD
+
+        roles = {"convert": set(CONVERTIBLE) - {POD}, "undo": set(UNDO) - {POD}}.get(self.command_name)
+        return [f"{k.short}/" for k in TARGETS
+                if (roles is None and self.command_name == "show") or (roles is not None and k.role in roles
+                                                                        and k.role not in ROUTE_ROLES)]
 
 
-def complete(args: List[str]) -> Tuple[List[str], int]:
-    """(candidates, directive) for `kubectl reach ARGS...`, the last arg being the word under the cursor."""
+def complete(args: List[str], root: Any) -> Tuple[List[str], int]:
+    """(candidates, directive) for `kubectl reach ARGS...`, the last arg being the word under the cursor; `root`:
+    the click group whose declarations answer (cli.cli)."""
     words, current = list(args[:-1]), args[-1] if args else ""
-    command = words[0] if words and words[0] in SUBCOMMANDS else "show"
-    previous = words[-1] if words else ""
-    values = flag_values()
-    if previous == "--to":
-        from .convert.strategies import targets_for
-        from .kinds import target_kind
-
-        target = next(iter(_positionals(words[1:])), "")
-        kind = target_kind(target.split("/")[0]) if "/" in target else None
-        choices = targets_for(kind.role) if kind else values["--to"]
-        return [v for v in choices if v.startswith(current)], NO_FILE
-    if previous in values:
-        return [v for v in values[previous] if v.startswith(current)], NO_FILE
-    if previous in ("-n", "--namespace"):
-        return [n for n in _names(words, "namespaces") if n.startswith(current)], NO_FILE
-    if previous == "--context":
-        return [c for c in _contexts(words) if c.startswith(current)], NO_FILE
-    if previous == "--kubeconfig":
-        return [], 0  # the shell completes file names
-    if previous in VALUE_FLAGS:
-        return [], NO_FILE
+    line = Line(words, root)
+    if line.pending is not None:
+        return line.values(line.pending, current)
     if current.startswith("-"):
-        return [f for f in COMMAND_FLAGS.get(command, ()) + COMMON_FLAGS if f.startswith(current)], NO_FILE
-    positionals = _positionals(words[1:] if words and words[0] in SUBCOMMANDS else words)
-    if command in ("demo", "completion", "audit") or positionals:
-        if command == "completion" and not positionals:
-            return [s for s in ("bash", "zsh", "fish", "kubectl") if s.startswith(current)], NO_FILE
+        option, value = line.split(current)
+        if option is not None and value is not None and line.takes_value(option):
+            shown = current[: len(current) - len(value)]  # `--namespace=`, `-n=` or `-n`
+            candidates, directive = line.values(option, value)
+            return [shown + c for c in candidates], directive
+        return [f for f in line.flag_names() if f.startswith(current)], NO_FILE
+    takes_targets = any(getattr(p, "name", None) == "target" for p in line.command.params)
+    if line.command_name == "completion":
+        return ([s for s in SHELLS if s.startswith(current)] if not line.positionals else []), NO_FILE
+    if line.command_name == "help":
+        return ([c for c in line.group.commands if c.startswith(current)] if not line.positionals else []), NO_FILE
+    if not takes_targets:
         return [], NO_FILE
     if "/" in current:
         kind_word, _, prefix = current.partition("/")
-        from .errors import UsageError
-        from .options import kind_by_name
-
-        try:
-            kind = kind_by_name(kind_word)
-        except UsageError:
+        kind = target_kind(kind_word)
+        if kind is None or f"{kind.short}/" not in line.kinds():
             return [], NO_FILE
-        return [f"{kind_word}/{n}" for n in _names(words, kind.resource) if n.startswith(prefix)], NO_FILE
-    kinds = [f"{k.short}/" for k in TARGETS if command == "show" or k.role not in ROUTE_ROLES]
-    candidates = [k for k in kinds if k.startswith(current)]
-    if command == "show" and not words:
-        candidates += [s for s in SUBCOMMANDS if s.startswith(current)]
-    return candidates, NO_FILE | (NO_SPACE if all(c.endswith("/") for c in candidates) else 0)
+        return [f"{kind_word}/{n}" for n in _names(line.flags, kind.resource) if n.startswith(prefix)], NO_FILE
+    first = line.positionals[0] if line.positionals else ""
+    kind = target_kind(first) if first and "/" not in first else None
+    if kind is not None and f"{kind.short}/" in line.kinds():  # TYPE NAME [NAME...]
+        typed = set(line.positionals[1:])
+        return [n for n in _names(line.flags, kind.resource) if n.startswith(current) and n not in typed], NO_FILE
+    candidates = [k for k in line.kinds() if k.startswith(current)]
+    if line.command_name == "show" and not words:
+        candidates += [c for c in line.group.commands if c.startswith(current)]
+    return candidates, NO_FILE | (NO_SPACE if candidates and all(c.endswith("/") for c in candidates) else 0)
 
 
-def plugin_main(argv: Optional[List[str]] = None) -> int:
-    """`kubectl_complete-reach`: kubectl's plugin completion protocol on stdout."""
-    candidates, directive = complete(list(sys.argv[1:] if argv is None else argv))
+def click_values(name: str, ctx: Any, incomplete: str) -> List[str]:
+    """A Valued option's candidates in click's own completion (bash, zsh, fish)."""
+    flags = {k: v for k, v in ctx.params.items() if isinstance(v, str)}
+    flags["targets"] = " ".join(ctx.params.get("target") or ())
+    return [v for v in VALUES[name](flags) if v.startswith(incomplete)]
+
+
+def plugin_main(argv: List[str], root: Any) -> int:
+    """`kubectl_complete-reach` (`kubectl-reach __complete`): kubectl's plugin completion protocol on stdout."""
+    candidates, directive = complete(argv, root)
     for candidate in candidates:
         print(candidate)
     print(f":{directive}")
     return 0
-
-
-def main() -> None:
-    sys.exit(plugin_main())
 
 
 PLUGIN_WRAPPER = ("#!/bin/sh\n# kubectl calls this for `kubectl reach <TAB>` (kubectl 1.26+).\n"
@@ -174,12 +227,14 @@ PLUGIN_WRAPPER = ("#!/bin/sh\n# kubectl calls this for `kubectl reach <TAB>` (ku
 
 def click_completer(ctx, param, incomplete):
     """click's completion for TARGET when `kubectl-reach` is completed directly (bash, zsh, fish)."""
-    words = [ctx.info_name] if ctx.info_name in SUBCOMMANDS and ctx.info_name != "show" else []
-    for name in ("kubeconfig", "context", "namespace"):
-        if ctx.params.get(name):
-            words += [f"--{name}", ctx.params[name]]
+    root = ctx.find_root().command
+    words = [ctx.info_name] if ctx.info_name in root.commands and ctx.info_name != "show" else []
+    for name, value in ctx.params.items():
+        if isinstance(value, str) and name in ("kubeconfig", "context", "namespace", "cluster", "user", "server",
+                                               "token"):
+            words += [f"--{name}", value]
     words += list(ctx.params.get("target") or ())
-    return complete(words + [incomplete])[0]
+    return complete(words + [incomplete], root)[0]
 
 
 def shell_script(shell: str, command: Any) -> str:
@@ -191,4 +246,3 @@ def shell_script(shell: str, command: Any) -> str:
     completer = get_completion_class(shell)
     assert completer is not None  # click declares the three shells the command accepts
     return completer(command, {}, "kubectl-reach", COMPLETE_VAR).source()
-

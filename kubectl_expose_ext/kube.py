@@ -11,13 +11,16 @@ import json
 import os
 import re
 import time
-from typing import Any, Callable, Dict, List, Optional
+from typing import TYPE_CHECKING, Any, Callable, Dict, List, Optional, Tuple
 from urllib.parse import quote, urlencode
 
 from . import __version__
 from .kinds import BY_RESOURCE, KINDS
 from .errors import ApiError, ConfigError, Conflict, Forbidden, Invalid, NotFound, Unreachable, redact, remember_secret
 from .shapes import conform
+
+if TYPE_CHECKING:
+    from .kubeconfig import Overrides
 
 # resource -> (API path prefix, namespaced), from the one table of kinds
 RESOURCES = {k.resource: (k.api_path, k.namespaced) for k in KINDS}
@@ -63,28 +66,44 @@ class Connection:
         self.context = context
 
     @classmethod
-    def load(cls, kubeconfig: Optional[str] = None, context: Optional[str] = None) -> "Connection":
-        """--kubeconfig, else $KUBECONFIG (a path list, merged), else ~/.kube/config, else in-cluster.
+    def load(cls, kubeconfig: Optional[str] = None, context: Optional[str] = None,
+             overrides: Optional["Overrides"] = None) -> "Connection":
+        """--kubeconfig, else $KUBECONFIG (a path list, merged), else ~/.kube/config, else in-cluster; kubectl's
+        global flags (`overrides`) over what they say. With no kubeconfig, `-s URL` alone is enough, as for kubectl.
 
         Kubeconfigs (exec credential plugins included) and the in-cluster service account are read by
         kubeconfig.py and credentials.py; only a legacy `auth-provider` entry needs the official client.
         """
         from . import kubeconfig as plain
 
+        overrides = overrides or plain.NO_OVERRIDES
         existing = plain.paths(kubeconfig)  # --kubeconfig is never in-cluster
-        if not existing:
+        if not existing and not overrides.server:
             pod = None if context else plain.in_cluster(_SA_DIR)
             if pod is None:
                 raise ConfigError("no kubeconfig found (set KUBECONFIG or use --kubeconfig) and not running "
                                   "inside a cluster")
+            pod[0].impersonation = overrides.impersonation({})
             return cls(*pod)
         try:
-            fast = plain.load(existing, context)
+            fast = plain.load(existing, context, overrides)
         except OSError as exc:
             raise ConfigError(f"invalid configuration: {exc.strerror}: {exc.filename}") from None
         if fast is not None:
             return cls(*fast)
-        return cls._load_with_official_client(existing, context)
+        connection = cls._load_with_official_client(existing, context)
+        configuration = connection.configuration  # the same attribute names as kubeconfig.Access
+        cluster = overrides.cluster_entry({})
+        if cluster.get("server"):
+            configuration.host = plain.checked_server(cluster["server"], "--server")
+        if cluster.get("certificate-authority"):
+            configuration.ssl_ca_cert, configuration.verify_ssl = cluster["certificate-authority"], True
+        elif overrides.insecure_skip_tls_verify:
+            configuration.ssl_ca_cert, configuration.verify_ssl = None, False
+        if overrides.tls_server_name:
+            configuration.tls_server_name = overrides.tls_server_name
+        configuration.impersonation = overrides.impersonation({})
+        return connection
 
     @classmethod
     def _load_with_official_client(cls, existing: List[str], context: Optional[str]) -> "Connection":
@@ -195,6 +214,7 @@ class Kube:
         # called after each page of a LIST: (resource, items kept so far, more pages to come)
         self.progress: Optional[Callable[[str, int, bool], None]] = None
         self._discovered: Optional[Dict[str, str]] = None
+        self._lists: Dict[tuple, List[Dict[str, Any]]] = {}  # list()'s answers, for this command
         self._http = _pool(connection.configuration, timeout)
 
     @property
@@ -217,6 +237,11 @@ class Kube:
         if content_type:
             headers["Content-Type"] = content_type
         return headers
+
+    def _impersonation(self) -> List[Tuple[str, str]]:
+        """--as, --as-group (one header line each), --as-uid."""
+        return [(key, value) for key, values in (getattr(self.connection.configuration, "impersonation", None) or {}
+                                                 ).items() for value in values]
 
     def request(self, method: str, path: str, query: Optional[Dict[str, Any]] = None, body: Any = None,
                 content_type: str = "application/json", accept: str = "application/json") -> Dict[str, Any]:
@@ -254,7 +279,7 @@ class Kube:
         exchange runs in a worker thread that the caller stops waiting for at the deadline."""
         import threading
 
-        headers = self._headers(content_type if data else None, accept)
+        headers = [*self._headers(content_type if data else None, accept).items(), *self._impersonation()]
         self.requests += 1
         started = time.monotonic()
         outcome: Dict[str, Any] = {}
@@ -277,16 +302,21 @@ class Kube:
         if self.verbosity >= 6:
             self.log(f"{method} {redact(url)} {response.status} {response.reason} in {elapsed:.0f} milliseconds")
         if self.verbosity >= 8:
-            for key, value in headers.items():
+            for key, value in headers:
                 self.log(f"    Request {key}: {_redact(key, value)}")
         return response, body
 
-    def _exchange(self, method: str, url: str, data: Optional[bytes], headers: Dict[str, str]):
-        """(response, body): send, then read the body in small decoded steps, at most MAX_RESPONSE_BYTES of it."""
+    def _exchange(self, method: str, url: str, data: Optional[bytes], headers: List[Tuple[str, str]]):
+        """(response, body): send, then read the body in small decoded steps, at most MAX_RESPONSE_BYTES of it.
+        A header named twice (Impersonate-Group) is sent as two lines, as the API server reads groups."""
         import urllib3
+        from urllib3._collections import HTTPHeaderDict
 
+        sent = HTTPHeaderDict()
+        for key, value in headers:
+            sent.add(key, value)
         try:
-            response = self._http.request(method, url, body=data, headers=headers, preload_content=False,
+            response = self._http.request(method, url, body=data, headers=sent, preload_content=False,
                                           decode_content=True)
             body, size = [], 0
             for chunk in response.stream(_READ_CHUNK, decode_content=True):
@@ -348,8 +378,17 @@ class Kube:
         before shapes.conform does (only what is kept is checked: 50,000 pods walked for the few host-networked ones
         cost seconds), so it must read defensively, as objects.field does.
         When a continue token expires (410 Gone: the list was paged for longer than the server keeps its
-        snapshot), the list restarts in one unpaged request, as client-go's pager does.
+        snapshot), the list restarts in one unpaged request, as client-go's pager does. The same LIST asked twice
+        in one command (`reach svc/a svc/b`: the nodes, the Ingresses) is sent once.
         """
+        key = (resource, namespace, label_selector, field_selector, keep, table, cached)
+        if key not in self._lists:
+            self._lists[key] = self._list(resource, namespace, label_selector, field_selector, keep, table, cached)
+        return list(self._lists[key])
+
+    def _list(self, resource: str, namespace: Optional[str], label_selector: Optional[str],
+              field_selector: Optional[str], keep: Optional[Callable[[Dict[str, Any]], Optional[Dict[str, Any]]]],
+              table: bool, cached: bool) -> List[Dict[str, Any]]:
         query = {"labelSelector": label_selector, "fieldSelector": field_selector, "limit": PAGE_SIZE,
                  "includeObject": "None" if table else None, "resourceVersion": "0" if cached else None}
         accept = TABLE if table else "application/json"

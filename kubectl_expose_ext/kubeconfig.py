@@ -15,7 +15,7 @@ import atexit
 import base64
 import os
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Tuple
 
 from .errors import ConfigError, redact, remember_secret
@@ -42,6 +42,7 @@ class Access:
     username: Optional[str] = None
     password: Optional[str] = None
     token: Optional[str] = None
+    impersonation: Dict[str, List[str]] = field(default_factory=dict)  # Impersonate-* header -> values
 
     def auth_settings(self) -> dict:
         return {"BearerToken": {"value": f"Bearer {self.token}"}} if self.token else {}
@@ -129,28 +130,100 @@ def _proxy_for(server: str, configured: Optional[str]) -> Optional[str]:
     return urllib.request.getproxies_environment().get(parts.scheme)
 
 
-def load(paths: List[str], context: Optional[str]) -> Optional[Tuple[Access, str, str]]:
+@dataclass(frozen=True)
+class Overrides:
+    """kubectl's global connection flags, over what the kubeconfig says (clientcmd's ConfigOverrides): `--cluster`
+    and `--user` pick other entries; `-s`, `--certificate-authority`, `--insecure-skip-tls-verify` and
+    `--tls-server-name` replace fields of the cluster; `--token` or `--client-certificate`/`--client-key` replace
+    the user's credentials (an exec plugin or auth-provider is then not run); `--as`, `--as-group`, `--as-uid`
+    impersonate (over the user entry's own `as`, `as-groups`, `as-uid`)."""
+
+    cluster: Optional[str] = None
+    user: Optional[str] = None
+    server: Optional[str] = None
+    certificate_authority: Optional[str] = None
+    insecure_skip_tls_verify: bool = False
+    tls_server_name: Optional[str] = None
+    token: Optional[str] = None
+    client_certificate: Optional[str] = None
+    client_key: Optional[str] = None
+    impersonate: Optional[str] = None
+    impersonate_groups: Tuple[str, ...] = ()
+    impersonate_uid: Optional[str] = None
+
+    def cluster_entry(self, cluster: dict) -> dict:
+        """The cluster entry with the flags over it. An explicit CA replaces the kubeconfig's; `--insecure-skip-
+        tls-verify` without one drops the kubeconfig's CA (clientcmd: else the two would conflict)."""
+        cluster = dict(cluster)
+        for key, value in (("server", self.server), ("tls-server-name", self.tls_server_name)):
+            if value:
+                cluster[key] = value
+        if self.certificate_authority:
+            cluster["certificate-authority"] = os.path.abspath(os.path.expanduser(self.certificate_authority))
+            cluster.pop("certificate-authority-data", None)
+            cluster["insecure-skip-tls-verify"] = False
+        elif self.insecure_skip_tls_verify:
+            cluster.pop("certificate-authority", None)
+            cluster.pop("certificate-authority-data", None)
+            cluster["insecure-skip-tls-verify"] = True
+        return cluster
+
+    def user_entry(self, user: dict) -> dict:
+        """The user entry with the flags over it: given credentials replace every credential it had."""
+        user = dict(user)
+        if self.token or self.client_certificate or self.client_key:
+            for key in ("token", "tokenFile", "exec", "auth-provider", "username", "password", "client-certificate",
+                        "client-certificate-data", "client-key", "client-key-data"):
+                user.pop(key, None)
+        if self.token:
+            user["token"] = self.token
+        for key, value in (("client-certificate", self.client_certificate), ("client-key", self.client_key)):
+            if value:
+                user[key] = os.path.abspath(os.path.expanduser(value))
+        return user
+
+    def impersonation(self, user: dict) -> Dict[str, List[str]]:
+        """The Impersonate-* headers to send (one header line per group, as client-go sends them)."""
+        name = self.impersonate or (user.get("as") if isinstance(user.get("as"), str) else None)
+        groups = list(self.impersonate_groups) or [g for g in user.get("as-groups") or [] if isinstance(g, str)]
+        uid = self.impersonate_uid or (user.get("as-uid") if isinstance(user.get("as-uid"), str) else None)
+        if (groups or uid) and not name:
+            raise ConfigError("requesting uid or groups for impersonation requires specifying the user (--as)")
+        headers = {"Impersonate-User": [name] if name else [], "Impersonate-Group": groups,
+                   "Impersonate-Uid": [uid] if uid else []}
+        return {key: values for key, values in headers.items() if values}
+
+
+NO_OVERRIDES = Overrides()
+
+
+def load(paths: List[str], context: Optional[str], overrides: Overrides = NO_OVERRIDES
+         ) -> Optional[Tuple[Access, str, Optional[str]]]:
     """(access, namespace, context name), or None when the user entry needs the official client."""
     entries, current = merged(paths)
     name = context or current
-    if not name:
+    if not name and not overrides.server:  # kubectl runs on flags alone: -s URL --token T
         raise ConfigError("no current context in the kubeconfig: use --context")
-    chosen = entries["contexts"].get(name)
+    chosen = entries["contexts"].get(name or "") if name else {}
     if chosen is None:
         raise ConfigError(f'context "{name}" does not exist')
-    cluster = entries["clusters"].get(chosen.get("cluster") or "")
-    if cluster is None or not cluster.get("server"):
-        raise ConfigError(f'context "{name}": cluster "{chosen.get("cluster")}" not found or has no server')
-    server = checked_server(cluster["server"], chosen.get("cluster") or "")
+    cluster_name = overrides.cluster or chosen.get("cluster") or ""
+    if overrides.cluster and cluster_name not in entries["clusters"]:
+        raise ConfigError(f'cluster "{cluster_name}" does not exist')
+    cluster = overrides.cluster_entry(entries["clusters"].get(cluster_name) or {})
+    if not cluster.get("server"):
+        raise ConfigError(f'context "{name}": cluster "{cluster_name}" not found or has no server')
+    server = checked_server(cluster["server"], cluster_name)
     insecure = boolean(cluster.get("insecure-skip-tls-verify", False), "insecure-skip-tls-verify",
                        chosen.get("cluster") or "")
     if insecure and (cluster.get("certificate-authority") or cluster.get("certificate-authority-data")):
         raise ConfigError(f'invalid configuration: cluster "{chosen.get("cluster")}": specifying a root certificates '
                           "file with the insecure flag is not allowed")  # kubectl's refusal, in its words
-    user_name = chosen.get("user") or ""
+    user_name = overrides.user or chosen.get("user") or ""
     if user_name and user_name not in entries["users"]:
-        raise ConfigError(f'invalid configuration: context "{name}": user "{user_name}" not found')
-    user = entries["users"].get(user_name, {})
+        raise ConfigError(f'user "{user_name}" does not exist' if overrides.user else
+                          f'invalid configuration: context "{name}": user "{user_name}" not found')
+    user = overrides.user_entry(entries["users"].get(user_name, {}))
     if any(key in user for key in NEEDS_OFFICIAL_CLIENT):
         return None
     access = Access(host=server, verify_ssl=not insecure, tls_server_name=cluster.get("tls-server-name"),
@@ -184,6 +257,7 @@ def load(paths: List[str], context: Optional[str]) -> Optional[Tuple[Access, str
     access.username, access.password = user.get("username"), user.get("password")
     for secret in (access.token, access.password, user.get("client-key-data")):
         remember_secret(secret)
+    access.impersonation = overrides.impersonation(user)
     return access, chosen.get("namespace") or "default", name
 
 

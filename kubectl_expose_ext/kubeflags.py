@@ -1,15 +1,19 @@
 """kubectl's connection flags: one declaration, one value (`KubeFlags`) handed to every command, one connect.
 
-A plugin must implement these itself: kubectl passes them through untouched.
+A plugin must implement these itself: kubectl passes them through untouched. `Valued` is how any flag declares the
+values completion offers for it, so that the click parser and the completion read one declaration.
 """
 
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Callable, Optional
+from dataclasses import dataclass, fields
+from typing import TYPE_CHECKING, Any, Callable, Optional, Tuple
+
+import click
 
 from .streams import Streams
 
 if TYPE_CHECKING:
     from .kube import Kube
+    from .kubeconfig import Overrides
 
 
 @dataclass(frozen=True)
@@ -19,6 +23,23 @@ class KubeFlags:
     namespace: Optional[str] = None
     request_timeout: str = "30s"
     verbosity: int = 0
+    cluster: Optional[str] = None
+    user: Optional[str] = None
+    server: Optional[str] = None
+    certificate_authority: Optional[str] = None
+    insecure_skip_tls_verify: bool = False
+    tls_server_name: Optional[str] = None
+    token: Optional[str] = None
+    client_certificate: Optional[str] = None
+    client_key: Optional[str] = None
+    impersonate: Optional[str] = None
+    impersonate_groups: Tuple[str, ...] = ()
+    impersonate_uid: Optional[str] = None
+
+    def overrides(self) -> "Overrides":
+        from .kubeconfig import Overrides
+
+        return Overrides(**{f.name: getattr(self, f.name) for f in fields(Overrides)})
 
     def validate(self) -> "KubeFlags":
         """The flags' own checks, before any request."""
@@ -33,7 +54,7 @@ class KubeFlags:
         from .kube import Connection, Kube  # lazy: reads the kubeconfig
         from .options import parse_timeout
 
-        connection = Connection.load(self.kubeconfig, self.context)
+        connection = Connection.load(self.kubeconfig, self.context, self.overrides())
         kube = Kube(connection, parse_timeout(self.request_timeout), self.verbosity, log=streams.warn)
         return Session(kube, self.namespace or connection.namespace, streams)
 
@@ -47,27 +68,58 @@ class Session:
     streams: Streams
 
 
-NAMES = ("kubeconfig", "context", "namespace", "request_timeout", "verbosity")
+
+
+class Valued(click.Option):
+    """An option whose values completion offers: `values` names an entry of completion.VALUES (output formats,
+    namespaces, contexts...). kubectl_complete-reach and click's bash/zsh/fish scripts both ask it."""
+
+    def __init__(self, *args: Any, values: str, **kwargs: Any) -> None:
+        self.values = values
+        super().__init__(*args, shell_complete=self._complete, **kwargs)
+
+    def _complete(self, ctx: Any, param: Any, incomplete: str) -> list:
+        from .completion import click_values
+
+        return click_values(self.values, ctx, incomplete)
 
 
 def kube_flags(command: Callable[..., Any]) -> Callable[..., Any]:
     """Declare the connection flags on a click command and hand them to it as one `flags` argument."""
     import functools
 
-    import click
-
     @functools.wraps(command)
     def with_flags(**kwargs: Any) -> Any:
-        return command(flags=KubeFlags(*(kwargs.pop(name) for name in NAMES)), **kwargs)
+        values = {f.name: kwargs.pop(f.name) for f in fields(KubeFlags)}
+        values["impersonate_groups"] = tuple(values["impersonate_groups"])
+        return command(flags=KubeFlags(**values), **kwargs)
 
     options = [
-        click.option("--kubeconfig", metavar="FILE", help="Path to the kubeconfig file to use."),
-        click.option("--context", metavar="NAME", help="The kubeconfig context to use."),
-        click.option("-n", "--namespace", metavar="NS", help="Namespace (default: the context's, else default)."),
+        click.option("--kubeconfig", metavar="FILE", type=click.Path(), help="Path to the kubeconfig file to use."),
+        click.option("--context", metavar="NAME", cls=Valued, values="contexts", help="The kubeconfig context to use."),
+        click.option("-n", "--namespace", metavar="NS", cls=Valued, values="namespaces",
+                     help="Namespace (default: the context's, else default)."),
         click.option("--request-timeout", default="30s", show_default=True, metavar="DURATION",
                      help="How long to wait for each API request (0: forever)."),
         click.option("-v", "--v", "verbosity", type=click.IntRange(0, 10), default=0, metavar="LEVEL",
                      help="Log level, as kubectl: 6 logs each API request, 8 also its headers (credentials masked)."),
+        click.option("--cluster", metavar="NAME", cls=Valued, values="clusters",
+                     help="The kubeconfig cluster to use (over the context's)."),
+        click.option("--user", metavar="NAME", cls=Valued, values="users",
+                     help="The kubeconfig user to use (over the context's)."),
+        click.option("-s", "--server", metavar="URL", help="The API server's address (over the cluster's)."),
+        click.option("--certificate-authority", metavar="FILE", type=click.Path(),
+                     help="A CA certificate file for the API server."),
+        click.option("--insecure-skip-tls-verify", is_flag=True, default=False,
+                     help="Do not verify the API server's certificate (insecure)."),
+        click.option("--tls-server-name", metavar="NAME", help="The name to verify the API server's certificate for."),
+        click.option("--token", metavar="TOKEN", help="A bearer token (over the user's credentials)."),
+        click.option("--client-certificate", metavar="FILE", type=click.Path(), help="A client certificate file for TLS."),
+        click.option("--client-key", metavar="FILE", type=click.Path(), help="A client key file for TLS."),
+        click.option("--as", "impersonate", metavar="USER", help="Act as this user (impersonation)."),
+        click.option("--as-group", "impersonate_groups", metavar="GROUP", multiple=True,
+                     help="Act as this group (repeatable; needs --as)."),
+        click.option("--as-uid", "impersonate_uid", metavar="UID", help="Act as this UID (needs --as)."),
     ]
     for option in reversed(options):
         with_flags = option(with_flags)

@@ -2,7 +2,7 @@
 
 import re
 from dataclasses import dataclass
-from typing import Optional, Sequence
+from typing import Optional, Sequence, Tuple
 
 from .addresses import ADDRESS_TYPES, AUTO
 from .errors import UsageError
@@ -10,7 +10,9 @@ from .kinds import Kind, target_kind, target_shorts
 
 
 BARE_NAME_ORDER = ("Service", "Pod", "Deployment")  # what a bare NAME is tried as, in order
-OUTPUTS = ("table", "wide", "json", "yaml", "url")
+OUTPUTS = ("table", "wide", "json", "yaml", "url")  # show's -o
+AUDIT_OUTPUTS = ("table", "json", "yaml")
+WRITE_OUTPUTS = ("json", "yaml")  # convert and undo: the object after the change
 # DNS-1123 subdomain: what pods, deployments and ingresses may be named (services are stricter, a subset).
 _NAME = re.compile(r"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$")
 
@@ -80,6 +82,26 @@ def parse_target(args: Sequence[str]) -> Optional[TargetSpec]:
                              "resource and name")
         return TargetSpec(kind_by_name(kind_word), validate_name(target_name))
     return TargetSpec(None, validate_name(word))
+
+
+def parse_targets(args: Sequence[str]) -> Tuple[TargetSpec, ...]:
+    """Several targets, as kubectl names several objects: `TYPE/NAME...`, `TYPE NAME NAME...`, or one bare NAME
+    (empty: none). The two forms do not mix (kubectl's error); a target named twice counts once."""
+    if len(args) <= 1 or (len(args) == 2 and "/" not in args[0] + args[1]):
+        spec = parse_target(args)
+        return (spec,) if spec else ()
+    if all("/" in a for a in args):
+        specs = [parse_target([a]) for a in args]
+    elif any("/" in a for a in args):
+        raise UsageError("there is no need to specify a resource type as a separate argument "
+                         "when passing arguments in resource/name form")
+    else:
+        specs = [parse_target([args[0], a]) for a in args[1:]]
+    unique: dict = {}
+    for spec in specs:
+        if spec is not None:
+            unique.setdefault((spec.kind.name if spec.kind else None, spec.name), spec)
+    return tuple(unique.values())
 
 
 def validate_output(value: str, allowed: Sequence[str] = OUTPUTS) -> str:

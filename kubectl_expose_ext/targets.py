@@ -175,8 +175,9 @@ def one_list(kube: Kube, resource: str, namespaces: List[str], **kwargs) -> Opti
     return None if found is None else [o for o in found if field(o, "metadata", "namespace") in namespaces]
 
 
-def routes_granted_into(kube: Kube, namespace: str, grants: List[dict]) -> List[dict]:
-    """Gateway routes of other namespaces that the ReferenceGrants of `namespace` let refer to its Services."""
+def routes_granted_into(kube: Kube, namespace: str, grants: List[dict], **chosen: Optional[str]) -> List[dict]:
+    """Gateway routes of other namespaces that the ReferenceGrants of `namespace` let refer to its Services
+    (`chosen`: the listing's label and field selectors)."""
     sources: Dict[str, set] = {}
     for grant in grants:
         if grants_services(grant):
@@ -187,7 +188,8 @@ def routes_granted_into(kube: Kube, namespace: str, grants: List[dict]) -> List[
     served = kube.discover()
     for kind in GATEWAY_ROUTES:
         if kind.resource in served and kind.name in sources:
-            routes += one_list(kube, kind.resource, sorted(sources[kind.name]), keep=tag_kind(kind.resource)) or []
+            routes += one_list(kube, kind.resource, sorted(sources[kind.name]), keep=tag_kind(kind.resource),
+                               **chosen) or []
     return routes
 
 
@@ -205,7 +207,8 @@ def backends_elsewhere(kube: Kube, routes: List[dict], namespace: Optional[str],
     return services, None if elsewhere is None else (grants or []) + elsewhere
 
 
-def newer_front_doors(kube: Kube, namespace: Optional[str]) -> Tuple[Dict[str, Any], List[dict]]:
+def newer_front_doors(kube: Kube, namespace: Optional[str], **chosen: Optional[str]
+                      ) -> Tuple[Dict[str, Any], List[dict]]:
     """Gateway API routes, the Gateways they attach to, and OpenShift Routes, where the cluster serves them; and
     the Services of other namespaces that routes lead to (where a ReferenceGrant there allows it).
 
@@ -213,7 +216,8 @@ def newer_front_doors(kube: Kube, namespace: Optional[str]) -> Tuple[Dict[str, A
     cluster (routes attach to Gateways in other namespaces): with none, no route can be accepted and
     the routes are not read. Each other API is one LIST in the namespace. ReferenceGrants cost requests only where
     they matter: those of the namespace (which other namespaces' routes may lead here; then one LIST of those
-    routes), and those of the namespaces the routes' backendRefs name.
+    routes), and those of the namespaces the routes' backendRefs name. `chosen` (the listing's -l and
+    --field-selector) narrows the routes, not the Gateways and grants they depend on.
     """
     served = kube.discover()
     gateways = optional_list(kube, "gateways") if "gateways" in served else []
@@ -223,16 +227,16 @@ def newer_front_doors(kube: Kube, namespace: Optional[str]) -> Tuple[Dict[str, A
     if gateways != []:  # None: not readable cluster-wide; the routes say which namespace to read
         for kind in GATEWAY_ROUTES:
             if kind.resource in served:
-                routes.extend(optional_list(kube, kind.resource, namespace=namespace, keep=tag_kind(kind.resource))
-                              or [])
+                routes.extend(optional_list(kube, kind.resource, namespace=namespace, keep=tag_kind(kind.resource),
+                                            **chosen) or [])
         if "referencegrants" in served:
             grants = optional_list(kube, "referencegrants", namespace=namespace)
             if namespace is not None and grants:
-                routes += routes_granted_into(kube, namespace, grants)
+                routes += routes_granted_into(kube, namespace, grants, **chosen)
         elsewhere, grants = backends_elsewhere(kube, routes, namespace, grants)
         if gateways is None:
             gateways = gateways_for(kube, routes)
-    openshift = (optional_list(kube, "routes", namespace=namespace) or []) if "routes" in served else []
+    openshift = (optional_list(kube, "routes", namespace=namespace, **chosen) or []) if "routes" in served else []
     return {"gateway_routes": routes, "gateways": gateways, "openshift_routes": openshift,
             "reference_grants": grants}, elsewhere
 
@@ -292,18 +296,27 @@ def resolve(kube: Kube, spec: TargetSpec, namespace: str, address_type: str = AU
     return Resolved(kind, obj, snapshot, pods)
 
 
-def fetch_everything(kube: Kube, namespace: Optional[str], address_type: str = AUTO,
-                     every_address: bool = False) -> Snapshot:
+def fetch_everything(kube: Kube, namespace: Optional[str], address_type: str = AUTO, every_address: bool = False,
+                     label_selector: Optional[str] = None, field_selector: Optional[str] = None) -> Snapshot:
     """For the listing and the audit: every Service, Ingress, route and host-networked pod (one namespace or
     all), and every EndpointSlice (slimmed to readiness: `Local` services and the findings need it).
-    `every_address` (the audit): every address of every node, not the Table's first of each type."""
-    services = kube.list("services", namespace)
-    ingresses = kube.list("ingresses", namespace)
+    `every_address` (the audit): every address of every node, not the Table's first of each type.
+
+    `label_selector`/`field_selector` (-l, --field-selector) choose which objects are listed, as kubectl get
+    chooses them (on the server; a field a kind does not support is the server's error). What the chosen ones
+    depend on is read whole: the Services an Ingress or route leads to (a second LIST, only then), slices, nodes."""
+    chosen = {"label_selector": label_selector, "field_selector": field_selector}
+    services = kube.list("services", namespace, label_selector, field_selector)
+    ingresses = kube.list("ingresses", namespace, label_selector, field_selector)
     # hostPort cannot be selected on the server (hostNetwork could): every pod is read, few are kept
-    pods = kube.list("pods", namespace, keep=host_networked)
+    pods = kube.list("pods", namespace, label_selector, field_selector, keep=host_networked)
     slices = optional_list(kube, "endpointslices", namespace=namespace, keep=slim_slice)
     nodes = list_nodes(kube, address_type, services, every_address)
     classes = optional_list(kube, "ingressclasses") if ingresses else None
-    doors, elsewhere = newer_front_doors(kube, namespace)
+    doors, elsewhere = newer_front_doors(kube, namespace, **chosen)
+    if (label_selector or field_selector) and (ingresses or doors["gateway_routes"] or doors["openshift_routes"]):
+        listed = {(field(s, "metadata", "namespace"), name(s)) for s in services}  # backends that are not listed
+        elsewhere += [s for s in kube.list("services", namespace) if (field(s, "metadata", "namespace"), name(s))
+                      not in listed]
     return Snapshot(nodes=nodes, services=services, backends_elsewhere=elsewhere, ingresses=ingresses, pods=pods,
                     slices=slices, ingress_classes=classes, **doors)

@@ -30,7 +30,7 @@ def test_show_writes_only_to_its_streams(demo_api, capsys):
 
 def test_a_plan_is_frozen_and_typed():
     plan = ShowOptions(("svc/x",), output="wide", timeout="500ms", probe=True).validate()
-    assert (plan.spec.kind.name, plan.output, plan.probe_timeout) == ("Service", "wide", 0.5)
+    assert ([s.kind.name for s in plan.specs], plan.output, plan.probe_timeout) == (["Service"], "wide", 0.5)
     with pytest.raises(AttributeError):
         plan.output = "json"
 

@@ -2,7 +2,13 @@
 
 import pytest
 
-from kubectl_expose_ext.completion import NO_FILE, NO_SPACE, complete
+from kubectl_expose_ext.cli import cli
+from kubectl_expose_ext.completion import NO_FILE, NO_SPACE
+from kubectl_expose_ext.completion import complete as complete_with
+
+
+def complete(args):
+    return complete_with(args, cli)
 from support import requires_kubectl, run_installed
 
 pytestmark = pytest.mark.both_backends
@@ -10,14 +16,22 @@ pytestmark = pytest.mark.both_backends
 
 @pytest.mark.parametrize("args, expected", [
     (["s"], ["svc/", "sts/", "show"]),
-    (["convert", ""], ["pod/", "svc/", "deploy/", "sts/", "ds/", "ingress/"]),
+    (["convert", ""], ["svc/", "deploy/", "sts/", "ds/"]),  # what convert changes: not a pod, not an ingress
+    (["undo", ""], ["svc/", "deploy/", "sts/", "ds/", "ingress/"]),  # undo also deletes the Ingress it created
     (["svc/x", "-o", ""], ["table", "wide", "json", "yaml", "url"]),
     (["svc/x", "--address-type", "I"], ["InternalIP"]),
     (["convert", "svc/x", "--to", ""], ["clusterip", "nodeport", "loadbalancer", "ingress"]),
     (["convert", "sts/x", "--to", "h"], ["hostport", "hostnetwork"]),
     (["convert", "svc/x", "--dr"], ["--dry-run"]),
-    (["svc/x", "--a"], ["--all-namespaces", "--address-type"]),
-    (["svc/x", ""], []),                      # one target only
+    (["svc/x", "--a"], ["--address-type", "--all-namespaces", "--as", "--as-group", "--as-uid"]),
+    (["svc/x", "-o=j"], ["-o=json"]),          # kubectl's spellings of a value
+    (["svc/x", "--output=y"], ["--output=yaml"]),
+    (["svc/x", "-oj"], ["-ojson"]),
+    (["audit", "-o", ""], ["table", "json", "yaml"]),  # each command's own values
+    (["convert", "svc/x", "-o", ""], ["json", "yaml"]),
+    (["audit", "--fail-on", "h"], ["high"]),
+    (["help", "co"], ["convert", "completion"]),
+    (["svc/x", "sv"], ["svc/"]),               # several targets: another one
     (["completion", ""], ["bash", "zsh", "fish", "kubectl"]),
     (["nope/x"], []),
 ])
@@ -39,6 +53,11 @@ def test_names_come_from_the_cluster(demo_api):
     assert complete([*flags, "-n", ""])[0] == demo_api.names("Namespace")  # default, infra, kube-system...
     assert complete([*flags, "route/"])[0] == ["route/influxdb"]
     assert complete(["--kubeconfig", "/nonexistent", "svc/"])[0] == []  # no cluster: no candidates, no error
+    assert complete([*flags, "svc", "influxdb-"])[0] == ["influxdb-lb"]  # TYPE NAME
+    assert complete([*flags, "svc", "influxdb", "influxdb"])[0] == ["influxdb-lb"]  # TYPE NAME NAME: not twice
+    assert complete([*flags, "-n=def"])[0] == ["-n=default"]
+    assert complete([*flags, "--namespace=def"])[0] == ["--namespace=default"]
+    assert complete([*flags, "-ndef"])[0] == ["-ndefault"]
 
 
 def test_no_names_of_an_api_the_cluster_does_not_serve(api_factory):
@@ -60,6 +79,11 @@ def test_through_kubectl(demo_api):
     assert out.stdout.splitlines() == ["pod/influxdb-hostnetwork", "pod/influxdb-hostport", ":4"]
     out = run_installed(["kubectl", "__complete", "reach", "convert", "svc/influxdb", "--to", "n"], demo_api.env())
     assert out.stdout.splitlines() == ["nodeport", ":4"]
+    for spelled in (["--namespace=default"], ["-ndefault"], ["-n", "default"]):
+        out = run_installed(["kubectl", "__complete", "reach", *spelled, "svc", "influxdb-"], demo_api.env())
+        assert out.stdout.splitlines() == ["influxdb-lb", ":4"], spelled
+    out = run_installed(["kubectl", "__complete", "reach", "-n", "kube-system", "svc/"], demo_api.env())
+    assert "svc/influxdb" not in out.stdout  # that namespace's names, not the context's
 
 
 def test_clicks_own_completion_for_the_executable(demo_api):
@@ -81,13 +105,28 @@ def test_contexts_come_from_the_kubeconfig(tmp_path):
     assert complete(["--kubeconfig", str(config), "--context", ""])[0] == []
 
 
-def test_completion_knows_every_flag_of_every_command():
+def test_completion_offers_every_declared_flag_and_value():
+    """One declaration: the flags completion offers are the click options, and each Valued option's values exist."""
     from kubectl_expose_ext.cli import cli
-    from kubectl_expose_ext.completion import COMMAND_FLAGS, COMMON_FLAGS, SUBCOMMANDS
+    from kubectl_expose_ext.completion import VALUES
 
-    assert set(SUBCOMMANDS) == set(cli.commands)
+    assert set(complete([""])[0]) >= {"show", "audit", "convert", "undo", "demo", "version", "help", "completion"}
     for name, command in cli.commands.items():
-        declared = {opt for param in command.params for opt in param.opts + param.secondary_opts if opt.startswith("--")}
-        offered = set(COMMAND_FLAGS[name]) | set(COMMON_FLAGS)
-        missing = declared - offered - {"--v"}
-        assert not missing, (name, missing)
+        declared = {opt for param in command.params for opt in getattr(param, "opts", ()) if opt.startswith("--")}
+        words = [] if name == "show" else [name]
+        assert set(complete([*words, "--"])[0]) == declared | {"--help"}, name
+        for param in command.params:
+            if getattr(param, "values", None):
+                assert param.values in VALUES and VALUES[param.values]({}) != [] or param.values in (
+                    "namespaces", "contexts", "clusters", "users"), (name, param.name)
+
+
+def test_value_completion_in_clicks_own_scripts(demo_api):
+    """bash/zsh/fish (click's protocol) complete flag values from the same declaration."""
+    env = {**demo_api.env(), "_KUBECTL_REACH_COMPLETE": "bash_complete", "COMP_WORDS": "kubectl-reach svc/x -o ",
+           "COMP_CWORD": "3"}
+    out = run_installed(["kubectl-reach"], env)
+    assert out.stdout.splitlines() == [f"plain,{v}" for v in ("table", "wide", "json", "yaml", "url")]
+    env.update(COMP_WORDS="kubectl-reach audit -n ", COMP_CWORD="3")
+    out = run_installed(["kubectl-reach"], env)
+    assert [line.split(",", 1)[1] for line in out.stdout.splitlines()] == demo_api.names("Namespace")

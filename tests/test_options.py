@@ -3,8 +3,8 @@
 import pytest
 
 from kubectl_expose_ext.errors import UsageError
-from kubectl_expose_ext.options import (kind_by_name, parse_target, parse_timeout, validate_address_type,
-                                        validate_output)
+from kubectl_expose_ext.options import (kind_by_name, parse_target, parse_targets, parse_timeout,
+                                        validate_address_type, validate_output)
 
 
 @pytest.mark.parametrize("args, kind, name", [
@@ -72,3 +72,26 @@ def test_request_timeout(value, seconds):
 def test_bad_request_timeout(value):
     with pytest.raises(UsageError):
         parse_timeout(value)
+
+
+@pytest.mark.parametrize("args, expected", [
+    ([], []),
+    (["web"], [(None, "web")]),
+    (["svc", "web"], [("Service", "web")]),
+    (["svc/a", "pod/b"], [("Service", "a"), ("Pod", "b")]),
+    (["svc", "a", "b", "a"], [("Service", "a"), ("Service", "b")]),  # named twice: once
+    (["svc/a", "service/a", "deploy/a"], [("Service", "a"), ("Deployment", "a")]),
+])
+def test_several_targets(args, expected):
+    assert [(s.kind.name if s.kind else None, s.name) for s in parse_targets(args)] == expected
+
+
+@pytest.mark.parametrize("args, message", [
+    (["svc", "a", "pod/b"], "no need to specify a resource type"),
+    (["svc/a", "b"], "no need to specify a resource type"),
+    (["svc/a", "nope/b"], 'unknown resource type "nope"'),
+    (["a", "b", "c"], 'unknown resource type "a"'),  # TYPE NAME NAME: the first word is a type
+])
+def test_bad_several_targets(args, message):
+    with pytest.raises(UsageError, match=message):
+        parse_targets(args)

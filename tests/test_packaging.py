@@ -64,7 +64,7 @@ def test_the_wheel_holds_every_subpackage_and_data_file(dists):
     assert {"kubectl_expose_ext/commands/convert.py", "kubectl_expose_ext/convert/strategies.py", "kubectl_expose_ext/demo/cluster.yaml"} <= names
     assert not [n for n in names if n.startswith("tests/") or "__pycache__" in n]
     assert "kubectl-reach = kubectl_expose_ext.launch:main" in entry_points
-    assert "kubectl_complete-reach = kubectl_expose_ext.completion:main" in entry_points
+    assert "kubectl_complete-reach = kubectl_expose_ext.cli:complete_main" in entry_points
     assert metadata["Version"] == __version__ and metadata["Requires-Python"] == ">=3.9"
     required = {line.split(">")[0].split("=")[0].strip().lower() for line in metadata.get_all("Requires-Dist")
                 if "extra ==" not in line}

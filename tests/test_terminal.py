@@ -107,8 +107,9 @@ def test_verbose_logs_are_escaped(hostile):
 
 
 def test_completion_drops_names_that_would_inject_candidates(hostile):
+    from kubectl_expose_ext.cli import cli
     from kubectl_expose_ext.completion import complete
 
-    candidates, _ = complete(["--kubeconfig", hostile.kubeconfig, "pod/"])
+    candidates, _ = complete(["--kubeconfig", hostile.kubeconfig, "pod/"], cli)
     assert candidates == []  # the pod's name carries a newline: it would print a second candidate and a directive
-    assert complete(["--kubeconfig", hostile.kubeconfig, "svc/"])[0] == ["svc/kubernetes", "svc/plain", "svc/web"]
+    assert complete(["--kubeconfig", hostile.kubeconfig, "svc/"], cli)[0] == ["svc/kubernetes", "svc/plain", "svc/web"]

@@ -11,16 +11,19 @@ from . import FINDINGS, nothing_exposed, report_malformed, show_progress
 @dataclass
 class AuditOptions:
     all_namespaces: bool = False
+    selector: Optional[str] = None
+    field_selector: Optional[str] = None
     output: str = "table"
     fail_on: Optional[str] = None
 
     def validate(self) -> "Audit":
         from ..audit import SEVERITIES
-        from ..options import validate_output
+        from ..options import AUDIT_OUTPUTS, validate_output
 
         if self.fail_on is not None and self.fail_on not in SEVERITIES:
             raise UsageError(f'invalid --fail-on "{self.fail_on}": use one of {", ".join(SEVERITIES)}')
-        return Audit(self.all_namespaces, validate_output(self.output, ("table", "json", "yaml")), self.fail_on)
+        return Audit(self.all_namespaces, validate_output(self.output, AUDIT_OUTPUTS), self.fail_on, self.selector,
+                     self.field_selector)
 
 
 @dataclass(frozen=True)
@@ -28,6 +31,8 @@ class Audit:
     all_namespaces: bool
     output: str
     fail_on: Optional[str]
+    selector: Optional[str] = None
+    field_selector: Optional[str] = None
 
     def run(self, session: Session) -> int:
         from .. import audit, render, targets
@@ -35,7 +40,8 @@ class Audit:
         scope = None if self.all_namespaces else session.namespace
         show_progress(session)
         try:
-            snapshot = targets.fetch_everything(session.kube, scope, every_address=True)
+            snapshot = targets.fetch_everything(session.kube, scope, every_address=True, label_selector=self.selector,
+                                                field_selector=self.field_selector)
         finally:
             session.streams.status_done()
         assessed = audit.audit(snapshot)

@@ -44,7 +44,7 @@ class ConvertOptions:
         """Everything that can be checked without the cluster."""
         from ..convert.strategies import BY_TO, CONVERTIBLE, UNDO, misplaced_flag, targets_for
         from ..kinds import ROUTE_ROLES
-        from ..options import parse_target, validate_output
+        from ..options import WRITE_OUTPUTS, parse_target, validate_output
 
         spec = parse_target(self.target)
         if spec is None:
@@ -52,7 +52,7 @@ class ConvertOptions:
         if spec.kind is None:
             raise UsageError(f'give the target with its type, e.g. svc/{spec.name} or deploy/{spec.name}')
         if self.output is not None:
-            validate_output(self.output, ("json", "yaml"))
+            validate_output(self.output, WRITE_OUTPUTS)
         role, ref = spec.kind.role, spec.kind.ref(spec.name)
         if role in ROUTE_ROLES:
             raise UsageError(f"{ref} cannot be converted: kubectl reach converts Services and workloads (deploy, sts, ds)")

@@ -1,9 +1,9 @@
 """`kubectl reach [TARGET]`: every external URL of one target, or of everything in a namespace."""
 
 from dataclasses import dataclass
-from typing import List, Optional, Sequence
+from typing import List, Optional, Sequence, Tuple
 
-from ..errors import UsageError
+from ..errors import NotFound, UsageError
 from ..kubeflags import Session
 from ..options import TargetSpec
 from . import NO_ANSWER, nothing_exposed, report_malformed, show_progress
@@ -15,6 +15,8 @@ class ShowOptions:
 
     target: Sequence[str] = ()
     all_namespaces: bool = False
+    selector: Optional[str] = None
+    field_selector: Optional[str] = None
     output: str = "table"
     address_type: str = "auto"
     probe: bool = False
@@ -22,30 +24,35 @@ class ShowOptions:
     probe_allow_local: bool = False
 
     def validate(self) -> "Show":
-        from ..options import parse_target, parse_timeout, validate_address_type, validate_output
+        from ..options import parse_targets, parse_timeout, validate_address_type, validate_output
 
-        spec = parse_target(self.target)
-        if spec and self.all_namespaces:
+        specs = parse_targets(self.target)
+        if specs and self.all_namespaces:
             raise UsageError("a resource cannot be retrieved by name across all namespaces")
+        if specs and (self.selector or self.field_selector):
+            raise UsageError("name cannot be provided when a selector is specified")
         if self.probe_allow_local and not self.probe:
             raise UsageError("--probe-allow-local applies only with --probe")
         probe_timeout = parse_timeout(self.timeout, "--timeout")
         if not probe_timeout:
             raise UsageError(f'invalid --timeout "{self.timeout}": a probe needs a time limit, e.g. 2s or 500ms')
-        return Show(spec, self.all_namespaces, validate_output(self.output), validate_address_type(self.address_type),
-                    probe_timeout if self.probe else None, self.probe_allow_local)
+        return Show(specs, self.all_namespaces, validate_output(self.output), validate_address_type(self.address_type),
+                    probe_timeout if self.probe else None, self.probe_allow_local, self.selector, self.field_selector)
 
 
 @dataclass(frozen=True)
 class Show:
-    """A validated `show`: `spec` None lists the namespace (or the cluster); `probe_timeout` None: no probes."""
+    """A validated `show`: no `specs` lists the namespace (or the cluster); several are answered as a listing of
+    those targets (one table with a TARGET column, one List document); `probe_timeout` None: no probes."""
 
-    spec: Optional[TargetSpec]
+    specs: Tuple[TargetSpec, ...]
     all_namespaces: bool
     output: str
     address_type: str
     probe_timeout: Optional[float]
     probe_allow_local: bool
+    selector: Optional[str] = None
+    field_selector: Optional[str] = None
 
     def run(self, session: Session) -> int:
         from ..audit import assess
@@ -53,27 +60,40 @@ class Show:
         from ..reach import reach_target
         from ..targets import fetch_everything, resolve
 
-        findings = None
-        if self.spec is None:
+        findings, missing = None, []
+        if not self.specs:
             scope = None if self.all_namespaces else session.namespace
             show_progress(session)
             try:
-                snapshot = fetch_everything(session.kube, scope, self.address_type)
+                snapshot = fetch_everything(session.kube, scope, self.address_type, label_selector=self.selector,
+                                            field_selector=self.field_selector)
             finally:
                 session.streams.status_done()
             assessed = assess(snapshot)
             answers = [a.answer for a in assessed]
             findings = [a.findings for a in assessed]  # JSON lists them; a hint counts them
-        else:
-            resolved = resolve(session.kube, self.spec, session.namespace, self.address_type,
-                               note=lambda message: session.streams.warn(f"reach: {message}"))
-            answers = [reach_target(resolved.kind.name, resolved.obj, resolved.pods, resolved.snapshot)]
+        else:  # each target resolved in turn; a LIST two of them need is sent once (Kube.list remembers it)
+            answers = []
+            for spec in self.specs:
+                try:
+                    resolved = resolve(session.kube, spec, session.namespace, self.address_type,
+                                       note=lambda message: session.streams.warn(f"reach: {message}"))
+                except NotFound as exc:  # as kubectl get a b: the others are answered, the missing ones named
+                    if len(self.specs) == 1:
+                        raise
+                    missing.append(str(exc))
+                    continue
+                answers.append(reach_target(resolved.kind.name, resolved.obj, resolved.pods, resolved.snapshot))
         probes = None
         if self.probe_timeout:
             probes = probe_all([e for r in answers for e in r.found.endpoints], self.probe_timeout,
                                allow_local=self.probe_allow_local)
         report_malformed(session)
-        printed = self.emit(session, answers, findings, probes)
+        printed = self.emit(session, answers, findings, probes) if answers or not missing else False
+        for message in missing:
+            session.streams.warn(f"error: {message}")
+        if missing:
+            return 1
         if probes is not None:
             return 0 if any(p.answered for p in probes.values()) else NO_ANSWER
         return NO_ANSWER if self.output == "url" and not printed else 0  # scripts: nothing that can work is 3
@@ -82,7 +102,7 @@ class Show:
         """stdout: the data; stderr: warnings, hints. Whether any data (a row, a URL, a document) was printed."""
         from .. import render
 
-        streams, listing = session.streams, self.spec is None
+        streams, listing = session.streams, len(self.specs) != 1
         if self.output in ("json", "yaml"):  # the document carries the warnings itself
             render_document = render.render_json if self.output == "json" else render.render_yaml
             streams.write(render_document(answers, listing, findings=findings, probes=probes) + "\n")
@@ -96,11 +116,11 @@ class Show:
                                        all_namespaces=listing and self.all_namespaces, probes=probes)
         if text:
             streams.print(text)
-        elif listing and self.output != "url":
+        elif not self.specs and self.output != "url":
             nothing_exposed(session, self.all_namespaces)
         for line in render.render_warnings(answers):
             streams.warn(line)
         hint = render.findings_hint(findings or [], "-A" if self.all_namespaces else f"-n {session.namespace}")
-        if listing and hint:
+        if not self.specs and hint:
             streams.warn(hint)
         return bool(text)

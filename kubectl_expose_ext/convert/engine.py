@@ -6,14 +6,16 @@ between, the server answers 409 and nothing is written.
 """
 
 from dataclasses import dataclass, field as dc_field
-from typing import Callable, List, Optional, Tuple
+from typing import TYPE_CHECKING, Callable, List, Optional, Tuple
 
 from ..errors import Conflict, ReachError
 from ..kinds import Kind
-from ..kubeflags import Session
 from ..objects import name
 from ..terminal import clean, clean_lines
 from .diff import colorize, mark_allocated, show_placeholder_urls, unified_diff, url_changes
+
+if TYPE_CHECKING:
+    from ..kubeflags import Session
 
 
 @dataclass
@@ -45,7 +47,7 @@ def conflict_message(kind: Kind, obj_name: str) -> str:
             "run the command again")
 
 
-def present(session: Session, change: Change, after: dict, output: Optional[str]) -> Tuple[List[str], List[str]]:
+def present(session: "Session", change: Change, after: dict, output: Optional[str]) -> Tuple[List[str], List[str]]:
     """Print the diff and the URL changes (or the after object for -o json|yaml)."""
     from ..render import dump
 
@@ -71,7 +73,7 @@ def present(session: Session, change: Change, after: dict, output: Optional[str]
     return removed, added
 
 
-def confirm(session: Session, change: Change, yes: bool) -> None:
+def confirm(session: "Session", change: Change, yes: bool) -> None:
     if yes:
         return
     if not session.streams.interactive():
@@ -82,14 +84,14 @@ def confirm(session: Session, change: Change, yes: bool) -> None:
         raise ReachError("cancelled: nothing was changed")
 
 
-def server_warnings(session: Session) -> None:
+def server_warnings(session: "Session") -> None:
     """The API server's `Warning:` headers for the last writes, on stderr."""
     for text in session.kube.warnings:
         session.streams.warn(f"Warning: {text}")
     session.kube.warnings.clear()
 
 
-def execute(session: Session, change: Change, dry_run: bool, yes: bool, output: Optional[str]) -> int:
+def execute(session: "Session", change: Change, dry_run: bool, yes: bool, output: Optional[str]) -> int:
     """Dry run, show, then (unless --dry-run) confirm and apply the same request."""
     streams = session.streams
     after = change.write(True)

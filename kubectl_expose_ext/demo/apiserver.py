@@ -938,7 +938,10 @@ class _Handler(BaseHTTPRequestHandler):
     def _serve(self):
         length = int(self.headers.get("Content-Length") or 0)
         raw = self.rfile.read(length) if length else b""
-        headers = {k.lower(): v for k, v in self.headers.items()}
+        headers: Dict[str, str] = {}
+        for key, value in self.headers.items():  # a header sent on several lines: its values joined by newlines
+            key = key.lower()
+            headers[key] = f"{headers[key]}\n{value}" if key in headers else value
         seen = dict(headers)
         peer = self.connection.getpeercert() if hasattr(self.connection, "getpeercert") else None
         if peer:  # a client certificate: who authenticated this way

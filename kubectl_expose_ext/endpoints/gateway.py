@@ -6,6 +6,7 @@ the scheme follows the listener protocol. Wildcards follow the Gateway API rule:
 suffix match (`a.b.example.com` included), unlike an Ingress or a certificate.
 """
 
+import functools
 from typing import Callable, Dict, Iterable, List, Optional, Tuple
 
 from ..kinds import BY_RESOURCE, GATEWAY_ROUTES
@@ -23,8 +24,10 @@ def route_kind(route: dict) -> str:
     return kind if isinstance(kind, str) and kind in SCHEMES else "HTTPRoute"
 
 
+@functools.lru_cache(maxsize=None)
 def tag_kind(resource: str) -> Callable[[dict], dict]:
-    """A LIST `keep` that records each item's kind (list items need not carry it)."""
+    """A LIST `keep` that records each item's kind (list items need not carry it); one per resource, so that the
+    same LIST is recognised as such (Kube.list sends it once)."""
     def keep(item: dict) -> dict:
         item["kind"] = BY_RESOURCE[resource].name
         return item
