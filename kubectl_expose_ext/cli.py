@@ -126,7 +126,8 @@ def show_help() -> str:
 @click.option("--field-selector", metavar="SELECTOR", help="With no target: list only the objects these fields "
                                                             "select (metadata.name=web).")
 @click.option("-o", "--output", default="table", show_default=True, metavar="FORMAT", cls=Valued, values="show-outputs",
-              help="table, wide, json, yaml or url (one URL per line).")
+              help="table, wide, json, yaml, url (one URL per line), name, jsonpath=TEMPLATE, jsonpath-file=FILE, "
+                   "custom-columns=SPEC or custom-columns-file=FILE.")
 @click.option("--address-type", default="auto", show_default=True, metavar="TYPE", cls=Valued, values="address-types",
               help="Node address to use: auto (ExternalIP, else InternalIP, else Hostname), "
                    "ExternalIP, InternalIP or Hostname.")
@@ -136,6 +137,9 @@ def show_help() -> str:
 @click.option("--timeout", default="2s", show_default=True, metavar="DURATION", help="--probe: time limit per URL.")
 @click.option("--probe-allow-local", is_flag=True, help="--probe: also connect to loopback and this machine's own "
                                                         "addresses (refused by default: the cluster chooses them).")
+@click.option("--no-headers", is_flag=True, help="table, wide, custom-columns: no header line.")
+@click.option("--sort-by", metavar="JSONPATH", help="Sort the rows (one per URL) by this field of -o json's endpoints "
+                                                     "(.url, .port, .method, .target.name).")
 def show(flags: KubeFlags, **typed: Any) -> int:
     from .commands.show import ShowOptions
 
@@ -261,7 +265,11 @@ def audit_help() -> str:
 @click.option("-l", "--selector", metavar="SELECTOR", help="Audit only the objects with these labels.")
 @click.option("--field-selector", metavar="SELECTOR", help="Audit only the objects these fields select.")
 @click.option("-o", "--output", default="table", show_default=True, metavar="FORMAT", cls=Valued, values="audit-outputs",
-              help="table, json or yaml.")
+              help="table, json, yaml, name, jsonpath=TEMPLATE, jsonpath-file=FILE, custom-columns=SPEC or "
+                   "custom-columns-file=FILE.")
+@click.option("--no-headers", is_flag=True, help="table, custom-columns: no header line.")
+@click.option("--sort-by", metavar="JSONPATH", help="Sort the rows (one per exposing object) by this field of -o json's "
+                                                     "items (.risk, .target.name).")
 @click.option("--fail-on", metavar="SEVERITY", cls=Valued, values="severities",
               help="high, medium or low: exit with code 4 when a finding is at least this severe (for CI pipelines).")
 def audit_command(flags: KubeFlags, **typed: Any) -> int:

@@ -73,8 +73,9 @@ def _rows(result: Reach, wide: bool, prefix: List[str], probes: Optional[Probes]
 
 
 def render_table(results: Sequence[Reach], wide: bool = False, listing: bool = False,
-                 all_namespaces: bool = False, probes: Optional[Probes] = None) -> str:
-    """kubectl-style columns; a listing adds TARGET (and NAMESPACE with -A), --probe a PROBE column."""
+                 all_namespaces: bool = False, probes: Optional[Probes] = None, headers_shown: bool = True) -> str:
+    """kubectl-style columns; a listing adds TARGET (and NAMESPACE with -A), --probe a PROBE column;
+    `headers_shown` False: --no-headers."""
     from tabulate import tabulate  # lazy: only tables need it
 
     prefix_headers = (["NAMESPACE"] if all_namespaces else []) + (["TARGET"] if listing else [])
@@ -90,7 +91,34 @@ def render_table(results: Sequence[Reach], wide: bool = False, listing: bool = F
         rows.extend(_rows(result, wide, [clean(p) for p in prefix], probes))
     if not rows:
         return ""
-    return tabulate(rows, headers=headers, tablefmt="plain", disable_numparse=True)
+    return tabulate(rows, headers=headers if headers_shown else (), tablefmt="plain", disable_numparse=True)
+
+
+def endpoint_rows(results: Sequence[Reach], probes: Optional[Probes] = None) -> List[tuple]:
+    """(answer, endpoint, row) per URL, the row being the endpoint's `-o json` object with its answer's `target`
+    beside it: what --sort-by and custom columns read."""
+    rows: List[tuple] = []
+    for result in results:
+        doc = answer_document(result, probes=probes)
+        rows.extend((result, endpoint, {**shown, "target": doc["target"]})
+                    for endpoint, shown in zip(result.found.endpoints, doc["endpoints"]))
+    return rows
+
+
+def regrouped(rows: Sequence[tuple]) -> List[Reach]:
+    """Rows, in their (sorted) order, as answers again: each run of one answer's rows becomes one, for the table
+    and url printers (the answers' warnings are printed from the originals)."""
+    import dataclasses
+
+    from .endpoints import Found
+
+    runs: List[tuple] = []
+    for result, endpoint, _ in rows:
+        if runs and runs[-1][0] is result:
+            runs[-1][1].append(endpoint)
+        else:
+            runs.append((result, [endpoint]))
+    return [dataclasses.replace(result, found=Found(endpoints=endpoints)) for result, endpoints in runs]
 
 
 SAME_KIND_SHOWN = 3  # warnings of one kind on the terminal before the rest are counted (-o json keeps them all)
@@ -200,7 +228,8 @@ def left_out_url_warnings(results: Sequence[Reach]) -> List[str]:
 
 # --- audit -------------------------------------------------------------------------------------------------
 
-def render_audit_table(exposures: Sequence["Assessment"], all_namespaces: bool = False) -> str:
+def render_audit_table(exposures: Sequence["Assessment"], all_namespaces: bool = False,
+                       headers_shown: bool = True) -> str:
     """One row per exposing object; its further findings on the lines below it, riskiest first."""
     from tabulate import tabulate
 
@@ -218,10 +247,15 @@ def render_audit_table(exposures: Sequence["Assessment"], all_namespaces: bool =
             rows.append([""] * (len(prefix) + 3) + [finding.severity, f"{finding.check}: {finding.message}"])
     if not rows:
         return ""
-    return tabulate([[clean(c) for c in row] for row in rows], headers=headers, tablefmt="plain", disable_numparse=True)
+    return tabulate([[clean(c) for c in row] for row in rows], headers=headers if headers_shown else (),
+                    tablefmt="plain", disable_numparse=True)
+
+
+def audit_document(exposures: Sequence["Assessment"]) -> dict:
+    from .audit import summary
+
+    return {"items": [e.to_dict() for e in exposures], "summary": summary(exposures)}
 
 
 def render_audit(exposures: Sequence["Assessment"], output: str) -> str:
-    from .audit import summary
-
-    return dump({"items": [e.to_dict() for e in exposures], "summary": summary(exposures)}, output)
+    return dump(audit_document(exposures), output)

@@ -129,7 +129,7 @@ def test_verbose_log_masks_credentials(demo_api):
 
 BAD_INPUTS = [
     ["pod/"], ["/x"], ["foo/bar"], ["pod/a/b"], ["pod/Bad_Name"], ["pod/" + "x" * 300], ["pod/-x"], ["pod/x."],
-    ["svc", "a", "pod/b"], ["pod", "svc/x"], ["svc/x", "-l", "app=x"], ["svc/x", "-o", "xml"], ["svc/x", "-o", "jsonpath={.x}"], ["svc/x", "-A"],
+    ["svc", "a", "pod/b"], ["pod", "svc/x"], ["svc/x", "-l", "app=x"], ["svc/x", "-o", "xml"], ["svc/x", "-o", "jsonpath={.x"], ["svc/x", "-o", "go-template={{.x}}"], ["svc/x", "--sort-by", "[x"], ["svc/x", "-A"],
     ["svc/x", "--address-type", "Public"], ["svc/x", "--request-timeout", "soon"], ["svc/x", "--request-timeout", "-1"],
     ["svc/x", "-v", "99"], ["svc/x", "--no-such-flag"], ["svc/x", "-n"],
     ["convert"], ["convert", "svc/x"], ["convert", "x", "--to", "nodeport"], ["convert", "svc/x", "--to", "bogus"],

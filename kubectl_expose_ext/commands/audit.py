@@ -1,11 +1,14 @@
 """`kubectl reach audit`: everything exposed, with its risks (the checks: audit.CHECKS)."""
 
 from dataclasses import dataclass
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
 
 from ..errors import UsageError
 from ..kubeflags import Session
 from . import FINDINGS, nothing_exposed, report_malformed, show_progress
+
+if TYPE_CHECKING:
+    from ..printers import Printer
 
 
 @dataclass
@@ -15,15 +18,19 @@ class AuditOptions:
     field_selector: Optional[str] = None
     output: str = "table"
     fail_on: Optional[str] = None
+    no_headers: bool = False
+    sort_by: Optional[str] = None
 
     def validate(self) -> "Audit":
         from ..audit import SEVERITIES
-        from ..options import AUDIT_OUTPUTS, validate_output
+        from ..options import AUDIT_OUTPUTS
+        from ..printers import parse_output, parse_sort_by
 
         if self.fail_on is not None and self.fail_on not in SEVERITIES:
             raise UsageError(f'invalid --fail-on "{self.fail_on}": use one of {", ".join(SEVERITIES)}')
-        return Audit(self.all_namespaces, validate_output(self.output, AUDIT_OUTPUTS), self.fail_on, self.selector,
-                     self.field_selector)
+        printer = parse_output(self.output, AUDIT_OUTPUTS)
+        return Audit(self.all_namespaces, printer.format, self.fail_on, self.selector, self.field_selector, printer,
+                     self.no_headers, parse_sort_by(self.sort_by))
 
 
 @dataclass(frozen=True)
@@ -33,9 +40,12 @@ class Audit:
     fail_on: Optional[str]
     selector: Optional[str] = None
     field_selector: Optional[str] = None
+    printer: Optional["Printer"] = None
+    no_headers: bool = False
+    sort_by: Optional[list] = None  # JSONPath steps over a row (one exposing object)
 
     def run(self, session: Session) -> int:
-        from .. import audit, render, targets
+        from .. import audit, printers, render, targets
 
         scope = None if self.all_namespaces else session.namespace
         show_progress(session)
@@ -46,10 +56,21 @@ class Audit:
             session.streams.status_done()
         assessed = audit.audit(snapshot)
         report_malformed(session)
-        if self.output != "table":
+        if self.sort_by:
+            assessed = printers.sorted_rows(assessed, self.sort_by, row_of=lambda a: a.to_dict())
+        if self.output in ("json", "yaml"):
             session.streams.write(render.render_audit(assessed, self.output) + "\n")
+        elif self.output == "jsonpath" and self.printer:
+            session.streams.write(printers.render_jsonpath(self.printer, render.audit_document(assessed)))
+        elif self.output == "name":
+            names = (printers.resource_name(a.answer.kind, a.answer.name) for a in assessed)
+            session.streams.write("".join(f"{n}\n" for n in dict.fromkeys(names)))
+        elif self.output == "custom-columns" and self.printer:
+            session.streams.print(printers.render_columns(self.printer, [a.to_dict() for a in assessed],
+                                                          headers=not self.no_headers))
         elif assessed:
-            session.streams.print(render.render_audit_table(assessed, all_namespaces=self.all_namespaces))
+            session.streams.print(render.render_audit_table(assessed, all_namespaces=self.all_namespaces,
+                                                            headers_shown=not self.no_headers))
         else:
             nothing_exposed(session, self.all_namespaces)
         threshold = self.fail_on

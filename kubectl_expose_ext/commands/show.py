@@ -1,11 +1,14 @@
 """`kubectl reach [TARGET]`: every external URL of one target, or of everything in a namespace."""
 
 from dataclasses import dataclass
-from typing import List, Optional, Sequence, Tuple
+from typing import TYPE_CHECKING, List, Optional, Sequence, Tuple
 
 from ..errors import NotFound, UsageError
 from ..kubeflags import Session
 from ..options import TargetSpec
+
+if TYPE_CHECKING:
+    from ..printers import Printer
 from . import NO_ANSWER, nothing_exposed, report_malformed, show_progress
 
 
@@ -22,9 +25,12 @@ class ShowOptions:
     probe: bool = False
     timeout: str = "2s"
     probe_allow_local: bool = False
+    no_headers: bool = False
+    sort_by: Optional[str] = None
 
     def validate(self) -> "Show":
-        from ..options import parse_targets, parse_timeout, validate_address_type, validate_output
+        from ..options import OUTPUTS, parse_targets, parse_timeout, validate_address_type
+        from ..printers import parse_output, parse_sort_by
 
         specs = parse_targets(self.target)
         if specs and self.all_namespaces:
@@ -36,8 +42,10 @@ class ShowOptions:
         probe_timeout = parse_timeout(self.timeout, "--timeout")
         if not probe_timeout:
             raise UsageError(f'invalid --timeout "{self.timeout}": a probe needs a time limit, e.g. 2s or 500ms')
-        return Show(specs, self.all_namespaces, validate_output(self.output), validate_address_type(self.address_type),
-                    probe_timeout if self.probe else None, self.probe_allow_local, self.selector, self.field_selector)
+        printer = parse_output(self.output, OUTPUTS)
+        return Show(specs, self.all_namespaces, printer.format, validate_address_type(self.address_type),
+                    probe_timeout if self.probe else None, self.probe_allow_local, self.selector, self.field_selector,
+                    printer, self.no_headers, parse_sort_by(self.sort_by))
 
 
 @dataclass(frozen=True)
@@ -53,6 +61,9 @@ class Show:
     probe_allow_local: bool
     selector: Optional[str] = None
     field_selector: Optional[str] = None
+    printer: Optional["Printer"] = None  # -o as parsed (its format is `output`)
+    no_headers: bool = False
+    sort_by: Optional[list] = None  # JSONPath steps over a row (one URL)
 
     def run(self, session: Session) -> int:
         from ..audit import assess
@@ -100,20 +111,33 @@ class Show:
 
     def emit(self, session: Session, answers: List, findings: Optional[List], probes: Optional[dict]) -> bool:
         """stdout: the data; stderr: warnings, hints. Whether any data (a row, a URL, a document) was printed."""
-        from .. import render
+        from .. import printers, render
 
         streams, listing = session.streams, len(self.specs) != 1
         if self.output in ("json", "yaml"):  # the document carries the warnings itself
             render_document = render.render_json if self.output == "json" else render.render_yaml
             streams.write(render_document(answers, listing, findings=findings, probes=probes) + "\n")
             return True
-        if self.output == "url":
-            text = render.render_urls(answers, probes)
+        if self.output == "jsonpath" and self.printer:
+            text = printers.render_jsonpath(self.printer, render.document(answers, listing, findings, probes))
+            streams.write(text)  # as kubectl: no newline of its own
+            for line in render.render_warnings(answers):
+                streams.warn(line)
+            return bool(text)
+        rows = printers.sorted_rows(render.endpoint_rows(answers, probes), self.sort_by, row_of=lambda r: r[2])
+        shown = render.regrouped(rows) if self.sort_by else answers
+        if self.output == "name":
+            text = "\n".join(dict.fromkeys(printers.resource_name(a.kind, a.name) for a in answers))
+        elif self.output == "custom-columns" and self.printer:
+            text = printers.render_columns(self.printer, [row for _, _, row in rows], headers=not self.no_headers)
+        elif self.output == "url":
+            text = render.render_urls(shown, probes)
             for line in render.left_out_url_warnings(answers):
                 streams.warn(line)
         else:
-            text = render.render_table(answers, wide=self.output == "wide", listing=listing,
-                                       all_namespaces=listing and self.all_namespaces, probes=probes)
+            text = render.render_table(shown, wide=self.output == "wide", listing=listing,
+                                       all_namespaces=listing and self.all_namespaces, probes=probes,
+                                       headers_shown=not self.no_headers)
         if text:
             streams.print(text)
         elif not self.specs and self.output != "url":
