@@ -121,6 +121,10 @@ class NodeTable:
         for node in nodes:
             self.add(node)
 
+    def names(self) -> List[str]:
+        """Every node the table was given a name for, usable or not."""
+        return [*self.addresses, *self.not_ready, *self.without_address]
+
     def add(self, node: Any) -> None:
         """One pass over the node's addresses, each parsed once (a 5,000-node table is built per command)."""
         node_name = (node.get("metadata") or {}).get("name") if isinstance(node, dict) else None

@@ -15,6 +15,7 @@ from .endpoints.service import PodTarget, is_exposed, is_local, service_endpoint
 from .frontdoors import BY_ROLE, FRONT_DOORS, FrontDoor
 from .hints import fallback_hints
 from .kinds import BY_NAME, POD, SERVICE, WORKLOAD, short_ref
+from .localclusters import on_this_machine
 from .objects import (condition_true, field, format_labels, items, label_selector_string, labels, name, namespace,
                       port_number, selector_matches)
 from .snapshot import Snapshot
@@ -263,6 +264,7 @@ def reach_target(kind: str, obj: dict, pods: List[dict], snapshot: Snapshot) -> 
             selector = label_selector_string(field(obj, "spec", "selector"))
             found.warn(f"{kind.lower()} {name(obj)} has no pods (selector {selector or '<none>'})")
     found = explain(kind, obj, pods, found.deduplicated(), snapshot)
+    on_this_machine(found, snapshot.nodes)
     return Reach(kind, namespace(obj), name(obj), found)
 
 
@@ -283,6 +285,7 @@ def exposing_objects(snapshot: Snapshot) -> Iterator[Tuple[dict, Reach, List[str
     for service in snapshot.services:
         if is_exposed(service):
             found = reach_service(service, snapshot, with_front_doors=False, nodes_per_port=LISTING_NODES_PER_PORT)
+            on_this_machine(found, snapshot.nodes)
             yield service, Reach("Service", namespace(service), name(service), found), []
     for door in FRONT_DOORS:
         for obj in filter(door.listed, door.objects(snapshot)):
@@ -291,5 +294,7 @@ def exposing_objects(snapshot: Snapshot) -> Iterator[Tuple[dict, Reach, List[str
             yield obj, Reach(door.kind_of(obj), namespace(obj), name(obj), found), broken
     for pod in snapshot.pods:
         if uses_host_network(pod):
-            yield pod, Reach("Pod", namespace(pod), name(pod), node_endpoints(pod, snapshot.nodes)), []
+            found = node_endpoints(pod, snapshot.nodes)
+            on_this_machine(found, snapshot.nodes)
+            yield pod, Reach("Pod", namespace(pod), name(pod), found), []
 
