@@ -386,6 +386,27 @@ def rendered_help() -> str:
                     "    ),\n" for width, text in texts.items()) + "}\n")
 
 
+def flags_markdown() -> str:
+    """The README's flag table, from the click declarations: each flag once, with the commands that take it."""
+    rows: dict = {}
+    for name, command in cli.commands.items():
+        for param in command.params:
+            if not isinstance(param, click.Option):
+                continue
+            spelled = ", ".join(sorted(param.opts + param.secondary_opts, key=lambda o: (o.startswith("--"), o)))
+            shown = f"`{spelled}{'' if param.is_flag or not param.metavar else ' ' + param.metavar}`"
+            default = f" (default `{param.default}`)" if param.show_default and param.default not in (None, ()) else ""
+            meaning = (param.help or "").replace("|", "\\|") + default
+            rows.setdefault((shown, meaning), []).append(name)
+    every = list(cli.commands)
+    lines = ["| flag | commands | meaning |", "| --- | --- | --- |"]
+    for (shown, meaning), commands in rows.items():
+        others = [c for c in every if c not in commands]
+        where = ", ".join(commands) if len(others) > 2 else "all but " + ", ".join(others) if others else "all"
+        lines.append(f"| {shown} | {where} | {meaning} |")
+    return "\n".join(lines)
+
+
 def complete_main() -> None:
     """`kubectl_complete-reach`, which kubectl (1.26+) runs for `kubectl reach <TAB>`."""
     from .completion import plugin_main

@@ -68,3 +68,9 @@ def test_help_lists_every_kind_check_and_strategy(demo_api):
     assert all(c.id in audit and c.summary in audit for c in CHECKS), audit
     convert = demo_api.reach("convert", "--help").out
     assert all(s.to in convert for s in STRATEGIES), convert
+
+
+def test_readme_lists_every_flag_of_the_code():
+    from kubectl_expose_ext.cli import flags_markdown
+
+    assert flags_markdown() in README, "README's flag table is stale: regenerate it with cli.flags_markdown()"
