@@ -138,6 +138,7 @@ def show_help() -> str:
 @click.option("--probe-allow-local", is_flag=True, help="--probe: also connect to loopback and this machine's own "
                                                         "addresses (refused by default: the cluster chooses them).")
 @click.option("--no-headers", is_flag=True, help="table, wide, custom-columns: no header line.")
+@click.option("--show-labels", is_flag=True, help="table, wide: a last column with the target's labels.")
 @click.option("--sort-by", metavar="JSONPATH", help="Sort the rows (one per URL) by this field of -o json's endpoints "
                                                      "(.url, .port, .method, .target.name).")
 def show(flags: KubeFlags, **typed: Any) -> int:

@@ -6,7 +6,7 @@ hostPort. Where the chain breaks, a warning says where, and when nothing works f
 work are offered (hints.py).
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field as dc_field
 from typing import Any, Dict, Iterator, List, Optional, Sequence, Tuple
 
 from .endpoints import BackendRef, Found, Resolve
@@ -31,6 +31,7 @@ class Reach:
     namespace: str
     name: str
     found: Found
+    labels: Dict[str, str] = dc_field(default_factory=dict)  # the target's own (--show-labels), not in the contract
 
     @property
     def ref(self) -> str:
@@ -265,7 +266,7 @@ def reach_target(kind: str, obj: dict, pods: List[dict], snapshot: Snapshot) -> 
             found.warn(f"{kind.lower()} {name(obj)} has no pods (selector {selector or '<none>'})")
     found = explain(kind, obj, pods, found.deduplicated(), snapshot)
     on_this_machine(found, snapshot.nodes)
-    return Reach(kind, namespace(obj), name(obj), found)
+    return Reach(kind, namespace(obj), name(obj), found, labels(obj))
 
 
 # --- everything ----------------------------------------------------------------------------------------
@@ -286,15 +287,15 @@ def exposing_objects(snapshot: Snapshot) -> Iterator[Tuple[dict, Reach, List[str
         if is_exposed(service):
             found = reach_service(service, snapshot, with_front_doors=False, nodes_per_port=LISTING_NODES_PER_PORT)
             on_this_machine(found, snapshot.nodes)
-            yield service, Reach("Service", namespace(service), name(service), found), []
+            yield service, Reach("Service", namespace(service), name(service), found, labels(service)), []
     for door in FRONT_DOORS:
         for obj in filter(door.listed, door.objects(snapshot)):
             broken: List[str] = []
             found = reach_front_door(door, obj, snapshot, broken)
-            yield obj, Reach(door.kind_of(obj), namespace(obj), name(obj), found), broken
+            yield obj, Reach(door.kind_of(obj), namespace(obj), name(obj), found, labels(obj)), broken
     for pod in snapshot.pods:
         if uses_host_network(pod):
             found = node_endpoints(pod, snapshot.nodes)
             on_this_machine(found, snapshot.nodes)
-            yield pod, Reach("Pod", namespace(pod), name(pod), found), []
+            yield pod, Reach("Pod", namespace(pod), name(pod), found, labels(pod)), []
 

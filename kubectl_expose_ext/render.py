@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, Dict, List, Mapping, Optional, Sequence
 
 from .endpoints import Endpoint
 from .reach import Reach
+from .objects import format_labels
 from .terminal import clean, is_clean
 
 if TYPE_CHECKING:
@@ -57,11 +58,13 @@ def _collapsed(endpoints: Sequence[Endpoint]):
             yield run[0], f"... {len(run) - NODE_ROWS_SHOWN} more node(s): -o wide or -o url lists them all"
 
 
-def _rows(result: Reach, wide: bool, prefix: List[str], probes: Optional[Probes]):
+def _rows(result: Reach, wide: bool, prefix: List[str], probes: Optional[Probes], show_labels: bool = False):
     pairs = ((e, None) for e in result.found.endpoints) if wide else _collapsed(result.found.endpoints)
+    suffix = [clean(format_labels(result.labels))] if show_labels else []
     for endpoint, more in pairs:
         if more:
-            yield prefix + [endpoint.method, more, "", "", ""] + ([""] if wide else []) + ([""] if probes else [])
+            yield prefix + [endpoint.method, more, "", "", ""] + ([""] if wide else []) + ([""] if probes else []) + \
+                suffix
             continue
         answer = probes.get(endpoint.key()) if probes else None
         row = prefix + [endpoint.method, endpoint.url, endpoint.node or "", backend(endpoint), notes(endpoint, answer)]
@@ -69,13 +72,14 @@ def _rows(result: Reach, wide: bool, prefix: List[str], probes: Optional[Probes]
             row.insert(len(prefix) + 2, probe_cell(answer))
         if wide:
             row.insert(len(prefix) + 2, endpoint.scheme)
-        yield [clean(cell) for cell in row]
+        yield [clean(cell) for cell in row] + suffix
 
 
 def render_table(results: Sequence[Reach], wide: bool = False, listing: bool = False,
-                 all_namespaces: bool = False, probes: Optional[Probes] = None, headers_shown: bool = True) -> str:
-    """kubectl-style columns; a listing adds TARGET (and NAMESPACE with -A), --probe a PROBE column;
-    `headers_shown` False: --no-headers."""
+                 all_namespaces: bool = False, probes: Optional[Probes] = None, headers_shown: bool = True,
+                 show_labels: bool = False) -> str:
+    """kubectl-style columns; a listing adds TARGET (and NAMESPACE with -A), --probe a PROBE column,
+    --show-labels a LABELS column (the target's labels); `headers_shown` False: --no-headers."""
     from tabulate import tabulate  # lazy: only tables need it
 
     prefix_headers = (["NAMESPACE"] if all_namespaces else []) + (["TARGET"] if listing else [])
@@ -85,10 +89,11 @@ def render_table(results: Sequence[Reach], wide: bool = False, listing: bool = F
         headers.insert(len(prefix_headers) + 2, "PROBE")
     if wide:
         headers.insert(len(prefix_headers) + 2, "SCHEME")
+    headers += ["LABELS"] if show_labels else []
     rows = []
     for result in results:
         prefix = ([result.namespace] if all_namespaces else []) + ([result.ref] if listing else [])
-        rows.extend(_rows(result, wide, [clean(p) for p in prefix], probes))
+        rows.extend(_rows(result, wide, [clean(p) for p in prefix], probes, show_labels))
     if not rows:
         return ""
     return tabulate(rows, headers=headers if headers_shown else (), tablefmt="plain", disable_numparse=True)

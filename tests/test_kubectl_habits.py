@@ -55,6 +55,7 @@ def test_global_flags_and_impersonation(kubectl):
     (["-o", "jsonpath={.endpoints[0].url}"], "http://203.0.113.10:30000"),
     (["-o", "name"], "service/influxdb\n"),
     (["-o", "custom-columns=URL:.url", "--no-headers", "--sort-by", ".url"], "http://203.0.113.10:30000\n"),
+    (["--show-labels", "--no-headers"], "NodePort"),
 ])
 def test_printers(kubectl, args, expected):
     done, _ = kubectl("reach", "svc/influxdb", *args)

@@ -95,6 +95,8 @@ def test_printers_on_the_demo(demo_api, tmp_path):
     assert [line.split()[0] for line in audit.out.splitlines()] == sorted(line.split()[0] for line in audit.out.splitlines())
     assert json.loads(demo_api.reach("audit", "-o", "jsonpath={.summary}").out)["high"] == 2
     assert demo_api.reach("svc/influxdb", "--sort-by", ".url[").err.startswith("error: --sort-by: ")
+    labelled = demo_api.reach("pod/influxdb-hostport", "--show-labels").out.splitlines()
+    assert labelled[0].split()[-1] == "LABELS" and labelled[1].split()[-1].startswith("app=influxdb-hostport")
 
 
 @requires_kubectl

@@ -27,6 +27,7 @@ class ShowOptions:
     probe_allow_local: bool = False
     no_headers: bool = False
     sort_by: Optional[str] = None
+    show_labels: bool = False
 
     def validate(self) -> "Show":
         from ..options import OUTPUTS, parse_targets, parse_timeout, validate_address_type
@@ -45,7 +46,7 @@ class ShowOptions:
         printer = parse_output(self.output, OUTPUTS)
         return Show(specs, self.all_namespaces, printer.format, validate_address_type(self.address_type),
                     probe_timeout if self.probe else None, self.probe_allow_local, self.selector, self.field_selector,
-                    printer, self.no_headers, parse_sort_by(self.sort_by))
+                    printer, self.no_headers, parse_sort_by(self.sort_by), self.show_labels)
 
 
 @dataclass(frozen=True)
@@ -64,6 +65,7 @@ class Show:
     printer: Optional["Printer"] = None  # -o as parsed (its format is `output`)
     no_headers: bool = False
     sort_by: Optional[list] = None  # JSONPath steps over a row (one URL)
+    show_labels: bool = False
 
     def run(self, session: Session) -> int:
         from ..audit import assess
@@ -137,7 +139,7 @@ class Show:
         else:
             text = render.render_table(shown, wide=self.output == "wide", listing=listing,
                                        all_namespaces=listing and self.all_namespaces, probes=probes,
-                                       headers_shown=not self.no_headers)
+                                       headers_shown=not self.no_headers, show_labels=self.show_labels)
         if text:
             streams.print(text)
         elif not self.specs and self.output != "url":
