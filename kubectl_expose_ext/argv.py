@@ -49,20 +49,25 @@ def boolean_flags(group: Any) -> set:
 
 
 ON_OFF = {"true": True, "false": False}  # what pflag takes for an on/off flag
+OPTIONAL_VALUES = {"--wait": "5m"}  # flags whose value is optional: bare, they mean this (`--wait` vs `--wait=1m`)
 DRY_RUN = {"server": True, "none": False}  # kubectl's --dry-run values (client: refused)
 
 
-def kubectl_spellings(args: Sequence[str], flags: set) -> List[str]:
+def kubectl_spellings(args: Sequence[str], flags: set, optional: Optional[dict] = None) -> List[str]:
     """kubectl's (pflag's) spellings, in click's terms: `-n=NS` is `-n NS` (click would take `=NS` as the value);
     `--probe=true` is `--probe` and `--probe=false` is nothing, for every on/off flag; `--dry-run=server` is
     `--dry-run` and `--dry-run=none` is nothing (kubectl's values; `client` is refused: every preview here is the
-    server's)."""
+    server's); a bare flag of `optional` (`--wait`) takes its default value, `--wait=1m` its own (a value given
+    after a space would be a target's name)."""
     import re
 
     spelled: List[str] = []
     for i, arg in enumerate(args):
         if arg == "--":
             return spelled + list(args[i:])
+        if optional and arg in optional:
+            spelled.extend([arg, optional[arg]])
+            continue
         name, equals, value = arg.partition("=")
         if equals and name in flags:
             if name == "--dry-run" and value == "client":

@@ -9,7 +9,8 @@ from typing import Any, List, Optional
 import click
 
 from . import __version__
-from .argv import COMPLETE_VAR, boolean_flags, kubectl_spellings, near_command, unknown_command, verbose
+from .argv import (COMPLETE_VAR, OPTIONAL_VALUES, boolean_flags, kubectl_spellings, near_command, unknown_command,
+                   verbose)
 from .errors import ReachError
 from .kubeflags import KubeFlags, Valued, kube_flags
 from .streams import Streams
@@ -137,6 +138,9 @@ def show_help() -> str:
 @click.option("--timeout", default="2s", show_default=True, metavar="DURATION", help="--probe: time limit per URL.")
 @click.option("--probe-allow-local", is_flag=True, help="--probe: also connect to loopback and this machine's own "
                                                         "addresses (refused by default: the cluster chooses them).")
+@click.option("--wait", metavar="DURATION", help="Wait (--wait: up to 5m; --wait=DURATION) until TARGET can be reached: "
+                                                  "a URL that can work, its load balancer, a ready pod (--probe: a URL "
+                                                  "that answers). Exit code 1 on timeout.")
 @click.option("--no-headers", is_flag=True, help="table, wide, custom-columns: no header line.")
 @click.option("--show-labels", is_flag=True, help="table, wide: a last column with the target's labels.")
 @click.option("--sort-by", metavar="JSONPATH", help="Sort the rows (one per URL) by this field of -o json's endpoints "
@@ -338,7 +342,7 @@ def run(argv: Optional[List[str]] = None) -> int:
 
         return plugin_main(args[1:], cli)
     try:
-        args = kubectl_spellings(args, boolean_flags(cli))
+        args = kubectl_spellings(args, boolean_flags(cli), OPTIONAL_VALUES)
         if "--version" in args[:args.index("--") if "--" in args else len(args)]:  # at any level, as kubectl
             click.echo(VERSION_LINE)
             return 0

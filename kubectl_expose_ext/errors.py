@@ -39,6 +39,10 @@ class Forbidden(ApiError):
     """403: RBAC denies the request."""
 
 
+class Gone(ApiError):
+    """410: a watch's resourceVersion (or a continue token) is older than the server keeps."""
+
+
 class Conflict(ApiError):
     """409: the object changed since we read it, or already exists."""
 

@@ -11,12 +11,13 @@ import json
 import os
 import re
 import time
-from typing import TYPE_CHECKING, Any, Callable, Dict, List, Optional, Tuple
+from typing import TYPE_CHECKING, Any, Callable, Dict, Iterator, List, Optional, Tuple
 from urllib.parse import quote, urlencode
 
 from . import __version__
 from .kinds import BY_RESOURCE, KINDS
-from .errors import ApiError, ConfigError, Conflict, Forbidden, Invalid, NotFound, Unreachable, redact, remember_secret
+from .errors import (ApiError, ConfigError, Conflict, Forbidden, Gone, Invalid, NotFound, Unreachable, redact,
+                     remember_secret)
 from .shapes import conform
 
 if TYPE_CHECKING:
@@ -41,7 +42,9 @@ MAX_RETRY_AFTER = 10.0
 MAX_RESPONSE_BYTES = 64 * 1024 * 1024  # decoded; a 500-item page of 20 KB nodes is 10 MB
 MAX_PAGES = 10_000  # of PAGE_SIZE items: 5 million objects; a server whose continue tokens never end is broken
 _READ_CHUNK = 8192  # compressed bytes decoded at a time: a gzip bomb expands at most ~8 MB per step
-_ERRORS = {403: Forbidden, 404: NotFound, 409: Conflict, 422: Invalid}
+_ERRORS = {403: Forbidden, 404: NotFound, 409: Conflict, 410: Gone, 422: Invalid}
+MAX_EVENT_BYTES = 16 * 1024 * 1024  # one watch event (one object)
+WATCH_SLACK = 10  # seconds a watch read may wait beyond its timeoutSeconds before the server is taken as gone
 _SA_DIR = "/var/run/secrets/kubernetes.io/serviceaccount"
 
 
@@ -428,6 +431,67 @@ class Kube:
             tokens.add(token)
             query["continue"] = token
         raise ApiError(f"the server's LIST of {resource} did not end after {MAX_PAGES} pages of {PAGE_SIZE}")
+
+    def watch(self, resource: str, namespace: Optional[str] = None, resource_version: Optional[str] = None,
+              field_selector: Optional[str] = None, timeout_seconds: int = 60
+              ) -> Iterator[Tuple[str, Dict[str, Any]]]:
+        """The API's watch from `resource_version`: (type, object) per event, BOOKMARKs included, until the server
+        ends the stream (timeoutSeconds). A 410 (the version is compacted away) raises Gone: list again. Bounded:
+        an event of at most MAX_EVENT_BYTES, no read waiting longer than timeoutSeconds + WATCH_SLACK."""
+        import urllib3
+
+        query = {"watch": "true", "resourceVersion": resource_version, "fieldSelector": field_selector,
+                 "allowWatchBookmarks": "true", "timeoutSeconds": str(timeout_seconds)}
+        url = self.host + self.path(resource, namespace) + "?" + urlencode({k: v for k, v in query.items() if v})
+        headers = urllib3.HTTPHeaderDict()
+        for key, value in [*self._headers().items(), *self._impersonation()]:
+            headers.add(key, value)
+        self.requests += 1
+        try:
+            response = self._http.request("GET", url, headers=headers, preload_content=False, retries=False,
+                                          timeout=urllib3.Timeout(connect=self.timeout,
+                                                                  read=timeout_seconds + WATCH_SLACK))
+        except (urllib3.exceptions.HTTPError, OSError) as exc:
+            raise _unreachable(self.shown_host, exc, self.timeout) from None
+        if self.verbosity >= 6:
+            self.log(f"GET {redact(url)} {response.status} {response.reason} (watch)")
+        if response.status != 200:
+            _decode(response, response.read(MAX_EVENT_BYTES), "GET", redact(url))
+        buffer = b""
+        try:
+            for chunk in response.stream(_READ_CHUNK, decode_content=True):
+                buffer += chunk
+                if len(buffer) > MAX_EVENT_BYTES and b"\n" not in buffer:
+                    raise ApiError(f"a watch event from the server is larger than {MAX_EVENT_BYTES // 2 ** 20} MiB")
+                *lines, buffer = buffer.split(b"\n")
+                for line in lines:
+                    if line.strip():
+                        yield self._event(resource, line)
+        except (urllib3.exceptions.HTTPError, OSError) as exc:
+            raise _unreachable(self.shown_host, exc, self.timeout) from None
+        finally:
+            response.release_conn()
+
+    def _event(self, resource: str, line: bytes) -> Tuple[str, Dict[str, Any]]:
+        try:
+            event = json.loads(line)
+        except (ValueError, RecursionError):
+            event = None
+        kind = event.get("type") if isinstance(event, dict) else None
+        obj = event.get("object") if isinstance(event, dict) else None
+        if not isinstance(kind, str) or not isinstance(obj, dict):
+            raise ApiError("the server sent a watch event that is not a WatchEvent")
+        if kind == "ERROR":
+            code = obj.get("code") if isinstance(obj.get("code"), int) else 500
+            message = obj.get("message") if isinstance(obj.get("message"), str) else "watch failed"
+            raise (Gone if code == 410 else ApiError)(message, code=code)
+        if kind in ("ADDED", "MODIFIED", "DELETED"):
+            self.malformed.extend(conform(resource, obj))
+        return kind, obj
+
+    def forget(self) -> None:
+        """Read the cluster again from now on (--wait computes the answer again after a change)."""
+        self._lists.clear()
 
     def discover(self) -> Dict[str, str]:
         """The OPTIONAL_APIS this server serves: resource -> version. One request on 1.26+ servers.

@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, List, Optional, Sequence, Tuple
 
-from ..errors import NotFound, UsageError
+from ..errors import NotFound, ReachError, UsageError
 from ..kubeflags import Session
 from ..options import TargetSpec
 
@@ -28,6 +28,7 @@ class ShowOptions:
     no_headers: bool = False
     sort_by: Optional[str] = None
     show_labels: bool = False
+    wait: Optional[str] = None
 
     def validate(self) -> "Show":
         from ..options import OUTPUTS, parse_targets, parse_timeout, validate_address_type
@@ -43,10 +44,17 @@ class ShowOptions:
         probe_timeout = parse_timeout(self.timeout, "--timeout")
         if not probe_timeout:
             raise UsageError(f'invalid --timeout "{self.timeout}": a probe needs a time limit, e.g. 2s or 500ms')
+        wait = None
+        if self.wait is not None:
+            wait = parse_timeout(self.wait, "--wait")
+            if not wait:
+                raise UsageError(f'invalid --wait "{self.wait}": give a time limit, e.g. --wait=5m')
+            if not specs:
+                raise UsageError("--wait needs a target: kubectl reach svc/NAME --wait=5m")
         printer = parse_output(self.output, OUTPUTS)
         return Show(specs, self.all_namespaces, printer.format, validate_address_type(self.address_type),
                     probe_timeout if self.probe else None, self.probe_allow_local, self.selector, self.field_selector,
-                    printer, self.no_headers, parse_sort_by(self.sort_by), self.show_labels)
+                    printer, self.no_headers, parse_sort_by(self.sort_by), self.show_labels, wait)
 
 
 @dataclass(frozen=True)
@@ -66,14 +74,15 @@ class Show:
     no_headers: bool = False
     sort_by: Optional[list] = None  # JSONPath steps over a row (one URL)
     show_labels: bool = False
+    wait: Optional[float] = None  # --wait: seconds
 
     def run(self, session: Session) -> int:
         from ..audit import assess
         from ..probe import probe_all
-        from ..reach import reach_target
-        from ..targets import fetch_everything, resolve
+        from ..targets import fetch_everything
 
-        findings, missing = None, []
+        findings: Optional[List] = None
+        missing: List[str] = []
         if not self.specs:
             scope = None if self.all_namespaces else session.namespace
             show_progress(session)
@@ -85,18 +94,10 @@ class Show:
             assessed = assess(snapshot)
             answers = [a.answer for a in assessed]
             findings = [a.findings for a in assessed]  # JSON lists them; a hint counts them
-        else:  # each target resolved in turn; a LIST two of them need is sent once (Kube.list remembers it)
-            answers = []
-            for spec in self.specs:
-                try:
-                    resolved = resolve(session.kube, spec, session.namespace, self.address_type,
-                                       note=lambda message: session.streams.warn(f"reach: {message}"))
-                except NotFound as exc:  # as kubectl get a b: the others are answered, the missing ones named
-                    if len(self.specs) == 1:
-                        raise
-                    missing.append(str(exc))
-                    continue
-                answers.append(reach_target(resolved.kind.name, resolved.obj, resolved.pods, resolved.snapshot))
+        elif self.wait is None:  # each target resolved in turn; a LIST two of them need is sent once (Kube.list)
+            _, answers, missing = self.targets(session)
+        else:
+            answers = self.wait_for(session)
         probes = None
         if self.probe_timeout:
             probes = probe_all([e for r in answers for e in r.found.endpoints], self.probe_timeout,
@@ -110,6 +111,58 @@ class Show:
         if probes is not None:
             return 0 if any(p.answered for p in probes.values()) else NO_ANSWER
         return NO_ANSWER if self.output == "url" and not printed else 0  # scripts: nothing that can work is 3
+
+    def targets(self, session: Session, quiet: bool = False) -> Tuple[List, List, List[str]]:
+        """(resolved, answers, messages for the targets not found) of the named targets. A missing target among
+        several is named and the others answered, as kubectl get a b does; alone, it is the error."""
+        from ..reach import reach_target
+        from ..targets import resolve
+
+        resolved_all, answers, missing = [], [], []
+        for spec in self.specs:
+            try:
+                resolved = resolve(session.kube, spec, session.namespace, self.address_type,
+                                   note=(lambda message: None) if quiet else
+                                   (lambda message: session.streams.warn(f"reach: {message}")))
+            except NotFound as exc:
+                if len(self.specs) == 1:
+                    raise
+                missing.append(str(exc))
+                continue
+            resolved_all.append(resolved)
+            answers.append(reach_target(resolved.kind.name, resolved.obj, resolved.pods, resolved.snapshot))
+        return resolved_all, answers, missing
+
+    def wait_for(self, session: Session) -> List:
+        """--wait: the answers once every target can be reached (waiting.py), else kubectl wait's timeout error
+        after what each still lacks."""
+        import time
+
+        from ..probe import probe_all
+        from ..waiting import wait_until_reachable
+
+        first = [True]
+
+        def compute():
+            resolved, answers, missing = self.targets(session, quiet=not first[0])
+            first[0] = False
+            if missing:
+                raise NotFound(missing[0])
+            probes = probe_all([e for r in answers for e in r.found.endpoints], self.probe_timeout,
+                               allow_local=self.probe_allow_local) if self.probe_timeout else None
+            return resolved, answers, probes
+
+        assert self.wait is not None
+        try:
+            _, answers, _, waiting = wait_until_reachable(compute, session.kube, session.namespace,
+                                                          time.monotonic() + self.wait, session.streams.status)
+        finally:
+            session.streams.status_done()
+        if waiting:
+            for ref, gaps in waiting.items():
+                session.streams.warn(f"Warning: {ref}: {'; '.join(gaps)}")
+            raise ReachError(f"timed out waiting for the condition on {', '.join(waiting)}")
+        return answers
 
     def emit(self, session: Session, answers: List, findings: Optional[List], probes: Optional[dict]) -> bool:
         """stdout: the data; stderr: warnings, hints. Whether any data (a row, a URL, a document) was printed."""

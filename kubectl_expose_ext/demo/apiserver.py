@@ -21,7 +21,7 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Callable, Dict, List, Optional, Tuple
+from typing import Any, Callable, Dict, List, Optional, Tuple, Union
 from urllib.parse import parse_qs, urlsplit
 
 from ..objects import merge_patch
@@ -434,6 +434,9 @@ class FakeCluster:
         self._service_ips: set = set()  # the clusterIPs of stored Services (_store keeps it)
         self._ip_cursor = 0  # where the next allocation starts looking
         self._selections: Dict[tuple, List[dict]] = {}  # _selected's memory
+        self.events: List[Tuple[int, str, Tuple[str, str, str], dict]] = []  # (version, type, key, object)
+        self.changed = threading.Condition(self.lock)  # notified on every stored change (watch streams wait on it)
+        self.bookmark_interval = 1.0  # seconds between BOOKMARK events, for watches that allow them
         self.resource_version = "1000"
         self.log: List[Request] = []
         self.forbidden: set = set()  # (verb, resource) pairs answered with 403
@@ -480,18 +483,32 @@ class FakeCluster:
         return obj
 
     def _store(self, key: Tuple[str, str, str], obj: Optional[dict]) -> None:
-        """Write (or, with None, delete) one stored object, keeping the index of taken cluster IPs: one scan of every
-        Service per allocation made building a 20,000-Service benchmark cluster quadratic (hours)."""
-        if key[0] == "services":
+        """Write (or, with None, delete) one stored object, keeping the index of taken cluster IPs (one scan of every
+        Service per allocation made building a 20,000-Service benchmark cluster quadratic) and the watch events."""
+        with self.lock:
             old = self.objects.get(key)
-            if old is not None:
-                self._service_ips.discard((old.get("spec") or {}).get("clusterIP"))
-            if obj is not None:
-                self._service_ips.add((obj.get("spec") or {}).get("clusterIP"))
-        if obj is None:
-            self.objects.pop(key, None)
-        else:
-            self.objects[key] = obj
+            if key[0] == "services":
+                if old is not None:
+                    self._service_ips.discard((old.get("spec") or {}).get("clusterIP"))
+                if obj is not None:
+                    self._service_ips.add((obj.get("spec") or {}).get("clusterIP"))
+            if obj is None:
+                self.objects.pop(key, None)
+                if old is not None:
+                    gone = copy.deepcopy(old)
+                    gone["metadata"]["resourceVersion"] = self._next_version()
+                    self._event("DELETED", key, gone)
+            else:
+                self.objects[key] = obj
+                self._event("MODIFIED" if old is not None else "ADDED", key, obj)
+
+    def _event(self, kind: str, key: Tuple[str, str, str], obj: dict) -> None:
+        """Keep a watch event (the last WATCH_WINDOW of them: older versions answer 410 Gone) and wake the watchers."""
+        version = int(obj["metadata"].get("resourceVersion") or self.resource_version)
+        self.events.append((version, kind, key, obj))  # copied when sent: a copy per add would double a big build
+        if len(self.events) > 2 * WATCH_WINDOW:
+            del self.events[:-WATCH_WINDOW]
+        self.changed.notify_all()
 
     def _topology_labels(self, pod: dict) -> None:
         """PodTopologyLabels admission (on by default since 1.35): a pod bound to a node gets the node's zone and
@@ -630,7 +647,8 @@ class FakeCluster:
 
     # -- request handling
 
-    def handle(self, method: str, url: str, headers: Dict[str, str], raw: bytes) -> Tuple[int, List[Tuple[str, str]], bytes]:
+    def handle(self, method: str, url: str, headers: Dict[str, str], raw: bytes
+               ) -> Tuple[int, List[Tuple[str, str]], Union[bytes, "WatchStream"]]:
         """Answer one request: (status, headers, body bytes)."""
         parts = urlsplit(url)
         query = {k: v[-1] for k, v in parse_qs(parts.query, keep_blank_values=True).items()}
@@ -652,6 +670,8 @@ class FakeCluster:
                 return 404, [("Content-Type", "text/plain; charset=utf-8"), ("X-Content-Type-Options", "nosniff")], \
                     b"404 page not found\n"
             request.status = status
+            if isinstance(payload, WatchStream):
+                return status, [("Content-Type", "application/json"), ("Transfer-Encoding", "chunked")], payload
             aggregated = isinstance(payload, dict) and payload.get("kind") == "APIGroupDiscoveryList"
             out = [("Content-Type", AGGREGATED if aggregated else "application/json")]
             out += [("Warning", f'299 - "{w}"') for w in self.response_warnings + self.extra_warnings]
@@ -694,6 +714,8 @@ class FakeCluster:
         rtype = BY_PATH[(group, version, rest[0])]
         name = rest[1] if len(rest) == 2 else None
         verb = self._verb(request.method, name)
+        if verb == "list" and request.query.get("watch") in ("true", "1"):
+            verb = "watch"
         if (verb, rtype.resource) in self.forbidden:
             scope = f'in the namespace "{namespace}"' if namespace else "at the cluster scope"
             what = f'{rtype.qualified} "{name}"' if name else rtype.qualified
@@ -751,6 +773,19 @@ class FakeCluster:
         if obj is None:
             raise not_found(rtype, name)
         return obj
+
+    def _watch(self, rtype, namespace, name, request, accept):
+        """A watch: the HTTP layer streams it (WatchStream), outside the lock."""
+        version = request.query.get("resourceVersion") or ""
+        if version not in ("", "0") and not version.isdigit():
+            raise APIStatus(400, "BadRequest", f'invalid resource version "{version}"')
+        try:
+            timeout = min(float(request.query.get("timeoutSeconds") or 60), 600.0)
+        except ValueError:
+            raise APIStatus(400, "BadRequest", "invalid timeoutSeconds") from None
+        return 200, WatchStream(self, rtype, namespace, version, request.query.get("labelSelector", ""),
+                                request.query.get("fieldSelector", ""), timeout,
+                                request.query.get("allowWatchBookmarks") == "true")
 
     def _get(self, rtype, namespace, name, request, accept):
         obj = copy.deepcopy(self._stored(rtype, namespace, name))
@@ -912,10 +947,88 @@ class FakeCluster:
                 obj["metadata"]["deletionGracePeriodSeconds"] = int(grace) if str(grace).isdigit() else int(
                     (obj.get("spec") or {}).get("terminationGracePeriodSeconds", 30))
                 obj["metadata"]["resourceVersion"] = self._next_version()
+                self._store((rtype.resource, namespace, name), obj)
             return 200, copy.deepcopy(obj)
         if not request.dry_run:
             self._store((rtype.resource, namespace if rtype.namespaced else "", name), None)
         return 200, copy.deepcopy(obj)
+
+
+# --- watch ---------------------------------------------------------------------------------------------
+
+WATCH_WINDOW = 1000  # events kept: a watch from an older resourceVersion is told 410 Gone, as after compaction
+
+
+class WatchStream:
+    """One watch, streamed as the API server streams it: chunked JSON `WatchEvent`s, one per line.
+
+    From `resourceVersion` N: every later change; unset or "0": an ADDED event per matching object first; older
+    than the events kept: one ERROR event with a 410 Status (the client must list again). BOOKMARK events (the
+    current resourceVersion) every `bookmark_interval` when asked; the stream ends after timeoutSeconds."""
+
+    def __init__(self, cluster, rtype, namespace, version, labels, fields, timeout, bookmarks):
+        self.cluster, self.rtype, self.namespace, self.version = cluster, rtype, namespace, version
+        self.match_labels, self.match_fields = label_selector(labels), field_selector(rtype, fields)
+        self.timeout, self.bookmarks = timeout, bookmarks
+
+    def _matches(self, key, obj) -> bool:
+        return key[0] == self.rtype.resource and (not self.namespace or key[1] == self.namespace) and \
+            self.match_labels((obj.get("metadata") or {}).get("labels") or {}) and self.match_fields(obj)
+
+    def serve(self, out) -> None:
+        import time
+
+        cluster, deadline = self.cluster, time.monotonic() + self.timeout
+        next_bookmark = time.monotonic() + cluster.bookmark_interval
+        try:
+            with cluster.lock:
+                if self.version in ("", "0"):
+                    last = int(cluster.resource_version)
+                    pending = [("ADDED", o) for k, o in sorted(cluster.objects.items()) if self._matches(k, o)]
+                else:
+                    last = int(self.version)
+                    oldest = cluster.events[0][0] if cluster.events else last
+                    if last < oldest - 1 and len(cluster.events) >= WATCH_WINDOW:
+                        self._send(out, "ERROR", {"kind": "Status", "apiVersion": "v1", "status": "Failure",
+                                                  "code": 410, "reason": "Expired",
+                                                  "message": f"too old resource version: {last} ({oldest - 1})"})
+                        self._end(out)
+                        return
+                    pending = []
+            while True:
+                for kind, obj in pending:
+                    self._send(out, kind, obj)
+                now = time.monotonic()
+                if now >= deadline:
+                    break
+                if self.bookmarks and now >= next_bookmark:
+                    self._send(out, "BOOKMARK", {"kind": self.rtype.kind, "apiVersion": self.rtype.api_version,
+                                                 "metadata": {"resourceVersion": cluster.resource_version}})
+                    next_bookmark = now + cluster.bookmark_interval
+                with cluster.lock:
+                    fresh = [e for e in cluster.events if e[0] > last]
+                    if not fresh:
+                        cluster.changed.wait(max(0.01, min(deadline, next_bookmark if self.bookmarks else deadline)
+                                                 - time.monotonic()))
+                        fresh = [e for e in cluster.events if e[0] > last]
+                    if fresh:
+                        last = max(e[0] for e in fresh)
+                    pending = [(kind, copy.deepcopy(obj)) for _, kind, key, obj in fresh if self._matches(key, obj)]
+            self._end(out)
+        except (BrokenPipeError, ConnectionResetError, ssl.SSLError):
+            pass  # the client stopped watching
+
+    def _send(self, out, kind: str, obj: dict) -> None:
+        if kind in ("ADDED", "MODIFIED", "DELETED"):
+            obj = {"kind": self.rtype.kind, "apiVersion": self.rtype.api_version, **obj}
+        line = json.dumps({"type": kind, "object": obj}, separators=(",", ":")).encode() + b"\n"
+        out.write(b"%x\r\n%s\r\n" % (len(line), line))
+        out.flush()
+
+    @staticmethod
+    def _end(out) -> None:
+        out.write(b"0\r\n\r\n")
+        out.flush()
 
 
 # --- HTTP ----------------------------------------------------------------------------------------------
@@ -954,6 +1067,10 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_response(status)
         for key, value in out_headers:  # as Go's net/http: the value's UTF-8 bytes, whatever they are
             self.send_header(key, value.encode("utf-8").decode("latin-1"))
+        if isinstance(data, WatchStream):
+            self.end_headers()
+            data.serve(self.wfile)
+            return
         self.send_header("Content-Length", str(len(data)))
         self.end_headers()
         self.wfile.write(data)
