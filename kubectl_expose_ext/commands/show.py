@@ -29,6 +29,7 @@ class ShowOptions:
     sort_by: Optional[str] = None
     show_labels: bool = False
     wait: Optional[str] = None
+    open_browser: bool = False
 
     def validate(self) -> "Show":
         from ..options import OUTPUTS, parse_targets, parse_timeout, validate_address_type
@@ -51,10 +52,12 @@ class ShowOptions:
                 raise UsageError(f'invalid --wait "{self.wait}": give a time limit, e.g. --wait=5m')
             if not specs:
                 raise UsageError("--wait needs a target: kubectl reach svc/NAME --wait=5m")
+        if self.open_browser and not specs:
+            raise UsageError("--open needs a target: kubectl reach svc/NAME --open")
         printer = parse_output(self.output, OUTPUTS)
         return Show(specs, self.all_namespaces, printer.format, validate_address_type(self.address_type),
                     probe_timeout if self.probe else None, self.probe_allow_local, self.selector, self.field_selector,
-                    printer, self.no_headers, parse_sort_by(self.sort_by), self.show_labels, wait)
+                    printer, self.no_headers, parse_sort_by(self.sort_by), self.show_labels, wait, self.open_browser)
 
 
 @dataclass(frozen=True)
@@ -75,6 +78,7 @@ class Show:
     sort_by: Optional[list] = None  # JSONPath steps over a row (one URL)
     show_labels: bool = False
     wait: Optional[float] = None  # --wait: seconds
+    open_browser: bool = False
 
     def run(self, session: Session) -> int:
         from ..audit import assess
@@ -104,6 +108,8 @@ class Show:
                                allow_local=self.probe_allow_local)
         report_malformed(session)
         printed = self.emit(session, answers, findings, probes) if answers or not missing else False
+        if self.open_browser:
+            open_best(session, answers, probes)
         for message in missing:
             session.streams.warn(f"error: {message}")
         if missing:
@@ -203,3 +209,39 @@ class Show:
         if not self.specs and hint:
             streams.warn(hint)
         return bool(text)
+
+
+def best_url(answers: List, probes: Optional[dict]) -> Optional[str]:
+    """What --open opens: http or https only, a URL that can work and is safe to hand on; one that answered first
+    (with --probe), then https before http, in the answer's order otherwise."""
+    from ..terminal import is_clean
+
+    live = [e for a in answers for e in a.found.endpoints if e.scheme in ("http", "https") and not e.dead
+            and is_clean(e.url)]
+    if probes is not None:
+        live = [e for e in live if probes.get(e.key()) is not None and probes[e.key()].answered]
+    live.sort(key=lambda e: e.scheme != "https")
+    return live[0].url if live else None
+
+
+def open_best(session: Session, answers: List, probes: Optional[dict]) -> None:
+    """--open: the best URL in the default browser ($BROWSER first, as Python's webbrowser reads it); where there is
+    no display (Linux with neither DISPLAY nor WAYLAND_DISPLAY, and no BROWSER), nothing is opened and it says so."""
+    import os
+    import sys
+
+    url = best_url(answers, probes)
+    if url is None:
+        session.streams.warn("Warning: --open: no http or https URL that can work" +
+                             (" answered" if probes is not None else "") + ": nothing opened")
+        return
+    headless = sys.platform.startswith("linux") and not any(os.environ.get(v) for v in ("DISPLAY", "WAYLAND_DISPLAY",
+                                                                                       "BROWSER"))
+    if headless:
+        session.streams.warn(f"Warning: --open: no display to open a browser on; the URL is {url}")
+        return
+    import webbrowser
+
+    session.streams.warn(f"Opening {url} in the browser")
+    if not webbrowser.open(url):
+        session.streams.warn(f"Warning: --open: no browser could be started; the URL is {url}")
