@@ -141,6 +141,8 @@ def show_help() -> str:
 @click.option("--wait", metavar="DURATION", help="Wait (--wait: up to 5m; --wait=DURATION) until TARGET can be reached: "
                                                   "a URL that can work, its load balancer, a ready pod (--probe: a URL "
                                                   "that answers). Exit code 1 on timeout.")
+@click.option("-w", "--watch", is_flag=True, help="After the answer, print each URL gained (+) and lost (-) as the "
+                                                 "cluster changes, until Ctrl-C (exit code 0).")
 @click.option("--open", "open_browser", is_flag=True, help="Open the best URL in the browser (an answering one with "
                                                             "--probe, else https before http).")
 @click.option("--no-headers", is_flag=True, help="table, wide, custom-columns: no header line.")

@@ -18,7 +18,7 @@ import time
 from typing import Callable, List, Optional
 
 from .errors import ApiError, Gone, ReachError
-from .kinds import POD, SERVICE, WORKLOAD
+from .kinds import GATEWAY_ROUTES, POD, SERVICE, WORKLOAD
 
 POLL_FIRST, POLL_MAX = 1.0, 10.0
 WATCH_SECONDS = 300  # one watch request's timeoutSeconds (it is restarted while the wait lasts)
@@ -102,6 +102,35 @@ def watched_for(resolved, namespace: str) -> List[tuple]:
     if kind.role in (POD, WORKLOAD):
         around.append(("pods", namespace, None))
     return [target] + [w for w in around if w[0] != kind.resource]
+
+
+def watched_by_listing(kube, scope: Optional[str]) -> List[tuple]:
+    """What the listing reads that changes: Services, Ingresses, pods, EndpointSlices, and the routes served."""
+    served = kube.discover()
+    routes = [k.resource for k in GATEWAY_ROUTES if k.resource in served] + (["routes"] if "routes" in served else [])
+    return [(r, scope, None) for r in ("services", "ingresses", "pods", "endpointslices", *routes)]
+
+
+def follow(compute: Callable[[], list], kube, watched: List[tuple], changed: Callable[[list], None]) -> int:
+    """--watch: compute() again after every change, handing each new answer list to `changed`, until Ctrl-C
+    (exit code 0). Polls with backoff where the server refuses to watch."""
+    changes = Changes(kube, watched)
+    pause = POLL_FIRST
+    try:
+        changed(compute())  # what changed between the first answer and the watches' start
+        while True:
+            if changes.polling:
+                time.sleep(pause)
+                pause = min(pause * 2, POLL_MAX)
+            elif not changes.changed.wait(1.0):  # (1 s: Ctrl-C is seen at once)
+                continue
+            time.sleep(0.1)  # let a burst of events land
+            changes.changed.clear()
+            kube.forget()
+            changed(compute())
+    except KeyboardInterrupt:
+        changes.stopped = True
+        return 0
 
 
 def wait_until_reachable(compute: Callable[[], tuple], kube, namespace: str, deadline: float,

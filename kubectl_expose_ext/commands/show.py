@@ -30,6 +30,7 @@ class ShowOptions:
     show_labels: bool = False
     wait: Optional[str] = None
     open_browser: bool = False
+    watch: bool = False
 
     def validate(self) -> "Show":
         from ..options import OUTPUTS, parse_targets, parse_timeout, validate_address_type
@@ -55,9 +56,12 @@ class ShowOptions:
         if self.open_browser and not specs:
             raise UsageError("--open needs a target: kubectl reach svc/NAME --open")
         printer = parse_output(self.output, OUTPUTS)
+        if self.watch and printer.format not in ("table", "wide", "url", "json"):
+            raise UsageError("--watch prints table, wide, url or json lines: not -o " + printer.format)
         return Show(specs, self.all_namespaces, printer.format, validate_address_type(self.address_type),
                     probe_timeout if self.probe else None, self.probe_allow_local, self.selector, self.field_selector,
-                    printer, self.no_headers, parse_sort_by(self.sort_by), self.show_labels, wait, self.open_browser)
+                    printer, self.no_headers, parse_sort_by(self.sort_by), self.show_labels, wait, self.open_browser,
+                    self.watch)
 
 
 @dataclass(frozen=True)
@@ -79,6 +83,7 @@ class Show:
     show_labels: bool = False
     wait: Optional[float] = None  # --wait: seconds
     open_browser: bool = False
+    watch: bool = False
 
     def run(self, session: Session) -> int:
         from ..audit import assess
@@ -110,6 +115,8 @@ class Show:
         printed = self.emit(session, answers, findings, probes) if answers or not missing else False
         if self.open_browser:
             open_best(session, answers, probes)
+        if self.watch:
+            return self.follow(session, answers)
         for message in missing:
             session.streams.warn(f"error: {message}")
         if missing:
@@ -138,6 +145,57 @@ class Show:
             resolved_all.append(resolved)
             answers.append(reach_target(resolved.kind.name, resolved.obj, resolved.pods, resolved.snapshot))
         return resolved_all, answers, missing
+
+    def follow(self, session: Session, answers: List) -> int:
+        """-w/--watch: after the answer, each URL gained (`+`) and lost (`-`) as the cluster changes, until Ctrl-C.
+        -o url prints the gained URLs (the lost ones on stderr); -o json one JSON line per change."""
+        import json
+
+        from ..targets import fetch_everything
+        from ..waiting import follow, watched_by_listing, watched_for
+
+        if self.specs:
+            resolved, _, _ = self.targets(session, quiet=True)
+            watched = [w for r in resolved for w in watched_for(r, session.namespace)]
+
+            def compute() -> list:
+                return self.targets(session, quiet=True)[1]
+        else:
+            scope = None if self.all_namespaces else session.namespace
+            watched = watched_by_listing(session.kube, scope)
+
+            def compute() -> list:
+                from ..audit import assess
+
+                snapshot = fetch_everything(session.kube, scope, self.address_type, label_selector=self.selector,
+                                            field_selector=self.field_selector)
+                return [a.answer for a in assess(snapshot)]
+
+        def rows(answers: list) -> dict:
+            return {(a.ref, e.url): (a, e) for a in answers for e in a.found.endpoints if not e.dead}
+
+        seen = [rows(answers)]
+
+        def changed(answers: list) -> None:
+            now = rows(answers)
+            for sign, keys, source in (("+", now.keys() - seen[0].keys(), now), ("-", seen[0].keys() - now.keys(),
+                                                                               seen[0])):
+                for key in sorted(keys):
+                    answer, endpoint = source[key]
+                    if self.output == "json":
+                        session.streams.write(json.dumps({"type": "ADDED" if sign == "+" else "DELETED",
+                                                          "target": answer.to_dict()["target"],
+                                                          "endpoint": endpoint.to_dict()}) + "\n")
+                    elif self.output == "url":
+                        (session.streams.write(f"{endpoint.url}\n") if sign == "+" else
+                         session.streams.warn(f"Warning: URL gone: {endpoint.url}"))
+                    else:
+                        from ..terminal import clean
+
+                        session.streams.write(clean(f"{sign} {answer.ref}  {endpoint.method}  {endpoint.url}") + "\n")
+            seen[0] = now
+
+        return follow(compute, session.kube, watched, changed)
 
     def wait_for(self, session: Session) -> List:
         """--wait: the answers once every target can be reached (waiting.py), else kubectl wait's timeout error
