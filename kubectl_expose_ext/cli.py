@@ -29,6 +29,11 @@ def execute(options: Any, flags: KubeFlags) -> int:
     plan = options.validate()
     flags.validate()
     streams = Streams()
+    names = flags.contexts()
+    if names is not None:  # several clusters at once
+        from .contexts import run_contexts
+
+        return run_contexts(plan, flags, names, streams)
     return plan.run(flags.connect(streams))
 
 

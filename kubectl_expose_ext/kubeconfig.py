@@ -76,8 +76,26 @@ def _read(path: str) -> dict:
     return document
 
 
+_merged: Dict[tuple, Tuple[Dict[str, Dict[str, dict]], Optional[str]]] = {}  # for several contexts at once
+
+
 def merged(paths: List[str]) -> Tuple[Dict[str, Dict[str, dict]], Optional[str]]:
-    """{"clusters"|"users"|"contexts": {name: entry}}, first file wins; relative paths made absolute."""
+    """{"clusters"|"users"|"contexts": {name: entry}}, first file wins; relative paths made absolute. Read once per
+    process while the files are unchanged (20 contexts at once connect 20 times)."""
+    try:
+        key = tuple((p, os.stat(p).st_mtime_ns, os.stat(p).st_size) for p in paths)
+    except OSError:
+        key = None
+    if key is not None and key in _merged:
+        entries, current = _merged[key]
+        return {section: dict(values) for section, values in entries.items()}, current
+    result = _merge(paths)
+    if key is not None:
+        _merged[key] = result
+    return {section: dict(values) for section, values in result[0].items()}, result[1]
+
+
+def _merge(paths: List[str]) -> Tuple[Dict[str, Dict[str, dict]], Optional[str]]:
     entries: Dict[str, Dict[str, dict]] = {"clusters": {}, "users": {}, "contexts": {}}
     current = None
     for path in paths:

@@ -5,7 +5,7 @@ values completion offers for it, so that the click parser and the completion rea
 """
 
 from dataclasses import dataclass, fields
-from typing import TYPE_CHECKING, Any, Callable, Optional, Tuple
+from typing import TYPE_CHECKING, Any, Callable, List, Optional, Tuple
 
 import click
 
@@ -35,6 +35,21 @@ class KubeFlags:
     impersonate: Optional[str] = None
     impersonate_groups: Tuple[str, ...] = ()
     impersonate_uid: Optional[str] = None
+    all_contexts: bool = False
+
+    def contexts(self) -> Optional[List[str]]:
+        """The contexts of a many-cluster command (`--context a,b`, `--all-contexts`); None for one context."""
+        if self.all_contexts:
+            from .errors import ConfigError
+            from .kubeconfig import merged, paths
+
+            names = sorted(merged(paths(self.kubeconfig))[0]["contexts"])
+            if not names:
+                raise ConfigError("--all-contexts: the kubeconfig has no contexts")
+            return names
+        if self.context and "," in self.context:
+            return list(dict.fromkeys(n.strip() for n in self.context.split(",") if n.strip()))
+        return None
 
     def overrides(self) -> "Overrides":
         from .kubeconfig import Overrides
@@ -96,7 +111,9 @@ def kube_flags(command: Callable[..., Any]) -> Callable[..., Any]:
 
     options = [
         click.option("--kubeconfig", metavar="FILE", type=click.Path(), help="Path to the kubeconfig file to use."),
-        click.option("--context", metavar="NAME", cls=Valued, values="contexts", help="The kubeconfig context to use."),
+        click.option("--context", metavar="NAME", cls=Valued, values="contexts",
+                     help="The kubeconfig context to use (show, audit: several, comma-separated)."),
+        click.option("--all-contexts", is_flag=True, help="show, audit: every context of the kubeconfig, at once."),
         click.option("-n", "--namespace", metavar="NS", cls=Valued, values="namespaces",
                      help="Namespace (default: the context's, else default)."),
         click.option("--request-timeout", default="30s", show_default=True, metavar="DURATION",

@@ -77,12 +77,13 @@ def _rows(result: Reach, wide: bool, prefix: List[str], probes: Optional[Probes]
 
 def render_table(results: Sequence[Reach], wide: bool = False, listing: bool = False,
                  all_namespaces: bool = False, probes: Optional[Probes] = None, headers_shown: bool = True,
-                 show_labels: bool = False) -> str:
+                 show_labels: bool = False, contexts: Optional[Sequence[str]] = None) -> str:
     """kubectl-style columns; a listing adds TARGET (and NAMESPACE with -A), --probe a PROBE column,
     --show-labels a LABELS column (the target's labels); `headers_shown` False: --no-headers."""
     from tabulate import tabulate  # lazy: only tables need it
 
-    prefix_headers = (["NAMESPACE"] if all_namespaces else []) + (["TARGET"] if listing else [])
+    prefix_headers = (["CONTEXT"] if contexts else []) + (["NAMESPACE"] if all_namespaces else []) + \
+        (["TARGET"] if listing else [])
     headers = prefix_headers + ["METHOD", "URL", "NODE", "BACKEND", "NOTES"]
     probed = bool(probes)
     if probed:
@@ -91,8 +92,9 @@ def render_table(results: Sequence[Reach], wide: bool = False, listing: bool = F
         headers.insert(len(prefix_headers) + 2, "SCHEME")
     headers += ["LABELS"] if show_labels else []
     rows = []
-    for result in results:
-        prefix = ([result.namespace] if all_namespaces else []) + ([result.ref] if listing else [])
+    for i, result in enumerate(results):
+        prefix = ([contexts[i]] if contexts else []) + ([result.namespace] if all_namespaces else []) + \
+            ([result.ref] if listing else [])
         rows.extend(_rows(result, wide, [clean(p) for p in prefix], probes, show_labels))
     if not rows:
         return ""
@@ -234,18 +236,19 @@ def left_out_url_warnings(results: Sequence[Reach]) -> List[str]:
 # --- audit -------------------------------------------------------------------------------------------------
 
 def render_audit_table(exposures: Sequence["Assessment"], all_namespaces: bool = False,
-                       headers_shown: bool = True) -> str:
+                       headers_shown: bool = True, contexts: Optional[Sequence[str]] = None) -> str:
     """One row per exposing object; its further findings on the lines below it, riskiest first."""
     from tabulate import tabulate
 
-    headers = (["NAMESPACE"] if all_namespaces else []) + ["TARGET", "METHODS", "URL", "RISK", "FINDING"]
+    headers = (["CONTEXT"] if contexts else []) + (["NAMESPACE"] if all_namespaces else []) + \
+        ["TARGET", "METHODS", "URL", "RISK", "FINDING"]
     rows = []
-    for exposure in exposures:
+    for i, exposure in enumerate(exposures):
         answer = exposure.answer
         urls = exposure.urls
         shown = urls[0] + (f" (+{len(urls) - 1})" if len(urls) > 1 else "") if urls else "-"
         first = exposure.findings[0] if exposure.findings else None
-        prefix = [answer.namespace] if all_namespaces else []
+        prefix = ([contexts[i]] if contexts else []) + ([answer.namespace] if all_namespaces else [])
         rows.append(prefix + [answer.ref, ",".join(exposure.methods) or "-", shown, exposure.risk or "-",
                               f"{first.check}: {first.message}" if first else ""])
         for finding in exposure.findings[1:]:

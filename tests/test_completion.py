@@ -23,7 +23,7 @@ pytestmark = pytest.mark.both_backends
     (["convert", "svc/x", "--to", ""], ["clusterip", "nodeport", "loadbalancer", "ingress"]),
     (["convert", "sts/x", "--to", "h"], ["hostport", "hostnetwork"]),
     (["convert", "svc/x", "--dr"], ["--dry-run"]),
-    (["svc/x", "--a"], ["--address-type", "--all-namespaces", "--as", "--as-group", "--as-uid"]),
+    (["svc/x", "--a"], ["--address-type", "--all-contexts", "--all-namespaces", "--as", "--as-group", "--as-uid"]),
     (["svc/x", "-o=j"], ["-o=json"]),          # kubectl's spellings of a value
     (["svc/x", "--output=y"], ["--output=yaml"]),
     (["svc/x", "-oj"], ["-ojson"]),

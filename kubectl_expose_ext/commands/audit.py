@@ -1,7 +1,7 @@
 """`kubectl reach audit`: everything exposed, with its risks (the checks: audit.CHECKS)."""
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Optional
+from typing import TYPE_CHECKING, List, Optional
 
 from ..errors import UsageError
 from ..kubeflags import Session
@@ -45,7 +45,11 @@ class Audit:
     sort_by: Optional[list] = None  # JSONPath steps over a row (one exposing object)
 
     def run(self, session: Session) -> int:
-        from .. import audit, printers, render, targets
+        return self.report(session, self.collect(session))
+
+    def collect(self, session: Session) -> List:
+        """The assessed exposures: everything but the output."""
+        from .. import audit, printers, targets
 
         scope = None if self.all_namespaces else session.namespace
         show_progress(session)
@@ -58,6 +62,35 @@ class Audit:
         report_malformed(session)
         if self.sort_by:
             assessed = printers.sorted_rows(assessed, self.sort_by, row_of=lambda a: a.to_dict())
+        return assessed
+
+    def failing(self, assessed: List) -> bool:
+        from .. import audit
+
+        threshold = self.fail_on
+        return threshold is not None and any(audit.at_or_above(f.severity, threshold) for a in assessed
+                                             for f in a.findings)
+
+    def report_contexts(self, streams, collected: List[tuple]) -> int:
+        """Several contexts (contexts.py): one table with a CONTEXT column, or one document keyed by context."""
+        from .. import render
+
+        if self.output in ("json", "yaml"):
+            doc = {name: {"error": result} if isinstance(result, str) else render.audit_document(result)
+                   for name, result in collected}
+            streams.write(render.dump(doc, self.output) + "\n")
+        else:
+            rows = [(name, a) for name, result in collected if not isinstance(result, str) for a in result]
+            text = render.render_audit_table([a for _, a in rows], all_namespaces=self.all_namespaces,
+                                             headers_shown=not self.no_headers, contexts=[n for n, _ in rows])
+            if text:
+                streams.print(text)
+        failing = any(self.failing(result) for _, result in collected if not isinstance(result, str))
+        return FINDINGS if failing else 0
+
+    def report(self, session: Session, assessed: List) -> int:
+        from .. import printers, render
+
         if self.output in ("json", "yaml"):
             session.streams.write(render.render_audit(assessed, self.output) + "\n")
         elif self.output == "jsonpath" and self.printer:
@@ -73,6 +106,4 @@ class Audit:
                                                             headers_shown=not self.no_headers))
         else:
             nothing_exposed(session, self.all_namespaces)
-        threshold = self.fail_on
-        failing = threshold and any(audit.at_or_above(f.severity, threshold) for a in assessed for f in a.findings)
-        return FINDINGS if failing else 0
+        return FINDINGS if self.failing(assessed) else 0

@@ -86,6 +86,11 @@ class Show:
     watch: bool = False
 
     def run(self, session: Session) -> int:
+        answers, findings, probes, missing = self.collect(session)
+        return self.report(session, answers, findings, probes, missing)
+
+    def collect(self, session: Session) -> Tuple[List, Optional[List], Optional[dict], List[str]]:
+        """(answers, findings of a listing, probes, targets not found): everything but the output."""
         from ..audit import assess
         from ..probe import probe_all
         from ..targets import fetch_everything
@@ -112,6 +117,10 @@ class Show:
             probes = probe_all([e for r in answers for e in r.found.endpoints], self.probe_timeout,
                                allow_local=self.probe_allow_local)
         report_malformed(session)
+        return answers, findings, probes, missing
+
+    def report(self, session: Session, answers: List, findings: Optional[List], probes: Optional[dict],
+               missing: List[str]) -> int:
         printed = self.emit(session, answers, findings, probes) if answers or not missing else False
         if self.open_browser:
             open_best(session, answers, probes)
@@ -124,6 +133,37 @@ class Show:
         if probes is not None:
             return 0 if any(p.answered for p in probes.values()) else NO_ANSWER
         return NO_ANSWER if self.output == "url" and not printed else 0  # scripts: nothing that can work is 3
+
+    def report_contexts(self, streams, collected: List[tuple]) -> int:
+        """Several contexts (contexts.py): one table with a CONTEXT column, one document keyed by context, or every
+        context's URLs; each context's warnings prefixed with its name."""
+        from .. import render
+
+        answers = [a for _, result in collected if not isinstance(result, str) for a in result[0]]
+        contexts = [name for name, result in collected if not isinstance(result, str) for _ in result[0]]
+        if self.output in ("json", "yaml"):
+            doc = {name: ({"error": result} if isinstance(result, str) else
+                          render.document(result[0], len(self.specs) != 1, result[1], result[2]))
+                   for name, result in collected}
+            streams.write(render.dump(doc, self.output) + "\n")
+        elif self.output == "url":
+            text = render.render_urls(answers, {k: v for _, r in collected if not isinstance(r, str) and r[2]
+                                                for k, v in r[2].items()} if self.probe_timeout else None)
+            if text:
+                streams.print(text)
+        else:
+            text = render.render_table(answers, wide=self.output == "wide", listing=True,
+                                       all_namespaces=self.all_namespaces, headers_shown=not self.no_headers,
+                                       contexts=contexts, probes={k: v for _, r in collected if not isinstance(r, str)
+                                                                  and r[2] for k, v in r[2].items()} or None)
+            if text:
+                streams.print(text)
+        if self.output not in ("json", "yaml"):
+            for name, result in collected:
+                if not isinstance(result, str):
+                    for line in render.render_warnings(result[0]):
+                        streams.warn(f"[{name}] {line}")
+        return 0
 
     def targets(self, session: Session, quiet: bool = False) -> Tuple[List, List, List[str]]:
         """(resolved, answers, messages for the targets not found) of the named targets. A missing target among
