@@ -136,16 +136,52 @@ def _private_file(content: bytes) -> str:
 
 
 def _proxy_for(server: str, configured: Optional[str]) -> Optional[str]:
-    """proxy-url, else HTTPS_PROXY/HTTP_PROXY unless NO_PROXY covers the server (as kubectl does)."""
+    """proxy-url, else HTTPS_PROXY/HTTP_PROXY unless NO_PROXY covers the server (as kubectl does). Read here, not
+    with urllib.request, whose import alone is a tenth of a small command."""
     if configured:
         return configured
-    import urllib.parse
-    import urllib.request
+    from urllib.parse import urlsplit
 
-    parts = urllib.parse.urlsplit(server)
-    if getattr(urllib.request, "proxy_bypass_environment")(parts.netloc or ""):  # noqa: B009 - not in typeshed
+    parts = urlsplit(server)
+    if _no_proxy(parts.hostname or "", parts.port):
         return None
-    return urllib.request.getproxies_environment().get(parts.scheme)
+    return _environ(f"{parts.scheme}_proxy")
+
+
+def _environ(name: str) -> Optional[str]:
+    """A proxy variable, the lower-case spelling first (as Go and Python read them)."""
+    return os.environ.get(name.lower()) or os.environ.get(name.upper()) or None
+
+
+def _no_proxy(host: str, port: Optional[int]) -> bool:
+    """Whether NO_PROXY covers the server, as Go's http.ProxyFromEnvironment reads it (kubectl's rule): `*`; a
+    host or domain (`example.com` and `.example.com` cover its subdomains too); an IP or a CIDR; each entry
+    optionally with `:port`."""
+    host = host.lower()
+    for entry in (e.strip().lower() for e in (_environ("no_proxy") or "").split(",")):
+        if not entry:
+            continue
+        if entry == "*":
+            return True
+        name, _, entry_port = entry.rpartition(":")
+        if entry_port.isdigit() and (entry.count(":") == 1 or name.endswith("]")):  # host:port, [v6]:port
+            if port is not None and int(entry_port) != port:
+                continue
+            entry = name
+        entry = entry.strip("[]")
+        if "/" in entry:
+            import ipaddress
+
+            try:
+                if ipaddress.ip_address(host) in ipaddress.ip_network(entry, strict=False):
+                    return True
+            except ValueError:
+                pass
+            continue
+        domain = entry.lstrip(".")
+        if host == domain or host.endswith("." + domain):
+            return True
+    return False
 
 
 @dataclass(frozen=True)

@@ -88,6 +88,28 @@ def test_proxy_from_environment_unless_no_proxy(monkeypatch):
     assert kubeconfig._proxy_for("https://api.example.com", "socks5://p:1080") == "socks5://p:1080"
 
 
+@pytest.mark.parametrize("no_proxy, server, bypassed", [
+    ("*", "https://api.example.com", True),
+    ("example.com", "https://api.example.com:6443", True),  # a domain covers its subdomains
+    (".example.com", "https://example.com", True),
+    ("example.com", "https://notexample.com", False),
+    ("10.0.0.0/8", "https://10.1.2.3:6443", True),  # a CIDR, as Go reads it
+    ("10.0.0.0/8", "https://192.0.2.1:6443", False),
+    ("api.example.com:6443", "https://api.example.com:6443", True),  # with a port: only that port
+    ("api.example.com:443", "https://api.example.com:6443", False),
+    ("[::1]:6443", "https://[::1]:6443", True),
+    ("::1", "https://[::1]:6443", True),
+    ("other.invalid, API.EXAMPLE.COM", "https://api.example.com", True),
+    ("", "https://api.example.com", False),
+])
+def test_no_proxy_as_kubectl_reads_it(monkeypatch, no_proxy, server, bypassed):
+    for name in ("https_proxy", "HTTPS_PROXY", "no_proxy", "NO_PROXY"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("https_proxy", "http://proxy.invalid:3128")
+    monkeypatch.setenv("NO_PROXY", no_proxy)
+    assert (kubeconfig._proxy_for(server, None) is None) is bypassed
+
+
 def test_a_plain_kubeconfig_never_imports_the_official_client(demo_api):
     code = ("import sys; from kubectl_expose_ext.cli import run; "
             f"rc = run(['svc/influxdb', '-o', 'url', '--kubeconfig', {demo_api.kubeconfig!r}]); "

@@ -16,6 +16,7 @@ CASES = [  # (fixture, namespace, command)
     ("gateway.yaml", "shop", "svc/web -n shop"),
     ("gateway.yaml", "shop", "tlsroute/secure -n shop"),
     ("gateway.yaml", "shop", "httproute/web-legacy -n shop"),
+    ("realworld.yaml", "shop", "svc/pending-lb -n shop --wait=2s -o url"),
 ]
 
 

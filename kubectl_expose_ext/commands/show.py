@@ -91,13 +91,12 @@ class Show:
 
     def collect(self, session: Session) -> Tuple[List, Optional[List], Optional[dict], List[str]]:
         """(answers, findings of a listing, probes, targets not found): everything but the output."""
-        from ..audit import assess
-        from ..probe import probe_all
-        from ..targets import fetch_everything
-
         findings: Optional[List] = None
         missing: List[str] = []
         if not self.specs:
+            from ..audit import assess  # the listing's hint counts the findings: a target needs none of it
+            from ..targets import fetch_everything
+
             scope = None if self.all_namespaces else session.namespace
             show_progress(session)
             try:
@@ -114,6 +113,8 @@ class Show:
             answers = self.wait_for(session)
         probes = None
         if self.probe_timeout:
+            from ..probe import probe_all
+
             probes = probe_all([e for r in answers for e in r.found.endpoints], self.probe_timeout,
                                allow_local=self.probe_allow_local)
         report_malformed(session)
