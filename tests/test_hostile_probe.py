@@ -176,3 +176,23 @@ def test_hosts_that_cannot_be_encoded_are_a_per_url_error():
     assert probes["127.0.0.1"]["status"] == "ok"
     assert probes["a" * 64 + ".invalid"]["status"] == "error" and "cannot be encoded" in probes["a" * 64 + ".invalid"]["detail"]
     assert probes["b..invalid"]["status"] == "error"
+
+
+def test_wait_with_probe_waits_for_an_answer(tmp_path):
+    """--wait --probe: until a URL answers; a NodePort nothing listens on times out saying so (loopback only)."""
+    objects = [node("n1", "127.0.0.1"),
+               service("web", "LoadBalancer", ports=[{"name": "http", "port": 80, "nodePort": "{port:web}"}],
+                       externalTrafficPolicy="Cluster")]
+    objects[1]["status"] = {"loadBalancer": {"ingress": [{"ip": "127.0.0.1"}]}}
+    del objects[1]["spec"]["selector"]  # endpoints managed by hand: readiness is the probe's to tell
+    answered = in_netns({"listeners": {"web": {"kind": "record"}}, "objects": objects,
+                         "args": ["svc/web", "--wait=10s", "--probe", "--probe-allow-local", "-o", "url"]})
+    assert answered["code"] == 0 and answered["seconds"] < 8, answered["err"]
+    assert answered["out"].splitlines()[0].startswith("http://127.0.0.1:")
+    silent = [node("n1", "127.0.0.1"), service("web", "NodePort", ports=[{"name": "http", "port": 80, "nodePort": 30999}])]
+    del silent[1]["spec"]["selector"]
+    timed_out = in_netns({"objects": silent, "args": ["svc/web", "--wait=2s", "--probe", "--probe-allow-local",
+                                                      "-o", "url"]})
+    assert timed_out["code"] == 1 and timed_out["out"] == ""
+    assert timed_out["err"].splitlines()[-2:] == ["Warning: svc/web: no URL answers yet",
+                                                  "error: timed out waiting for the condition on svc/web"]

@@ -174,3 +174,13 @@ def test_watch_prints_the_urls_gained_and_lost_until_ctrl_c(api_factory):
         ("ADDED", "http://198.51.100.50:80"), ("ADDED", "http://198.51.100.51:80"),
         ("DELETED", "http://198.51.100.50:80")]
     assert api.reach("svc/web", "-w", "-o", "name").err == "error: --watch prints table, wide, url or json lines: not -o name\n"
+
+
+def test_a_terminal_sees_one_status_line_that_updates(api_factory):
+    from support import on_terminal
+
+    api = api_factory(objects=[NODE, LB])
+    code, text = on_terminal(api, ["svc/web", "--wait=2s", "-o", "url"], b"")
+    assert code == 1
+    assert text.count("waiting for svc/web: load balancer pending") >= 2  # rewritten in place as the clock ticks
+    assert "\r\x1b[K" in text and text.rstrip().endswith("error: timed out waiting for the condition on svc/web")
