@@ -5,15 +5,15 @@ values completion offers for it, so that the click parser and the completion rea
 """
 
 from dataclasses import dataclass, fields
-from typing import TYPE_CHECKING, Any, Callable, List, Optional, Tuple
+from typing import TYPE_CHECKING, Any, Callable, List, Optional
 
 import click
 
+from .kubeconfig import NO_OVERRIDES, Overrides
 from .streams import Streams
 
 if TYPE_CHECKING:
     from .kube import Kube
-    from .kubeconfig import Overrides
 
 
 @dataclass(frozen=True)
@@ -23,19 +23,8 @@ class KubeFlags:
     namespace: Optional[str] = None
     request_timeout: str = "30s"
     verbosity: int = 0
-    cluster: Optional[str] = None
-    user: Optional[str] = None
-    server: Optional[str] = None
-    certificate_authority: Optional[str] = None
-    insecure_skip_tls_verify: bool = False
-    tls_server_name: Optional[str] = None
-    token: Optional[str] = None
-    client_certificate: Optional[str] = None
-    client_key: Optional[str] = None
-    impersonate: Optional[str] = None
-    impersonate_groups: Tuple[str, ...] = ()
-    impersonate_uid: Optional[str] = None
     all_contexts: bool = False
+    overrides: Overrides = NO_OVERRIDES  # --cluster, --user, -s, --token, --as...: kubeconfig.Overrides owns them
 
     def contexts(self) -> Optional[List[str]]:
         """The contexts of a many-cluster command (`--context a,b`, `--all-contexts`); None for one context."""
@@ -51,11 +40,6 @@ class KubeFlags:
             return list(dict.fromkeys(n.strip() for n in self.context.split(",") if n.strip()))
         return None
 
-    def overrides(self) -> "Overrides":
-        from .kubeconfig import Overrides
-
-        return Overrides(**{f.name: getattr(self, f.name) for f in fields(Overrides)})
-
     def validate(self) -> "KubeFlags":
         """The flags' own checks, before any request."""
         from .options import parse_timeout, validate_namespace
@@ -69,7 +53,7 @@ class KubeFlags:
         from .kube import Connection, Kube  # lazy: reads the kubeconfig
         from .options import parse_timeout
 
-        connection = Connection.load(self.kubeconfig, self.context, self.overrides())
+        connection = Connection.load(self.kubeconfig, self.context, self.overrides)
         kube = Kube(connection, parse_timeout(self.request_timeout), self.verbosity, log=streams.warn)
         return Session(kube, self.namespace or connection.namespace, streams)
 
@@ -105,9 +89,10 @@ def kube_flags(command: Callable[..., Any]) -> Callable[..., Any]:
 
     @functools.wraps(command)
     def with_flags(**kwargs: Any) -> Any:
-        values = {f.name: kwargs.pop(f.name) for f in fields(KubeFlags)}
-        values["impersonate_groups"] = tuple(values["impersonate_groups"])
-        return command(flags=KubeFlags(**values), **kwargs)
+        given = {f.name: kwargs.pop(f.name) for f in fields(Overrides)}
+        given["impersonate_groups"] = tuple(given["impersonate_groups"])
+        values = {f.name: kwargs.pop(f.name) for f in fields(KubeFlags) if f.name != "overrides"}
+        return command(flags=KubeFlags(**values, overrides=Overrides(**given)), **kwargs)
 
     options = [
         click.option("--kubeconfig", metavar="FILE", type=click.Path(), help="Path to the kubeconfig file to use."),
