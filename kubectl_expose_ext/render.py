@@ -214,14 +214,15 @@ def render_urls(results: Sequence[Reach], probes: Optional[Probes] = None) -> st
         return probes is None or (answer is not None and answer.answered)
 
     urls = dict.fromkeys(e.url for r in results for e in r.found.endpoints
-                         if answered(e) and is_clean(e.url) and not e.dead)
+                         if answered(e) and is_clean(e.url) and not e.dead and "*" not in e.host)
     return "\n".join(urls)
 
 
 def left_out_url_warnings(results: Sequence[Reach]) -> List[str]:
     """`-o url` prints only URLs that are safe to paste and can work: one carrying a control, bidi or invisible
     character (a cluster put it there), and an Ingress URL no controller serves (missing IngressClass) or without
-    an address yet, are left out with these warnings, so `curl "$(... -o url | head -1)"` gets a live one."""
+    an address yet, and a wildcard host's URL, are left out with these warnings, so `curl "$(... -o url | head -1)"`
+    gets a live one."""
     unsafe: Dict[str, None] = {}
     dead: Dict[str, str] = {}
     for endpoint in (e for r in results for e in r.found.endpoints):
@@ -229,6 +230,8 @@ def left_out_url_warnings(results: Sequence[Reach]) -> List[str]:
             unsafe[endpoint.url] = None
         elif endpoint.dead:
             dead[endpoint.url] = endpoint.dead
+        elif "*" in endpoint.host:  # a wildcard host serves any name under it: no client can ask for `*` itself
+            dead[endpoint.url] = "a wildcard host (any name under it is served)"
     return ([f"Warning: URL not printed: it holds a control or invisible character: {clean(url)}" for url in unsafe]
             + [f"Warning: URL not printed: {clean(url)}: {why}" for url, why in dead.items()])
 

@@ -370,3 +370,11 @@ def test_url_output_prints_only_urls_that_can_work(realworld):
     out = realworld.reach("ingress/catchall", "-o", "url")
     assert (out.code, out.out) == (3, "")  # nothing left that can work: scripts can tell
     assert realworld.reach("ingress/catchall", "-o", "json").code == 0  # the document still has them, warned
+
+
+def test_url_output_leaves_a_wildcard_host_out(realworld):
+    """`-o url` is for `curl "$(... | head -1)"`: no client can ask for `*.preview.example.com` itself."""
+    out = realworld.reach("deploy/api", "-n", "shop", "-o", "url")
+    assert out.code == 0 and "*" not in out.out and "http://plain.example.com/" in out.out.splitlines()
+    assert "Warning: URL not printed: http://*.preview.example.com/: a wildcard host (any name under it is served)" \
+        in out.err.splitlines()

@@ -1,5 +1,6 @@
 """The README's example transcripts are real: each is produced again here and must appear verbatim."""
 
+import os
 import pathlib
 
 import pytest
@@ -75,3 +76,29 @@ def test_readme_lists_every_flag_of_the_code():
     from kubectl_expose_ext.cli import flags_markdown
 
     assert flags_markdown() in README, "README's flag table is stale: regenerate it with cli.flags_markdown()"
+
+
+@pytest.mark.fake_only("several API servers at once: the fake's")
+def test_readme_many_clusters_transcript(tmp_path):
+    from kubectl_expose_ext.demo import demo_cluster
+    from kubectl_expose_ext.demo.apiserver import FakeAPIServer
+    from support import run_installed
+
+    servers = [FakeAPIServer(demo_cluster()).start() for _ in range(2)]
+    try:
+        names = ["prod-eu", "prod-us"]
+        lines = ["apiVersion: v1", "kind: Config", "current-context: prod-eu", "clusters:"]
+        lines += [f"- {{name: {n}, cluster: {{server: '{s.url}'}}}}" for n, s in zip(names, servers)]
+        lines += ["- {name: staging, cluster: {server: 'http://127.0.0.1:1'}}", "users:",
+                  "- {name: u, user: {token: fake-token}}", "contexts:"]
+        lines += [f"- {{name: {n}, context: {{cluster: {n}, user: u, namespace: default}}}}" for n in names]
+        lines += ["- {name: staging, context: {cluster: staging, user: u, namespace: default}}"]
+        (tmp_path / "config").write_text("\n".join(lines) + "\n")
+        command = "svc/influxdb-lb --all-contexts"
+        done = run_installed(["kubectl-reach", *command.split()], {**os.environ, "KUBECONFIG": str(tmp_path / "config")})
+    finally:
+        for server in servers:
+            server.stop()
+    assert done.returncode == 1
+    transcript = f"$ kubectl reach {command}\n" + done.stdout + done.stderr
+    assert transcript in README, f"README is stale for `kubectl reach {command}`; it prints:\n{transcript}"
