@@ -96,15 +96,15 @@ class Connection:
             return cls(*fast)
         connection = cls._load_with_official_client(existing, context)
         configuration = connection.configuration  # the same attribute names as kubeconfig.Access
-        cluster = overrides.cluster_entry({})
+        cluster = overrides.cluster_entry({})  # only what the flags set
         if cluster.get("server"):
             configuration.host = plain.checked_server(cluster["server"], "--server")
         if cluster.get("certificate-authority"):
             configuration.ssl_ca_cert, configuration.verify_ssl = cluster["certificate-authority"], True
-        elif overrides.insecure_skip_tls_verify:
+        elif cluster.get("insecure-skip-tls-verify"):
             configuration.ssl_ca_cert, configuration.verify_ssl = None, False
-        if overrides.tls_server_name:
-            configuration.tls_server_name = overrides.tls_server_name
+        if cluster.get("tls-server-name"):
+            configuration.tls_server_name = cluster["tls-server-name"]
         configuration.impersonation = overrides.impersonation({})
         return connection
 
@@ -241,10 +241,12 @@ class Kube:
             headers["Content-Type"] = content_type
         return headers
 
-    def _impersonation(self) -> List[Tuple[str, str]]:
-        """--as, --as-group (one header line each), --as-uid."""
-        return [(key, value) for key, values in (getattr(self.connection.configuration, "impersonation", None) or {}
-                                                 ).items() for value in values]
+    def _header_lines(self, content_type: Optional[str] = None, accept: str = "application/json"
+                      ) -> List[Tuple[str, str]]:
+        """Every request's headers as lines: _headers, then --as, --as-group (one line each), --as-uid."""
+        impersonation = getattr(self.connection.configuration, "impersonation", None) or {}
+        return [*self._headers(content_type, accept).items(),
+                *((key, value) for key, values in impersonation.items() for value in values)]
 
     def request(self, method: str, path: str, query: Optional[Dict[str, Any]] = None, body: Any = None,
                 content_type: str = "application/json", accept: str = "application/json") -> Dict[str, Any]:
@@ -282,7 +284,7 @@ class Kube:
         exchange runs in a worker thread that the caller stops waiting for at the deadline."""
         import threading
 
-        headers = [*self._headers(content_type if data else None, accept).items(), *self._impersonation()]
+        headers = self._header_lines(content_type if data else None, accept)
         self.requests += 1
         started = time.monotonic()
         outcome: Dict[str, Any] = {}
@@ -310,16 +312,11 @@ class Kube:
         return response, body
 
     def _exchange(self, method: str, url: str, data: Optional[bytes], headers: List[Tuple[str, str]]):
-        """(response, body): send, then read the body in small decoded steps, at most MAX_RESPONSE_BYTES of it.
-        A header named twice (Impersonate-Group) is sent as two lines, as the API server reads groups."""
+        """(response, body): send, then read the body in small decoded steps, at most MAX_RESPONSE_BYTES of it."""
         import urllib3
-        from urllib3._collections import HTTPHeaderDict
 
-        sent = HTTPHeaderDict()
-        for key, value in headers:
-            sent.add(key, value)
         try:
-            response = self._http.request(method, url, body=data, headers=sent, preload_content=False,
+            response = self._http.request(method, url, body=data, headers=_sent(headers), preload_content=False,
                                           decode_content=True)
             body, size = [], 0
             for chunk in response.stream(_READ_CHUNK, decode_content=True):
@@ -443,12 +440,10 @@ class Kube:
         query = {"watch": "true", "resourceVersion": resource_version, "fieldSelector": field_selector,
                  "allowWatchBookmarks": "true", "timeoutSeconds": str(timeout_seconds)}
         url = self.host + self.path(resource, namespace) + "?" + urlencode({k: v for k, v in query.items() if v})
-        headers = urllib3.HTTPHeaderDict()
-        for key, value in [*self._headers().items(), *self._impersonation()]:
-            headers.add(key, value)
         self.requests += 1
         try:
-            response = self._http.request("GET", url, headers=headers, preload_content=False, retries=False,
+            response = self._http.request("GET", url, headers=_sent(self._header_lines()), preload_content=False,
+                                          retries=False,
                                           timeout=urllib3.Timeout(connect=self.timeout,
                                                                   read=timeout_seconds + WATCH_SLACK))
         except (urllib3.exceptions.HTTPError, OSError) as exc:
@@ -529,6 +524,17 @@ class Kube:
                     served[(group["name"], version)] = {r.get("name") for r in listing.get("resources") or []
                                                         if isinstance(r, dict)}
         return pick_versions(served)
+
+
+def _sent(lines: List[Tuple[str, str]]):
+    """Header lines as urllib3 sends them: a name given twice (Impersonate-Group) goes out as two lines, as the API
+    server reads groups."""
+    import urllib3
+
+    headers = urllib3.HTTPHeaderDict()
+    for key, value in lines:
+        headers.add(key, value)
+    return headers
 
 
 def table_rows(table: Dict[str, Any]) -> List[Dict[str, Any]]:
