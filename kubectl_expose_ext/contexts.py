@@ -22,14 +22,12 @@ PARALLEL = 32
 def run_contexts(plan: Any, flags: Any, names: List[str], streams: Streams) -> int:
     from concurrent.futures import ThreadPoolExecutor
 
-    if not hasattr(plan, "report_contexts"):
+    if not hasattr(plan, "report_contexts"):  # (a plan that has it names CONTEXT_OUTPUTS, what it prints then)
         raise UsageError("this command works on one context: give --context NAME")
     if any(getattr(plan, flag, None) for flag in ("wait", "watch", "open_browser")):
         raise UsageError("--wait, --watch and --open work on one context: give --context NAME")
-    allowed = ("table", "json", "yaml") if not hasattr(plan, "probe_timeout") else ("table", "wide", "url", "json",
-                                                                                     "yaml")
-    if plan.output not in allowed:
-        raise UsageError(f"with several contexts, -o is one of {', '.join(allowed)}")
+    if plan.output not in plan.CONTEXT_OUTPUTS:
+        raise UsageError(f"with several contexts, -o is one of {', '.join(plan.CONTEXT_OUTPUTS)}")
 
     def one(name: str):
         log = io.StringIO()

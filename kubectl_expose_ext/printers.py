@@ -134,6 +134,11 @@ def render_columns(printer: Printer, rows: Sequence[Any], headers: bool = True) 
                     disable_numparse=True)
 
 
+def render_names(answers: Sequence[Any]) -> str:
+    """`-o name`: each answer's target once, a line each."""
+    return "\n".join(dict.fromkeys(resource_name(a.kind, a.name) for a in answers))
+
+
 def resource_name(kind: str, name: str) -> str:
     """kubectl's `-o name`: `service/web`, `deployment.apps/api`, `ingress.networking.k8s.io/shop`."""
     from .kinds import BY_NAME

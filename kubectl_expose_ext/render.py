@@ -206,33 +206,45 @@ def render_yaml(results: Sequence[Reach], listing: bool = False, **beside: Any) 
     return dump(document(results, listing, **beside), "yaml")
 
 
+UNSAFE = "it holds a control or invisible character"
+
+
+def unusable(endpoint: Endpoint) -> Optional[str]:
+    """Why a URL must not be handed to a client (`-o url`, `--open`, `--wait`, `--watch`), else None: a control,
+    bidi or invisible character (a cluster put it there); an Ingress URL no controller serves (missing IngressClass)
+    or without an address yet (`dead`); a wildcard host (any name under it is served: no client can ask for `*`)."""
+    if not is_clean(endpoint.url):
+        return UNSAFE
+    if endpoint.dead:
+        return endpoint.dead
+    if "*" in endpoint.host:
+        return "a wildcard host (any name under it is served)"
+    return None
+
+
 def render_urls(results: Sequence[Reach], probes: Optional[Probes] = None) -> str:
     """One URL per line, each once: for scripts (`curl $(kubectl reach svc/x -o url | head -1)`).
-    After --probe (`probes`), only the URLs that answered; never one `left_out_url_warnings` names."""
+    After --probe (`probes`), only the URLs that answered; never an `unusable` one (left_out_url_warnings)."""
     def answered(endpoint: Endpoint) -> bool:
         answer = probes.get(endpoint.key()) if probes is not None else None
         return probes is None or (answer is not None and answer.answered)
 
-    urls = dict.fromkeys(e.url for r in results for e in r.found.endpoints
-                         if answered(e) and is_clean(e.url) and not e.dead and "*" not in e.host)
+    urls = dict.fromkeys(e.url for r in results for e in r.found.endpoints if answered(e) and unusable(e) is None)
     return "\n".join(urls)
 
 
 def left_out_url_warnings(results: Sequence[Reach]) -> List[str]:
-    """`-o url` prints only URLs that are safe to paste and can work: one carrying a control, bidi or invisible
-    character (a cluster put it there), and an Ingress URL no controller serves (missing IngressClass) or without
-    an address yet, and a wildcard host's URL, are left out with these warnings, so `curl "$(... -o url | head -1)"`
-    gets a live one."""
+    """The warnings for the URLs `-o url` leaves out (`unusable`), so that `curl "$(... -o url | head -1)"` gets a
+    live one: the unsafe ones first."""
     unsafe: Dict[str, None] = {}
     dead: Dict[str, str] = {}
     for endpoint in (e for r in results for e in r.found.endpoints):
-        if not is_clean(endpoint.url):
+        why = unusable(endpoint)
+        if why == UNSAFE:
             unsafe[endpoint.url] = None
-        elif endpoint.dead:
-            dead[endpoint.url] = endpoint.dead
-        elif "*" in endpoint.host:  # a wildcard host serves any name under it: no client can ask for `*` itself
-            dead[endpoint.url] = "a wildcard host (any name under it is served)"
-    return ([f"Warning: URL not printed: it holds a control or invisible character: {clean(url)}" for url in unsafe]
+        elif why:
+            dead[endpoint.url] = why
+    return ([f"Warning: URL not printed: {UNSAFE}: {clean(url)}" for url in unsafe]
             + [f"Warning: URL not printed: {clean(url)}: {why}" for url, why in dead.items()])
 
 

@@ -28,9 +28,10 @@ def missing(resolved, answer, probes: Optional[dict] = None) -> List[str]:
     """What the target still lacks to be reachable; empty when it is."""
     from .endpoints.service import is_exposed
     from .objects import condition_true, field
+    from .render import unusable
 
     gaps: List[str] = []
-    live = [e for e in answer.found.endpoints if not e.dead]
+    live = [e for e in answer.found.endpoints if unusable(e) is None]
     role, obj, snapshot = resolved.kind.role, resolved.obj, resolved.snapshot
     if role == SERVICE and field(obj, "spec", "type") == "LoadBalancer" and \
             not any(e.method == "LoadBalancer" for e in live):
@@ -53,6 +54,7 @@ class Changes:
 
     def __init__(self, kube, watched: List[tuple]):
         self.kube, self.changed, self.polling, self.stopped = kube, threading.Event(), False, False
+        self._pause = POLL_FIRST
         self._ready = threading.Barrier(len(watched) + 1, timeout=kube.timeout or 30)
         for resource, namespace, field_selector in watched:
             threading.Thread(target=self._watch, args=(resource, namespace, field_selector), daemon=True).start()
@@ -60,6 +62,20 @@ class Changes:
             self._ready.wait()  # every watch has its starting version: no change between then and the answer is lost
         except threading.BrokenBarrierError:
             self.polling = True
+
+    def settle(self, tick: float, limit: float) -> bool:
+        """Wait for a change, at most `tick` seconds (the caller's clock); True when the answer is to be computed
+        again: a change arrived (and a burst of events had 0.1 s to land), or, polling, the next poll is due (at
+        most `limit` seconds away)."""
+        if self.polling:
+            time.sleep(max(0.0, min(self._pause, limit)))
+            self._pause = min(self._pause * 2, POLL_MAX)
+            return True
+        if not self.changed.wait(max(0.0, min(tick, limit))):
+            return False
+        time.sleep(0.1)
+        self.changed.clear()
+        return True
 
     def _current(self, resource: str, namespace: Optional[str], field_selector: Optional[str]) -> str:
         page = self.kube.request("GET", self.kube.path(resource, namespace),
@@ -115,19 +131,12 @@ def follow(compute: Callable[[], list], kube, watched: List[tuple], changed: Cal
     """--watch: compute() again after every change, handing each new answer list to `changed`, until Ctrl-C
     (exit code 0). Polls with backoff where the server refuses to watch."""
     changes = Changes(kube, watched)
-    pause = POLL_FIRST
     try:
         changed(compute())  # what changed between the first answer and the watches' start
         while True:
-            if changes.polling:
-                time.sleep(pause)
-                pause = min(pause * 2, POLL_MAX)
-            elif not changes.changed.wait(1.0):  # (1 s: Ctrl-C is seen at once)
-                continue
-            time.sleep(0.1)  # let a burst of events land
-            changes.changed.clear()
-            kube.forget()
-            changed(compute())
+            if changes.settle(1.0, POLL_MAX):  # (1 s ticks: Ctrl-C is seen at once)
+                kube.forget()
+                changed(compute())
     except KeyboardInterrupt:
         changes.stopped = True
         return 0
@@ -137,7 +146,7 @@ def wait_until_reachable(compute: Callable[[], tuple], kube, namespace: str, dea
                          status: Callable[[str], None]) -> tuple:
     """compute() -> (resolved list, answers, probes), again after each change, until no target lacks anything or
     the deadline passes: (resolved list, answers, probes, {ref: what it still lacks}) of the last computation."""
-    started, changes, pause = time.monotonic(), None, POLL_FIRST
+    started, changes = time.monotonic(), None
     while True:
         resolved, answers, probes = compute()
         waiting = {a.ref: gaps for r, a in zip(resolved, answers) for gaps in [missing(r, a, probes)] if gaps}
@@ -151,14 +160,6 @@ def wait_until_reachable(compute: Callable[[], tuple], kube, namespace: str, dea
         while True:  # until a change, a poll, or the deadline; the status line's clock ticks each second
             remaining = deadline - time.monotonic()
             status(f"waiting for {ref}: {gaps[0]} ({time.monotonic() - started:.0f}s)")
-            if remaining <= 0:
-                break
-            if changes.polling:
-                time.sleep(min(pause, remaining))
-                pause = min(pause * 2, POLL_MAX)
-                break
-            if changes.changed.wait(min(remaining, 1.0)):
-                time.sleep(0.1)  # let a burst of events land before computing again
-                changes.changed.clear()
+            if remaining <= 0 or changes.settle(1.0, remaining):
                 break
         kube.forget()  # the next computation reads the cluster again, not the command's remembered LISTs

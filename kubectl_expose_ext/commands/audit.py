@@ -5,6 +5,7 @@ from typing import TYPE_CHECKING, List, Optional
 
 from ..errors import UsageError
 from ..kubeflags import Session
+from ..options import AUDIT_OUTPUTS
 from . import FINDINGS, nothing_exposed, report_malformed, show_progress
 
 if TYPE_CHECKING:
@@ -23,7 +24,6 @@ class AuditOptions:
 
     def validate(self) -> "Audit":
         from ..audit import SEVERITIES
-        from ..options import AUDIT_OUTPUTS
         from ..printers import parse_output, parse_sort_by
 
         if self.fail_on is not None and self.fail_on not in SEVERITIES:
@@ -35,6 +35,8 @@ class AuditOptions:
 
 @dataclass(frozen=True)
 class Audit:
+    CONTEXT_OUTPUTS = AUDIT_OUTPUTS  # several contexts: the plain outputs (report_contexts), not the printers
+
     all_namespaces: bool
     output: str
     fail_on: Optional[str]
@@ -96,8 +98,8 @@ class Audit:
         elif self.output == "jsonpath" and self.printer:
             session.streams.write(printers.render_jsonpath(self.printer, render.audit_document(assessed)))
         elif self.output == "name":
-            names = (printers.resource_name(a.answer.kind, a.answer.name) for a in assessed)
-            session.streams.write("".join(f"{n}\n" for n in dict.fromkeys(names)))
+            names = printers.render_names([a.answer for a in assessed])
+            session.streams.write(f"{names}\n" if names else "")
         elif self.output == "custom-columns" and self.printer:
             session.streams.print(printers.render_columns(self.printer, [a.to_dict() for a in assessed],
                                                           headers=not self.no_headers))

@@ -5,7 +5,7 @@ from typing import TYPE_CHECKING, List, Optional, Sequence, Tuple
 
 from ..errors import NotFound, ReachError, UsageError
 from ..kubeflags import Session
-from ..options import TargetSpec
+from ..options import OUTPUTS, TargetSpec
 
 if TYPE_CHECKING:
     from ..printers import Printer
@@ -33,7 +33,7 @@ class ShowOptions:
     watch: bool = False
 
     def validate(self) -> "Show":
-        from ..options import OUTPUTS, parse_targets, parse_timeout, validate_address_type
+        from ..options import parse_targets, parse_timeout, validate_address_type
         from ..printers import parse_output, parse_sort_by
 
         specs = parse_targets(self.target)
@@ -69,6 +69,8 @@ class Show:
     """A validated `show`: no `specs` lists the namespace (or the cluster); several are answered as a listing of
     those targets (one table with a TARGET column, one List document); `probe_timeout` None: no probes."""
 
+    CONTEXT_OUTPUTS = OUTPUTS  # several contexts: the plain outputs (report_contexts), not the printers
+
     specs: Tuple[TargetSpec, ...]
     all_namespaces: bool
     output: str
@@ -94,31 +96,39 @@ class Show:
         findings: Optional[List] = None
         missing: List[str] = []
         if not self.specs:
-            from ..audit import assess  # the listing's hint counts the findings: a target needs none of it
-            from ..targets import fetch_everything
-
-            scope = None if self.all_namespaces else session.namespace
             show_progress(session)
             try:
-                snapshot = fetch_everything(session.kube, scope, self.address_type, label_selector=self.selector,
-                                            field_selector=self.field_selector)
+                assessed = self.listing(session)
             finally:
                 session.streams.status_done()
-            assessed = assess(snapshot)
             answers = [a.answer for a in assessed]
             findings = [a.findings for a in assessed]  # JSON lists them; a hint counts them
+            probes = self.probed(answers)
         elif self.wait is None:  # each target resolved in turn; a LIST two of them need is sent once (Kube.list)
             _, answers, missing = self.targets(session)
+            probes = self.probed(answers)
         else:
-            answers = self.wait_for(session)
-        probes = None
-        if self.probe_timeout:
-            from ..probe import probe_all
-
-            probes = probe_all([e for r in answers for e in r.found.endpoints], self.probe_timeout,
-                               allow_local=self.probe_allow_local)
+            answers, probes = self.wait_for(session)
         report_malformed(session)
         return answers, findings, probes, missing
+
+    def listing(self, session: Session) -> List:
+        """The assessed exposures of the namespace (-A: the cluster), as the listing shows them."""
+        from ..audit import assess  # the listing's hint counts the findings: a target needs none of it
+        from ..targets import fetch_everything
+
+        scope = None if self.all_namespaces else session.namespace
+        return assess(fetch_everything(session.kube, scope, self.address_type, label_selector=self.selector,
+                                       field_selector=self.field_selector))
+
+    def probed(self, answers: List) -> Optional[dict]:
+        """--probe: each endpoint's probe (None without --probe)."""
+        if not self.probe_timeout:
+            return None
+        from ..probe import probe_all
+
+        return probe_all([e for r in answers for e in r.found.endpoints], self.probe_timeout,
+                         allow_local=self.probe_allow_local)
 
     def report(self, session: Session, answers: List, findings: Optional[List], probes: Optional[dict],
                missing: List[str]) -> int:
@@ -140,30 +150,25 @@ class Show:
         context's URLs; each context's warnings prefixed with its name."""
         from .. import render
 
-        answers = [a for _, result in collected if not isinstance(result, str) for a in result[0]]
-        contexts = [name for name, result in collected if not isinstance(result, str) for _ in result[0]]
+        answered = [(name, result) for name, result in collected if not isinstance(result, str)]
+        answers = [a for _, result in answered for a in result[0]]
+        contexts = [name for name, result in answered for _ in result[0]]
+        probes = {k: v for _, result in answered for k, v in (result[2] or {}).items()} if self.probe_timeout else None
         if self.output in ("json", "yaml"):
             doc = {name: ({"error": result} if isinstance(result, str) else
                           render.document(result[0], len(self.specs) != 1, result[1], result[2]))
                    for name, result in collected}
             streams.write(render.dump(doc, self.output) + "\n")
-        elif self.output == "url":
-            text = render.render_urls(answers, {k: v for _, r in collected if not isinstance(r, str) and r[2]
-                                                for k, v in r[2].items()} if self.probe_timeout else None)
-            if text:
-                streams.print(text)
         else:
-            text = render.render_table(answers, wide=self.output == "wide", listing=True,
-                                       all_namespaces=self.all_namespaces, headers_shown=not self.no_headers,
-                                       contexts=contexts, probes={k: v for _, r in collected if not isinstance(r, str)
-                                                                  and r[2] for k, v in r[2].items()} or None)
+            text = render.render_urls(answers, probes) if self.output == "url" else render.render_table(
+                answers, wide=self.output == "wide", listing=True, all_namespaces=self.all_namespaces,
+                headers_shown=not self.no_headers, contexts=contexts, probes=probes or None)
             if text:
                 streams.print(text)
         if self.output not in ("json", "yaml"):
-            for name, result in collected:
-                if not isinstance(result, str):
-                    for line in render.render_warnings(result[0]):
-                        streams.warn(f"[{name}] {line}")
+            for name, result in answered:
+                for line in render.render_warnings(result[0]):
+                    streams.warn(f"[{name}] {line}")
         return 0
 
     def targets(self, session: Session, quiet: bool = False) -> Tuple[List, List, List[str]]:
@@ -192,7 +197,7 @@ class Show:
         -o url prints the gained URLs (the lost ones on stderr); -o json one JSON line per change."""
         import json
 
-        from ..targets import fetch_everything
+        from ..render import unusable
         from ..waiting import follow, watched_by_listing, watched_for
 
         if self.specs:
@@ -206,14 +211,10 @@ class Show:
             watched = watched_by_listing(session.kube, scope)
 
             def compute() -> list:
-                from ..audit import assess
-
-                snapshot = fetch_everything(session.kube, scope, self.address_type, label_selector=self.selector,
-                                            field_selector=self.field_selector)
-                return [a.answer for a in assess(snapshot)]
+                return [a.answer for a in self.listing(session)]
 
         def rows(answers: list) -> dict:
-            return {(a.ref, e.url): (a, e) for a in answers for e in a.found.endpoints if not e.dead}
+            return {(a.ref, e.url): (a, e) for a in answers for e in a.found.endpoints if unusable(e) is None}
 
         seen = [rows(answers)]
 
@@ -238,12 +239,11 @@ class Show:
 
         return follow(compute, session.kube, watched, changed)
 
-    def wait_for(self, session: Session) -> List:
-        """--wait: the answers once every target can be reached (waiting.py), else kubectl wait's timeout error
-        after what each still lacks."""
+    def wait_for(self, session: Session) -> Tuple[List, Optional[dict]]:
+        """--wait: the answers (and their probes) once every target can be reached (waiting.py), else kubectl wait's
+        timeout error after what each still lacks."""
         import time
 
-        from ..probe import probe_all
         from ..waiting import wait_until_reachable
 
         first = [True]
@@ -253,21 +253,19 @@ class Show:
             first[0] = False
             if missing:
                 raise NotFound(missing[0])
-            probes = probe_all([e for r in answers for e in r.found.endpoints], self.probe_timeout,
-                               allow_local=self.probe_allow_local) if self.probe_timeout else None
-            return resolved, answers, probes
+            return resolved, answers, self.probed(answers)
 
         assert self.wait is not None
         try:
-            _, answers, _, waiting = wait_until_reachable(compute, session.kube, session.namespace,
-                                                          time.monotonic() + self.wait, session.streams.status)
+            _, answers, probes, waiting = wait_until_reachable(compute, session.kube, session.namespace,
+                                                               time.monotonic() + self.wait, session.streams.status)
         finally:
             session.streams.status_done()
         if waiting:
             for ref, gaps in waiting.items():
                 session.streams.warn(f"Warning: {ref}: {'; '.join(gaps)}")
             raise ReachError(f"timed out waiting for the condition on {', '.join(waiting)}")
-        return answers
+        return answers, probes
 
     def emit(self, session: Session, answers: List, findings: Optional[List], probes: Optional[dict]) -> bool:
         """stdout: the data; stderr: warnings, hints. Whether any data (a row, a URL, a document) was printed."""
@@ -284,10 +282,12 @@ class Show:
             for line in render.render_warnings(answers):
                 streams.warn(line)
             return bool(text)
-        rows = printers.sorted_rows(render.endpoint_rows(answers, probes), self.sort_by, row_of=lambda r: r[2])
-        shown = render.regrouped(rows) if self.sort_by else answers
+        shown = answers
+        if self.sort_by or self.output == "custom-columns":  # rows as -o json has them: only where they are read
+            rows = printers.sorted_rows(render.endpoint_rows(answers, probes), self.sort_by, row_of=lambda r: r[2])
+            shown = render.regrouped(rows) if self.sort_by else answers
         if self.output == "name":
-            text = "\n".join(dict.fromkeys(printers.resource_name(a.kind, a.name) for a in answers))
+            text = printers.render_names(answers)
         elif self.output == "custom-columns" and self.printer:
             text = printers.render_columns(self.printer, [row for _, _, row in rows], headers=not self.no_headers)
         elif self.output == "url":
@@ -313,10 +313,9 @@ class Show:
 def best_url(answers: List, probes: Optional[dict]) -> Optional[str]:
     """What --open opens: http or https only, a URL that can work and is safe to hand on; one that answered first
     (with --probe), then https before http, in the answer's order otherwise."""
-    from ..terminal import is_clean
+    from ..render import unusable
 
-    live = [e for a in answers for e in a.found.endpoints if e.scheme in ("http", "https") and not e.dead
-            and is_clean(e.url)]
+    live = [e for a in answers for e in a.found.endpoints if e.scheme in ("http", "https") and unusable(e) is None]
     if probes is not None:
         live = [e for e in live if probes.get(e.key()) is not None and probes[e.key()].answered]
     live.sort(key=lambda e: e.scheme != "https")
