@@ -10,7 +10,7 @@ maps and lists as compact JSON; a missing key, and null, print nothing (kubectl'
 
 import json
 import re
-from typing import Any, List, NoReturn, Tuple
+from typing import Any, Callable, List, NoReturn, Tuple
 
 _MISSING = object()
 
@@ -223,19 +223,22 @@ def text_of(value: Any) -> str:
     return str(value)
 
 
-def render(nodes: List[Tuple], document: Any, current: Any = _MISSING) -> str:
-    """The template's output for `document` (`current`: the item of an enclosing range)."""
+def render(nodes: List[Tuple], document: Any, current: Any = _MISSING,
+           shown: Callable[[str], str] = lambda text: text) -> str:
+    """The template's output for `document` (`current`: the item of an enclosing range). `shown` is applied to
+    every value the document supplies, not to the template's own text (a terminal's sanitiser: the values may be a
+    cluster's, the `{"\\t"}` between them are the user's)."""
     here = document if current is _MISSING else current
     out: List[str] = []
     for node in nodes:
         if node[0] == "text":
             out.append(node[1])
         elif node[0] == "expr":
-            out.append(" ".join(text_of(v) for v in evaluate(node[1], here, document)))
+            out.append(" ".join(shown(text_of(v)) for v in evaluate(node[1], here, document)))
         else:
             found = evaluate(node[1], here, document)
             if len(found) == 1 and isinstance(found[0], list):  # {range .items}: over the list's elements
                 found = found[0]
             for item in found:
-                out.append(render(node[2], document, item))
+                out.append(render(node[2], document, item, shown))
     return "".join(out)

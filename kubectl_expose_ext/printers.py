@@ -118,7 +118,10 @@ def sorted_rows(rows: List[Any], sort_by: Optional[list], row_of=lambda row: row
 
 
 def render_jsonpath(printer: Printer, document: Any) -> str:
-    return render(list(printer.template), document)
+    """The template over the document, every value from it (a cluster's text) escaped as terminal.clean does."""
+    from .terminal import clean
+
+    return render(list(printer.template), document, shown=clean)
 
 
 def render_columns(printer: Printer, rows: Sequence[Any], headers: bool = True) -> str:

@@ -22,6 +22,8 @@ def test_the_best_url():
     assert best_url(answer(HTTP, HTTPS), None) == "https://web.example.com/"  # https first
     assert best_url(answer(DEAD, HTTP), None) == "http://203.0.113.7:30080"  # never one that cannot work
     assert best_url(answer(TCP), None) is None  # http and https only
+    wildcard = Endpoint("Ingress", "https", "*.preview.example.com", 443, path="/")
+    assert best_url(answer(wildcard, HTTP), None) == "http://203.0.113.7:30080"  # as -o url: never a wildcard host
     answered = {HTTP.key(): types.SimpleNamespace(answered=True), HTTPS.key(): types.SimpleNamespace(answered=False)}
     assert best_url(answer(HTTPS, HTTP), answered) == "http://203.0.113.7:30080"  # with --probe: one that answered
     assert best_url(answer(HTTPS), {HTTPS.key(): types.SimpleNamespace(answered=False)}) is None

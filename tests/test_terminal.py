@@ -113,3 +113,16 @@ def test_completion_drops_names_that_would_inject_candidates(hostile):
     candidates, _ = complete(["--kubeconfig", hostile.kubeconfig, "pod/"], cli)
     assert candidates == []  # the pod's name carries a newline: it would print a second candidate and a directive
     assert complete(["--kubeconfig", hostile.kubeconfig, "svc/"], cli)[0] == ["svc/kubernetes", "svc/plain", "svc/web"]
+
+
+def test_the_printers_escape_what_the_cluster_sent(hostile):
+    """kubectl's printers are output paths too: every value from the cluster escaped, the template's own text not."""
+    for args in (["svc/web", "-o", 'jsonpath={range .endpoints[*]}{.host}{"\\n"}{end}'],
+                 ["svc/web", "-o", "custom-columns=HOST:.host,URL:.url"], ["svc/web", "--sort-by", ".host"],
+                 ["audit", "-o", "jsonpath={.items[*].urls}"], ["audit", "-o", "name"], ["-o", "name"]):
+        out = hostile.reach(*args)
+        assert out.code == 0, (args, out.err)
+        visible(out.out)
+        visible(out.err)
+    hosts = hostile.reach("svc/web", "-o", 'jsonpath={range .endpoints[*]}{.host}{"\\n"}{end}').out.splitlines()
+    assert "lb\\x1b\\x07\\x0d\\x0a\\x00\\x9b\\u202e\\u2066\\u061c\\u200b\\u200d\\u2028\\u2029\\ufeff\\u200f.example.com" in hosts

@@ -99,7 +99,8 @@ class Audit:
             session.streams.write(printers.render_jsonpath(self.printer, render.audit_document(assessed)))
         elif self.output == "name":
             names = printers.render_names([a.answer for a in assessed])
-            session.streams.write(f"{names}\n" if names else "")
+            if names:
+                session.streams.print(names)  # (each line cleaned: the names are the cluster's)
         elif self.output == "custom-columns" and self.printer:
             session.streams.print(printers.render_columns(self.printer, [a.to_dict() for a in assessed],
                                                           headers=not self.no_headers))
