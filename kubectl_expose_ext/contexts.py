@@ -13,7 +13,7 @@ import dataclasses
 import io
 from typing import Any, List
 
-from .errors import ReachError, UsageError
+from .errors import ReachError, UsageError, redact
 from .streams import Streams
 
 PARALLEL = 32
@@ -35,8 +35,8 @@ def run_contexts(plan: Any, flags: Any, names: List[str], streams: Streams) -> i
             session = dataclasses.replace(flags, context=name, all_contexts=False).connect(
                 Streams(out=io.StringIO(), err=log, input=io.StringIO()))
             return plan.collect(session), log.getvalue()
-        except ReachError as exc:
-            return str(exc), log.getvalue()
+        except ReachError as exc:  # masked here: the message also goes into -o json, which warn() does not mask
+            return redact(str(exc)), log.getvalue()
 
     with ThreadPoolExecutor(max_workers=min(PARALLEL, len(names))) as pool:
         results = list(pool.map(one, names))
