@@ -18,7 +18,7 @@ import time
 from typing import Callable, List, Optional
 
 from .errors import ApiError, Gone, ReachError
-from .kinds import GATEWAY_ROUTES, POD, SERVICE, WORKLOAD
+from .kinds import BY_NAME, GATEWAY_ROUTES, POD, SERVICE, WORKLOAD
 
 POLL_FIRST, POLL_MAX = 1.0, 10.0
 WATCH_SECONDS = 300  # one watch request's timeoutSeconds (it is restarted while the wait lasts)
@@ -110,10 +110,10 @@ class Changes:
         self.changed.set()
 
 
-def watched_for(resolved, namespace: str) -> List[tuple]:
-    """(resource, namespace, fieldSelector) of what the target's answer reads."""
-    kind = resolved.kind
-    target = (kind.resource, namespace if kind.namespaced else None, f"metadata.name={resolved.obj['metadata']['name']}")
+def watched_for(answer, namespace: str) -> List[tuple]:
+    """(resource, namespace, fieldSelector) of what a target's answer (a Reach) reads."""
+    kind = BY_NAME[answer.kind]
+    target = (kind.resource, namespace if kind.namespaced else None, f"metadata.name={answer.name}")
     around = [("services", namespace, None), ("endpointslices", namespace, None), ("ingresses", namespace, None)]
     if kind.role in (POD, WORKLOAD):
         around.append(("pods", namespace, None))
@@ -155,7 +155,7 @@ def wait_until_reachable(compute: Callable[[], tuple], kube, namespace: str, dea
                 changes.stopped = True  # each watch ends at its next event (a daemon thread: never holds the exit)
             return resolved, answers, probes, waiting
         if changes is None:
-            changes = Changes(kube, [w for r in resolved for w in watched_for(r, namespace)])
+            changes = Changes(kube, [w for a in answers for w in watched_for(a, namespace)])
         ref, gaps = next(iter(waiting.items()))
         while True:  # until a change, a poll, or the deadline; the status line's clock ticks each second
             remaining = deadline - time.monotonic()

@@ -201,8 +201,7 @@ class Show:
         from ..waiting import follow, watched_by_listing, watched_for
 
         if self.specs:
-            resolved, _, _ = self.targets(session, quiet=True)
-            watched = [w for r in resolved for w in watched_for(r, session.namespace)]
+            watched = [w for a in answers for w in watched_for(a, session.namespace)]
 
             def compute() -> list:
                 return self.targets(session, quiet=True)[1]
