@@ -2,8 +2,8 @@
 
 One answer per exposing object (the listing's inventory), each with findings ranked high, medium or low. The
 checks are one table, CHECKS: each names its severity, what it finds and why that matters, the roles of the kinds
-it applies to, and the function that finds it. The help text, the README's table and `--fail-on`'s values are
-generated from it (README: "How to add an audit check").
+it applies to, and the function that finds it. The help text, the table in docs/audit.md and `--fail-on`'s values are
+generated from it (docs/development.md: "How to add an audit check").
 """
 
 from dataclasses import dataclass, field as dc_field

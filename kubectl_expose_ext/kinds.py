@@ -5,7 +5,7 @@ route kinds and their listener protocols (endpoints/gateway.py), the refs printe
 help text. Which `convert --to` values a kind takes is owned by convert/strategies.py (each strategy names the roles
 it applies to).
 
-Adding a kind is one row here plus, for a new role, its endpoint rule (README: "How to add a route kind").
+Adding a kind is one row here plus, for a new role, its endpoint rule (docs/development.md: "How to add a route kind").
 """
 
 from dataclasses import dataclass, field

@@ -40,7 +40,7 @@ def main() -> None:
             return
     # One command is one short process whose data (decoded JSON, endpoints) holds no reference cycles: the cyclic
     # collector only re-walks the growing heap of a large LIST (reach -A over 50,000 pods: ~30% of the run, the
-    # same peak memory without it; README, Performance).
+    # same peak memory without it; docs/performance.md).
     gc.disable()
     from .cli import main as run_cli
 

@@ -24,3 +24,16 @@ def test_mypy_passes():
     out = subprocess.run([tool("mypy")], cwd=ROOT, capture_output=True, text=True, timeout=600)
     assert out.returncode == 0, out.stdout + out.stderr
     assert "Success: no issues found" in out.stdout
+
+
+def test_no_shell_pipeline_can_die_of_sigpipe():
+    """Under `set -o pipefail`, `cmd | head -1` fails at random (exit 141) when head exits before cmd is done writing:
+    it stopped CI before pytest. The scripts CI runs read a command's output whole instead."""
+    import re
+
+    scripts = [ROOT / ".ci" / "run", *sorted((ROOT / "tests" / "realcluster").glob("*.sh"))]
+    for script in scripts:
+        for number, line in enumerate(script.read_text().splitlines(), 1):
+            code = line.split("#", 1)[0]
+            assert not re.search(r"\|\s*(head|grep\s+-q|sed\s+-n\s*['\"]?\d+q)\b", code), \
+                f"{script.relative_to(ROOT)}:{number}: a pipeline into a reader that stops early: {line.strip()}"

@@ -81,7 +81,7 @@ def test_the_sdist_carries_what_building_and_testing_need(dists):
         names = {name.split("/", 1)[1] for name in archive.getnames() if "/" in name}
     for needed in ("pyproject.toml", "README.md", "CHANGELOG.md", "LICENSE", "plugin.yaml", "MANIFEST.in",
                    "tests/conftest.py", "tests/support.py", "tests/fixtures/realworld.yaml",
-                   "tests/test_packaging.py", "krew/build.py", "krew/requirements.lock", "krew/plugins/reach.yaml",
+                   "tests/test_packaging.py", "docs/usage.md", "krew/build.py", "krew/requirements.lock", "krew/plugins/reach.yaml",
                    "bench/run.py", ".ci/run"):
         assert needed in names, needed
     assert source_tree() <= names

@@ -6,7 +6,10 @@ import pathlib
 import pytest
 
 pytestmark = pytest.mark.both_backends
-README = (pathlib.Path(__file__).parent.parent / "README.md").read_text()
+ROOT = pathlib.Path(__file__).parent.parent
+README = (ROOT / "README.md").read_text()
+# the README and the pages it links (docs/): every transcript and generated table in them is checked here
+DOCS = README + "".join(page.read_text() for page in sorted((ROOT / "docs").glob("*.md")))
 
 CASES = [  # (fixture, namespace, command)
     ("demo", "default", ""),
@@ -32,7 +35,7 @@ def test_readme_transcript(api_factory, fixture, namespace, command):
         api = api_factory(fixture, namespace=namespace, absent=absent)
     out = api.reach(*command.split())
     transcript = f"$ kubectl reach {command}".rstrip() + "\n" + out.out + out.err
-    assert transcript in README, f"README is stale for `kubectl reach {command}`; it prints:\n{transcript}"
+    assert transcript in DOCS, f"README is stale for `kubectl reach {command}`; it prints:\n{transcript}"
 
 
 def test_readme_opens_with_the_demo_and_the_test_command_ci_runs():
@@ -49,13 +52,13 @@ def test_readme_convert_transcript(demo_api):
     command = "convert svc/influxdb --to clusterip --dry-run"
     out = demo_api.reach(*command.split())
     transcript = f"$ kubectl reach {command}\n" + out.out + out.err
-    assert transcript in README, f"README is stale for `kubectl reach {command}`; it prints:\n{transcript}"
+    assert transcript in DOCS, f"README is stale for `kubectl reach {command}`; it prints:\n{transcript}"
 
 
 def test_readme_lists_the_audit_checks_of_the_code():
     from kubectl_expose_ext.audit import checks_markdown
 
-    assert checks_markdown() in README, "README's table of audit checks is stale: regenerate it from audit.CHECKS"
+    assert checks_markdown() in DOCS, "README's table of audit checks is stale: regenerate it from audit.CHECKS"
 
 
 def test_help_lists_every_kind_check_and_strategy(demo_api):
@@ -75,7 +78,7 @@ def test_help_lists_every_kind_check_and_strategy(demo_api):
 def test_readme_lists_every_flag_of_the_code():
     from kubectl_expose_ext.cli import flags_markdown
 
-    assert flags_markdown() in README, "README's flag table is stale: regenerate it with cli.flags_markdown()"
+    assert flags_markdown() in DOCS, "README's flag table is stale: regenerate it with cli.flags_markdown()"
 
 
 @pytest.mark.fake_only("several API servers at once: the fake's")
@@ -101,4 +104,25 @@ def test_readme_many_clusters_transcript(tmp_path):
             server.stop()
     assert done.returncode == 1
     transcript = f"$ kubectl reach {command}\n" + done.stdout + done.stderr
-    assert transcript in README, f"README is stale for `kubectl reach {command}`; it prints:\n{transcript}"
+    assert transcript in DOCS, f"README is stale for `kubectl reach {command}`; it prints:\n{transcript}"
+
+
+def test_readme_links_every_docs_page_and_each_link_resolves():
+    import re
+
+    pages = {p.name for p in (ROOT / "docs").glob("*.md")}
+    linked = set(re.findall(r"\]\(docs/([\w.-]+\.md)\)", README))
+    assert linked == pages, f"README links {sorted(linked)}, docs/ has {sorted(pages)}"
+    for page in (ROOT / "docs").glob("*.md"):
+        for target in re.findall(r"\]\((\.\./[\w./-]+|[\w-]+\.md)(?:#[\w-]+)?\)", page.read_text()):
+            assert (page.parent / target).exists(), f"{page.name} links {target}, which does not exist"
+
+
+def test_ci_runs_every_python_the_readme_promises():
+    import re
+
+    ci = (ROOT / ".ci" / "run").read_text()
+    promised = re.search(r"CI runs the whole suite on ([\d., and]+)\)", README).group(1)
+    versions = re.findall(r"3\.\d+", promised)
+    assert re.search(r"^PYTHONS=\((.*)\)$", ci, re.M).group(1).split() == versions
+    assert "3.9" in versions, "the oldest Python of requires-python must be tested"

@@ -6,7 +6,7 @@ import os
 import signal
 import subprocess
 import sys
-import time
+import threading
 
 import pytest
 
@@ -99,16 +99,17 @@ def test_convert_binds_its_record_to_the_object(demo_api):
 
 @pytest.mark.fake_only("the write is held back by the fake server, so that Ctrl-C lands while it is in flight")
 def test_ctrl_c_during_the_real_write_says_it_may_have_been_applied(demo_api):
-    demo_api.cluster.inject(method="PATCH", path="/services/influxdb", delay=3, times=2)
+    release = threading.Event()  # the real write is held at the server until the command has been interrupted
+    write = demo_api.cluster.inject(method="PATCH", path="/services/influxdb", unless="dryRun", hold=release)
     process = subprocess.Popen([sys.executable, "-m", "kubectl_expose_ext", "convert", "svc/influxdb", "--to",
                                 "clusterip", "--yes", "--kubeconfig", demo_api.kubeconfig],
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=outside_checkout())
-    deadline = time.monotonic() + 30
-    while not [r for r in demo_api.cluster.log if r.method == "PATCH" and not r.dry_run] and \
-            time.monotonic() < deadline:
-        time.sleep(0.05)  # wait until the real write (not the dry run) is held at the server
-    os.kill(process.pid, signal.SIGINT)
-    out, err = process.communicate(timeout=30)
+    try:
+        assert write.arrived.wait(60), "the real write never reached the server"
+        os.kill(process.pid, signal.SIGINT)
+        out, err = process.communicate(timeout=60)
+    finally:
+        release.set()
     assert process.returncode == 130, err
     assert err.splitlines()[-1] == ("error: interrupted while the change to svc/influxdb was being sent: it may have "
                                     "been applied; check with `kubectl get svc/influxdb -o yaml` (and `kubectl reach "

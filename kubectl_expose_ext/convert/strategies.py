@@ -2,7 +2,7 @@
 its own checks, and how it plans the change from the live object. Undo has one plan per role. The flag checks
 (a flag given where its `--to` does not read it), completion's `--to` values and the help derive from the table.
 
-README: "How to add a convert target".
+docs/development.md: "How to add a convert target".
 """
 
 from dataclasses import dataclass

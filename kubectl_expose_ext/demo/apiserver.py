@@ -395,7 +395,9 @@ class Fault:
 
     status: answer this HTTP code with a Status body (and Retry-After when given); body: answer 200
     with these raw bytes; delay: wait this long first; truncate: cut the body short and close;
-    reset: close the connection without answering. `query` names a parameter the request must carry.
+    reset: close the connection without answering. `query` names a parameter the request must carry, `unless`
+    one it must not (`unless="dryRun"`: the real write only); `hold`: an event the request waits for (at most a
+    minute) before it is answered, so a test acts while the request is surely in flight, not after a guessed sleep.
     """
 
     method: str = "GET"
@@ -408,11 +410,14 @@ class Fault:
     delay: float = 0.0
     truncate: bool = False
     reset: bool = False
+    unless: str = ""
+    hold: Optional[threading.Event] = None
     hits: int = 0
+    arrived: threading.Event = field(default_factory=threading.Event)  # set when a request has matched
 
     def matches(self, method: str, path: str, query: Dict[str, str]) -> bool:
         return (self.hits < self.times and method == self.method and self.path in path
-                and (not self.query or self.query in query))
+                and (not self.query or self.query in query) and not (self.unless and self.unless in query))
 
 
 _REASONS = {410: "Expired", 429: "TooManyRequests", 500: "InternalError", 502: "BadGateway",
@@ -547,6 +552,7 @@ class FakeCluster:
             for fault in self.faults:
                 if fault.matches(method, parts.path, query):
                     fault.hits += 1
+                    fault.arrived.set()
                     self.log.append(Request(method, parts.path, query, "", None, status=fault.status or -1))
                     return fault
         return None
@@ -1081,6 +1087,8 @@ class _Handler(BaseHTTPRequestHandler):
 
         if fault.delay:
             time.sleep(fault.delay)
+        if fault.hold is not None:
+            fault.hold.wait(60)
         if fault.reset:
             self.close_connection = True
             self.connection.close()

