@@ -43,7 +43,7 @@ def test_readme_opens_with_the_demo_and_the_test_command_ci_runs():
     demo, tests = (line.split("#")[0].strip() for line in block[:2])
     assert demo == "pip install . && kubectl-reach demo"
     assert tests == "pip install '.[test]' && pytest"
-    ci = (pathlib.Path(__file__).parent.parent / ".ci" / "run").read_text().splitlines()
+    ci = [line.strip() for line in (pathlib.Path(__file__).parent.parent / ".ci" / "run").read_text().splitlines()]
     assert "python -m pip install --quiet '.[test]'" in ci and "pytest" in ci
 
 
