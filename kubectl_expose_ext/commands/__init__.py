@@ -10,6 +10,8 @@ out, and a context that failed among several;
 4 `audit --fail-on`: a finding at or above that severity.
 """
 
+from typing import Optional
+
 from ..kubeflags import Session
 
 NO_ANSWER = 3  # --probe: not one endpoint answered; -o url: not one URL that can work
@@ -24,6 +26,15 @@ def report_malformed(session: Session) -> None:
         session.streams.warn(f"Warning: {line}")
     if len(found) > MALFORMED_SHOWN:
         session.streams.warn(f"Warning: ... and {len(found) - MALFORMED_SHOWN} more fields of the wrong type, ignored")
+
+
+def rank(answers: list, probes: Optional[dict]) -> None:
+    """Each answer's URLs in the one order of ranking.py (best first), which the table, -o url, --open, --wait and
+    the audit's URL column then read as they are."""
+    from ..ranking import ranked
+
+    for answer in answers:
+        answer.found.endpoints = ranked(answer.found.endpoints, probes)
 
 
 def show_progress(session: Session) -> None:

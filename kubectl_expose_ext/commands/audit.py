@@ -6,10 +6,10 @@ from typing import TYPE_CHECKING, List, Optional
 from ..errors import UsageError
 from ..kubeflags import Session
 from ..options import AUDIT_OUTPUTS
-from . import FINDINGS, nothing_exposed, report_malformed, show_progress
+from . import FINDINGS, nothing_exposed, rank, report_malformed, show_progress
 
 if TYPE_CHECKING:
-    from ..printers import Printer
+    from ..printers import Printer, SortBy
 
 
 @dataclass
@@ -44,7 +44,7 @@ class Audit:
     field_selector: Optional[str] = None
     printer: Optional["Printer"] = None
     no_headers: bool = False
-    sort_by: Optional[list] = None  # JSONPath steps over a row (one exposing object)
+    sort_by: Optional["SortBy"] = None  # over a row (one exposing object)
 
     def run(self, session: Session) -> int:
         return self.report(session, self.collect(session))
@@ -61,6 +61,7 @@ class Audit:
         finally:
             session.streams.status_done()
         assessed = audit.audit(snapshot)
+        rank([a.answer for a in assessed], None)  # the URL column shows each object's best way in first
         report_malformed(session)
         if self.sort_by:
             assessed = printers.sorted_rows(assessed, self.sort_by, row_of=lambda a: a.to_dict())

@@ -1,0 +1,60 @@
+"""The one order of URLs: which way in to try first. The table, `-o url`, `--open` and `--wait` all read it, so
+`-o url | head -1` and `--open` give the same URL the table shows first.
+
+Each rule breaks the ties of the one before it:
+
+1. with `--probe`, a URL that answered before one that did not (it is the one known to work from here);
+2. a URL that can work before one that cannot (`render.unusable`: no controller, no address yet, wildcard, unsafe);
+3. public before internal: an address outside the private ranges (`addresses.is_public`; a name counts as public)
+   and not behind an internal load balancer or Ingress works from anywhere, an internal one only from inside;
+4. the way in, as an operator would hand it out: a load balancer's address, then a virtual host on a shared proxy
+   (Ingress, Gateway, Route: a stable DNS name), then a Service external IP, then a node's own address (NodePort,
+   hostPort, hostNetwork: a node can be replaced, drained or firewalled);
+5. https before http, then the other schemes (tls, tcp, grpc, udp...);
+6. the order the computation produced (stable): NodePort rows are already best node first (addresses.NodeTable).
+"""
+
+from typing import TYPE_CHECKING, Dict, List, Optional, Sequence
+
+from .addresses import is_public
+from .endpoints import Endpoint
+from .render import unusable
+
+if TYPE_CHECKING:
+    from .probe import Probe
+
+# rule 4, best first; a method missing here ranks after all of these
+WAYS_IN = (("LoadBalancer",), ("Ingress", "Gateway", "Route"), ("ExternalIP",), ("NodePort", "hostPort", "hostNetwork"))
+_WAY_RANK = {method: rank for rank, methods in enumerate(WAYS_IN) for method in methods}
+SCHEMES = ("https", "http")  # rule 5, best first; other schemes after
+
+
+def is_internal(endpoint: Endpoint) -> bool:
+    """Reachable only from inside a private network: behind an internal load balancer (its note says so), or on an
+    IP address of the private ranges. A DNS name counts as public: where it resolves is not known here."""
+    if any(note.startswith("internal load balancer") for note in endpoint.warnings):
+        return True
+    return _is_ip(endpoint.host) and not is_public(endpoint.host)
+
+
+def _is_ip(host: str) -> bool:
+    import ipaddress
+
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True
+
+
+def rank_key(endpoint: Endpoint, probes: Optional[Dict[tuple, "Probe"]] = None) -> tuple:
+    """The sort key of rules 1-5 (sorted() is stable: rule 6)."""
+    answered = probes is None or (probes.get(endpoint.key()) is not None and probes[endpoint.key()].answered)
+    return (not answered, unusable(endpoint) is not None, is_internal(endpoint),
+            _WAY_RANK.get(endpoint.method, len(WAYS_IN)),
+            SCHEMES.index(endpoint.scheme) if endpoint.scheme in SCHEMES else len(SCHEMES))
+
+
+def ranked(endpoints: Sequence[Endpoint], probes: Optional[Dict[tuple, "Probe"]] = None) -> List[Endpoint]:
+    """`endpoints`, best first."""
+    return sorted(endpoints, key=lambda e: rank_key(e, probes))
