@@ -24,20 +24,27 @@ def near_command(word: str, commands) -> Optional[str]:
     (kubectl suggests within 2). Words with a `/` or `.`, and words under 3 letters, are targets."""
     if "/" in word or "." in word or len(word) < 3:
         return None
+    # `shop` is far likelier a service than a typo of `show`
+    return nearest(word, [c for c in commands if c != "show"])
 
-    def distance(a: str, b: str) -> int:
-        """Edits from a to b, a swap of two neighbours counting one (the commonest typo: `audti`)."""
-        d = [[i + j if i * j == 0 else 0 for j in range(len(b) + 1)] for i in range(len(a) + 1)]
-        for i in range(1, len(a) + 1):
-            for j in range(1, len(b) + 1):
-                d[i][j] = min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1] != b[j - 1]))
-                if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
-                    d[i][j] = min(d[i][j], d[i - 2][j - 2] + 1)
-        return d[-1][-1]
 
-    candidates = [c for c in commands if c != "show"]  # `shop` is far likelier a service than a typo of `show`
-    best = min(candidates, key=lambda c: (distance(word, c), c))
-    return best if distance(word, best) <= (1 if len(word) <= 5 else 2) else None
+def nearest(word: str, candidates: Sequence[str]) -> Optional[str]:
+    """The candidate `word` is a likely typo of (one edit for words of up to 5 letters, two for longer), else None."""
+    if not candidates:
+        return None
+    best = min(candidates, key=lambda c: (edit_distance(word, c), c))
+    return best if edit_distance(word, best) <= (1 if len(word) <= 5 else 2) else None
+
+
+def edit_distance(a: str, b: str) -> int:
+    """Edits from a to b, a swap of two neighbours counting one (the commonest typo: `audti`, `sevrice`)."""
+    d = [[i + j if i * j == 0 else 0 for j in range(len(b) + 1)] for i in range(len(a) + 1)]
+    for i in range(1, len(a) + 1):
+        for j in range(1, len(b) + 1):
+            d[i][j] = min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1] != b[j - 1]))
+            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
+                d[i][j] = min(d[i][j], d[i - 2][j - 2] + 1)
+    return d[-1][-1]
 
 
 def boolean_flags(group: Any) -> set:
@@ -66,6 +73,10 @@ def kubectl_spellings(args: Sequence[str], flags: set, optional: Optional[dict] 
         if arg == "--":
             return spelled + list(args[i:])
         if optional and arg in optional:
+            following = args[i + 1] if i + 1 < len(args) else ""
+            if _is_duration(following):  # `--wait 5m` would make "5m" a target: say how to write it
+                raise UsageError(f'{arg} takes its value after "=": {arg}={following} (a bare {arg} means '
+                                 f'{optional[arg]}; a word after a space is a target: write TYPE/{following} for one)')
             spelled.extend([arg, optional[arg]])
             continue
         name, equals, value = arg.partition("=")
@@ -82,6 +93,16 @@ def kubectl_spellings(args: Sequence[str], flags: set, optional: Optional[dict] 
         match = re.fullmatch(r"(-[A-Za-z])=(.*)", arg, re.DOTALL)
         spelled.extend(match.groups() if match else (arg,))
     return spelled
+
+
+def _is_duration(word: str) -> bool:
+    from .durations import go_duration
+
+    try:
+        go_duration(word)
+    except ValueError:
+        return False
+    return word != "0" and "/" not in word
 
 
 def verbose(args: Sequence[str]) -> bool:

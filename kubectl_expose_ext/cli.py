@@ -8,7 +8,7 @@ from typing import Any, List, Optional
 
 import click
 
-from . import __version__
+from . import VERSION_LINE, __version__
 from .argv import (COMPLETE_VAR, OPTIONAL_VALUES, boolean_flags, kubectl_spellings, near_command, unknown_command,
                    verbose)
 from .errors import ReachError
@@ -16,7 +16,6 @@ from .kubeflags import KubeFlags, Valued, kube_flags
 from .streams import Streams
 
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 110}
-VERSION_LINE = f"kubectl reach v{__version__}"  # --version, at any level, and `kubectl reach version`
 
 
 def warn(message: str) -> None:
@@ -50,6 +49,23 @@ class DefaultGroup(click.Group):
             args = [self.default_command, *args]
         return super().parse_args(ctx, args)
 
+    def format_options(self, ctx, formatter):
+        """--help: the options and commands, then the flags of the default command (what `kubectl reach TARGET`
+        takes), as `kubectl get --help` lists its own; the connection flags every command shares are named, not
+        listed (kubectl's `kubectl options` keeps them apart the same way)."""
+        super().format_options(ctx, formatter)
+        show = self.commands[self.default_command]
+        shared = {p.name for p in getattr(kube_flags(lambda **_: None), "__click_params__", [])}
+        with click.Context(show, info_name=self.default_command, parent=ctx) as sub:
+            records = [p.get_help_record(sub) for p in show.get_params(sub)
+                       if isinstance(p, click.Option) and p.name not in shared and "--help" not in p.opts]
+        with formatter.section("Flags of the default command (kubectl reach [TARGET] [flags])"):
+            formatter.write_dl([r for r in records if r])
+        with formatter.section("Flags of every command"):
+            formatter.write_text("kubectl's connection flags: --kubeconfig, --context, -n/--namespace, --cluster, --user, "
+                                 "-s/--server, --token, --as, --as-group, --as-uid, --request-timeout, -v, and the TLS "
+                                 "flags (kubectl reach show --help lists them all).")
+
 
 @click.group(cls=DefaultGroup, context_settings=CONTEXT_SETTINGS, subcommand_metavar="[TARGET | COMMAND] [ARGS]...")
 @click.version_option(__version__, message=VERSION_LINE)  # listed in --help; run() answers it first
@@ -69,8 +85,6 @@ def cli():
       kubectl reach svc/web --probe           # ... and which of those URLs answer
       kubectl reach audit -A                  # the same inventory, with its risks
       kubectl reach demo                      # try it on a built-in demo cluster
-
-    Flags of the default command: kubectl reach show --help.
 
     \b
     Exit codes: 0 success (even with no external endpoint), 1 error,
@@ -148,8 +162,8 @@ def show_help() -> str:
                                                   "that answers). Exit code 1 on timeout.")
 @click.option("-w", "--watch", is_flag=True, help="After the answer, print each URL gained (+) and lost (-) as the "
                                                  "cluster changes, until Ctrl-C (exit code 0).")
-@click.option("--open", "open_browser", is_flag=True, help="Open the best URL in the browser (an answering one with "
-                                                            "--probe, else https before http).")
+@click.option("--open", "open_browser", is_flag=True, help="Open the best http(s) URL in the browser (the first of "
+                                                            "-o url; with --probe, one that answered).")
 @click.option("--no-headers", is_flag=True, help="table, wide, custom-columns: no header line.")
 @click.option("--show-labels", is_flag=True, help="table, wide: a last column with the target's labels.")
 @click.option("--sort-by", metavar="JSONPATH", help="Sort the rows (one per URL) by this field of -o json's endpoints "
@@ -306,10 +320,28 @@ def demo(serve):
 
 
 @cli.command("version", context_settings=CONTEXT_SETTINGS)
+@click.option("--client", is_flag=True, help="version: this plugin's version only (no request to the server).")
+@click.option("-o", "--output", metavar="FORMAT", cls=Valued, values="version-outputs",
+              help="version: json or yaml (kubectl's clientVersion and serverVersion).")
 @kube_flags
-def version_command(flags: KubeFlags) -> None:
-    """Print the version (as `--version` does); kubectl's global flags are accepted, as kubectl accepts them."""
-    click.echo(VERSION_LINE)
+def version_command(flags: KubeFlags, client: bool, output: Optional[str]) -> int:
+    """Print this plugin's version and the API server's, as `kubectl version` does (--client: this plugin's only).
+
+    \b
+    Examples:
+      kubectl reach version
+      kubectl reach version --client
+      kubectl reach version -o json --context prod
+    """
+    from .commands.version import VersionOptions
+
+    plan = VersionOptions(client, output).validate()
+    flags.validate()
+    if flags.contexts() is not None:
+        from .errors import UsageError
+
+        raise UsageError("this command works on one context: give --context NAME")
+    return plan.run(None if client else flags.connect(Streams()))
 
 
 @cli.command("help", context_settings=CONTEXT_SETTINGS)

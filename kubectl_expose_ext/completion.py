@@ -58,6 +58,7 @@ VALUES: Dict[str, Callable[[Dict[str, str]], List[str]]] = {
     "show-outputs": _choices(".options", "OUTPUTS"),
     "audit-outputs": _choices(".options", "AUDIT_OUTPUTS"),
     "write-outputs": _choices(".options", "WRITE_OUTPUTS"),
+    "version-outputs": _choices(".commands.version", "OUTPUTS"),
     "address-types": lambda flags: _address_types(),
     "strategies": _strategies,
     "traffic-policies": lambda flags: ["Cluster", "Local"],

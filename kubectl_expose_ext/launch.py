@@ -1,4 +1,4 @@
-"""The console script. `--help`, `-h`, `help`, `--version` and `version`, alone, are answered from text rendered
+"""The console script. `--help`, `-h`, `help`, `--version` and `version --client`, alone, are answered from text rendered
 when the package was built (helptext.py) without importing click, which alone takes ~3x Python's own start-up;
 everything else, and a terminal width the text was not rendered for, runs cli.main (without the cyclic garbage
 collector)."""
@@ -7,7 +7,7 @@ import gc
 import os
 import sys
 
-ANSWERED = (["--help"], ["-h"], ["help"], ["--version"], ["version"])
+ANSWERED = (["--help"], ["-h"], ["help"], ["--version"], ["version", "--client"])  # `version` alone asks the server
 
 
 def help_width() -> int:

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from typing import Optional, Sequence, Tuple
 
 from .addresses import ADDRESS_TYPES, AUTO
+from .durations import go_duration
 from .errors import UsageError
 from .kinds import Kind, target_kind, target_shorts
 
@@ -29,7 +30,12 @@ def kind_by_name(word: str) -> Kind:
     """`pod`, `pods`, `po`, `Deployment`, `deployments.apps`... -> Kind, or kubectl's error."""
     kind = target_kind(word)
     if kind is None:
-        raise UsageError(f'unknown resource type "{word}" (use one of: {target_shorts()})')
+        from .argv import nearest
+        from .kinds import TARGETS
+
+        near = nearest(word.lower()[:64], [s for k in TARGETS for s in k.spellings])
+        hint = f'; did you mean "{near}"?' if near else ""
+        raise UsageError(f'unknown resource type "{word}"{hint} (use one of: {target_shorts()})')
     return kind
 
 
@@ -119,13 +125,29 @@ def validate_address_type(value: str) -> str:
     raise UsageError(f'invalid --address-type "{value}": use one of {AUTO}, {", ".join(ADDRESS_TYPES)}')
 
 
-_DURATION = re.compile(r"^(\d+(?:\.\d+)?)(ms|s|m|h)?$")
+def parse_duration(value: str, flag: str) -> float:
+    """A duration flag (--wait, --timeout), as pflag's DurationVar reads it, in kubectl's error words; a negative
+    one is refused (no command here has a meaning for it)."""
+    try:
+        seconds = go_duration(value)
+    except ValueError as exc:
+        raise UsageError(f'invalid argument "{value}" for "{flag}" flag: {exc}') from None
+    if seconds < 0:
+        raise UsageError(f'invalid argument "{value}" for "{flag}" flag: a duration cannot be negative')
+    return seconds
 
 
 def parse_timeout(value: str, flag: str = "--request-timeout") -> Optional[float]:
-    """kubectl's --request-timeout: `0` (no timeout), a number of seconds, or `500ms`, `5s`, `1m`, `1h`."""
-    match = _DURATION.match(value.strip()) if value else None
-    if not match:
-        raise UsageError(f'invalid {flag} "{value}": use a duration like 5s, 1m or 0 for none')
-    number = float(match.group(1)) * {"ms": 0.001, "s": 1, None: 1, "m": 60, "h": 3600}[match.group(2)]
-    return number or None
+    """kubectl's --request-timeout (clientcmd.ParseTimeout): a non-negative integer is seconds, else a Go duration
+    (`500ms`, `1m30s`); `0` means no timeout (None). kubectl's error text; a negative duration is refused."""
+    text = value.strip() if value else ""
+    if text.isascii() and text.isdigit():
+        return float(text) or None
+    try:
+        seconds = go_duration(text)
+    except ValueError:
+        seconds = -1.0
+    if seconds < 0:
+        raise UsageError(f'invalid {flag} "{value}": Timeout must be a single integer in seconds, or an integer '
+                         "followed by a corresponding time unit (e.g. 1s | 2m | 3h)")
+    return seconds or None

@@ -91,14 +91,24 @@ def parse_path(path: str) -> list:
     return nodes[0][1]
 
 
-def parse_sort_by(value: Optional[str]) -> Optional[list]:
+@dataclass(frozen=True)
+class SortBy:
+    """A parsed --sort-by: the JSONPath as kubectl shows it in its errors (`{.url}`) and its steps."""
+
+    text: str
+    steps: Tuple
+
+
+def parse_sort_by(value: Optional[str]) -> Optional[SortBy]:
     """--sort-by: a JSONPath over a row (`.url`, `{.target.name}`); None: the command's own order."""
     if not value:
         return None
     try:
-        return parse_path(value)
+        steps = parse_path(value)
     except JSONPathError as exc:
         raise UsageError(f"--sort-by: {exc}") from None
+    text = value if value.startswith("{") else "{" + (value if value.startswith(".") else "." + value) + "}"
+    return SortBy(text, tuple(steps))
 
 
 def sort_key(steps: Sequence, row: Any) -> tuple:
@@ -112,9 +122,16 @@ def sort_key(steps: Sequence, row: Any) -> tuple:
     return (2, 0, text_of(value))
 
 
-def sorted_rows(rows: List[Any], sort_by: Optional[list], row_of=lambda row: row) -> List[Any]:
-    """`rows` by --sort-by (stable: equal keys keep the command's order); `row_of` finds the row in each entry."""
-    return sorted(rows, key=lambda entry: sort_key(sort_by, row_of(entry))) if sort_by else rows
+def sorted_rows(rows: List[Any], sort_by: Optional[SortBy], row_of=lambda row: row) -> List[Any]:
+    """`rows` by --sort-by (stable: equal keys keep the command's order); `row_of` finds the row in each entry.
+    A field no row has is kubectl's error (kubectl/pkg/cmd/get/sorter.go SortObjects: "if the field is valid to at
+    least one of them, we consider it to be a valid field; otherwise error out"), so a typo is not silently ignored."""
+    if not sort_by:
+        return rows
+    keyed = [(sort_key(sort_by.steps, row_of(entry)), entry) for entry in rows]
+    if keyed and all(key == (0, 0, "") for key, _ in keyed):
+        raise UsageError(f'couldn\'t find any field with path "{sort_by.text}" in the list of objects')
+    return [entry for _, entry in sorted(keyed, key=lambda pair: pair[0])]
 
 
 def render_jsonpath(printer: Printer, document: Any) -> str:

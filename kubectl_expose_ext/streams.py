@@ -33,15 +33,16 @@ class Streams:
         self.err.flush()
 
     def status(self, text: str) -> None:
-        """A status line on a terminal's stderr, rewritten in place (progress); nothing when stderr is not one."""
-        if _isatty(self.err):
+        """A status line on a terminal's stderr, rewritten in place (progress); nothing when stderr is not one, or is
+        a dumb terminal (TERM=dumb: Emacs shells, CI log viewers), which cannot erase a line."""
+        if _rewritable(self.err):
             from .terminal import clean
 
             self.err.write(f"\r{clean(text)}\x1b[K")
             self.err.flush()
 
     def status_done(self) -> None:
-        if _isatty(self.err):
+        if _rewritable(self.err):
             self.err.write("\r\x1b[K")
             self.err.flush()
 
@@ -58,6 +59,11 @@ class Streams:
         self.err.flush()
         answer: Optional[str] = self.input.readline()
         return (answer or "").strip().lower() in ("y", "yes")
+
+
+def _rewritable(stream: TextIO) -> bool:
+    """A terminal that understands cursor escapes (`\r`, erase to end of line)."""
+    return _isatty(stream) and os.environ.get("TERM") != "dumb"
 
 
 def _isatty(stream: TextIO) -> bool:

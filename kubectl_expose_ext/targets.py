@@ -12,7 +12,7 @@ from .endpoints.gateway import cross_namespaces, grants_services, tag_kind
 from .endpoints.openshift import backend_services
 from .endpoints.hostports import uses_host_network
 from .endpoints.service import has_node_ports, single_family
-from .errors import Forbidden, NotFound
+from .errors import ApiError, Forbidden, NotFound
 from .kinds import BY_NAME, GATEWAY_ROUTE, GATEWAY_ROUTES, INGRESS, OPENSHIFT_ROUTE, POD, SERVICE, Kind
 from .kube import Kube
 from .objects import field, items, label_selector_string, name
@@ -133,9 +133,26 @@ def list_nodes(kube: Kube, address_type: str, services: Sequence[dict] = (), eve
 def optional_list(kube: Kube, resource: str, **kwargs) -> Optional[List[dict]]:
     """A LIST whose absence only weakens the answer (RBAC may hide it): None when forbidden."""
     try:
-        return kube.list(resource, **kwargs)
+        return selected_list(kube, resource, **kwargs)
     except (Forbidden, NotFound):
         return None
+
+
+def selected_list(kube: Kube, resource: str, namespace: Optional[str] = None, label_selector: Optional[str] = None,
+                  field_selector: Optional[str] = None, **kwargs: Any) -> List[dict]:
+    """kube.list, where a selector the server refuses (400: `field label not supported: spec.type` names no kind) is
+    named as kubectl names it (cli-runtime resource.EnhanceListError): `Unable to find "/v1, Resource=pods" that
+    match label selector "", field selector "spec.type=LoadBalancer": field label not supported: spec.type`."""
+    try:
+        return kube.list(resource, namespace, label_selector, field_selector, **kwargs)
+    except ApiError as exc:
+        if exc.code != 400 or not (label_selector or field_selector):
+            raise
+        path = kube.path(resource).split("/")  # /api/v1/pods, /apis/networking.k8s.io/v1/ingresses
+        group_version = "/" + path[2] if path[1] == "api" else f"{path[2]}/{path[3]}"
+        raise ApiError(f'Unable to find "{group_version}, Resource={resource}" that match label selector '
+                       f'"{label_selector or ""}", field selector "{field_selector or ""}": {exc}', code=exc.code,
+                       reason=exc.reason, status=exc.status) from None
 
 
 def fetch_nodes(kube: Kube, pods: List[dict], services: List[dict], address_type: str) -> NodeTable:
@@ -306,10 +323,10 @@ def fetch_everything(kube: Kube, namespace: Optional[str], address_type: str = A
     chooses them (on the server; a field a kind does not support is the server's error). What the chosen ones
     depend on is read whole: the Services an Ingress or route leads to (a second LIST, only then), slices, nodes."""
     chosen = {"label_selector": label_selector, "field_selector": field_selector}
-    services = kube.list("services", namespace, label_selector, field_selector)
-    ingresses = kube.list("ingresses", namespace, label_selector, field_selector)
+    services = selected_list(kube, "services", namespace, label_selector, field_selector)
+    ingresses = selected_list(kube, "ingresses", namespace, label_selector, field_selector)
     # hostPort cannot be selected on the server (hostNetwork could): every pod is read, few are kept
-    pods = kube.list("pods", namespace, label_selector, field_selector, keep=host_networked)
+    pods = selected_list(kube, "pods", namespace, label_selector, field_selector, keep=host_networked)
     slices = optional_list(kube, "endpointslices", namespace=namespace, keep=slim_slice)
     nodes = list_nodes(kube, address_type, services, every_address)
     classes = optional_list(kube, "ingressclasses") if ingresses else None

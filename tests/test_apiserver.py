@@ -104,6 +104,11 @@ def test_patch_types(realworld):
                       "application/json-patch+json")
     assert code == 422 and "spec.ports[0].nodePort: Forbidden: may not be used when `type` is 'ClusterIP'" in body["message"]
     code, body = http(realworld, "PATCH", path, {"spec": {}}, "application/apply-patch+yaml")
+    assert (code, body["message"]) == (400, "invalid object type: /, Kind=")  # the real server's answer, checked
+    code, body = http(realworld, "PATCH", path, {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "mail"},
+                                                 "spec": {"sessionAffinity": "ClientIP"}}, "application/apply-patch+yaml")
+    assert code == 200 and body["spec"]["sessionAffinity"] == "ClientIP"  # server-side apply (tests/test_demo_serve.py)
+    code, body = http(realworld, "PATCH", path, {"spec": {}}, "application/vnd.kubernetes.protobuf")
     assert code == 415
 
 

@@ -113,20 +113,21 @@ def test_audit_command_on_the_demo(demo_api):
     assert out.code == 0
     lines = out.out.splitlines()
     assert lines[0].split() == ["TARGET", "METHODS", "URL", "RISK", "FINDING"]
-    assert lines[1].split()[:5] == ["svc/influxdb-lb", "NodePort,LoadBalancer", "http://203.0.113.10:31086", "(+1)", "high"]
+    assert lines[1].split()[:5] == ["svc/influxdb-lb", "LoadBalancer,NodePort", "http://198.51.100.20:8086", "(+1)", "high"]
     assert lines[2].split()[:2] == ["medium", "public-node-port:"]  # the same object's next finding
-    assert [line.split()[0] for line in lines[3:]] == ["pod/influxdb-hostnetwork", "svc/influxdb", "pod/influxdb-hostport",
-                                                       "ingress/influxdb", "httproute/influxdb", "route/influxdb"]
+    assert [line.split()[0] for line in lines[3:]] == ["pod/influxdb-hostnetwork", "svc/influxdb", "svc/influxdb-ext",
+                                                       "pod/influxdb-hostport", "ingress/influxdb", "httproute/influxdb",
+                                                       "route/influxdb"]
 
 
 def test_audit_json_and_fail_on(demo_api):
     out = demo_api.reach("audit", "-A", "-o", "json", "--fail-on", "high")
     assert out.code == 4
     doc = json.loads(out.out)
-    assert doc["summary"] == {"exposed": 7, "high": 2, "medium": 3, "low": 0}
+    assert doc["summary"] == {"exposed": 8, "high": 2, "medium": 4, "low": 0}
     first = doc["items"][0]
     assert first["target"] == {"kind": "Service", "namespace": "default", "name": "influxdb-lb"}
-    assert first["methods"] == ["NodePort", "LoadBalancer"] and first["risk"] == "high"
+    assert first["methods"] == ["LoadBalancer", "NodePort"] and first["risk"] == "high"  # best way in first
     assert first["findings"][0] == {"severity": "high", "check": "open-lb",
                                     "message": "load balancer open to the internet (no loadBalancerSourceRanges)"}
     assert demo_api.reach("audit", "--fail-on", "low", "-o", "yaml").code == 4
@@ -153,5 +154,5 @@ def test_the_listing_carries_the_findings(demo_api):
     assert [f["check"] for f in items["Service/influxdb-lb"]["findings"]] == ["open-lb", "public-node-port"]
     assert items["Ingress/influxdb"]["findings"] == []
     table = demo_api.reach()
-    assert table.err.splitlines()[-1] == "Hint: 2 high, 3 medium risk finding(s): kubectl reach audit -n default lists them"
+    assert table.err.splitlines()[-1] == "Hint: 2 high, 4 medium risk finding(s): kubectl reach audit -n default lists them"
     assert "findings" not in json.loads(demo_api.reach("svc/influxdb-lb", "-o", "json").out)  # single targets: not

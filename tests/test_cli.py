@@ -1,6 +1,7 @@
 """The whole path: CLI -> official client config -> HTTP -> fake API server -> computation -> output."""
 
 import json
+import re
 
 import pytest
 import yaml
@@ -22,16 +23,17 @@ def test_demo_pod_json_contract(demo_api):
     out = demo_api.reach("pod/influxdb", "-o", "json")
     doc = json.loads(out.out)
     assert doc["target"] == {"kind": "Pod", "namespace": "default", "name": "influxdb"}
-    assert doc["endpoints"][0] == {
-        "method": "NodePort", "url": "http://203.0.113.10:30000", "scheme": "http", "host": "203.0.113.10",
-        "port": 30000, "node": "node-a", "service": "influxdb", "servicePort": 8086, "ingress": None, "via": None,
+    assert doc["endpoints"][-1] == {
+        "method": "NodePort", "url": "http://203.0.113.11:31086", "scheme": "http", "host": "203.0.113.11",
+        "port": 31086, "node": "node-b", "service": "influxdb-lb", "servicePort": 8086, "ingress": None, "via": None,
         "path": None, "warnings": []}
-    assert endpoints(out) == [
-        ("NodePort", "http://203.0.113.10:30000", "node-a"), ("NodePort", "http://203.0.113.11:30000", "node-b"),
-        ("NodePort", "http://203.0.113.10:31086", "node-a"), ("NodePort", "http://203.0.113.11:31086", "node-b"),
+    assert endpoints(out) == [  # best first (ranking.py)
         ("LoadBalancer", "http://198.51.100.20:8086", None), ("Ingress", "https://influxdb.example.com/", None),
         ("Gateway", "https://metrics.example.com/", None),
-        ("Route", "https://influxdb-default.apps.demo.example.com/", None)]
+        ("Route", "https://influxdb-default.apps.demo.example.com/", None),
+        ("ExternalIP", "http://203.0.113.50:8086", None),
+        ("NodePort", "http://203.0.113.10:30000", "node-a"), ("NodePort", "http://203.0.113.11:30000", "node-b"),
+        ("NodePort", "http://203.0.113.10:31086", "node-a"), ("NodePort", "http://203.0.113.11:31086", "node-b")]
     assert doc["warnings"] == ["service influxdb: NotReady node(s) skipped: node-c",
                                "service influxdb-lb: NotReady node(s) skipped: node-c"]
 
@@ -47,9 +49,9 @@ def test_table_output_with_warnings_on_stderr(demo_api):
     out = demo_api.reach("svc/influxdb")
     lines = out.out.splitlines()
     assert lines[0].split() == ["METHOD", "URL", "NODE", "BACKEND", "NOTES"]
-    assert lines[1].split() == ["NodePort", "http://203.0.113.10:30000", "node-a", "influxdb:8086", "->", "8086"]
-    assert lines[3].split() == ["Ingress", "https://influxdb.example.com/", "influxdb:8086", "->", "8086", "ingress",
+    assert lines[1].split() == ["Ingress", "https://influxdb.example.com/", "influxdb:8086", "->", "8086", "ingress",
                                 "influxdb"]
+    assert lines[4].split() == ["NodePort", "http://203.0.113.10:30000", "node-a", "influxdb:8086", "->", "8086"]
     assert out.err == "Warning: service influxdb: NotReady node(s) skipped: node-c\n"
 
 
@@ -57,8 +59,8 @@ def test_aws_hostname_load_balancer_source_ranges_and_ipv6_nodes(realworld):
     doc = json.loads(realworld.reach("svc/web-aws", "-o", "json").out)
     lb = [e for e in doc["endpoints"] if e["method"] == "LoadBalancer"]
     host = "a1b2c3d4e5f6a7b8c9d0e1f2a3b4c5d6-1234567890.us-east-1.elb.amazonaws.com"
-    assert [e["url"] for e in lb] == [f"http://{host}:80", f"https://{host}:443"]
-    assert lb[0]["warnings"] == ["load balancer accepts only 203.0.113.0/24"]
+    assert [e["url"] for e in lb] == [f"https://{host}:443", f"http://{host}:80"]  # https first (ranking.py)
+    assert lb[1]["warnings"] == ["load balancer accepts only 203.0.113.0/24"]
     # the API server made web-aws a single-stack IPv4 Service: node-v6 has only an IPv6 address (and a Hostname,
     # which resolves to that IPv6 address): it does not serve it
     assert [e for e in doc["endpoints"] if e["node"] == "node-v6"] == []
@@ -70,11 +72,11 @@ def test_aws_hostname_load_balancer_source_ranges_and_ipv6_nodes(realworld):
 
 def test_deployment_over_two_nodes_local_policy_named_target_port_and_tls_ingress(realworld):
     out = realworld.reach("deploy/api", "-o", "json")
-    assert endpoints(out) == [
-        ("NodePort", "http://198.51.100.1:31080", "node-public"),
+    assert endpoints(out) == [  # best first (ranking.py): virtual hosts, https first, a wildcard (unusable) last
         ("Ingress", "https://www.example.com/api", None),
         ("Ingress", "https://api.apps.example.com/", None),
         ("Ingress", "http://plain.example.com/", None),
+        ("NodePort", "http://198.51.100.1:31080", "node-public"),
         ("Ingress", "http://*.preview.example.com/", None)]
     warnings = json.loads(out.out)["warnings"]
     assert warnings == [
@@ -112,7 +114,7 @@ def test_unreachable_pod_exits_zero_with_fallbacks(realworld):
 
 def test_address_type_flag(realworld):
     urls = realworld.reach("svc/mail", "--address-type", "InternalIP", "-o", "url").out.split()
-    assert urls[:2] == ["tcp://10.0.1.5:30025", "tcp://10.0.1.1:30025"]  # by node name
+    assert [u for u in urls if u.startswith("tcp:")][:2] == ["tcp://10.0.1.5:30025", "tcp://10.0.1.1:30025"]  # by node name
     # the API server made mail a single-stack IPv4 Service: node-v6 (IPv6 InternalIP only) does not serve it
     assert "Warning: service mail is IPv4 single-stack: 1 node(s) with no IPv4 InternalIP address skipped" in \
         realworld.reach("svc/mail", "--address-type", "InternalIP").err
@@ -123,9 +125,9 @@ def test_address_type_flag(realworld):
 
 def test_output_formats(demo_api):
     assert demo_api.reach("svc/influxdb-lb", "-o", "url").out.splitlines() == [
-        "http://203.0.113.10:31086", "http://203.0.113.11:31086", "http://198.51.100.20:8086"]
+        "http://198.51.100.20:8086", "http://203.0.113.10:31086", "http://203.0.113.11:31086"]
     doc = yaml.safe_load(demo_api.reach("svc/influxdb-lb", "-o", "yaml").out)
-    assert doc["endpoints"][2]["method"] == "LoadBalancer"
+    assert doc["endpoints"][0]["method"] == "LoadBalancer"
     wide = demo_api.reach("svc/influxdb-lb", "-o", "wide").out.splitlines()
     assert wide[0].split() == ["METHOD", "URL", "SCHEME", "NODE", "BACKEND", "NOTES"]
 
@@ -143,7 +145,7 @@ def test_listing_all_namespaces(demo_api):
     lines = out.out.splitlines()
     assert lines[0].split()[:3] == ["NAMESPACE", "TARGET", "METHOD"]
     methods = {line.split()[2] for line in lines[1:]}
-    assert methods == {"hostNetwork", "hostPort", "NodePort", "LoadBalancer", "Ingress", "Gateway", "Route"}
+    assert methods == {"hostNetwork", "hostPort", "NodePort", "LoadBalancer", "ExternalIP", "Ingress", "Gateway", "Route"}
     assert demo_api.reach("-n", "empty").err == "No externally reachable resources found in namespace empty.\n"
 
 
@@ -335,11 +337,31 @@ def test_typos_of_commands_are_caught_before_any_request(demo_api):
     assert "did you mean" not in demo_api.reach("shop").err  # nor is `show`, the default, ever suggested
 
 
+def test_version_shows_the_server_as_kubectl_version_does(demo_api):
+    """`version` asks GET /version, as `kubectl version` does (kubectl's `Server Version:` line, its -o json shape);
+    --client asks nothing."""
+    import json
+
+    from kubectl_expose_ext import __version__
+
+    before = len(demo_api.log())
+    out = demo_api.reach("version")
+    lines = out.out.splitlines()
+    assert out.code == 0 and lines[0] == f"kubectl reach v{__version__}", out.err
+    assert re.fullmatch(r"Server Version: v1\.\d+\.\d+\S*", lines[1]), lines
+    document = json.loads(demo_api.reach("version", "-o", "json").out)
+    assert document["clientVersion"] == {"gitVersion": f"v{__version__}"}
+    assert document["serverVersion"]["gitVersion"] == lines[1].split(": ")[1]
+    assert [r.path for r in demo_api.log(before)] == ["/version", "/version"]
+    assert demo_api.reach("version", "--client").out == f"kubectl reach v{__version__}\n"
+    assert len(demo_api.log(before)) == 2
+
+
 @pytest.mark.fake_only("no request is involved")
 def test_version_and_help_everywhere(demo_api):
     from kubectl_expose_ext import __version__
 
-    for args in (["version"], ["--version"], ["audit", "--version"], ["convert", "svc/x", "--version"]):
+    for args in (["version", "--client"], ["--version"], ["audit", "--version"], ["convert", "svc/x", "--version"]):
         out = demo_api.reach(*args)
         assert (out.code, out.out) == (0, f"kubectl reach v{__version__}\n"), args
     assert demo_api.reach("help").out.startswith("Usage: kubectl reach [OPTIONS] [TARGET | COMMAND]")
@@ -350,7 +372,7 @@ def test_version_and_help_everywhere(demo_api):
 
 
 def test_kubectl_spellings_of_flags(demo_api):
-    assert demo_api.reach("svc/influxdb", "-n=default", "-o=url").out.startswith("http://203.0.113.10:30000")
+    assert demo_api.reach("svc/influxdb", "-n=default", "-o=url").out.startswith("https://influxdb.example.com/")
     assert demo_api.reach("-A=false", "-o=json").code == 0
     listing = demo_api.reach("--all-namespaces=true")
     assert listing.code == 0 and listing.out.splitlines()[0].split()[0] == "NAMESPACE"

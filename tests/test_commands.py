@@ -23,7 +23,7 @@ def test_show_writes_only_to_its_streams(demo_api, capsys):
     run = session(demo_api)
     assert ShowOptions(("svc/influxdb-lb",), output="url").validate().run(run) == 0
     assert run.streams.out.getvalue().splitlines() == [
-        "http://203.0.113.10:31086", "http://203.0.113.11:31086", "http://198.51.100.20:8086"]
+        "http://198.51.100.20:8086", "http://203.0.113.10:31086", "http://203.0.113.11:31086"]
     assert run.streams.err.getvalue() == "Warning: service influxdb-lb: NotReady node(s) skipped: node-c\n"
     assert capsys.readouterr() == ("", "")
 

@@ -47,14 +47,14 @@ def test_directives():
 
 def test_names_come_from_the_cluster(demo_api):
     flags = ["--kubeconfig", demo_api.kubeconfig]
-    assert complete([*flags, "svc/infl"])[0] == ["svc/influxdb", "svc/influxdb-lb"]
+    assert complete([*flags, "svc/infl"])[0] == ["svc/influxdb", "svc/influxdb-ext", "svc/influxdb-lb"]
     assert complete(["convert", *flags, "deploy/"])[0] == []
     assert complete([*flags, "pod/influxdb-h"])[0] == ["pod/influxdb-hostnetwork", "pod/influxdb-hostport"]
     assert complete([*flags, "-n", ""])[0] == demo_api.names("Namespace")  # default, infra, kube-system...
     assert complete([*flags, "route/"])[0] == ["route/influxdb"]
     assert complete(["--kubeconfig", "/nonexistent", "svc/"])[0] == []  # no cluster: no candidates, no error
-    assert complete([*flags, "svc", "influxdb-"])[0] == ["influxdb-lb"]  # TYPE NAME
-    assert complete([*flags, "svc", "influxdb", "influxdb"])[0] == ["influxdb-lb"]  # TYPE NAME NAME: not twice
+    assert complete([*flags, "svc", "influxdb-"])[0] == ["influxdb-ext", "influxdb-lb"]  # TYPE NAME
+    assert complete([*flags, "svc", "influxdb", "influxdb"])[0] == ["influxdb-ext", "influxdb-lb"]  # TYPE NAME NAME: not twice
     assert complete([*flags, "-n=def"])[0] == ["-n=default"]
     assert complete([*flags, "--namespace=def"])[0] == ["--namespace=default"]
     assert complete([*flags, "-ndef"])[0] == ["-ndefault"]
@@ -70,7 +70,7 @@ def test_no_names_of_an_api_the_cluster_does_not_serve(api_factory):
 
 def test_plugin_protocol_output(demo_api):
     out = run_installed(["kubectl_complete-reach", "svc/"], demo_api.env())
-    assert (out.returncode, out.stdout, out.stderr) == (0, "svc/influxdb\nsvc/influxdb-lb\nsvc/kubernetes\n:4\n", "")
+    assert (out.returncode, out.stdout, out.stderr) == (0, "svc/influxdb\nsvc/influxdb-ext\nsvc/influxdb-lb\nsvc/kubernetes\n:4\n", "")
 
 
 @requires_kubectl
@@ -81,7 +81,7 @@ def test_through_kubectl(demo_api):
     assert out.stdout.splitlines() == ["nodeport", ":4"]
     for spelled in (["--namespace=default"], ["-ndefault"], ["-n", "default"]):
         out = run_installed(["kubectl", "__complete", "reach", *spelled, "svc", "influxdb-"], demo_api.env())
-        assert out.stdout.splitlines() == ["influxdb-lb", ":4"], spelled
+        assert out.stdout.splitlines() == ["influxdb-ext", "influxdb-lb", ":4"], spelled
     out = run_installed(["kubectl", "__complete", "reach", "-n", "kube-system", "svc/"], demo_api.env())
     assert "svc/influxdb" not in out.stdout  # that namespace's names, not the context's
 
@@ -90,7 +90,7 @@ def test_clicks_own_completion_for_the_executable(demo_api):
     env = {**demo_api.env(), "_KUBECTL_REACH_COMPLETE": "bash_complete", "COMP_WORDS": "kubectl-reach convert svc/in",
            "COMP_CWORD": "2"}
     out = run_installed(["kubectl-reach"], env)
-    assert out.stdout.splitlines() == ["plain,svc/influxdb", "plain,svc/influxdb-lb"]
+    assert out.stdout.splitlines() == ["plain,svc/influxdb", "plain,svc/influxdb-ext", "plain,svc/influxdb-lb"]
     script = run_installed(["kubectl-reach", "completion", "bash"], demo_api.env()).stdout
     assert "_KUBECTL_REACH_COMPLETE=bash_complete" in script and "complete -o nosort -F" in script
     hook = run_installed(["kubectl-reach", "completion", "kubectl"], demo_api.env()).stdout

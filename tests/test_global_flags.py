@@ -84,7 +84,7 @@ def test_the_server_and_a_token_need_no_kubeconfig(demo_api, tmp_path):
     done = run_installed(["kubectl-reach", "svc/influxdb", "-n", "default", "-o", "url", "-s", demo_api.url,
                           "--token", "fake-token"], env=env)
     assert done.returncode == 0, done.stderr
-    assert done.stdout.splitlines()[0] == "http://203.0.113.10:30000"
+    assert done.stdout.splitlines()[0] == "https://influxdb.example.com/"
     done = run_installed(["kubectl-reach", "svc/influxdb", "-o", "url", "--token", "fake-token"], env=env)
     assert (done.returncode, done.stderr) == (1, "error: no kubeconfig found (set KUBECONFIG or use --kubeconfig) and "
                                                  "not running inside a cluster\n")

@@ -25,7 +25,8 @@ def test_service_shows_gateway_and_route_urls(shop):
     assert out.code == 0
     doc = json.loads(out.out)
     gateway = [e for e in doc["endpoints"] if e["method"] == "Gateway"]
-    assert gateway[0] == {"method": "Gateway", "url": "http://www.shop.example.com/", "scheme": "http",
+    assert next(e for e in gateway if e["url"] == "http://www.shop.example.com/") == {
+                          "method": "Gateway", "url": "http://www.shop.example.com/", "scheme": "http",
                           "host": "www.shop.example.com", "port": 80, "node": None, "service": "web", "servicePort": 80,
                           "ingress": None, "via": "httproute/web on gateway gateway-system/public", "path": "/",
                           "warnings": []}
@@ -93,7 +94,7 @@ def test_route_targets_and_listing(shop):
     assert [line.split()[:2] for line in out.out.splitlines()] == [
         ["METHOD", "URL"], ["Route", "https://web-shop.apps.ocp.example.com/"], ["Route", "http://web-shop.apps.ocp.example.com/"]]
     assert shop.reach("httproute.gateway.networking.k8s.io/web", "-o", "url").out.splitlines()[0] == \
-        "http://www.shop.example.com/"
+        "https://www.shop.example.com/"
     rejected = shop.reach("httproute/web-legacy")
     assert rejected.code == 0 and rejected.out == ""
     assert "Warning: httproute/web-legacy is not accepted by gateway gateway-system/public" in rejected.err

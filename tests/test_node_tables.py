@@ -57,8 +57,8 @@ def test_when_the_printed_columns_hold_the_answer(cells, families, suffices):
 def test_a_node_port_reads_the_nodes_as_a_table_only(demo_api):
     before = len(demo_api.log())
     out = demo_api.reach("svc/influxdb", "-o", "json")
-    assert [e["url"] for e in json.loads(out.out)["endpoints"]][:2] == ["http://203.0.113.10:30000",
-                                                                       "http://203.0.113.11:30000"]
+    assert [e["url"] for e in json.loads(out.out)["endpoints"] if e["method"] == "NodePort"][:2] == [
+        "http://203.0.113.10:30000", "http://203.0.113.11:30000"]
     nodes = [r for r in demo_api.log(before) if r.path == "/api/v1/nodes"]
     assert [(r.query.get("includeObject"), r.query.get("resourceVersion")) for r in nodes] == [("None", "0")]
     target = [r for r in demo_api.log(before) if r.path.endswith("/services/influxdb")]

@@ -107,7 +107,7 @@ def test_installed_console_script_converts_and_undoes(demo_api):
     assert out.returncode == 0, out.stderr
     assert demo_api.get("Service", "influxdb")["spec"]["type"] == "NodePort"
     out = run_installed(["kubectl_complete-reach", "convert", "svc/"], demo_api.env())
-    assert out.stdout.splitlines() == ["svc/influxdb", "svc/influxdb-lb", "svc/kubernetes", ":4"]
+    assert out.stdout.splitlines() == ["svc/influxdb", "svc/influxdb-ext", "svc/influxdb-lb", "svc/kubernetes", ":4"]
 
 
 @pytest.fixture

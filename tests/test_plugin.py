@@ -41,6 +41,6 @@ def test_kubectl_discovers_and_runs_the_plugin(realworld):
     assert out.returncode == 0 and "How do I reach this Pod or Service from outside the cluster?" in out.stdout
     out = run(["kubectl", "reach", "deploy/api", "-o", "json"], env=realworld.env())
     assert out.returncode == 0, out.stderr
-    assert json.loads(out.stdout)["endpoints"][0]["url"] == "http://198.51.100.1:31080"
+    assert json.loads(out.stdout)["endpoints"][0]["url"] == "https://www.example.com/api"
     out = run(["kubectl", "reach", "svc/nope"], env=realworld.env())
     assert (out.returncode, out.stderr) == (1, 'error: services "nope" not found\n')

@@ -79,7 +79,8 @@ def test_printers_on_the_demo(demo_api, tmp_path):
     assert "ingress.networking.k8s.io/influxdb" in names and "route.route.openshift.io/influxdb" in names
     columns = demo_api.reach("svc/influxdb", "-o", "custom-columns=METHOD:.method,URL:.url,NODE:.node")
     assert columns.out.splitlines()[0].split() == ["METHOD", "URL", "NODE"]
-    assert columns.out.splitlines()[3].split() == ["Ingress", "https://influxdb.example.com/", "<none>"]
+    assert columns.out.splitlines()[1].split() == ["Ingress", "https://influxdb.example.com/", "<none>"]
+    assert columns.out.splitlines()[4].split() == ["NodePort", "http://203.0.113.10:30000", "node-a"]
     spec = tmp_path / "columns"
     spec.write_text("URL  PORT\n.url .port\n")
     from_file = demo_api.reach("svc/influxdb", "-o", f"custom-columns-file={spec}", "--no-headers", "--sort-by",
@@ -102,6 +103,6 @@ def test_printers_on_the_demo(demo_api, tmp_path):
 @requires_kubectl
 def test_printers_through_kubectl(demo_api):
     out = run_installed(["kubectl", "reach", "svc/influxdb", "-o=jsonpath={.endpoints[0].url}"], demo_api.env())
-    assert (out.returncode, out.stdout) == (0, "http://203.0.113.10:30000")
+    assert (out.returncode, out.stdout) == (0, "https://influxdb.example.com/")
     out = run_installed(["kubectl", "reach", "svc", "influxdb", "influxdb-lb", "-o", "name"], demo_api.env())
     assert out.stdout.splitlines() == ["service/influxdb", "service/influxdb-lb"]

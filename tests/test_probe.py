@@ -300,7 +300,7 @@ def test_cli_probe_table_json_and_exit_codes(local, servers, tcp_port, closed_po
 
 def test_cli_probe_flags(local):
     bad = local.reach("svc/web", "--probe", "--probe-allow-local", "--timeout", "soon")
-    assert (bad.code, bad.err) == (1, 'error: invalid --timeout "soon": use a duration like 5s, 1m or 0 for none\n')
+    assert (bad.code, bad.err) == (1, 'error: invalid argument "soon" for "--timeout" flag: time: invalid duration "soon"\n')
     zero = local.reach("svc/web", "--probe", "--probe-allow-local", "--timeout", "0")
     assert zero.err.startswith('error: invalid --timeout "0": a probe needs a time limit')
 

@@ -20,10 +20,10 @@ def imported(*argv):
     return {line.split("|")[-1].strip() for line in out.stderr.splitlines() if line.startswith("import time:")}
 
 
-@pytest.mark.parametrize("argv", [["--help"], ["--version"], ["version"], ["show", "--help"], ["completion", "bash"]])
+@pytest.mark.parametrize("argv", [["--help"], ["--version"], ["version", "--client"], ["show", "--help"], ["completion", "bash"]])
 def test_help_and_version_import_no_heavy_module(argv):
     modules = imported(*argv)
-    assert ("click" in modules) == (argv not in (["--help"], ["--version"], ["version"]))  # launch.py answers those
+    assert ("click" in modules) == (argv not in (["--help"], ["--version"], ["version", "--client"]))  # launch.py answers those
     assert "kubectl_expose_ext.launch" in modules  # the measurement itself works
     assert sorted(m for m in modules if m.split(".")[0] in HEAVY or m in HEAVY) == []
 
@@ -37,7 +37,7 @@ def answer(argv, columns, through_click=False):
 
 
 @pytest.mark.parametrize("columns", [None, 80, 95, 140])
-@pytest.mark.parametrize("argv", [["--help"], ["-h"], ["help"], ["--version"], ["version"]])
+@pytest.mark.parametrize("argv", [["--help"], ["-h"], ["help"], ["--version"], ["version", "--client"]])
 def test_answers_without_click_are_clicks_answers(argv, columns):
     """launch.py's pre-rendered text is what click prints, at every width (95: not rendered, so click answers)."""
     fast, slow = answer(argv, columns), answer(argv, columns, through_click=True)

@@ -83,7 +83,12 @@ def test_a_server_that_refuses_watch_is_polled(api_factory):
 
 def test_wait_needs_a_target_and_a_duration(demo_api):
     assert demo_api.reach("--wait=1m").err == "error: --wait needs a target: kubectl reach svc/NAME --wait=5m\n"
-    assert demo_api.reach("svc/influxdb", "--wait=soon").err.startswith('error: invalid --wait "soon"')
+    assert demo_api.reach("svc/influxdb", "--wait=soon").err == \
+        'error: invalid argument "soon" for "--wait" flag: time: invalid duration "soon"\n'
+    assert demo_api.reach("svc/influxdb", "--wait", "5m").err == (
+        'error: --wait takes its value after "=": --wait=5m (a bare --wait means 5m; a word after a space is a target: '
+        'write TYPE/5m for one)\n')
+    assert demo_api.cluster.log == []  # all of it before any request
 
 
 def test_the_fake_streams_watch_events(api_factory):

@@ -8,8 +8,8 @@ from ..kubeflags import Session
 from ..options import OUTPUTS, TargetSpec
 
 if TYPE_CHECKING:
-    from ..printers import Printer
-from . import NO_ANSWER, nothing_exposed, report_malformed, show_progress
+    from ..printers import Printer, SortBy
+from . import NO_ANSWER, nothing_exposed, rank, report_malformed, show_progress
 
 
 @dataclass
@@ -33,7 +33,7 @@ class ShowOptions:
     watch: bool = False
 
     def validate(self) -> "Show":
-        from ..options import parse_targets, parse_timeout, validate_address_type
+        from ..options import parse_duration, parse_targets, validate_address_type
         from ..printers import parse_output, parse_sort_by
 
         specs = parse_targets(self.target)
@@ -43,12 +43,12 @@ class ShowOptions:
             raise UsageError("name cannot be provided when a selector is specified")
         if self.probe_allow_local and not self.probe:
             raise UsageError("--probe-allow-local applies only with --probe")
-        probe_timeout = parse_timeout(self.timeout, "--timeout")
+        probe_timeout = parse_duration(self.timeout, "--timeout")
         if not probe_timeout:
             raise UsageError(f'invalid --timeout "{self.timeout}": a probe needs a time limit, e.g. 2s or 500ms')
         wait = None
         if self.wait is not None:
-            wait = parse_timeout(self.wait, "--wait")
+            wait = parse_duration(self.wait, "--wait")
             if not wait:
                 raise UsageError(f'invalid --wait "{self.wait}": give a time limit, e.g. --wait=5m')
             if not specs:
@@ -81,7 +81,7 @@ class Show:
     field_selector: Optional[str] = None
     printer: Optional["Printer"] = None  # -o as parsed (its format is `output`)
     no_headers: bool = False
-    sort_by: Optional[list] = None  # JSONPath steps over a row (one URL)
+    sort_by: Optional["SortBy"] = None  # over a row (one URL)
     show_labels: bool = False
     wait: Optional[float] = None  # --wait: seconds
     open_browser: bool = False
@@ -109,6 +109,7 @@ class Show:
             probes = self.probed(answers)
         else:
             answers, probes = self.wait_for(session)
+        rank(answers, probes)
         report_malformed(session)
         return answers, findings, probes, missing
 
@@ -310,14 +311,15 @@ class Show:
 
 
 def best_url(answers: List, probes: Optional[dict]) -> Optional[str]:
-    """What --open opens: http or https only, a URL that can work and is safe to hand on; one that answered first
-    (with --probe), then https before http, in the answer's order otherwise."""
+    """What --open opens: the best-ranked (ranking.py) http or https URL that can work and is safe to hand on; with
+    --probe, one that answered."""
+    from ..ranking import ranked
     from ..render import unusable
 
     live = [e for a in answers for e in a.found.endpoints if e.scheme in ("http", "https") and unusable(e) is None]
     if probes is not None:
         live = [e for e in live if probes.get(e.key()) is not None and probes[e.key()].answered]
-    live.sort(key=lambda e: e.scheme != "https")
+    live = ranked(live, probes)
     return live[0].url if live else None
 
 

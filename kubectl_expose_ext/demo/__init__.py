@@ -10,12 +10,20 @@ import click
 from .apiserver import FakeAPIServer, FakeCluster
 
 DEMO_COMMANDS = [
-    [],                            # everything the namespace exposes: all five ways
-    ["pod/influxdb"],              # one pod, reached three ways through its Services and Ingress
+    [],                            # everything the namespace exposes: every way in
+    ["pod/influxdb"],              # one pod, through its Services and every front door, best way in first
+    ["svc/influxdb-lb", "--wait=30s", "-o", "url"],  # once it can be reached, one URL per line (the load balancer's first)
     ["pod/influxdb-hostnetwork", "-o", "json"],
     ["audit"],                     # the same inventory, with its risks
     ["convert", "svc/influxdb", "--to", "clusterip", "--dry-run"],  # a change, previewed by the server, not made
 ]
+INTRO = """# A demo cluster is serving on {url}: 3 nodes (node-c NotReady), the five classic ways to reach an
+# InfluxDB pod (hostNetwork, hostPort, NodePort, LoadBalancer, Ingress), Service externalIPs, and two modern
+# relatives (a Gateway API HTTPRoute, an OpenShift Route).
+"""
+OUTRO = """# Next: `kubectl-reach demo --serve` keeps this cluster up for your own commands (and plain kubectl get).
+# Its addresses are documentation addresses (RFC 5737) that reach nothing: --probe, -w and --open are for a
+# real cluster."""
 
 
 def demo_cluster() -> FakeCluster:
@@ -29,15 +37,15 @@ def run_demo(run: Callable[[List[str]], int], serve: bool = False) -> int:
         kubeconfig = os.path.join(tmp, "kubeconfig")
         with open(kubeconfig, "w") as handle:
             handle.write(server.kubeconfig())
-        click.echo(f"# A demo cluster is serving on {server.url}: 3 nodes (node-c NotReady), the five classic ways\n"
-                   "# to reach an InfluxDB pod (hostNetwork, hostPort, NodePort, LoadBalancer, Ingress) and two\n"
-                   "# modern relatives (a Gateway API HTTPRoute, an OpenShift Route).\n")
+        click.echo(INTRO.format(url=server.url))
         for args in DEMO_COMMANDS:
             click.echo(click.style(f"$ kubectl reach {' '.join(args)}".rstrip(), bold=True))
             code = run([*args, "--kubeconfig", kubeconfig])
             click.echo()
             if code:
                 return code
+        if not serve:
+            click.echo(OUTRO)
         if serve:
             click.echo(f"The demo cluster keeps serving. In another shell:\n"
                        f"  export KUBECONFIG={kubeconfig}\n  kubectl reach svc/influxdb-lb\n"

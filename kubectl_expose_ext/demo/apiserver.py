@@ -322,7 +322,9 @@ _MERGE_KEYS = {"ports": ("port", "containerPort"), "containers": ("name",), "ini
 
 
 def strategic_merge_patch(target: Any, patch: Any, list_name: str = "") -> Any:
-    """An approximation of strategic merge patch, enough for the cases kubectl and our tests send.
+    """An approximation of strategic merge patch, enough for the cases kubectl and our tests send: maps merge, lists
+    with a merge key merge by it, and the directives `kubectl apply` writes (a list item `{"$patch": "delete"}`,
+    `$setElementOrder/LIST`, `$deleteFromPrimitiveList/LIST`, `$retainKeys`).
 
     Like the real one, it merges `ports` by `port` alone, so two ports that share a number but not
     a protocol collide (kubernetes#105610): the reason our own code never sends strategic patches.
@@ -333,7 +335,13 @@ def strategic_merge_patch(target: Any, patch: Any, list_name: str = "") -> Any:
         return copy.deepcopy(patch)
     result = copy.deepcopy(target)
     for key, value in patch.items():
-        if value is None:
+        if key.startswith("$deleteFromPrimitiveList/"):
+            name = key.split("/", 1)[1]
+            if isinstance(result.get(name), list) and isinstance(value, list):
+                result[name] = [v for v in result[name] if v not in value]
+        elif key.startswith("$setElementOrder/") or key in ("$retainKeys", "$patch"):
+            continue  # the order and the retained keys of what is merged: the merge below keeps both well enough
+        elif value is None:
             result.pop(key, None)
         else:
             result[key] = strategic_merge_patch(result.get(key), value, key)
@@ -345,7 +353,10 @@ def _merge_list(target: list, patch: list, list_name: str) -> list:
     for item in patch:
         key = next((k for k in _MERGE_KEYS[list_name] if isinstance(item, dict) and k in item), None)
         index = next((i for i, t in enumerate(result) if key and isinstance(t, dict) and t.get(key) == item[key]), None)
-        if index is None:
+        if isinstance(item, dict) and item.get("$patch") == "delete":
+            if index is not None:
+                del result[index]
+        elif index is None:
             result.append({k: v for k, v in item.items() if v is not None} if isinstance(item, dict) else item)
         else:
             result[index] = strategic_merge_patch(result[index], item)
@@ -419,6 +430,10 @@ class Fault:
         return (self.hits < self.times and method == self.method and self.path in path
                 and (not self.query or self.query in query) and not (self.unless and self.unless in query))
 
+
+APPLY_PATCH = "application/apply-patch+yaml"
+PATCH_TYPES = ("application/merge-patch+json", "application/json-patch+json", "application/strategic-merge-patch+json",
+               APPLY_PATCH)
 
 _REASONS = {410: "Expired", 429: "TooManyRequests", 500: "InternalError", 502: "BadGateway",
             503: "ServiceUnavailable", 504: "Timeout", 401: "Unauthorized", 403: "Forbidden"}
@@ -663,6 +678,13 @@ class FakeCluster:
             body = json.loads(raw) if raw else None
         except ValueError:
             body = raw.decode("utf-8", "replace")
+            if content_type == APPLY_PATCH:  # server-side apply sends YAML (a JSON body parsed above is YAML too)
+                import yaml
+
+                try:
+                    body = yaml.safe_load(body)
+                except yaml.YAMLError:
+                    pass
         request = Request(method, parts.path, query, content_type, body, headers=headers)
         with self.lock:
             self.log.append(request)
@@ -701,6 +723,8 @@ class FakeCluster:
                          "serverAddressByClientCIDRs": [{"clientCIDR": "0.0.0.0/0", "serverAddress": "127.0.0.1"}]}
         if path == "/apis":
             return 200, self._aggregated(self._groups()) if aggregated else self._group_list()
+        if path == "/openapi/v3" or path.startswith("/openapi/v3/"):
+            return 200, self._openapi_v3(path[len("/openapi/v3/"):])
         segments = [s for s in path.split("/") if s]
         if segments[:2] == ["api", "v1"]:
             group, version, rest = "", "v1", segments[2:]
@@ -715,11 +739,22 @@ class FakeCluster:
             namespace, rest = rest[1], rest[2:]
         if group and (group not in self._groups() or version not in self._versions(group)):
             raise PageNotFound()  # no handler for that group at all: Go's mux answers, not the API machinery
-        if len(rest) > 2 or (group, version, rest[0]) not in BY_PATH or group in self.absent_groups:
+        subresource = rest[2] if len(rest) == 3 else None
+        if len(rest) > 3 or subresource not in (None, "status") or (group, version, rest[0]) not in BY_PATH \
+                or group in self.absent_groups:
             raise APIStatus(404, "NotFound", "the server could not find the requested resource")
         rtype = BY_PATH[(group, version, rest[0])]
-        name = rest[1] if len(rest) == 2 else None
+        name = rest[1] if len(rest) >= 2 else None
         verb = self._verb(request.method, name)
+        if request.content_type and request.method in ("POST", "PUT", "PATCH") and \
+                request.content_type not in (*PATCH_TYPES, "application/json", "application/yaml"):
+            # kubectl's typed clients send protobuf first; the API machinery's 415 makes client-go use JSON instead
+            raise APIStatus(415, "UnsupportedMediaType", "the body of the request was in an unknown format - accepted "
+                            "media types include: application/json, application/yaml")
+        if subresource == "status":
+            if verb in ("get", "update", "patch"):
+                return self._status(rtype, namespace, name, request, verb, accept)
+            raise APIStatus(405, "MethodNotAllowed", "the server does not allow this method on the requested resource")
         if verb == "list" and request.query.get("watch") in ("true", "1"):
             verb = "watch"
         if (verb, rtype.resource) in self.forbidden:
@@ -918,6 +953,8 @@ class FakeCluster:
         return self._save(rtype, namespace, old, new, request)
 
     def _patch(self, rtype, namespace, name, request, accept):
+        if request.content_type == APPLY_PATCH:
+            return self._apply(rtype, namespace, name, request)
         old = self._stored(rtype, namespace, name)
         try:
             if request.content_type == "application/merge-patch+json":
@@ -930,11 +967,89 @@ class FakeCluster:
                 raise APIStatus(415, "UnsupportedMediaType",
                                 'the body of the request was in an unknown format - accepted media types include: '
                                 "application/json-patch+json, application/merge-patch+json, "
-                                "application/strategic-merge-patch+json")
+                                "application/strategic-merge-patch+json, application/apply-patch+yaml")
         except (ValueError, KeyError, IndexError, TypeError) as exc:
             raise APIStatus(422, "Invalid", f"the server rejected our request due to an error in our request: {exc}") from None
         self._check_version(rtype, old, new)
         return self._save(rtype, namespace, old, new, request)
+
+    def _apply(self, rtype, namespace, name, request):
+        """Server-side apply, as far as a demo needs it: the applied configuration creates the object, or is merged
+        into it (JSON merge patch rules: maps merge, lists are replaced). Field ownership (managedFields, conflicts,
+        removing fields a manager stopped applying) is not modelled: docs/usage.md says so."""
+        body = request.body
+        if not isinstance(body, dict):
+            raise APIStatus(400, "BadRequest", "the body of the request was in an unknown format")
+        if not body.get("apiVersion") or not body.get("kind"):  # the real server's words for it
+            raise APIStatus(400, "BadRequest", f"invalid object type: /, Kind={body.get('kind') or ''}")
+        if (body.get("metadata") or {}).get("name") not in (None, name):
+            raise APIStatus(400, "BadRequest", "the name of the object does not match the name on the URL")
+        key = (rtype.resource, namespace if rtype.namespaced else "", name)
+        if key not in self.objects:
+            created = copy.deepcopy(body)
+            created.setdefault("metadata", {})["name"] = name
+            return self._save(rtype, namespace, None, created, request)
+        old = self._stored(rtype, namespace, name)
+        applied = {k: v for k, v in body.items() if k not in ("apiVersion", "kind")}
+        return self._save(rtype, namespace, old, merge_patch(old, applied), request)
+
+    def _status(self, rtype, namespace, name, request, verb, accept):
+        """The status subresource: GET reads the object; PUT and PATCH change its status alone (what they say of
+        spec or metadata is ignored, as the API server's status strategies do), as a controller writes it."""
+        old = self._stored(rtype, namespace, name)
+        if verb == "get":
+            return 200, copy.deepcopy(old)
+        if verb == "update":
+            changed = request.body if isinstance(request.body, dict) else None
+            if changed is None:
+                raise APIStatus(400, "BadRequest", "the body of the request was in an unknown format")
+            self._check_version(rtype, old, changed)
+        else:
+            try:
+                if request.content_type == "application/json-patch+json":
+                    changed = json_patch(old, request.body)
+                elif request.content_type == "application/strategic-merge-patch+json":
+                    changed = strategic_merge_patch(old, request.body)
+                else:
+                    changed = merge_patch(old, request.body)
+            except (ValueError, KeyError, IndexError, TypeError) as exc:
+                raise APIStatus(422, "Invalid", f"the server rejected our request due to an error in our request: "
+                                f"{exc}") from None
+        new = copy.deepcopy(old)
+        new["status"] = copy.deepcopy(changed.get("status")) if isinstance(changed.get("status"), dict) else {}
+        meta = new["metadata"]
+        if request.dry_run:
+            return 200, new
+        meta["resourceVersion"] = self._next_version()
+        self._store((rtype.resource, namespace if rtype.namespaced else "", name), new)
+        return 200, copy.deepcopy(new)
+
+    def _openapi_v3(self, group_version: str) -> dict:
+        """OpenAPI v3, as much as kubectl reads: the index of group-versions, and for each one its PATCH operations
+        with their `x-kubernetes-group-version-kind` and the `fieldValidation` query parameter, from which kubectl
+        (cli-runtime's queryParamVerifierV3) learns that the server validates fields itself, so `kubectl apply` and
+        `kubectl create -f` need no OpenAPI schema of their own (and send `fieldValidation=Strict`)."""
+        served = {(t.group, t.version) for t in TYPES if t.group not in self.absent_groups}
+
+        def path_of(group: str, version: str) -> str:
+            return f"apis/{group}/{version}" if group else f"api/{version}"
+
+        if not group_version:
+            return {"paths": {path_of(g, v): {"serverRelativeURL": f"/openapi/v3/{path_of(g, v)}?hash=fake"}
+                              for g, v in sorted(served)}}
+        wanted = next(((g, v) for g, v in served if path_of(g, v) == group_version), None)
+        if wanted is None:
+            raise APIStatus(404, "NotFound", "the server could not find the requested resource")
+        parameter = {"name": "fieldValidation", "in": "query", "schema": {"type": "string", "uniqueItems": True}}
+        paths = {}
+        for t in TYPES:
+            if (t.group, t.version) == wanted:
+                scope = "/namespaces/{namespace}" if t.namespaced else ""
+                paths[f"/{group_version}{scope}/{t.resource}/{{name}}"] = {"patch": {
+                    "x-kubernetes-group-version-kind": {"group": t.group, "version": t.version, "kind": t.kind},
+                    "parameters": [parameter], "responses": {"200": {"description": "OK"}}}}
+        return {"openapi": "3.0.0", "info": {"title": "Kubernetes (the demo's fake)", "version": "v1.32.0-fake"},
+                "paths": paths}
 
     def _delete(self, rtype, namespace, name, request, accept):
         obj = self._stored(rtype, namespace, name)

@@ -82,6 +82,7 @@ GO
 fi
 
 "$bin/kube-apiserver" --version >&2
-etcd_version="$("$bin/etcd" --version)"  # read whole: `| head -1` under pipefail dies of SIGPIPE (exit 141)
-echo "${etcd_version%%$'\n'*}" >&2
+# the first line, read whole: `etcd --version | head -1` under pipefail dies at random of SIGPIPE (exit 141)
+IFS= read -r etcd_version <<<"$("$bin/etcd" --version)"
+echo "$etcd_version" >&2
 echo "$cache"

@@ -1,0 +1,57 @@
+"""`kubectl reach version`: this plugin's version, then the API server's (GET /version), as `kubectl version`
+prints both; `--client` asks nothing of the server. `-o json|yaml` is kubectl's document shape
+(`clientVersion`, `serverVersion`)."""
+
+from dataclasses import dataclass
+from typing import Optional
+
+from .. import VERSION_LINE
+from ..errors import UsageError
+from ..kubeflags import Session
+
+OUTPUTS = ("json", "yaml")
+
+
+@dataclass(frozen=True)
+class VersionOptions:
+    client: bool = False
+    output: Optional[str] = None
+
+    def validate(self) -> "Version":
+        if self.output not in (None, "", *OUTPUTS):
+            raise UsageError("--output must be 'yaml' or 'json'")  # kubectl's words
+        return Version(self.client, self.output or None)
+
+
+@dataclass(frozen=True)
+class Version:
+    client: bool
+    output: Optional[str]
+
+    def client_document(self) -> dict:
+        from .. import __version__
+
+        return {"clientVersion": {"gitVersion": f"v{__version__}"}}
+
+    def run(self, session: Optional[Session]) -> int:
+        """`session` is None with --client: nothing is asked of the server."""
+        document = self.client_document()
+        server = None
+        if session is not None:
+            answer = session.kube.request("GET", "/version")
+            server = {k: v for k, v in answer.items() if isinstance(v, str)}  # the server's strings only
+            document["serverVersion"] = server
+        streams = session.streams if session is not None else None
+        if self.output:
+            from ..render import dump
+
+            text = dump(document, self.output) + "\n"
+        else:
+            text = VERSION_LINE + "\n" + (f"Server Version: {server.get('gitVersion', 'unknown')}\n" if server else "")
+        if streams is not None:
+            streams.print(text, end="")
+        else:
+            from ..streams import Streams
+
+            Streams().print(text, end="")
+        return 0
