@@ -9,8 +9,8 @@ server version, and the resourceVersion inside it makes the write conditional (4
 
 import json
 import re
-from dataclasses import asdict, dataclass, field as dc_field
-from typing import Dict, List, Optional, Tuple
+from dataclasses import dataclass, field as dc_field
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 from ..addresses import ip_family
 from ..endpoints import BackendRef
@@ -27,29 +27,110 @@ def port_key(port: dict) -> str:
     return f"{port_number(port.get('port'))}/{port.get('protocol') or 'TCP'}"
 
 
+SERVICE_TYPES = ("ClusterIP", "NodePort", "LoadBalancer")
+
+
+@dataclass(frozen=True)
+class ExposureField:
+    """One Service field that decides how the Service is exposed, declared once: how it is read from a live Service,
+    written into the merge patch, checked in an undo record (anyone can edit an annotation), and in which Service
+    types it may stay (the API server's validation and dropTypeDependentFields: shared/reference/
+    service-conversion-rules.md, section 1). A conversion keeps every field the target type allows (a flag may set
+    it) and clears the others; undo restores every field its record knows. Nothing else of the Service is touched.
+
+    `since`: the undo-record version that first carried the field. A record older than a field says nothing of it,
+    so undo keeps the live value instead of clearing it."""
+
+    key: str                                      # its name in the undo record
+    read: Callable[[dict], Any]                   # from a live Service (empty: None, [] or {})
+    spec: Optional[str] = None                    # the spec field it is written to (None: `write` below)
+    allowed: Callable[[str, dict], bool] = lambda kind, exposure: True  # may stay on a Service of this type
+    valid: Callable[[Any], bool] = lambda value: value is None  # an undo record's value is acceptable
+    combine: Callable[[Any, Any], Any] = lambda current, given: given  # a flag's value over the current one
+    since: int = 1
+
+    def written(self, value: Any) -> Dict[str, Any]:
+        """This field's part of the merge patch: its value, or null to delete it."""
+        return {"spec": {self.spec: None if _empty(value) else value}} if self.spec else \
+            {"metadata": {"annotations": {LBSR_ANNOTATION: None if _empty(value) else value}}}
+
+
+def record_version(fields: Sequence[ExposureField]) -> int:
+    """The undo record's format version: that of its newest field. A record carries it as "v" from version 2 on, so
+    one without "v" is version 1 (every record written so far)."""
+    return max(f.since for f in fields)
+
+
+def _empty(value: Any) -> bool:
+    return value in (None, [], {})
+
+
+def _externally_accessible(kind: str, exposure: dict) -> bool:
+    """pkg/api/service/util.go ExternallyAccessible: LoadBalancer, NodePort, or ClusterIP with externalIPs."""
+    return kind in ("NodePort", "LoadBalancer") or bool(exposure.get("external_ips"))
+
+
+def _balanced(kind: str, exposure: dict) -> bool:
+    return kind == "LoadBalancer"
+
+
+FIELDS: Tuple[ExposureField, ...] = (
+    # the nodePort of each port (port_key -> nodePort), written inside `ports` (service_patch); kept across
+    # NodePort <-> LoadBalancer so that clients keep working, and merged with --node-port
+    ExposureField("node_ports", lambda s: {port_key(p): p["nodePort"] for p in items(s, "spec", "ports")
+                                           if port_number(p.get("nodePort"))},
+                  allowed=lambda kind, e: kind in ("NodePort", "LoadBalancer"),
+                  valid=lambda v: isinstance(v, dict) and all(isinstance(k, str) and re.fullmatch(
+                      r"[0-9]{1,5}/(TCP|UDP|SCTP)", k) and is_port(n) for k, n in v.items()),
+                  combine=lambda current, given: {**(current or {}), **(given or {})}),
+    ExposureField("external_traffic_policy", lambda s: field(s, "spec", "externalTrafficPolicy"),
+                  "externalTrafficPolicy", _externally_accessible, lambda v: v in (None, "Cluster", "Local")),
+    ExposureField("load_balancer_class", lambda s: field(s, "spec", "loadBalancerClass"), "loadBalancerClass",
+                  _balanced, lambda v: v is None or (isinstance(v, str) and _qualified_name(v))),
+    ExposureField("source_ranges", lambda s: strings(s, "spec", "loadBalancerSourceRanges"),
+                  "loadBalancerSourceRanges", _balanced, lambda v: isinstance(v, list) and all(_cidr(c) for c in v)),
+    # the legacy annotation form of the source ranges: validated only on a LoadBalancer, so it goes with the type
+    ExposureField("source_ranges_annotation", lambda s: field(s, "metadata", "annotations", LBSR_ANNOTATION),
+                  None, _balanced, lambda v: v is None or (isinstance(v, str) and all(
+                      _cidr(c.strip()) for c in v.split(",")))),
+    # deprecated and never validated against the type, but meaningful only on a load balancer: cleared with it
+    ExposureField("load_balancer_ip", lambda s: field(s, "spec", "loadBalancerIP"), "loadBalancerIP", _balanced,
+                  lambda v: v is None or (isinstance(v, str) and ip_family(v) is not None)),
+    ExposureField("allocate_load_balancer_node_ports", lambda s: field(s, "spec", "allocateLoadBalancerNodePorts"),
+                  "allocateLoadBalancerNodePorts", _balanced, lambda v: v is None or isinstance(v, bool)),
+    ExposureField("health_check_node_port", lambda s: field(s, "spec", "healthCheckNodePort"), "healthCheckNodePort",
+                  lambda kind, e: kind == "LoadBalancer" and e.get("external_traffic_policy") == "Local",
+                  lambda v: v is None or is_port(v)),
+)
+
+
 @dataclass
 class Exposure:
-    """The fields of a Service that decide how it is exposed: what convert changes and undo restores."""
+    """How a Service is exposed: its type and the values of FIELDS. What convert changes and undo restores.
+    `unknown`: fields an (older) undo record does not speak of, which undo leaves as they are."""
 
     type: str
-    node_ports: Dict[str, int] = dc_field(default_factory=dict)  # port_key -> nodePort
-    external_traffic_policy: Optional[str] = None
-    load_balancer_class: Optional[str] = None
-    source_ranges: List[str] = dc_field(default_factory=list)
-    source_ranges_annotation: Optional[str] = None
-    load_balancer_ip: Optional[str] = None
-    allocate_load_balancer_node_ports: Optional[bool] = None
-    health_check_node_port: Optional[int] = None
+    values: Dict[str, Any] = dc_field(default_factory=dict)
+    unknown: Tuple[str, ...] = ()
 
-    def to_annotation(self, uid: Optional[str] = None) -> str:
+    def get(self, key: str) -> Any:
+        return self.values.get(key)
+
+    @property
+    def node_ports(self) -> Dict[str, int]:
+        return self.values.get("node_ports") or {}
+
+    def to_annotation(self, uid: Optional[str] = None, fields: Sequence[ExposureField] = FIELDS) -> str:
         """JSON, bound to the object it was written on (its uid), so undo will not apply it to another."""
-        data = {k: v for k, v in asdict(self).items() if v not in (None, [], {})}
+        version = record_version(fields)
+        data: Dict[str, Any] = {"type": self.type, **({"v": version} if version > 1 else {})}
+        data.update({f.key: self.values[f.key] for f in fields if not _empty(self.values.get(f.key))})
         if uid:
             data["uid"] = uid
         return json.dumps(data, sort_keys=True)
 
     @classmethod
-    def from_annotation(cls, owner: dict) -> "Exposure":
+    def from_annotation(cls, owner: dict, fields: Sequence[ExposureField] = FIELDS) -> "Exposure":
         """The exposure recorded on `owner`, validated field by field: anyone who can edit annotations can write
         one, and undo must not turn it into a public load balancer or a foreign nodePort unchecked."""
         def bad(why: str) -> UsageError:
@@ -57,41 +138,33 @@ class Exposure:
         data = read_undo_record(owner, f"svc/{name(owner)}")
         if not isinstance(data, dict):
             raise bad("not a JSON object")
-        unknown = set(data) - set(cls.__dataclass_fields__) - {"uid"}
+        unknown = set(data) - {f.key for f in fields} - {"uid", "type", "v"}
         if unknown:
             raise bad(f"unknown keys {', '.join(sorted(map(str, unknown)))}")
         if "uid" in data and data["uid"] != field(owner, "metadata", "uid"):
             raise bad("it was written for another object (uid differs)")
-        checks = {
-            "type": lambda v: v in ("ClusterIP", "NodePort", "LoadBalancer"),
-            "node_ports": lambda v: isinstance(v, dict) and all(
-                isinstance(k, str) and re.fullmatch(r"[0-9]{1,5}/(TCP|UDP|SCTP)", k) and is_port(n) for k, n in v.items()),
-            "external_traffic_policy": lambda v: v in (None, "Cluster", "Local"),
-            "load_balancer_class": lambda v: v is None or (isinstance(v, str) and _qualified_name(v)),
-            "source_ranges": lambda v: isinstance(v, list) and all(_cidr(c) for c in v),
-            "source_ranges_annotation": lambda v: v is None or (isinstance(v, str) and all(
-                _cidr(c.strip()) for c in v.split(","))),
-            "load_balancer_ip": lambda v: v is None or (isinstance(v, str) and ip_family(v) is not None),
-            "allocate_load_balancer_node_ports": lambda v: v is None or isinstance(v, bool),
-            "health_check_node_port": lambda v: v is None or is_port(v),
-        }
-        if "type" not in data:
-            raise bad("no type")
-        for key, valid in checks.items():
-            if key in data and not valid(data[key]):
-                raise bad(f"{key} has an invalid value")
-        return cls(**{k: v for k, v in data.items() if k in cls.__dataclass_fields__})
+        if data.get("type") not in SERVICE_TYPES:
+            raise bad("no type" if "type" not in data else "type has an invalid value")
+        version = data.get("v", 1)
+        if not isinstance(version, int) or isinstance(version, bool) or not 1 <= version <= record_version(fields):
+            raise bad("v has an invalid value")
+        for f in fields:
+            if f.key in data and not f.valid(data[f.key]):
+                raise bad(f"{f.key} has an invalid value")
+        return cls(data["type"], {f.key: data.get(f.key) for f in fields if f.since <= version},
+                   tuple(f.key for f in fields if f.since > version))
 
     def dangers(self) -> List[str]:
         """What this exposure opens that a reviewer must see before it is applied (undo's warnings and prompt)."""
         found = []
         if self.type == "LoadBalancer":
-            ranges = self.source_ranges or [c.strip() for c in (self.source_ranges_annotation or "").split(",") if c]
+            ranges = self.get("source_ranges") or [c.strip() for c in (self.get("source_ranges_annotation") or "")
+                                                   .split(",") if c]
             if not ranges or any(c in ("0.0.0.0/0", "::/0") for c in ranges):
                 found.append("a LoadBalancer open to the internet (no loadBalancerSourceRanges)")
-            if self.load_balancer_ip:
-                found.append(f"a load balancer at the requested address {self.load_balancer_ip}")
-        if self.type in ("NodePort", "LoadBalancer") and self.allocate_load_balancer_node_ports is not False:
+            if self.get("load_balancer_ip"):
+                found.append(f"a load balancer at the requested address {self.get('load_balancer_ip')}")
+        if self.type in ("NodePort", "LoadBalancer") and self.get("allocate_load_balancer_node_ports") is not False:
             found.append("nodePorts on every node")
         return found
 
@@ -110,20 +183,26 @@ def _qualified_name(value: str) -> bool:
     return len(value) <= 316 and re.fullmatch(r"([a-z0-9.-]+/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?", value) is not None
 
 
-def exposure_of(service: dict) -> Exposure:
+def exposure_of(service: dict, fields: Sequence[ExposureField] = FIELDS) -> Exposure:
     """The current exposure of a live Service."""
-    spec = field(service, "spec", default={})
-    return Exposure(
-        type=spec.get("type") or "ClusterIP",
-        node_ports={port_key(p): p["nodePort"] for p in items(service, "spec", "ports") if port_number(p.get("nodePort"))},
-        external_traffic_policy=spec.get("externalTrafficPolicy"),
-        load_balancer_class=spec.get("loadBalancerClass"),
-        source_ranges=strings(service, "spec", "loadBalancerSourceRanges"),
-        source_ranges_annotation=field(service, "metadata", "annotations", LBSR_ANNOTATION),
-        load_balancer_ip=spec.get("loadBalancerIP"),
-        allocate_load_balancer_node_ports=spec.get("allocateLoadBalancerNodePorts"),
-        health_check_node_port=spec.get("healthCheckNodePort"),
-    )
+    return Exposure(field(service, "spec", "type") or "ClusterIP", {f.key: f.read(service) for f in fields})
+
+
+def exposure_as(live: dict, kind: str, given: Dict[str, Any], fields: Sequence[ExposureField] = FIELDS,
+                record: Optional[Exposure] = None) -> Exposure:
+    """`live` as a Service of type `kind`: every field the type allows keeps its value (or the flag's, `given`, or
+    the undo `record`'s), every other is cleared. The one rule of what a conversion changes."""
+    current = exposure_of(live, fields)
+    values: Dict[str, Any] = {"external_ips": strings(live, "spec", "externalIPs")}  # read by `allowed`, not changed
+    for f in fields:
+        if record is not None and f.key not in record.unknown:
+            values[f.key] = record.values.get(f.key)
+        elif f.key in given and not _empty(given[f.key]):
+            values[f.key] = f.combine(current.values.get(f.key), given[f.key])
+        else:
+            values[f.key] = current.values.get(f.key)
+    kept = {f.key: values[f.key] if f.allowed(kind, values) else None for f in fields}
+    return Exposure(kind, kept)
 
 
 def refuse_unconvertible(service: dict) -> None:
@@ -163,45 +242,29 @@ def parse_node_ports(values: Tuple[str, ...], service: dict) -> Dict[str, int]:
 
 def requested_exposure(live: dict, to: str, node_ports: Dict[str, int], lb_class: Optional[str] = None,
                        source_ranges: Tuple[str, ...] = (), traffic_policy: Optional[str] = None) -> Exposure:
-    """What the flags ask for, keeping from the live Service everything that stays valid.
-
-    Allocated nodePorts survive NodePort <-> LoadBalancer so existing clients keep working.
-    """
+    """What the flags ask for (exposure_as: everything the new type allows is kept), with the API server's
+    refusals said before any request."""
     current = exposure_of(live)
     target = TYPES[to]
-    if target == "ClusterIP":
-        if node_ports or lb_class or source_ranges:
-            raise UsageError("--node-port, --lb-class and --source-range do not apply to --to clusterip")
-        external_ips = bool(strings(live, "spec", "externalIPs"))
-        if traffic_policy and not external_ips:
-            raise UsageError("--external-traffic-policy applies only to NodePort and LoadBalancer services "
-                             "(or ClusterIP services with externalIPs)")
-        return Exposure("ClusterIP", external_traffic_policy=(traffic_policy or current.external_traffic_policy)
-                        if external_ips else None)
+    given = {"node_ports": node_ports, "load_balancer_class": lb_class, "source_ranges": list(source_ranges),
+             "external_traffic_policy": traffic_policy}
+    if target == "ClusterIP" and (node_ports or lb_class or source_ranges):
+        raise UsageError("--node-port, --lb-class and --source-range do not apply to --to clusterip")
     if target == "NodePort" and (lb_class or source_ranges):
         raise UsageError("--lb-class and --source-range apply only to --to loadbalancer")
-    exposure = Exposure(target, node_ports={**current.node_ports, **node_ports},
-                        external_traffic_policy=traffic_policy or current.external_traffic_policy)
-    if target == "LoadBalancer":
-        was_lb = current.type == "LoadBalancer"
-        if was_lb and lb_class and lb_class != current.load_balancer_class:
-            raise UsageError("the API server does not allow loadBalancerClass to change on a LoadBalancer service: "
-                             "convert it to nodeport first, then back to loadbalancer with --lb-class")
-        exposure.load_balancer_class = lb_class or (current.load_balancer_class if was_lb else None)
-        exposure.source_ranges = list(source_ranges) or (current.source_ranges if was_lb else [])
-        if was_lb:
-            exposure.source_ranges_annotation = current.source_ranges_annotation
-            exposure.load_balancer_ip = current.load_balancer_ip
-            exposure.allocate_load_balancer_node_ports = current.allocate_load_balancer_node_ports
-            if exposure.external_traffic_policy == "Local":
-                exposure.health_check_node_port = current.health_check_node_port
-    return exposure
+    if traffic_policy and not _externally_accessible(target, {"external_ips": strings(live, "spec", "externalIPs")}):
+        raise UsageError("--external-traffic-policy applies only to NodePort and LoadBalancer services "
+                         "(or ClusterIP services with externalIPs)")
+    if current.type == target == "LoadBalancer" and lb_class and lb_class != current.get("load_balancer_class"):
+        raise UsageError("the API server does not allow loadBalancerClass to change on a LoadBalancer service: "
+                         "convert it to nodeport first, then back to loadbalancer with --lb-class")
+    return exposure_as(live, target, given)
 
 
-def service_patch(live: dict, target: Exposure) -> dict:
+def service_patch(live: dict, target: Exposure, fields: Sequence[ExposureField] = FIELDS) -> dict:
     """The JSON merge patch that turns `live` into `target`, records `live`'s exposure for undo, and
-    carries live's resourceVersion and uid (a concurrent change or a re-created object fails it)."""
-    lb = target.type == "LoadBalancer"
+    carries live's resourceVersion and uid (a concurrent change or a re-created object fails it). Every field of
+    FIELDS is written (its value, or null where `target` has none); nothing else of the Service is."""
     ports = []
     for port in items(live, "spec", "ports"):
         copy = {k: v for k, v in port.items() if k != "nodePort"}
@@ -209,36 +272,36 @@ def service_patch(live: dict, target: Exposure) -> dict:
         if target.type in EXPOSED and node_port:
             copy["nodePort"] = node_port
         ports.append(copy)
-    spec = {
-        "type": target.type,
-        "ports": ports,
-        "externalTrafficPolicy": target.external_traffic_policy,
-        "loadBalancerClass": target.load_balancer_class if lb else None,
-        "loadBalancerSourceRanges": (target.source_ranges or None) if lb else None,
-        "loadBalancerIP": target.load_balancer_ip if lb else None,
-        "allocateLoadBalancerNodePorts": target.allocate_load_balancer_node_ports if lb else None,
-        "healthCheckNodePort": target.health_check_node_port if lb and target.external_traffic_policy == "Local" else None,
-    }
-    metadata = {
-        "resourceVersion": field(live, "metadata", "resourceVersion"),
-        "uid": field(live, "metadata", "uid"),
-        "annotations": {UNDO_ANNOTATION: exposure_of(live).to_annotation(field(live, "metadata", "uid")),
-                        LBSR_ANNOTATION: target.source_ranges_annotation if lb else None},
-    }
-    return {"metadata": metadata, "spec": spec}
+    patch: Dict[str, Any] = {
+        "metadata": {"resourceVersion": field(live, "metadata", "resourceVersion"), "uid": field(live, "metadata", "uid"),
+                     "annotations": {UNDO_ANNOTATION: exposure_of(live, fields).to_annotation(
+                         field(live, "metadata", "uid"), fields)}},
+        "spec": {"type": target.type, "ports": ports}}
+    for f in fields:
+        if f.key != "node_ports" and f.key not in target.unknown:
+            for section, values in f.written(target.get(f.key)).items():
+                for key, value in values.items():
+                    if isinstance(value, dict):
+                        patch[section].setdefault(key, {}).update(value)
+                    else:
+                        patch[section][key] = value
+    return patch
 
 
-def undo_exposure(live: dict) -> Exposure:
-    """The exposure the last convert replaced, from the annotation it left on the object."""
+def undo_exposure(live: dict, fields: Sequence[ExposureField] = FIELDS) -> Exposure:
+    """The exposure the last convert replaced, from the annotation it left on the object: what its record knows,
+    and the live value of a field it is older than."""
     if not field(live, "metadata", "annotations", UNDO_ANNOTATION):
         raise UsageError(f"service {name(live)} has no {UNDO_ANNOTATION} annotation: kubectl reach convert never "
                          "changed it, so there is nothing to undo")
-    return Exposure.from_annotation(live)
+    record = Exposure.from_annotation(live, fields)
+    restored = exposure_as(live, record.type, {}, fields, record)
+    return Exposure(restored.type, restored.values, record.unknown)
 
 
-def is_noop(live: dict, target: Exposure) -> bool:
-    """Whether the conversion would change nothing (same type, same exposure fields)."""
-    current = exposure_of(live)
+def is_noop(live: dict, target: Exposure, fields: Sequence[ExposureField] = FIELDS) -> bool:
+    """Whether the conversion would change nothing: the same type and the same value of every field."""
+    current = exposure_of(live, fields)
     return current.type == target.type and all(
-        getattr(target, f) in (None, [], {}) or getattr(target, f) == getattr(current, f)
-        for f in ("node_ports", "external_traffic_policy", "load_balancer_class", "source_ranges"))
+        _empty(target.get(f.key)) and _empty(current.get(f.key)) or target.get(f.key) == current.get(f.key)
+        for f in fields if f.key not in target.unknown)
