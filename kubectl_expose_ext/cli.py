@@ -3,6 +3,7 @@ validate() makes a plan before any request; the plan runs with a Session (the cl
 `run()` is the one place errors become exit codes (commands/__init__.py lists them).
 """
 
+import inspect
 import sys
 from typing import Any, List, Optional
 
@@ -12,22 +13,25 @@ from . import VERSION_LINE, __version__
 from .argv import (COMPLETE_VAR, OPTIONAL_VALUES, boolean_flags, kubectl_spellings, near_command, unknown_command,
                    verbose)
 from .errors import ReachError
+from .exitcodes import ExitCode, help_lines
 from .kubeflags import KubeFlags, Valued, kube_flags
 from .streams import Streams
 
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 110}
 
 
-def warn(message: str) -> None:
-    """One line on stderr, outside any command (errors, the -v traceback)."""
-    Streams().warn(message)
+def current_streams() -> Streams:
+    """The streams run() was given (click's context object), else the process's."""
+    context = click.get_current_context(silent=True)
+    found = context.find_object(Streams) if context is not None else None
+    return found if found is not None else Streams()
 
 
 def execute(options: Any, flags: KubeFlags) -> int:
     """Flags -> Options -> Run: every check that needs no cluster, then connect, then the plan runs."""
     plan = options.validate()
     flags.validate()
-    streams = Streams()
+    streams = current_streams()
     names = flags.contexts()
     if names is not None:  # several clusters at once
         from .contexts import run_contexts
@@ -86,11 +90,10 @@ def cli():
       kubectl reach audit -A                  # the same inventory, with its risks
       kubectl reach demo                      # try it on a built-in demo cluster
 
-    \b
-    Exit codes: 0 success (even with no external endpoint), 1 error,
-                3 --probe: no URL answered (-o url: no URL that can work was printed),
-                4 audit --fail-on: a finding at or above it.
     """
+
+
+cli.help = inspect.cleandoc(cli.help or "") + "\n\n\b\nExit codes:\n" + help_lines("  ")
 
 
 def complete_target(ctx, param, incomplete):
@@ -341,7 +344,7 @@ def version_command(flags: KubeFlags, client: bool, output: Optional[str]) -> in
         from .errors import UsageError
 
         raise UsageError("this command works on one context: give --context NAME")
-    return plan.run(None if client else flags.connect(Streams()))
+    return plan.run(current_streams(), None if client else flags.connect(current_streams()))
 
 
 @cli.command("help", context_settings=CONTEXT_SETTINGS)
@@ -352,12 +355,12 @@ def help_command(ctx, command, flags: KubeFlags):
     """Help for kubectl reach, or for one COMMAND."""
     if command is None:
         click.echo(ctx.parent.get_help())
-        return 0
+        return ExitCode.OK
     if command not in cli.commands:
         raise unknown_command(command, cli.commands)
     with click.Context(cli.commands[command], info_name=command, parent=ctx.parent) as sub:
         click.echo(cli.commands[command].get_help(sub))
-    return 0
+    return ExitCode.OK
 
 
 @cli.command("completion", context_settings=CONTEXT_SETTINGS)
@@ -375,9 +378,23 @@ def completion(shell):
     click.echo(shell_script(shell, cli), nl=False)
 
 
-def run(argv: Optional[List[str]] = None) -> int:
-    """Run the CLI; every error a user can cause ends as one `error: ...` line and exit code 1."""
+def run(argv: Optional[List[str]] = None, streams: Optional[Streams] = None) -> int:
+    """Run the CLI with these arguments (default: the process's) and streams (default: the process's), as httpie's
+    `main(args, env)`: every byte it prints goes to `streams`, click's own help and usage output included. Every error
+    a user can cause ends as one `error: ...` line; the exit code is an ExitCode."""
+    import contextlib
+
+    streams = streams or Streams()
     args = list(sys.argv[1:] if argv is None else argv)
+    own = streams.out is sys.stdout and streams.err is sys.stderr
+    with contextlib.ExitStack() as routed:
+        if not own:  # click writes to sys.stdout/stderr: route them to the given streams for this run
+            routed.enter_context(contextlib.redirect_stdout(streams.out))
+            routed.enter_context(contextlib.redirect_stderr(streams.err))
+        return _run(args, streams)
+
+
+def _run(args: List[str], streams: Streams) -> int:
     if args[:1] == ["__complete"]:  # kubectl's plugin completion protocol, through kubectl_complete-reach
         from .completion import plugin_main
 
@@ -385,22 +402,23 @@ def run(argv: Optional[List[str]] = None) -> int:
     try:
         args = kubectl_spellings(args, boolean_flags(cli), OPTIONAL_VALUES)
         if "--version" in args[:args.index("--") if "--" in args else len(args)]:  # at any level, as kubectl
-            click.echo(VERSION_LINE)
-            return 0
-        result = cli.main(args=args, prog_name="kubectl reach", standalone_mode=False, complete_var=COMPLETE_VAR)
+            streams.write(VERSION_LINE + "\n")
+            return ExitCode.OK
+        result = cli.main(args=args, prog_name="kubectl reach", standalone_mode=False, complete_var=COMPLETE_VAR,
+                          obj=streams)
     except click.exceptions.Exit as exc:
-        return exc.exit_code
+        return ExitCode(exc.exit_code) if exc.exit_code in {c.value for c in ExitCode} else ExitCode.ERROR
     except click.ClickException as exc:  # usage errors: kubectl exits 1 for these too
-        warn(f"error: {exc.format_message()}")
-        return 1
+        streams.warn(f"error: {exc.format_message()}")
+        return ExitCode.ERROR
     except ReachError as exc:
-        warn(f"error: {exc}")
+        streams.warn(f"error: {exc}")
         return exc.exit_code
     except click.Abort:
-        warn("error: aborted")
-        return 1
+        streams.warn("error: aborted")
+        return ExitCode.ERROR
     except KeyboardInterrupt:
-        return 130
+        return ExitCode.INTERRUPTED
     except Exception as exc:
         # (nor its message: it may carry a credential). With -v the traceback is shown, for a bug report.
         from .errors import internal_error_line
@@ -408,14 +426,11 @@ def run(argv: Optional[List[str]] = None) -> int:
         if verbose(args):  # for a bug report: every line masked and escaped like any other output
             import traceback
 
-            from .errors import redact
-            from .terminal import clean
-
             for line in traceback.format_exc().rstrip("\n").split("\n"):
-                click.echo(clean(redact(line)), err=True)
-        warn(internal_error_line(exc))
-        return 1
-    return result if isinstance(result, int) else 0
+                streams.warn(line)
+        streams.warn(internal_error_line(exc))
+        return ExitCode.ERROR
+    return result if isinstance(result, int) else ExitCode.OK
 
 
 def rendered_help() -> str:

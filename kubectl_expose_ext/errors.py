@@ -1,10 +1,13 @@
 """One root error class: everything a user can cause ends as a single `error: ...` line."""
 
 
+from .exitcodes import ExitCode
+
+
 class ReachError(Exception):
     """An error the user can act on; its message is printed after `error: `."""
 
-    exit_code = 1
+    exit_code = ExitCode.ERROR
 
 
 class UsageError(ReachError):

@@ -46,11 +46,18 @@ class Api:
         self.url = server.url
 
     def reach(self, *args: str) -> Outcome:
-        """Run `kubectl reach ARGS` in-process, through the real client, over HTTP."""
+        """Run `kubectl reach ARGS` in-process, through the real client, over HTTP, with its own streams (run's
+        injected Streams): nothing it prints may reach the process's stdout or stderr."""
+        import io
+
+        from kubectl_expose_ext.streams import Streams
+
         self._capsys.readouterr()
-        code = run([*args, "--kubeconfig", self.kubeconfig])
-        captured = self._capsys.readouterr()
-        return Outcome(code, captured.out, captured.err)
+        streams = Streams(out=io.StringIO(), err=io.StringIO(), input=io.StringIO())
+        code = run([*args, "--kubeconfig", self.kubeconfig], streams)
+        leaked = self._capsys.readouterr()
+        assert (leaked.out, leaked.err) == ("", ""), f"printed around the injected streams: {leaked}"
+        return Outcome(code, streams.out.getvalue(), streams.err.getvalue())
 
     def env(self) -> dict:
         """An environment for subprocesses (kubectl, the installed entry point) that uses this server."""

@@ -5,7 +5,7 @@ import io
 
 import pytest
 
-from kubectl_expose_ext.commands import NO_ANSWER
+from kubectl_expose_ext.exitcodes import ExitCode
 from kubectl_expose_ext.commands.audit import AuditOptions
 from kubectl_expose_ext.commands.convert import ConvertOptions
 from kubectl_expose_ext.commands.show import ShowOptions
@@ -43,7 +43,7 @@ def test_audit_fail_on_exit_code(demo_api):
 
 def test_url_output_with_nothing_that_can_work_is_exit_3(demo_api):
     run = session(demo_api)
-    assert ShowOptions(("svc/kubernetes",), output="url").validate().run(run) == NO_ANSWER
+    assert ShowOptions(("svc/kubernetes",), output="url").validate().run(run) == ExitCode.NO_ANSWER
     assert run.streams.out.getvalue() == ""
 
 

@@ -145,3 +145,23 @@ def test_ci_runs_every_python_the_readme_promises():
     versions = re.findall(r"3\.\d+", promised)
     assert re.search(r"^PYTHONS=\((.*)\)$", ci, re.M).group(1).split() == versions
     assert "3.9" in versions, "the oldest Python of requires-python must be tested"
+
+
+def test_the_exit_codes_are_documented_from_their_enum():
+    from kubectl_expose_ext.exitcodes import ExitCode, help_lines, markdown
+
+    assert markdown() in DOCS, "docs/usage.md's exit-code table is stale: regenerate it from exitcodes.markdown()"
+    from kubectl_expose_ext.cli import cli
+
+    assert help_lines("  ") in cli.help
+    assert {c.value for c in ExitCode} == {0, 1, 3, 4, 130}
+
+
+def test_no_exit_code_literal_is_left_in_the_commands():
+    """Exit codes are decided in one place: the commands, the CLI and the engine return ExitCode members."""
+    import re
+
+    package = ROOT / "kubectl_expose_ext"
+    for path in [package / "cli.py", package / "convert" / "engine.py", *sorted((package / "commands").glob("*.py"))]:
+        for number, line in enumerate(path.read_text().splitlines(), 1):
+            assert not re.search(r"\breturn (0|1|3|4|130)\b(?!\.)|exit_code = \d", line), f"{path.name}:{number}: {line}"

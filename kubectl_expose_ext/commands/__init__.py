@@ -2,20 +2,14 @@
 without the cluster and returns a frozen plan (Options), and the plan's `run(session)` does the work (Run), writing
 only to the session's streams. cli.py declares the flags and calls these; nothing here parses argv.
 
-Exit codes (kubectl's conventions): 0 success, even when the target has no external endpoint;
-1 any error, usage errors included (bad target, unknown -o, not found, forbidden, unreachable), a --wait that timed
-out, and a context that failed among several;
-3 `--probe`: no endpoint answered, and `-o url`: no URL that can work was printed (for scripts: `curl
-"$(kubectl reach svc/x -o url | head -1)"` never gets an empty or dead URL silently);
-4 `audit --fail-on`: a finding at or above that severity.
+Each run returns an ExitCode (exitcodes.py: what each means); `-o url` returns NO_ANSWER when nothing that can work
+was printed, so `curl "$(kubectl reach svc/x -o url | head -1)"` never gets an empty or dead URL silently.
 """
 
 from typing import Optional
 
 from ..kubeflags import Session
 
-NO_ANSWER = 3  # --probe: not one endpoint answered; -o url: not one URL that can work
-FINDINGS = 4  # audit --fail-on: findings at or above the threshold
 MALFORMED_SHOWN = 20  # warnings about objects of the wrong shape, before they are counted instead
 
 

@@ -6,7 +6,8 @@ from typing import TYPE_CHECKING, List, Optional
 from ..errors import UsageError
 from ..kubeflags import Session
 from ..options import AUDIT_OUTPUTS
-from . import FINDINGS, nothing_exposed, rank, report_malformed, show_progress
+from ..exitcodes import ExitCode
+from . import nothing_exposed, rank, report_malformed, show_progress
 
 if TYPE_CHECKING:
     from ..printers import Printer, SortBy
@@ -89,7 +90,7 @@ class Audit:
             if text:
                 streams.print(text)
         failing = any(self.failing(result) for _, result in collected if not isinstance(result, str))
-        return FINDINGS if failing else 0
+        return ExitCode.FINDINGS if failing else ExitCode.OK
 
     def report(self, session: Session, assessed: List) -> int:
         from .. import printers, render
@@ -110,4 +111,4 @@ class Audit:
                                                             headers_shown=not self.no_headers))
         else:
             nothing_exposed(session, self.all_namespaces)
-        return FINDINGS if self.failing(assessed) else 0
+        return ExitCode.FINDINGS if self.failing(assessed) else ExitCode.OK

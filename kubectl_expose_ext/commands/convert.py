@@ -6,6 +6,7 @@ from dataclasses import dataclass, fields
 from typing import Optional, Sequence, Tuple
 
 from ..errors import UsageError
+from ..exitcodes import ExitCode
 from ..kubeflags import Session
 from ..kinds import Kind
 from ..options import TargetSpec
@@ -139,4 +140,4 @@ class Convert:
 
         live = session.kube.get(self.kind.resource, self.name, session.namespace)
         change = plan_for(self.kind.role, self.to, self.undo)(self, session, live)
-        return 0 if change is None else execute(session, change, self.dry_run, self.yes, self.output)
+        return ExitCode.OK if change is None else execute(session, change, self.dry_run, self.yes, self.output)

@@ -9,7 +9,8 @@ from ..options import OUTPUTS, TargetSpec
 
 if TYPE_CHECKING:
     from ..printers import Printer, SortBy
-from . import NO_ANSWER, nothing_exposed, rank, report_malformed, show_progress
+from ..exitcodes import ExitCode
+from . import nothing_exposed, rank, report_malformed, show_progress
 
 
 @dataclass
@@ -141,10 +142,10 @@ class Show:
         for message in missing:
             session.streams.warn(f"error: {message}")
         if missing:
-            return 1
+            return ExitCode.ERROR
         if probes is not None:
-            return 0 if any(p.answered for p in probes.values()) else NO_ANSWER
-        return NO_ANSWER if self.output == "url" and not printed else 0  # scripts: nothing that can work is 3
+            return ExitCode.OK if any(p.answered for p in probes.values()) else ExitCode.NO_ANSWER
+        return ExitCode.NO_ANSWER if self.output == "url" and not printed else ExitCode.OK
 
     def report_contexts(self, streams, collected: List[tuple]) -> int:
         """Several contexts (contexts.py): one table with a CONTEXT column, one document keyed by context, or every
@@ -170,7 +171,7 @@ class Show:
             for name, result in answered:
                 for line in render.render_warnings(result[0]):
                     streams.warn(f"[{name}] {line}")
-        return 0
+        return ExitCode.OK
 
     def targets(self, session: Session, quiet: bool = False) -> Tuple[List, List, List[str]]:
         """(resolved, answers, messages for the targets not found) of the named targets. A missing target among

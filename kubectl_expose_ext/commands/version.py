@@ -7,7 +7,9 @@ from typing import Optional
 
 from .. import VERSION_LINE
 from ..errors import UsageError
+from ..exitcodes import ExitCode
 from ..kubeflags import Session
+from ..streams import Streams
 
 OUTPUTS = ("json", "yaml")
 
@@ -33,7 +35,7 @@ class Version:
 
         return {"clientVersion": {"gitVersion": f"v{__version__}"}}
 
-    def run(self, session: Optional[Session]) -> int:
+    def run(self, streams: Streams, session: Optional[Session]) -> int:
         """`session` is None with --client: nothing is asked of the server."""
         document = self.client_document()
         server = None
@@ -41,17 +43,11 @@ class Version:
             answer = session.kube.request("GET", "/version")
             server = {k: v for k, v in answer.items() if isinstance(v, str)}  # the server's strings only
             document["serverVersion"] = server
-        streams = session.streams if session is not None else None
         if self.output:
             from ..render import dump
 
             text = dump(document, self.output) + "\n"
         else:
             text = VERSION_LINE + "\n" + (f"Server Version: {server.get('gitVersion', 'unknown')}\n" if server else "")
-        if streams is not None:
-            streams.print(text, end="")
-        else:
-            from ..streams import Streams
-
-            Streams().print(text, end="")
-        return 0
+        streams.print(text, end="")
+        return ExitCode.OK

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field as dc_field
 from typing import TYPE_CHECKING, Callable, List, Optional, Tuple
 
 from ..errors import Conflict, ReachError
+from ..exitcodes import ExitCode
 from ..kinds import Kind
 from ..objects import name
 from ..terminal import clean, clean_lines
@@ -39,7 +40,7 @@ class Change:
 class Interrupted(ReachError):
     """Ctrl-C during the real write: the change may or may not have been applied."""
 
-    exit_code = 130
+    exit_code = ExitCode.INTERRUPTED
 
 
 def conflict_message(kind: Kind, obj_name: str) -> str:
@@ -99,7 +100,7 @@ def execute(session: "Session", change: Change, dry_run: bool, yes: bool, output
     present(session, change, after, output)
     if dry_run:
         streams.warn("Dry run: nothing was changed (the API server validated the change with dryRun=All).")
-        return 0
+        return ExitCode.OK
     confirm(session, change, yes)
     try:
         applied = change.write(False)
@@ -117,4 +118,4 @@ def execute(session: "Session", change: Change, dry_run: bool, yes: bool, output
         streams.print("External URLs now:" if urls else "No external URL now.")
         for url in urls:
             streams.print(f"  {url}")
-    return 0
+    return ExitCode.OK
