@@ -12,9 +12,15 @@ import click
 from . import VERSION_LINE, __version__
 from .argv import (COMPLETE_VAR, OPTIONAL_VALUES, boolean_flags, kubectl_spellings, near_command, unknown_command,
                    verbose)
+from .commands.audit import AuditOptions
+from .commands.convert import ConvertOptions, WriteFlags
+from .commands.demo import DemoOptions
+from .commands.show import ShowOptions
+from .commands.version import VersionOptions
 from .errors import ReachError
+from .flags import click_options
 from .exitcodes import ExitCode, help_lines
-from .kubeflags import KubeFlags, Valued, kube_flags
+from .kubeflags import KubeFlags, kube_flags
 from .streams import Streams
 
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 110}
@@ -143,52 +149,9 @@ def show_help() -> str:
              short_help="Print every external URL of TARGET (the default command).")
 @click.argument("target", nargs=-1, shell_complete=complete_target)
 @kube_flags
-@click.option("-A", "--all-namespaces", is_flag=True, help="With no target: list every namespace.")
-@click.option("-l", "--selector", metavar="SELECTOR", help="With no target: list only the objects with these labels "
-                                                            "(app=web, tier in (web,api), !canary).")
-@click.option("--field-selector", metavar="SELECTOR", help="With no target: list only the objects these fields "
-                                                            "select (metadata.name=web).")
-@click.option("-o", "--output", default="table", show_default=True, metavar="FORMAT", cls=Valued, values="show-outputs",
-              help="table, wide, json, yaml, url (one URL per line), name, jsonpath=TEMPLATE, jsonpath-file=FILE, "
-                   "custom-columns=SPEC or custom-columns-file=FILE.")
-@click.option("--address-type", default="auto", show_default=True, metavar="TYPE", cls=Valued, values="address-types",
-              help="Node address to use: auto (ExternalIP, else InternalIP, else Hostname), "
-                   "ExternalIP, InternalIP or Hostname.")
-@click.option("--probe", is_flag=True, help="Try every URL from this machine (TCP connect; HTTP GET; TLS certificate "
-                                            "check) and report ok, refused, timeout or tls-error. Exit code 3 when "
-                                            "none answers.")
-@click.option("--timeout", default="2s", show_default=True, metavar="DURATION", help="--probe: time limit per URL.")
-@click.option("--probe-allow-local", is_flag=True, help="--probe: also connect to loopback and this machine's own "
-                                                        "addresses (refused by default: the cluster chooses them).")
-@click.option("--wait", metavar="DURATION", help="Wait (--wait: up to 5m; --wait=DURATION) until TARGET can be reached: "
-                                                  "a URL that can work, its load balancer, a ready pod (--probe: a URL "
-                                                  "that answers). Exit code 1 on timeout.")
-@click.option("-w", "--watch", is_flag=True, help="After the answer, print each URL gained (+) and lost (-) as the "
-                                                 "cluster changes, until Ctrl-C (exit code 0).")
-@click.option("--open", "open_browser", is_flag=True, help="Open the best http(s) URL in the browser (the first of "
-                                                            "-o url; with --probe, one that answered).")
-@click.option("--no-headers", is_flag=True, help="table, wide, custom-columns: no header line.")
-@click.option("--show-labels", is_flag=True, help="table, wide: a last column with the target's labels.")
-@click.option("--sort-by", metavar="JSONPATH", help="Sort the rows (one per URL) by this field of -o json's endpoints "
-                                                     "(.url, .port, .method, .target.name).")
+@click_options(ShowOptions)
 def show(flags: KubeFlags, **typed: Any) -> int:
-    from .commands.show import ShowOptions
-
     return execute(ShowOptions(**typed), flags)
-
-
-def write_flags(command):
-    """Flags shared by convert and undo: preview, confirmation, output."""
-    options = [
-        click.option("--dry-run", is_flag=True, help="Validate the change on the API server (dryRun=All), show the "
-                                                     "diff and the URLs it adds and removes; change nothing."),
-        click.option("-y", "--yes", is_flag=True, help="Apply without asking (needed when not on a terminal)."),
-        click.option("-o", "--output", metavar="FORMAT", cls=Valued, values="write-outputs",
-                     help="json or yaml: print the object after the change instead of the diff."),
-    ]
-    for option in reversed(options):
-        command = option(command)
-    return command
 
 
 def convert_help() -> str:
@@ -224,35 +187,15 @@ def convert_help() -> str:
 @cli.command("convert", cls=Documented, doc=convert_help, context_settings=CONTEXT_SETTINGS,
              short_help="Change how TARGET is exposed, in place, after showing a dry-run diff.")
 @click.argument("target", nargs=-1, shell_complete=complete_target)
-@click.option("--to", "to", metavar="TYPE", cls=Valued, values="strategies",
-              help="clusterip, nodeport, loadbalancer or ingress (services); hostport or hostnetwork (deploy, sts, ds).")
-@click.option("--node-port", multiple=True, metavar="[PORT=]N", help="nodePort to request (PORT=N per port on a "
-                                                                      "multi-port service). Repeatable.")
-@click.option("--lb-class", metavar="CLASS", help="loadBalancerClass for --to loadbalancer.")
-@click.option("--source-range", multiple=True, metavar="CIDR", help="loadBalancerSourceRanges entry. Repeatable.")
-@click.option("--external-traffic-policy", metavar="POLICY", cls=Valued, values="traffic-policies",
-              help="Cluster or Local.")
-@click.option("--host", metavar="HOST", help="--to ingress: the DNS name to route.")
-@click.option("--path", default="/", show_default=True, help="--to ingress: the path to route.")
-@click.option("--path-type", default="Prefix", show_default=True, cls=Valued, values="path-types",
-              help="Prefix, Exact or ImplementationSpecific.")
-@click.option("--class", "ingress_class", metavar="NAME", help="--to ingress: IngressClass (default: the cluster's).")
-@click.option("--tls-secret", metavar="NAME", help="--to ingress: serve https with this TLS Secret.")
-@click.option("--ingress-name", metavar="NAME", help="--to ingress: name of the Ingress (default: the service's).")
-@click.option("--port", metavar="PORT", help="--to ingress: service port (number or name); --to hostport: "
-                                             "CONTAINERPORT[=HOSTPORT].")
-@click.option("--undo", is_flag=True, help="Restore the exposure the last convert replaced (same as `undo`).")
-@write_flags
+@click_options(ConvertOptions)
 @kube_flags
 def convert(flags: KubeFlags, **typed: Any) -> int:
-    from .commands.convert import ConvertOptions
-
     return execute(ConvertOptions(**typed), flags)
 
 
 @cli.command("undo", context_settings=CONTEXT_SETTINGS)
 @click.argument("target", nargs=-1, shell_complete=complete_target)
-@write_flags
+@click_options(WriteFlags)
 @kube_flags
 def undo(flags: KubeFlags, **typed: Any) -> int:
     """Restore the exposure the last `convert` replaced (svc, deploy, sts, ds), or delete an Ingress it created.
@@ -265,8 +208,6 @@ def undo(flags: KubeFlags, **typed: Any) -> int:
       kubectl reach undo svc/web --dry-run
       kubectl reach undo ingress/web --yes
     """
-    from .commands.convert import ConvertOptions
-
     return execute(ConvertOptions(undo=True, **typed), flags)
 
 
@@ -292,42 +233,28 @@ def audit_help() -> str:
 @cli.command("audit", cls=Documented, doc=audit_help, context_settings=CONTEXT_SETTINGS,
              short_help="Everything exposed to the outside, with its risks (-A: in every namespace).")
 @kube_flags
-@click.option("-A", "--all-namespaces", is_flag=True, help="Audit every namespace.")
-@click.option("-l", "--selector", metavar="SELECTOR", help="Audit only the objects with these labels.")
-@click.option("--field-selector", metavar="SELECTOR", help="Audit only the objects these fields select.")
-@click.option("-o", "--output", default="table", show_default=True, metavar="FORMAT", cls=Valued, values="audit-outputs",
-              help="table, json, yaml, name, jsonpath=TEMPLATE, jsonpath-file=FILE, custom-columns=SPEC or "
-                   "custom-columns-file=FILE.")
-@click.option("--no-headers", is_flag=True, help="table, custom-columns: no header line.")
-@click.option("--sort-by", metavar="JSONPATH", help="Sort the rows (one per exposing object) by this field of -o json's "
-                                                     "items (.risk, .target.name).")
-@click.option("--fail-on", metavar="SEVERITY", cls=Valued, values="severities",
-              help="high, medium or low: exit with code 4 when a finding is at least this severe (for CI pipelines).")
+@click_options(AuditOptions)
 def audit_command(flags: KubeFlags, **typed: Any) -> int:
-    from .commands.audit import AuditOptions
-
     return execute(AuditOptions(**typed), flags)
 
 
 @cli.command("demo", context_settings=CONTEXT_SETTINGS)
-@click.option("--serve", is_flag=True, help="Keep the demo API server running and print how to use it.")
-def demo(serve):
+@click_options(DemoOptions)
+def demo(**typed: Any) -> int:
     """Run kubectl reach against a built-in demo cluster (no cluster needed).
 
-    Starts a small fake Kubernetes API server on 127.0.0.1, loaded with the five classic ways to
-    reach an InfluxDB pod, and runs the real command path against it.
+    Starts a small fake Kubernetes API server on 127.0.0.1, loaded with every way to reach an InfluxDB pod,
+    and runs the real command path against it.
     """
     from .demo import run_demo
 
-    return run_demo(run, serve)
+    return run_demo(run, DemoOptions(**typed).serve)
 
 
 @cli.command("version", context_settings=CONTEXT_SETTINGS)
-@click.option("--client", is_flag=True, help="version: this plugin's version only (no request to the server).")
-@click.option("-o", "--output", metavar="FORMAT", cls=Valued, values="version-outputs",
-              help="version: json or yaml (kubectl's clientVersion and serverVersion).")
+@click_options(VersionOptions)
 @kube_flags
-def version_command(flags: KubeFlags, client: bool, output: Optional[str]) -> int:
+def version_command(flags: KubeFlags, **typed: Any) -> int:
     """Print this plugin's version and the API server's, as `kubectl version` does (--client: this plugin's only).
 
     \b
@@ -336,15 +263,13 @@ def version_command(flags: KubeFlags, client: bool, output: Optional[str]) -> in
       kubectl reach version --client
       kubectl reach version -o json --context prod
     """
-    from .commands.version import VersionOptions
-
-    plan = VersionOptions(client, output).validate()
+    plan = VersionOptions(**typed).validate()
     flags.validate()
     if flags.contexts() is not None:
         from .errors import UsageError
 
         raise UsageError("this command works on one context: give --context NAME")
-    return plan.run(current_streams(), None if client else flags.connect(current_streams()))
+    return plan.run(current_streams(), None if plan.client else flags.connect(current_streams()))
 
 
 @cli.command("help", context_settings=CONTEXT_SETTINGS)

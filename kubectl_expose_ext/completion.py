@@ -3,7 +3,7 @@ and click's (bash, zsh, fish).
 
 kubectl (1.26+) runs `kubectl_complete-reach WORDS... CURRENT` and reads one candidate per line, then
 `:<directive>` (cobra's ShellCompDirective). The commands, their flags, which flags take a value and which values
-(kubeflags.Valued: the VALUES entry it names; click.Path: files) come from cli.py's click declarations: nothing here
+(flags.Valued: the VALUES entry it names; click.Path: files) come from cli.py's click declarations: nothing here
 lists them again. Every spelling kubectl accepts is read: `-n NS`, `-nNS`, `-n=NS`, `--namespace=NS`, `TYPE NAME`.
 Completing resource names lists them from the cluster (one LIST, 5 s at most); nothing else sends a request.
 """
@@ -53,7 +53,7 @@ def _choices(owner: str, name: str) -> Callable[[Dict[str, str]], List[str]]:
     return choices
 
 
-# values=NAME on an option (kubeflags.Valued) -> the candidates, from their owners (imported only when completing)
+# values=NAME on an option (flags.Valued) -> the candidates, from their owners (imported only when completing)
 VALUES: Dict[str, Callable[[Dict[str, str]], List[str]]] = {
     "show-outputs": _choices(".options", "OUTPUTS"),
     "audit-outputs": _choices(".options", "AUDIT_OUTPUTS"),

@@ -46,11 +46,16 @@ HELP = {
         "  version     Print this plugin's version and the API server's, as...\n"
         '\n'
         'Flags of the default command (kubectl reach [TARGET] [flags]):\n'
-        '  -A, --all-namespaces       With no target: list every namespace.\n'
-        '  -l, --selector SELECTOR    With no target: list only the objects with these\n'
-        '                             labels (app=web, tier in (web,api), !canary).\n'
-        '  --field-selector SELECTOR  With no target: list only the objects these\n'
-        '                             fields select (metadata.name=web).\n'
+        '  --no-headers               table, wide, custom-columns: no header line.\n'
+        '  --sort-by JSONPATH         Sort the rows by this field of a row of -o json:\n'
+        '                             show: an endpoint (.url, .port, .method,\n'
+        '                             .target.name); audit: an item (.risk,\n'
+        '                             .target.name).\n'
+        '  -A, --all-namespaces       Every namespace (show: with no target; audit).\n'
+        '  -l, --selector SELECTOR    Only the objects with these labels (app=web, tier\n'
+        '                             in (web,api), !canary).\n'
+        '  --field-selector SELECTOR  Only the objects these fields select\n'
+        '                             (metadata.name=web).\n'
         '  -o, --output FORMAT        table, wide, json, yaml, url (one URL per line),\n'
         '                             name, jsonpath=TEMPLATE, jsonpath-file=FILE,\n'
         '                             custom-columns=SPEC or custom-columns-file=FILE.\n'
@@ -76,12 +81,8 @@ HELP = {
         '  --open                     Open the best http(s) URL in the browser (the\n'
         '                             first of -o url; with --probe, one that\n'
         '                             answered).\n'
-        '  --no-headers               table, wide, custom-columns: no header line.\n'
         "  --show-labels              table, wide: a last column with the target's\n"
         '                             labels.\n'
-        '  --sort-by JSONPATH         Sort the rows (one per URL) by this field of -o\n'
-        "                             json's endpoints (.url, .port, .method,\n"
-        '                             .target.name).\n'
         '\n'
         'Flags of every command:\n'
         "  kubectl's connection flags: --kubeconfig, --context, -n/--namespace,\n"
@@ -129,10 +130,12 @@ HELP = {
         "  version     Print this plugin's version and the API server's, as `kubectl version` does (--client:...\n"
         '\n'
         'Flags of the default command (kubectl reach [TARGET] [flags]):\n'
-        '  -A, --all-namespaces       With no target: list every namespace.\n'
-        '  -l, --selector SELECTOR    With no target: list only the objects with these labels (app=web, tier in\n'
-        '                             (web,api), !canary).\n'
-        '  --field-selector SELECTOR  With no target: list only the objects these fields select (metadata.name=web).\n'
+        '  --no-headers               table, wide, custom-columns: no header line.\n'
+        '  --sort-by JSONPATH         Sort the rows by this field of a row of -o json: show: an endpoint (.url,\n'
+        '                             .port, .method, .target.name); audit: an item (.risk, .target.name).\n'
+        '  -A, --all-namespaces       Every namespace (show: with no target; audit).\n'
+        '  -l, --selector SELECTOR    Only the objects with these labels (app=web, tier in (web,api), !canary).\n'
+        '  --field-selector SELECTOR  Only the objects these fields select (metadata.name=web).\n'
         '  -o, --output FORMAT        table, wide, json, yaml, url (one URL per line), name, jsonpath=TEMPLATE,\n'
         '                             jsonpath-file=FILE, custom-columns=SPEC or custom-columns-file=FILE.  [default:\n'
         '                             table]\n'
@@ -150,10 +153,7 @@ HELP = {
         '                             changes, until Ctrl-C (exit code 0).\n'
         '  --open                     Open the best http(s) URL in the browser (the first of -o url; with --probe,\n'
         '                             one that answered).\n'
-        '  --no-headers               table, wide, custom-columns: no header line.\n'
         "  --show-labels              table, wide: a last column with the target's labels.\n"
-        "  --sort-by JSONPATH         Sort the rows (one per URL) by this field of -o json's endpoints (.url, .port,\n"
-        '                             .method, .target.name).\n'
         '\n'
         'Flags of every command:\n'
         "  kubectl's connection flags: --kubeconfig, --context, -n/--namespace, --cluster, --user, -s/--server,\n"

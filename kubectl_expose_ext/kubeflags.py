@@ -4,11 +4,12 @@ A plugin must implement these itself: kubectl passes them through untouched. `Va
 values completion offers for it, so that the click parser and the completion read one declaration.
 """
 
-from dataclasses import dataclass, fields
-from typing import TYPE_CHECKING, Any, Callable, List, Optional
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Callable, List, Optional, Tuple
 
 import click
 
+from .flags import flag
 from .kubeconfig import NO_OVERRIDES, Overrides
 from .streams import Streams
 
@@ -18,13 +19,22 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class KubeFlags:
-    kubeconfig: Optional[str] = None
-    context: Optional[str] = None
-    namespace: Optional[str] = None
-    request_timeout: str = "30s"
-    verbosity: int = 0
-    all_contexts: bool = False
-    overrides: Overrides = NO_OVERRIDES  # --cluster, --user, -s, --token, --as...: kubeconfig.Overrides owns them
+    """kubectl's global flags, each declared here once (flags.flag); the connection overrides are OverrideFlags."""
+
+    kubeconfig: Optional[str] = flag("--kubeconfig", metavar="FILE", type=click.Path(),
+                                     help="Path to the kubeconfig file to use.")
+    context: Optional[str] = flag("--context", metavar="NAME", values="contexts",
+                                  help="The kubeconfig context to use (show, audit: several, comma-separated).")
+    all_contexts: bool = flag("--all-contexts", default=False,
+                              help="show, audit: every context of the kubeconfig, at once.")
+    namespace: Optional[str] = flag("-n", "--namespace", metavar="NS", values="namespaces",
+                                    help="Namespace (default: the context's, else default).")
+    request_timeout: str = flag("--request-timeout", default="30s", show_default=True, metavar="DURATION",
+                                help="How long to wait for each API request (0: forever).")
+    verbosity: int = flag("-v", "--v", default=0, metavar="LEVEL", type=click.IntRange(0, 10),
+                          help="Log level, as kubectl: 6 logs each API request, 8 also its headers (credentials "
+                               "masked).")
+    overrides: Overrides = NO_OVERRIDES  # --cluster, --user, -s, --token, --as...: OverrideFlags declares them
 
     def contexts(self) -> Optional[List[str]]:
         """The contexts of a many-cluster command (`--context a,b`, `--all-contexts`); None for one context."""
@@ -69,60 +79,42 @@ class Session:
 
 
 
-class Valued(click.Option):
-    """An option whose values completion offers: `values` names an entry of completion.VALUES (output formats,
-    namespaces, contexts...). kubectl_complete-reach and click's bash/zsh/fish scripts both ask it."""
+@dataclass(frozen=True)
+class OverrideFlags:
+    """kubectl's connection flags, declared once; each lands in the kubeconfig.Overrides field of its name."""
 
-    def __init__(self, *args: Any, values: str, **kwargs: Any) -> None:
-        self.values = values
-        super().__init__(*args, shell_complete=self._complete, **kwargs)
-
-    def _complete(self, ctx: Any, param: Any, incomplete: str) -> list:
-        from .completion import click_values
-
-        return click_values(self.values, ctx, incomplete)
+    cluster: Optional[str] = flag("--cluster", metavar="NAME", values="clusters",
+                                  help="The kubeconfig cluster to use (over the context's).")
+    user: Optional[str] = flag("--user", metavar="NAME", values="users",
+                               help="The kubeconfig user to use (over the context's).")
+    server: Optional[str] = flag("-s", "--server", metavar="URL", help="The API server's address (over the cluster's).")
+    certificate_authority: Optional[str] = flag("--certificate-authority", metavar="FILE", type=click.Path(),
+                                                help="A CA certificate file for the API server.")
+    insecure_skip_tls_verify: bool = flag("--insecure-skip-tls-verify", default=False,
+                                          help="Do not verify the API server's certificate (insecure).")
+    tls_server_name: Optional[str] = flag("--tls-server-name", metavar="NAME",
+                                          help="The name to verify the API server's certificate for.")
+    token: Optional[str] = flag("--token", metavar="TOKEN", help="A bearer token (over the user's credentials).")
+    client_certificate: Optional[str] = flag("--client-certificate", metavar="FILE", type=click.Path(),
+                                             help="A client certificate file for TLS.")
+    client_key: Optional[str] = flag("--client-key", metavar="FILE", type=click.Path(), help="A client key file for TLS.")
+    impersonate: Optional[str] = flag("--as", metavar="USER", help="Act as this user (impersonation).")
+    impersonate_groups: Tuple[str, ...] = flag("--as-group", default=(), metavar="GROUP",
+                                               help="Act as this group (repeatable; needs --as).")
+    impersonate_uid: Optional[str] = flag("--as-uid", metavar="UID", help="Act as this UID (needs --as).")
 
 
 def kube_flags(command: Callable[..., Any]) -> Callable[..., Any]:
     """Declare the connection flags on a click command and hand them to it as one `flags` argument."""
     import functools
 
+    from .flags import click_options, declared
+
     @functools.wraps(command)
     def with_flags(**kwargs: Any) -> Any:
-        given = {f.name: kwargs.pop(f.name) for f in fields(Overrides)}
+        given = {item.name: kwargs.pop(item.name) for item, _ in declared(OverrideFlags)}
         given["impersonate_groups"] = tuple(given["impersonate_groups"])
-        values = {f.name: kwargs.pop(f.name) for f in fields(KubeFlags) if f.name != "overrides"}
+        values = {item.name: kwargs.pop(item.name) for item, _ in declared(KubeFlags)}
         return command(flags=KubeFlags(**values, overrides=Overrides(**given)), **kwargs)
 
-    options = [
-        click.option("--kubeconfig", metavar="FILE", type=click.Path(), help="Path to the kubeconfig file to use."),
-        click.option("--context", metavar="NAME", cls=Valued, values="contexts",
-                     help="The kubeconfig context to use (show, audit: several, comma-separated)."),
-        click.option("--all-contexts", is_flag=True, help="show, audit: every context of the kubeconfig, at once."),
-        click.option("-n", "--namespace", metavar="NS", cls=Valued, values="namespaces",
-                     help="Namespace (default: the context's, else default)."),
-        click.option("--request-timeout", default="30s", show_default=True, metavar="DURATION",
-                     help="How long to wait for each API request (0: forever)."),
-        click.option("-v", "--v", "verbosity", type=click.IntRange(0, 10), default=0, metavar="LEVEL",
-                     help="Log level, as kubectl: 6 logs each API request, 8 also its headers (credentials masked)."),
-        click.option("--cluster", metavar="NAME", cls=Valued, values="clusters",
-                     help="The kubeconfig cluster to use (over the context's)."),
-        click.option("--user", metavar="NAME", cls=Valued, values="users",
-                     help="The kubeconfig user to use (over the context's)."),
-        click.option("-s", "--server", metavar="URL", help="The API server's address (over the cluster's)."),
-        click.option("--certificate-authority", metavar="FILE", type=click.Path(),
-                     help="A CA certificate file for the API server."),
-        click.option("--insecure-skip-tls-verify", is_flag=True, default=False,
-                     help="Do not verify the API server's certificate (insecure)."),
-        click.option("--tls-server-name", metavar="NAME", help="The name to verify the API server's certificate for."),
-        click.option("--token", metavar="TOKEN", help="A bearer token (over the user's credentials)."),
-        click.option("--client-certificate", metavar="FILE", type=click.Path(), help="A client certificate file for TLS."),
-        click.option("--client-key", metavar="FILE", type=click.Path(), help="A client key file for TLS."),
-        click.option("--as", "impersonate", metavar="USER", help="Act as this user (impersonation)."),
-        click.option("--as-group", "impersonate_groups", metavar="GROUP", multiple=True,
-                     help="Act as this group (repeatable; needs --as)."),
-        click.option("--as-uid", "impersonate_uid", metavar="UID", help="Act as this UID (needs --as)."),
-    ]
-    for option in reversed(options):
-        with_flags = option(with_flags)
-    return with_flags
+    return click_options(KubeFlags, OverrideFlags)(with_flags)

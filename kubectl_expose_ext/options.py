@@ -4,7 +4,6 @@ import re
 from dataclasses import dataclass
 from typing import Optional, Sequence, Tuple
 
-from .addresses import ADDRESS_TYPES, AUTO
 from .durations import go_duration
 from .errors import UsageError
 from .kinds import Kind, target_kind, target_shorts
@@ -119,6 +118,8 @@ def validate_output(value: str, allowed: Sequence[str] = OUTPUTS) -> str:
 
 
 def validate_address_type(value: str) -> str:
+    from .addresses import ADDRESS_TYPES, AUTO  # (ipaddress: not for --help, which imports this module)
+
     for known in (AUTO, *ADDRESS_TYPES):
         if value.lower() == known.lower():
             return known

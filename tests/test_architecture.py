@@ -51,7 +51,7 @@ def test_no_import_cycle():
     for name in sorted(graph):
         if name not in state:
             visit(name, [name])
-    assert cycles == []
+    assert cycles == [], "\n".join(" -> ".join(c) for c in cycles)
 
 
 def test_pure_layers_do_no_io():

@@ -21,7 +21,7 @@ def session(demo_api, answer=""):
 
 def test_show_writes_only_to_its_streams(demo_api, capsys):
     run = session(demo_api)
-    assert ShowOptions(("svc/influxdb-lb",), output="url").validate().run(run) == 0
+    assert ShowOptions(target=("svc/influxdb-lb",), output="url").validate().run(run) == 0
     assert run.streams.out.getvalue().splitlines() == [
         "http://198.51.100.20:8086", "http://203.0.113.10:31086", "http://203.0.113.11:31086"]
     assert run.streams.err.getvalue() == "Warning: service influxdb-lb: NotReady node(s) skipped: node-c\n"
@@ -29,7 +29,7 @@ def test_show_writes_only_to_its_streams(demo_api, capsys):
 
 
 def test_a_plan_is_frozen_and_typed():
-    plan = ShowOptions(("svc/x",), output="wide", timeout="500ms", probe=True).validate()
+    plan = ShowOptions(target=("svc/x",), output="wide", timeout="500ms", probe=True).validate()
     assert ([s.kind.name for s in plan.specs], plan.output, plan.probe_timeout) == (["Service"], "wide", 0.5)
     with pytest.raises(AttributeError):
         plan.output = "json"
@@ -43,7 +43,7 @@ def test_audit_fail_on_exit_code(demo_api):
 
 def test_url_output_with_nothing_that_can_work_is_exit_3(demo_api):
     run = session(demo_api)
-    assert ShowOptions(("svc/kubernetes",), output="url").validate().run(run) == ExitCode.NO_ANSWER
+    assert ShowOptions(target=("svc/kubernetes",), output="url").validate().run(run) == ExitCode.NO_ANSWER
     assert run.streams.out.getvalue() == ""
 
 
@@ -57,7 +57,7 @@ def test_url_output_with_nothing_that_can_work_is_exit_3(demo_api):
 ])
 def test_flags_a_strategy_does_not_read_are_refused_from_the_table(options, message):
     with pytest.raises(UsageError) as refused:
-        ConvertOptions(("svc/web",), **options).validate()
+        ConvertOptions(target=("svc/web",), **options).validate()
     assert str(refused.value) == message
 
 
@@ -65,6 +65,6 @@ def test_confirmation_is_read_from_the_injected_input(demo_api):
     run = session(demo_api, answer="n\n")
     run.streams.interactive = lambda: True  # a terminal on the other end
     with pytest.raises(Exception, match="cancelled: nothing was changed"):
-        ConvertOptions(("svc/influxdb",), to="clusterip").validate().run(run)
+        ConvertOptions(target=("svc/influxdb",), to="clusterip").validate().run(run)
     assert "Apply this change to svc/influxdb? [y/N]: " in run.streams.err.getvalue()
     assert [r.method for r in demo_api.log() if not r.dry_run and r.method != "GET"] == []

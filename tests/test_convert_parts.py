@@ -9,7 +9,7 @@ from kubectl_expose_ext.convert.diff import (ALLOCATED, dry_run_placeholders, ma
                                              unified_diff, url_changes)
 from kubectl_expose_ext.convert.ingress import (choose_class, ingress_for, routes_conflicting, ingress_port,
                                                 validate_host, validate_path)
-from kubectl_expose_ext.convert.workload import (host_network_patch, host_port_patch, pod_security_warning,
+from kubectl_expose_ext.convert.workload import (host_network_patch, host_port_patch, parse_port, pod_security_warning,
                                                  undo_template_patch)
 from kubectl_expose_ext.errors import UsageError
 from kubectl_expose_ext.objects import merge_patch
@@ -96,26 +96,26 @@ def deployment(ports, host_network=None, dns_policy=None, containers=1):
 
 def test_host_port_defaults_to_the_only_declared_port_and_undo_restores():
     live = deployment([{"containerPort": 8086, "protocol": "TCP"}])
-    patch = host_port_patch(live, None)
+    patch = host_port_patch(live, *parse_port(None))
     assert patch["metadata"]["resourceVersion"] == "7"
     after = merge_patch(live, patch)
     assert after["spec"]["template"]["spec"]["containers"][0]["ports"] == [
         {"containerPort": 8086, "protocol": "TCP", "hostPort": 8086}]
-    assert host_port_patch(after, "8086") is None  # already so
+    assert host_port_patch(after, *parse_port("8086")) is None  # already so
     restored = merge_patch(after, undo_template_patch(after))
     assert restored["spec"] == live["spec"]
 
 
 def test_host_port_needs_a_choice_or_declares_the_port():
     with pytest.raises(UsageError, match="declared ports: 80, 443"):
-        host_port_patch(deployment([{"containerPort": 80}, {"containerPort": 443}]), None)
-    after = merge_patch(deployment(None), host_port_patch(deployment(None), "9000=19000"))
+        host_port_patch(deployment([{"containerPort": 80}, {"containerPort": 443}]), *parse_port(None))
+    after = merge_patch(deployment(None), host_port_patch(deployment(None), *parse_port("9000=19000")))
     assert after["spec"]["template"]["spec"]["containers"][0]["ports"] == [
         {"containerPort": 9000, "protocol": "TCP", "hostPort": 19000}]
     restored = merge_patch(after, undo_template_patch(after))
     assert "ports" not in restored["spec"]["template"]["spec"]["containers"][0]
     with pytest.raises(UsageError, match="no container of d declares port 9000"):
-        host_port_patch(deployment(None, containers=2), "9000")
+        host_port_patch(deployment(None, containers=2), *parse_port("9000"))
 
 
 def test_host_network_sets_cluster_dns_and_refuses_mismatched_host_ports():

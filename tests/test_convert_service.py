@@ -5,6 +5,7 @@ import json
 
 import pytest
 
+from kubectl_expose_ext.commands.convert import parse_node_port
 from kubectl_expose_ext.convert import LBSR_ANNOTATION, UNDO_ANNOTATION
 from kubectl_expose_ext.convert.service import (exposure_of, is_noop, parse_node_ports, refuse_unconvertible,
                                                 requested_exposure, service_patch, undo_exposure)
@@ -114,7 +115,7 @@ def test_nodeport_to_loadbalancer_keeps_node_ports_and_policy():
 @pytest.mark.parametrize("target", ["nodeport", "loadbalancer"])
 def test_clusterip_to_exposed_lets_the_server_allocate_unless_asked(target):
     live = make("ClusterIP")
-    chosen = parse_node_ports(("http=30007",), live)
+    chosen = parse_node_ports((parse_node_port("http=30007"),), live)
     patch = service_patch(live, requested_exposure(live, target, chosen, traffic_policy="Cluster"))
     assert node_ports(patch) == [30007, None, None]
     after = server_applies(live, patch, taken={30086})
@@ -125,7 +126,7 @@ def test_clusterip_to_exposed_lets_the_server_allocate_unless_asked(target):
 
 def test_same_protocol_pairs_on_one_port_number_stay_distinct():
     live = make("NodePort")
-    chosen = parse_node_ports(("53=30555",), live)  # both 53/UDP and 53/TCP
+    chosen = parse_node_ports((parse_node_port("53=30555"),), live)  # both 53/UDP and 53/TCP
     patch = service_patch(live, requested_exposure(live, "nodeport", chosen))
     assert [(p["port"], p["protocol"], p["nodePort"]) for p in patch["spec"]["ports"]] == [
         (80, "TCP", 30080), (53, "UDP", 30555), (53, "TCP", 30555)]
@@ -161,7 +162,7 @@ def test_exposure_record_is_compact_json():
 ])
 def test_node_port_arguments(args, message):
     with pytest.raises(UsageError, match=message):
-        parse_node_ports(args, make("ClusterIP"))
+        parse_node_ports([parse_node_port(a) for a in args], make("ClusterIP"))
 
 
 def test_flag_combinations_that_make_no_sense():

@@ -151,3 +151,23 @@ def test_a_refused_field_selector_names_the_kind_as_kubectl_does(kubectl):
                 "field label not supported: spec.nope")
     assert ours.stderr == f"error: {expected}\n"
     assert theirs.stderr.strip() == f"Error from server (BadRequest): {expected}"
+
+
+@pytest.mark.parametrize("output", ["json", "yaml", "name", "url", "jsonpath={.target}", "custom-columns=U:.url"])
+def test_show_labels_with_a_printer_that_has_no_columns_is_refused_as_kubectl_does(kubectl, output):
+    ours, sent = kubectl("reach", "svc/influxdb", "-o", output, "--show-labels")
+    assert (ours.returncode, ours.stderr) == (1, f"error: --show-labels option cannot be used with {output} printer\n")
+    assert sent == []
+    if output != "url":  # kubectl has no url printer
+        theirs, _ = kubectl("get", "svc", "-o", output.replace(".target", ".kind").replace(".url", ".kind"),
+                            "--show-labels")
+        assert theirs.returncode == 1 and "--show-labels option cannot be used with" in theirs.stderr
+
+
+def test_sort_by_orders_every_printer_as_kubectl_does(kubectl):
+    """kubectl sorts the items of -o json/yaml/name too; a document here keeps its targets and sorts their URLs."""
+    done, _ = kubectl("reach", "svc/influxdb", "-o", "json", "--sort-by=.url")
+    urls = [e["url"] for e in json.loads(done.stdout)["endpoints"]]
+    assert urls == sorted(urls) and len(urls) == 5
+    done, _ = kubectl("reach", "svc/influxdb", "-o", "jsonpath={.endpoints[*].port}", "--sort-by=.port")
+    assert done.stdout.split() == sorted(done.stdout.split(), key=int)

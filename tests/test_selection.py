@@ -64,4 +64,6 @@ def test_selectors_choose_what_the_listing_shows(api_factory):
     assert [i["target"]["name"] for i in audit["items"]] == ["b"]
     assert api.reach("svc/a", "-l", "team=blue").err == "error: name cannot be provided when a selector is specified\n"
     bad = api.reach("-l", "team in (")
-    assert bad.code == 1 and bad.err.startswith("error: unable to parse requirement") and len(bad.err.splitlines()) == 1
+    assert bad.code == 1 and len(bad.err.splitlines()) == 1  # kubectl's words (EnhanceListError), checked with kubectl
+    assert bad.err.startswith('error: Unable to find "/v1, Resource=services" that match label selector "team in (", '
+                              'field selector "": unable to parse requirement')

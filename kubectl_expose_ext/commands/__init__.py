@@ -6,9 +6,34 @@ Each run returns an ExitCode (exitcodes.py: what each means); `-o url` returns N
 was printed, so `curl "$(kubectl reach svc/x -o url | head -1)"` never gets an empty or dead URL silently.
 """
 
+from dataclasses import dataclass
 from typing import Optional
 
+from ..flags import flag
 from ..kubeflags import Session
+
+
+@dataclass
+class Selection:
+    """What a listing (show with no target) and the audit look at: the flags both take."""
+
+    all_namespaces: bool = flag("-A", "--all-namespaces", default=False,
+                                help="Every namespace (show: with no target; audit).")
+    selector: Optional[str] = flag("-l", "--selector", metavar="SELECTOR",
+                                   help="Only the objects with these labels (app=web, tier in (web,api), !canary).")
+    field_selector: Optional[str] = flag("--field-selector", metavar="SELECTOR",
+                                         help="Only the objects these fields select (metadata.name=web).")
+
+
+@dataclass
+class Rows:
+    """How the rows of a table are printed, in show and audit (a row: one URL in show, one exposing object in
+    audit)."""
+
+    no_headers: bool = flag("--no-headers", default=False, help="table, wide, custom-columns: no header line.")
+    sort_by: Optional[str] = flag("--sort-by", metavar="JSONPATH",
+                                  help="Sort the rows by this field of a row of -o json: show: an endpoint (.url, "
+                                       ".port, .method, .target.name); audit: an item (.risk, .target.name).")
 
 MALFORMED_SHOWN = 20  # warnings about objects of the wrong shape, before they are counted instead
 

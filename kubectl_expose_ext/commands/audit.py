@@ -4,24 +4,26 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, List, Optional
 
 from ..errors import UsageError
+from ..flags import flag
 from ..kubeflags import Session
 from ..options import AUDIT_OUTPUTS
 from ..exitcodes import ExitCode
-from . import nothing_exposed, rank, report_malformed, show_progress
+from . import Rows, Selection, nothing_exposed, rank, report_malformed, show_progress
 
 if TYPE_CHECKING:
     from ..printers import Printer, SortBy
 
 
 @dataclass
-class AuditOptions:
-    all_namespaces: bool = False
-    selector: Optional[str] = None
-    field_selector: Optional[str] = None
-    output: str = "table"
-    fail_on: Optional[str] = None
-    no_headers: bool = False
-    sort_by: Optional[str] = None
+class AuditOptions(Selection, Rows):
+    """The flags as typed: each declared here once (flags.flag), with its default."""
+
+    output: str = flag("-o", "--output", default="table", show_default=True, metavar="FORMAT", values="audit-outputs",
+                       help="table, json, yaml, name, jsonpath=TEMPLATE, jsonpath-file=FILE, custom-columns=SPEC or "
+                            "custom-columns-file=FILE.")
+    fail_on: Optional[str] = flag("--fail-on", metavar="SEVERITY", values="severities",
+                                  help="high, medium or low: exit with code 4 when a finding is at least this severe "
+                                       "(for CI pipelines).")
 
     def validate(self) -> "Audit":
         from ..audit import SEVERITIES

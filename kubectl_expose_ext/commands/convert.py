@@ -2,48 +2,60 @@
 request, and the dispatch to a strategy (convert/strategies.py) whose Change the engine applies (convert/engine.py).
 """
 
-from dataclasses import dataclass, fields
-from typing import Optional, Sequence, Tuple
+from dataclasses import dataclass, field, replace
+from typing import Any, Dict, Optional, Sequence, Tuple
 
+from ..convert.strategies import STRATEGY_FLAGS, to_help
 from ..errors import UsageError
 from ..exitcodes import ExitCode
+from ..flags import declared, flag, given
 from ..kubeflags import Session
 from ..kinds import Kind
-from ..options import TargetSpec
 
 
 @dataclass
-class ConvertOptions:
-    """The flags as typed (undo: the same, with `undo` set and no --to)."""
+class WriteFlags:
+    """The flags of every change (convert and undo): preview, confirmation, output."""
+
+    dry_run: bool = flag("--dry-run", default=False,
+                         help="Validate the change on the API server (dryRun=All), show the diff and the URLs it adds "
+                              "and removes; change nothing.")
+    yes: bool = flag("-y", "--yes", default=False, help="Apply without asking (needed when not on a terminal).")
+    output: Optional[str] = flag("-o", "--output", metavar="FORMAT", values="write-outputs",
+                                 help="json or yaml: print the object after the change instead of the diff.")
+
+
+@dataclass
+class ConvertOptions(WriteFlags):
+    """The flags as typed, each declared here once (flags.flag) with its default (undo: the WriteFlags, `undo` set).
+    The strategies say which of these each `--to` reads (convert/strategies.py)."""
 
     target: Sequence[str] = ()
-    to: Optional[str] = None
-    undo: bool = False
-    node_port: Tuple[str, ...] = ()
-    lb_class: Optional[str] = None
-    source_range: Tuple[str, ...] = ()
-    external_traffic_policy: Optional[str] = None
-    host: Optional[str] = None
-    path: str = "/"
-    path_type: str = "Prefix"
-    ingress_class: Optional[str] = None
-    tls_secret: Optional[str] = None
-    port: Optional[str] = None
-    ingress_name: Optional[str] = None
-    dry_run: bool = False
-    yes: bool = False
-    output: Optional[str] = None
-
-    def given(self) -> Tuple[str, ...]:
-        """The strategy flags set on the command line (different from their defaults)."""
-        from ..convert.strategies import FLAGS
-
-        defaults = {f.name: f.default for f in fields(self)}
-        return tuple(flag for flag in FLAGS if getattr(self, flag) not in (None, (), defaults[flag]))
+    to: Optional[str] = flag("--to", metavar="TYPE", values="strategies", help=to_help())
+    node_port: Tuple[str, ...] = flag("--node-port", default=(), metavar="[PORT=]N",
+                                      help="nodePort to request (PORT=N per port on a multi-port service). Repeatable.")
+    lb_class: Optional[str] = flag("--lb-class", metavar="CLASS", help="loadBalancerClass for --to loadbalancer.")
+    source_range: Tuple[str, ...] = flag("--source-range", default=(), metavar="CIDR",
+                                         help="loadBalancerSourceRanges entry. Repeatable.")
+    external_traffic_policy: Optional[str] = flag("--external-traffic-policy", metavar="POLICY",
+                                                  values="traffic-policies", help="Cluster or Local.")
+    host: Optional[str] = flag("--host", metavar="HOST", help="--to ingress: the DNS name to route.")
+    path: str = flag("--path", default="/", show_default=True, help="--to ingress: the path to route.")
+    path_type: str = flag("--path-type", default="Prefix", show_default=True, values="path-types",
+                          help="Prefix, Exact or ImplementationSpecific.")
+    ingress_class: Optional[str] = flag("--class", metavar="NAME",
+                                        help="--to ingress: IngressClass (default: the cluster's).")
+    tls_secret: Optional[str] = flag("--tls-secret", metavar="NAME", help="--to ingress: serve https with this TLS "
+                                                                          "Secret.")
+    ingress_name: Optional[str] = flag("--ingress-name", metavar="NAME",
+                                       help="--to ingress: name of the Ingress (default: the service's).")
+    port: Optional[str] = flag("--port", metavar="PORT", help="--to ingress: service port (number or name); --to "
+                                                              "hostport: CONTAINERPORT[=HOSTPORT].")
+    undo: bool = flag("--undo", default=False, help="Restore the exposure the last convert replaced (same as `undo`).")
 
     def validate(self) -> "Convert":
         """Everything that can be checked without the cluster."""
-        from ..convert.strategies import BY_TO, CONVERTIBLE, UNDO, misplaced_flag, targets_for
+        from ..convert.strategies import BY_TO, CONVERTIBLE, UNDO, targets_for
         from ..kinds import ROUTE_ROLES
         from ..options import WRITE_OUTPUTS, parse_target, validate_output
 
@@ -62,7 +74,7 @@ class ConvertOptions:
                 raise UsageError("--undo restores the previous exposure: it takes no --to")
             if role not in UNDO:
                 raise UsageError(f"{ref} cannot be undone: kubectl reach undoes Services, workloads and Ingresses")
-            return self._plan(spec, None)
+            return Convert(spec.kind, spec.name, "", self)
         if not self.to:
             raise UsageError(f"--to is required ({', '.join(BY_TO)})")
         to = self.to.lower()
@@ -72,13 +84,12 @@ class ConvertOptions:
         if to not in targets_for(role):
             raise UsageError(f'cannot convert a {spec.kind.name} to "{to}": use one of {", ".join(targets_for(role))}')
         strategy = BY_TO[to]
-        for flag in self.given():
-            if flag not in strategy.flags:
-                raise UsageError(misplaced_flag(flag, to))
+        for name in given(self):
+            if name in STRATEGY_FLAGS and name not in strategy.flags:
+                raise UsageError(misplaced_flag(name, to))
         self._check_values()
-        plan = self._plan(spec, to)
-        strategy.check(plan)
-        return plan
+        plan = Convert(spec.kind, spec.name, to, self, node_ports=tuple(parse_node_port(v) for v in self.node_port))
+        return replace(plan, parsed=strategy.check(plan))
 
     def _check_values(self) -> None:
         """The flags' own syntax, whatever the strategy."""
@@ -93,46 +104,53 @@ class ConvertOptions:
                 ipaddress.ip_network(cidr, strict=False)
             except ValueError:
                 raise UsageError(f'invalid --source-range "{cidr}": not a CIDR such as 203.0.113.0/24') from None
-        for value in self.node_port:
-            number = value.rpartition("=")[2]
-            if not (number.isascii() and number.isdigit()) or not 0 < int(number) < 65536:
-                raise UsageError(f'invalid --node-port "{value}": the node port must be a number from 1 to 65535')
         if self.lb_class:
             validate_qualified_name(self.lb_class, "--lb-class")
-        for flag, given in (("--ingress-name", self.ingress_name), ("--tls-secret", self.tls_secret),
-                            ("--class", self.ingress_class)):
-            if given:
-                validate_name(given, flag)
+        for flag_name, value in (("--ingress-name", self.ingress_name), ("--tls-secret", self.tls_secret),
+                                 ("--class", self.ingress_class)):
+            if value:
+                validate_name(value, flag_name)
 
-    def _plan(self, spec: TargetSpec, to: Optional[str]) -> "Convert":
-        assert spec.kind is not None  # validate() refuses a bare name first
-        return Convert(spec.kind, spec.name, to or "", self.undo, self.node_port, self.lb_class, self.source_range,
-                       self.external_traffic_policy, self.host or "", self.path, self.path_type, self.ingress_class,
-                       self.tls_secret, self.port, self.ingress_name, self.dry_run, self.yes, self.output)
+
+def option_name(field_name: str) -> str:
+    """How a flag of ConvertOptions is spelled on the command line (`lb_class` -> `--lb-class`)."""
+    return next(spec.names[-1] for item, spec in declared(ConvertOptions) if item.name == field_name)
+
+
+def misplaced_flag(flag_name: str, to: str) -> str:
+    """Why a flag is refused with `--to to`: generated from which strategies read it."""
+    from ..convert.strategies import STRATEGIES
+
+    readers = [s.to for s in STRATEGIES if flag_name in s.flags]
+    if len(readers) == 1:
+        return f"{option_name(flag_name)} applies only to --to {readers[0]}"
+    return f"{option_name(flag_name)} does not apply to --to {to} (only to --to {' or '.join(readers)})"
+
+
+def parse_node_port(value: str) -> Tuple[str, int]:
+    """`--node-port [PORT=]N` -> (the service port it names, or "" for the only one; N): parsed once, here."""
+    wanted, _, number = value.rpartition("=")
+    if not (number.isascii() and number.isdigit()) or not 0 < int(number) < 65536:
+        raise UsageError(f'invalid --node-port "{value}": the node port must be a number from 1 to 65535')
+    return wanted, int(number)
 
 
 @dataclass(frozen=True)
 class Convert:
-    """A validated convert (`to` set) or undo (`undo` set, `to` empty): what the strategies read."""
+    """A validated convert (`to` set) or undo (`flags.undo`, `to` empty): what the strategies read. `flags` are the
+    flags as given; what a flag says is parsed once, in validate() (`node_ports`) or by the strategy's check
+    (`parsed`: `host_port` for --to hostport)."""
 
     kind: Kind
     name: str
     to: str
-    undo: bool
-    node_port: Tuple[str, ...]
-    lb_class: Optional[str]
-    source_range: Tuple[str, ...]
-    external_traffic_policy: Optional[str]
-    host: str
-    path: str
-    path_type: str
-    ingress_class: Optional[str]
-    tls_secret: Optional[str]
-    port: Optional[str]
-    ingress_name: Optional[str]
-    dry_run: bool
-    yes: bool
-    output: Optional[str]
+    flags: ConvertOptions
+    node_ports: Tuple[Tuple[str, int], ...] = ()
+    parsed: Dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
+
+    @property
+    def undo(self) -> bool:
+        return self.flags.undo
 
     def run(self, session: Session) -> int:
         from ..convert.engine import execute
@@ -140,4 +158,6 @@ class Convert:
 
         live = session.kube.get(self.kind.resource, self.name, session.namespace)
         change = plan_for(self.kind.role, self.to, self.undo)(self, session, live)
-        return ExitCode.OK if change is None else execute(session, change, self.dry_run, self.yes, self.output)
+        if change is None:
+            return ExitCode.OK
+        return execute(session, change, self.flags.dry_run, self.flags.yes, self.flags.output)

@@ -4,34 +4,45 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, List, Optional, Sequence, Tuple
 
 from ..errors import NotFound, ReachError, UsageError
+from ..flags import flag
 from ..kubeflags import Session
 from ..options import OUTPUTS, TargetSpec
 
 if TYPE_CHECKING:
     from ..printers import Printer, SortBy
 from ..exitcodes import ExitCode
-from . import nothing_exposed, rank, report_malformed, show_progress
+from . import Rows, Selection, nothing_exposed, rank, report_malformed, show_progress
 
 
 @dataclass
-class ShowOptions:
-    """The flags as typed."""
+class ShowOptions(Selection, Rows):
+    """The flags as typed: each declared here once (flags.flag), with its default."""
 
     target: Sequence[str] = ()
-    all_namespaces: bool = False
-    selector: Optional[str] = None
-    field_selector: Optional[str] = None
-    output: str = "table"
-    address_type: str = "auto"
-    probe: bool = False
-    timeout: str = "2s"
-    probe_allow_local: bool = False
-    no_headers: bool = False
-    sort_by: Optional[str] = None
-    show_labels: bool = False
-    wait: Optional[str] = None
-    open_browser: bool = False
-    watch: bool = False
+    output: str = flag("-o", "--output", default="table", show_default=True, metavar="FORMAT", values="show-outputs",
+                       help="table, wide, json, yaml, url (one URL per line), name, jsonpath=TEMPLATE, "
+                            "jsonpath-file=FILE, custom-columns=SPEC or custom-columns-file=FILE.")
+    address_type: str = flag("--address-type", default="auto", show_default=True, metavar="TYPE",
+                             values="address-types", help="Node address to use: auto (ExternalIP, else InternalIP, "
+                                                          "else Hostname), ExternalIP, InternalIP or Hostname.")
+    probe: bool = flag("--probe", default=False,
+                       help="Try every URL from this machine (TCP connect; HTTP GET; TLS certificate check) and report "
+                            "ok, refused, timeout or tls-error. Exit code 3 when none answers.")
+    timeout: str = flag("--timeout", default="2s", show_default=True, metavar="DURATION",
+                        help="--probe: time limit per URL.")
+    probe_allow_local: bool = flag("--probe-allow-local", default=False,
+                                   help="--probe: also connect to loopback and this machine's own addresses (refused "
+                                        "by default: the cluster chooses them).")
+    wait: Optional[str] = flag("--wait", metavar="DURATION",
+                               help="Wait (--wait: up to 5m; --wait=DURATION) until TARGET can be reached: a URL that "
+                                    "can work, its load balancer, a ready pod (--probe: a URL that answers). Exit code "
+                                    "1 on timeout.")
+    watch: bool = flag("-w", "--watch", default=False,
+                       help="After the answer, print each URL gained (+) and lost (-) as the cluster changes, until "
+                            "Ctrl-C (exit code 0).")
+    open_browser: bool = flag("--open", default=False, help="Open the best http(s) URL in the browser (the first of "
+                                                            "-o url; with --probe, one that answered).")
+    show_labels: bool = flag("--show-labels", default=False, help="table, wide: a last column with the target's labels.")
 
     def validate(self) -> "Show":
         from ..options import parse_duration, parse_targets, validate_address_type
@@ -57,6 +68,8 @@ class ShowOptions:
         if self.open_browser and not specs:
             raise UsageError("--open needs a target: kubectl reach svc/NAME --open")
         printer = parse_output(self.output, OUTPUTS)
+        if self.show_labels and printer.format not in ("table", "wide"):  # kubectl get's refusal, in its words
+            raise UsageError(f"--show-labels option cannot be used with {self.output} printer")
         if self.watch and printer.format not in ("table", "wide", "url", "json"):
             raise UsageError("--watch prints table, wide, url or json lines: not -o " + printer.format)
         return Show(specs, self.all_namespaces, printer.format, validate_address_type(self.address_type),
@@ -273,6 +286,11 @@ class Show:
         from .. import printers, render
 
         streams, listing = session.streams, len(self.specs) != 1
+        if self.sort_by and self.output in ("json", "yaml", "jsonpath", "name"):  # kubectl sorts every printer's rows
+            order = {id(e): i for i, (_, e, _) in enumerate(printers.sorted_rows(
+                render.endpoint_rows(answers, probes), self.sort_by, row_of=lambda r: r[2]))}
+            for answer in answers:  # a document keeps its targets: each one's endpoints in the sorted order
+                answer.found.endpoints.sort(key=lambda e: order[id(e)])
         if self.output in ("json", "yaml"):  # the document carries the warnings itself
             render_document = render.render_json if self.output == "json" else render.render_yaml
             streams.write(render_document(answers, listing, findings=findings, probes=probes) + "\n")

@@ -8,6 +8,7 @@ from typing import Optional
 from .. import VERSION_LINE
 from ..errors import UsageError
 from ..exitcodes import ExitCode
+from ..flags import flag
 from ..kubeflags import Session
 from ..streams import Streams
 
@@ -16,8 +17,12 @@ OUTPUTS = ("json", "yaml")
 
 @dataclass(frozen=True)
 class VersionOptions:
-    client: bool = False
-    output: Optional[str] = None
+    """The flags as typed, each declared here once (flags.flag)."""
+
+    client: bool = flag("--client", default=False, help="version: this plugin's version only (no request to the "
+                                                         "server).")
+    output: Optional[str] = flag("-o", "--output", metavar="FORMAT", values="version-outputs",
+                                 help="version: json or yaml (kubectl's clientVersion and serverVersion).")
 
     def validate(self) -> "Version":
         if self.output not in (None, "", *OUTPUTS):

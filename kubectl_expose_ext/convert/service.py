@@ -217,15 +217,12 @@ def refuse_unconvertible(service: dict) -> None:
                          "Service to become NodePort or LoadBalancer; create a second Service for the exposure")
 
 
-def parse_node_ports(values: Tuple[str, ...], service: dict) -> Dict[str, int]:
-    """`--node-port N` (single-port services) or `--node-port PORT=N` (any), validated against the ports."""
+def parse_node_ports(values: Sequence[Tuple[str, int]], service: dict) -> Dict[str, int]:
+    """`--node-port N` (single-port services) or `--node-port PORT=N` (any), as parsed by commands/convert.py's
+    parse_node_port, matched against the service's ports: port_key -> nodePort."""
     ports = items(service, "spec", "ports")
     chosen: Dict[str, int] = {}
-    for value in values:
-        wanted, _, number = value.rpartition("=")
-        node_port = port_number(number)
-        if node_port is None:
-            raise UsageError(f'invalid --node-port "{value}": the node port must be a number from 1 to 65535')
+    for wanted, node_port in values:
         if not wanted:
             if len(ports) != 1:
                 raise UsageError(f"service {name(service)} has {len(ports)} ports: use --node-port PORT=NODEPORT")

@@ -6,10 +6,10 @@ docs/development.md: "How to add a convert target".
 """
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Callable, Dict, List, Optional, Tuple
+from typing import TYPE_CHECKING, Any, Callable, Dict, List, Optional, Tuple
 
 from ..errors import ReachError, UsageError
-from ..kinds import INGRESS, POD, SERVICE, WORKLOAD, BY_NAME
+from ..kinds import BY_NAME, INGRESS, POD, SERVICE, TARGETS, WORKLOAD
 from ..objects import field as get, merge_patch, name
 
 if TYPE_CHECKING:
@@ -19,21 +19,18 @@ if TYPE_CHECKING:
 
 NODE_PORT_RANGE = (30000, 32767)
 Plan = Callable[["Convert", "Session", dict], Optional["Change"]]  # (None: nothing to change, and it said why)
-# The convert flags a strategy may read: option name -> how it is typed. Given where the strategy does not read
-# it, a flag is refused before any request.
-FLAGS = {"node_port": "--node-port", "lb_class": "--lb-class", "source_range": "--source-range",
-         "external_traffic_policy": "--external-traffic-policy", "host": "--host", "path": "--path",
-         "path_type": "--path-type", "ingress_class": "--class", "tls_secret": "--tls-secret",
-         "ingress_name": "--ingress-name", "port": "--port"}
 
 
 @dataclass(frozen=True)
 class Strategy:
+    """A `--to` value. `flags`: the ConvertOptions fields it reads (given where it does not read them, a flag is
+    refused before any request); `check`: its own checks of their values, returning what it parsed of them."""
+
     to: str
     roles: Tuple[str, ...]
     flags: Tuple[str, ...]
     plan: Plan
-    check: Callable[["Convert"], None] = lambda convert: None  # its own checks, before any request
+    check: Callable[["Convert"], Dict[str, Any]] = lambda convert: {}
     summary: str = ""
 
 
@@ -65,8 +62,9 @@ def change_service(convert: "Convert", session: "Session", live: dict) -> Option
                  f"Warning: undo opens {danger} for svc/{name(live)}")
     else:
         refuse_unconvertible(live)
-        target = requested_exposure(live, convert.to, parse_node_ports(convert.node_port, live), convert.lb_class,
-                                    convert.source_range, convert.external_traffic_policy)
+        flags = convert.flags
+        target = requested_exposure(live, convert.to, parse_node_ports(convert.node_ports, live), flags.lb_class,
+                                    flags.source_range, flags.external_traffic_policy)
         if is_noop(live, target):
             warn(f"svc/{name(live)} is already {target.type}: nothing to change.")
             return None
@@ -94,18 +92,19 @@ def create_ingress(convert: "Convert", session: "Session", service: dict) -> Opt
     from .ingress import choose_class, ingress_for, ingress_port, routes_conflicting
     from .service import refuse_unconvertible
 
+    flags = convert.flags
     refuse_unconvertible(service)
-    port = ingress_port(service, convert.port)
+    port = ingress_port(service, flags.port)
     existing = session.kube.list("ingresses", session.namespace)
-    nothing_to_do = routes_conflicting(existing, convert.host, convert.path, name(service), port)
+    nothing_to_do = routes_conflicting(existing, flags.host or "", flags.path, name(service), port)
     if nothing_to_do:
         session.streams.warn(nothing_to_do)
         return None
-    ingress_name = convert.ingress_name or name(service)
+    ingress_name = flags.ingress_name or name(service)
     if ingress_name in {name(i) for i in existing}:
         raise UsageError(f'an Ingress named "{ingress_name}" already exists: choose another name with --ingress-name')
-    class_name = choose_class(convert.ingress_class, optional_list(session.kube, "ingressclasses"))
-    body = ingress_for(service, convert.host, convert.path, convert.path_type, class_name, convert.tls_secret, port,
+    class_name = choose_class(flags.ingress_class, optional_list(session.kube, "ingressclasses"))
+    body = ingress_for(service, flags.host or "", flags.path, flags.path_type, class_name, flags.tls_secret, port,
                        ingress_name)
 
     def urls(obj: Optional[dict]) -> List[str]:  # the new ingress routes only to this port
@@ -151,7 +150,8 @@ def change_template(convert: "Convert", session: "Session", live: dict) -> Optio
         to = "hostnetwork" if any(d.startswith("the host") for d in dangers) else "hostport" if dangers else None
     else:
         dangers = []
-        planned = host_network_patch(live) if convert.to == "hostnetwork" else host_port_patch(live, convert.port)
+        planned = host_network_patch(live) if convert.to == "hostnetwork" else \
+            host_port_patch(live, *convert.parsed["host_port"])
         if planned is None:
             warn(f"{ref} already uses {convert.to}: nothing to change.")
             return None
@@ -206,17 +206,18 @@ def refuse_pod(convert: "Convert", session: "Session", pod: dict) -> Optional["C
 
 # --- checks of the flags' values -------------------------------------------------------------------------------
 
-def _check_ingress(convert: "Convert") -> None:
+def _check_ingress(convert: "Convert") -> Dict[str, Any]:
     from .ingress import validate_host, validate_path
 
-    validate_host(convert.host)
-    validate_path(convert.path, convert.path_type)
+    validate_host(convert.flags.host or "")
+    validate_path(convert.flags.path, convert.flags.path_type)
+    return {}
 
 
-def _check_host_port(convert: "Convert") -> None:
+def _check_host_port(convert: "Convert") -> Dict[str, Any]:
     from .workload import parse_port
 
-    parse_port(convert.port)
+    return {"host_port": parse_port(convert.flags.port)}
 
 
 _LB = ("node_port", "external_traffic_policy")
@@ -249,9 +250,18 @@ def targets_for(role: str) -> Tuple[str, ...]:
     return tuple(s.to for s in STRATEGIES if role in s.roles)
 
 
-def misplaced_flag(flag: str, to: str) -> str:
-    """Why `flag` is refused with `--to to`: generated from which strategies read it."""
-    readers = [s.to for s in STRATEGIES if flag in s.flags]
-    if len(readers) == 1:
-        return f"{FLAGS[flag]} applies only to --to {readers[0]}"
-    return f"{FLAGS[flag]} does not apply to --to {to} (only to --to {' or '.join(readers)})"
+STRATEGY_FLAGS = tuple(dict.fromkeys(flag for s in STRATEGIES for flag in s.flags))  # the rest: for every change
+
+
+
+def to_help() -> str:
+    """--to's help: each value with the kinds it applies to, from the table."""
+    def kinds(roles: Tuple[str, ...]) -> str:
+        shorts = [k.short for k in TARGETS if k.role in roles and k.role != POD]
+        return "services" if shorts == ["svc"] else ", ".join(shorts)
+
+    groups: Dict[str, List[str]] = {}
+    for s in STRATEGIES:
+        groups.setdefault(kinds(s.roles), []).append(s.to)
+    return "; ".join(f"{', '.join(tos[:-1]) + ' or ' + tos[-1] if len(tos) > 1 else tos[0]} ({where})"
+                     for where, tos in groups.items()) + "."

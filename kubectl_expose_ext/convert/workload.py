@@ -99,12 +99,12 @@ def _patch(workload: dict, host_network, dns_policy, containers: List[dict]) -> 
                                            "containers": containers}}}}
 
 
-def host_port_patch(workload: dict, port_arg: Optional[str]) -> Optional[dict]:
-    """Map a container port to a port of the node; None when it already is."""
+def host_port_patch(workload: dict, container_port: Optional[int], host_port: Optional[int]) -> Optional[dict]:
+    """Map a container port (--port, as parse_port read it; None: the only declared one) to a port of the node;
+    None when it already is."""
     spec = _template_spec(workload)
     containers = copy.deepcopy(items(spec, "containers"))
     declared = [(c, p) for c in containers for p in items(c, "ports")]
-    container_port, host_port = parse_port(port_arg)
     if container_port is None:
         if len(declared) != 1:
             known = ", ".join(str(p.get("containerPort")) for _, p in declared) or "none"

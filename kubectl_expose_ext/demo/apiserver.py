@@ -1065,7 +1065,7 @@ class FakeCluster:
             # a pod on a node is deleted gracefully: it stays, Terminating, until its kubelet confirms (none here)
             if not request.dry_run and not obj["metadata"].get("deletionTimestamp"):
                 obj["metadata"]["deletionTimestamp"] = now()
-                obj["metadata"]["deletionGracePeriodSeconds"] = int(grace) if str(grace).isdigit() else int(
+                obj["metadata"]["deletionGracePeriodSeconds"] = int(str(grace)) if str(grace).isdigit() else int(
                     (obj.get("spec") or {}).get("terminationGracePeriodSeconds", 30))
                 obj["metadata"]["resourceVersion"] = self._next_version()
                 self._store((rtype.resource, namespace, name), obj)
@@ -1180,11 +1180,12 @@ class _Handler(BaseHTTPRequestHandler):
         peer = self.connection.getpeercert() if hasattr(self.connection, "getpeercert") else None
         if peer:  # a client certificate: who authenticated this way
             seen["tls-client-cn"] = dict(x[0] for x in peer.get("subject", ())).get("commonName", "")
-        self.server.requests_seen.append(seen)
-        fault = self.server.cluster.take_fault(self.command, self.path)
+        server: Any = self.server  # the HTTP server FakeAPIServer made: it holds the cluster and the request log
+        server.requests_seen.append(seen)
+        fault = server.cluster.take_fault(self.command, self.path)
         if fault and self._misbehave(fault):
             return
-        status, out_headers, data = self.server.cluster.handle(self.command, self.path, headers, raw)
+        status, out_headers, data = server.cluster.handle(self.command, self.path, headers, raw)
         self.send_response(status)
         for key, value in out_headers:  # as Go's net/http: the value's UTF-8 bytes, whatever they are
             self.send_header(key, value.encode("utf-8").decode("latin-1"))
