@@ -103,7 +103,7 @@ def test_loadbalancer_to_nodeport_keeps_node_ports_and_drops_lb_fields():
 
 def test_nodeport_to_loadbalancer_keeps_node_ports_and_policy():
     live = make("NodePort")
-    target = requested_exposure(live, "loadbalancer", {}, lb_class="internal", source_ranges=("10.0.0.0/8",))
+    target = requested_exposure(live, "loadbalancer", {"load_balancer_class": "internal", "source_ranges": ["10.0.0.0/8"]})
     after = server_applies(live, service_patch(live, target))
     assert (after["spec"]["type"], node_ports(after)) == ("LoadBalancer", [30080, 30053, 30054])
     assert after["spec"]["loadBalancerClass"] == "internal"
@@ -116,7 +116,7 @@ def test_nodeport_to_loadbalancer_keeps_node_ports_and_policy():
 def test_clusterip_to_exposed_lets_the_server_allocate_unless_asked(target):
     live = make("ClusterIP")
     chosen = parse_node_ports((parse_node_port("http=30007"),), live)
-    patch = service_patch(live, requested_exposure(live, target, chosen, traffic_policy="Cluster"))
+    patch = service_patch(live, requested_exposure(live, target, {"node_ports": chosen, "external_traffic_policy": "Cluster"}))
     assert node_ports(patch) == [30007, None, None]
     after = server_applies(live, patch, taken={30086})
     assert node_ports(after) == [30007, 30087, 30087]  # 53/UDP and 53/TCP share one, as the real allocator does
@@ -127,7 +127,7 @@ def test_clusterip_to_exposed_lets_the_server_allocate_unless_asked(target):
 def test_same_protocol_pairs_on_one_port_number_stay_distinct():
     live = make("NodePort")
     chosen = parse_node_ports((parse_node_port("53=30555"),), live)  # both 53/UDP and 53/TCP
-    patch = service_patch(live, requested_exposure(live, "nodeport", chosen))
+    patch = service_patch(live, requested_exposure(live, "nodeport", {"node_ports": chosen}))
     assert [(p["port"], p["protocol"], p["nodePort"]) for p in patch["spec"]["ports"]] == [
         (80, "TCP", 30080), (53, "UDP", 30555), (53, "TCP", 30555)]
 
@@ -167,13 +167,13 @@ def test_node_port_arguments(args, message):
 
 def test_flag_combinations_that_make_no_sense():
     with pytest.raises(UsageError, match="do not apply to --to clusterip"):
-        requested_exposure(make("NodePort"), "clusterip", {"80/TCP": 30001})
+        requested_exposure(make("NodePort"), "clusterip", {"node_ports": {"80/TCP": 30001}})
     with pytest.raises(UsageError, match="apply only to --to loadbalancer"):
-        requested_exposure(make("ClusterIP"), "nodeport", {}, lb_class="x")
+        requested_exposure(make("ClusterIP"), "nodeport", {"load_balancer_class": "x"})
     with pytest.raises(UsageError, match="loadBalancerClass to change"):
-        requested_exposure(make("LoadBalancer"), "loadbalancer", {}, lb_class="other")
+        requested_exposure(make("LoadBalancer"), "loadbalancer", {"load_balancer_class": "other"})
     with pytest.raises(UsageError, match="--external-traffic-policy applies only"):
-        requested_exposure(make("ClusterIP"), "clusterip", {}, traffic_policy="Local")
+        requested_exposure(make("ClusterIP"), "clusterip", {"external_traffic_policy": "Local"})
 
 
 def test_external_name_and_headless_are_refused():

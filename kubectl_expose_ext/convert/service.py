@@ -48,6 +48,8 @@ class ExposureField:
     valid: Callable[[Any], bool] = lambda value: value is None  # an undo record's value is acceptable
     combine: Callable[[Any, Any], Any] = lambda current, given: given  # a flag's value over the current one
     since: int = 1
+    # what a convert's flags ask of it (commands/convert.py Convert, the live Service), None: no flag sets it
+    given_by: Optional[Callable[[Any, dict], Any]] = None
 
     def written(self, value: Any) -> Dict[str, Any]:
         """This field's part of the merge patch: its value, or null to delete it."""
@@ -82,13 +84,17 @@ FIELDS: Tuple[ExposureField, ...] = (
                   allowed=lambda kind, e: kind in ("NodePort", "LoadBalancer"),
                   valid=lambda v: isinstance(v, dict) and all(isinstance(k, str) and re.fullmatch(
                       r"[0-9]{1,5}/(TCP|UDP|SCTP)", k) and is_port(n) for k, n in v.items()),
-                  combine=lambda current, given: {**(current or {}), **(given or {})}),
+                  combine=lambda current, given: {**(current or {}), **(given or {})},
+                  given_by=lambda convert, live: parse_node_ports(convert.node_ports, live)),
     ExposureField("external_traffic_policy", lambda s: field(s, "spec", "externalTrafficPolicy"),
-                  "externalTrafficPolicy", _externally_accessible, lambda v: v in (None, "Cluster", "Local")),
+                  "externalTrafficPolicy", _externally_accessible, lambda v: v in (None, "Cluster", "Local"),
+                  given_by=lambda convert, live: convert.flags.external_traffic_policy),
     ExposureField("load_balancer_class", lambda s: field(s, "spec", "loadBalancerClass"), "loadBalancerClass",
-                  _balanced, lambda v: v is None or (isinstance(v, str) and _qualified_name(v))),
+                  _balanced, lambda v: v is None or (isinstance(v, str) and _qualified_name(v)),
+                  given_by=lambda convert, live: convert.flags.lb_class),
     ExposureField("source_ranges", lambda s: strings(s, "spec", "loadBalancerSourceRanges"),
-                  "loadBalancerSourceRanges", _balanced, lambda v: isinstance(v, list) and all(_cidr(c) for c in v)),
+                  "loadBalancerSourceRanges", _balanced, lambda v: isinstance(v, list) and all(_cidr(c) for c in v),
+                  given_by=lambda convert, live: list(convert.flags.source_range)),
     # the legacy annotation form of the source ranges: validated only on a LoadBalancer, so it goes with the type
     ExposureField("source_ranges_annotation", lambda s: field(s, "metadata", "annotations", LBSR_ANNOTATION),
                   None, _balanced, lambda v: v is None or (isinstance(v, str) and all(
@@ -237,25 +243,31 @@ def parse_node_ports(values: Sequence[Tuple[str, int]], service: dict) -> Dict[s
     return chosen
 
 
-def requested_exposure(live: dict, to: str, node_ports: Dict[str, int], lb_class: Optional[str] = None,
-                       source_ranges: Tuple[str, ...] = (), traffic_policy: Optional[str] = None) -> Exposure:
-    """What the flags ask for (exposure_as: everything the new type allows is kept), with the API server's
-    refusals said before any request."""
-    current = exposure_of(live)
+def flags_given(convert: Any, live: dict, fields: Sequence[ExposureField] = FIELDS) -> Dict[str, Any]:
+    """What a convert's flags ask of each exposure field (ExposureField.given_by)."""
+    return {f.key: f.given_by(convert, live) for f in fields if f.given_by is not None}
+
+
+def requested_exposure(live: dict, to: str, given: Optional[Dict[str, Any]] = None,
+                       fields: Sequence[ExposureField] = FIELDS) -> Exposure:
+    """What the flags ask for (`given`: field key -> value, flags_given), keeping everything the new type allows
+    (exposure_as), with the API server's refusals said before any request."""
+    given = {k: v for k, v in (given or {}).items() if not _empty(v)}
+    current = exposure_of(live, fields)
     target = TYPES[to]
-    given = {"node_ports": node_ports, "load_balancer_class": lb_class, "source_ranges": list(source_ranges),
-             "external_traffic_policy": traffic_policy}
-    if target == "ClusterIP" and (node_ports or lb_class or source_ranges):
+    if target == "ClusterIP" and {"node_ports", "load_balancer_class", "source_ranges"} & set(given):
         raise UsageError("--node-port, --lb-class and --source-range do not apply to --to clusterip")
-    if target == "NodePort" and (lb_class or source_ranges):
+    if target == "NodePort" and {"load_balancer_class", "source_ranges"} & set(given):
         raise UsageError("--lb-class and --source-range apply only to --to loadbalancer")
-    if traffic_policy and not _externally_accessible(target, {"external_ips": strings(live, "spec", "externalIPs")}):
+    if "external_traffic_policy" in given and not _externally_accessible(
+            target, {"external_ips": strings(live, "spec", "externalIPs")}):
         raise UsageError("--external-traffic-policy applies only to NodePort and LoadBalancer services "
                          "(or ClusterIP services with externalIPs)")
-    if current.type == target == "LoadBalancer" and lb_class and lb_class != current.get("load_balancer_class"):
+    wanted_class = given.get("load_balancer_class")
+    if current.type == target == "LoadBalancer" and wanted_class and wanted_class != current.get("load_balancer_class"):
         raise UsageError("the API server does not allow loadBalancerClass to change on a LoadBalancer service: "
                          "convert it to nodeport first, then back to loadbalancer with --lb-class")
-    return exposure_as(live, target, given)
+    return exposure_as(live, target, given, fields)
 
 
 def service_patch(live: dict, target: Exposure, fields: Sequence[ExposureField] = FIELDS) -> dict:

@@ -48,8 +48,8 @@ def change_service(convert: "Convert", session: "Session", live: dict) -> Option
     """clusterip, nodeport, loadbalancer, and undo of a Service: one merge patch of its spec."""
     from .engine import Change
     from .diff import dry_run_placeholders
-    from .service import (exposure_of, is_noop, parse_node_ports, refuse_unconvertible, requested_exposure,
-                          service_patch, undo_exposure)
+    from .service import (exposure_of, flags_given, is_noop, refuse_unconvertible, requested_exposure, service_patch,
+                          undo_exposure)
 
     warn = session.streams.warn
     dangers: List[str] = []
@@ -62,9 +62,7 @@ def change_service(convert: "Convert", session: "Session", live: dict) -> Option
                  f"Warning: undo opens {danger} for svc/{name(live)}")
     else:
         refuse_unconvertible(live)
-        flags = convert.flags
-        target = requested_exposure(live, convert.to, parse_node_ports(convert.node_ports, live), flags.lb_class,
-                                    flags.source_range, flags.external_traffic_policy)
+        target = requested_exposure(live, convert.to, flags_given(convert, live))
         if is_noop(live, target):
             warn(f"svc/{name(live)} is already {target.type}: nothing to change.")
             return None
