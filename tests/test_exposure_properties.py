@@ -10,14 +10,15 @@ from hypothesis import given, settings, strategies as st
 
 from kubectl_expose_ext.convert import LBSR_ANNOTATION, UNDO_ANNOTATION
 from kubectl_expose_ext.convert.service import (FIELDS, SERVICE_TYPES, TYPES, ExposureField, exposure_of, is_noop,
-                                                requested_exposure, service_patch, undo_exposure)
+                                                record_version, requested_exposure, service_patch, undo_exposure)
 from kubectl_expose_ext.demo import rules
 from kubectl_expose_ext.objects import field, merge_patch
 
-TO = {kind: to for to, kind in TYPES.items()}
-# A hypothetical field added after every record written so far (`since=2`): sessionAffinity, which any type allows.
+TO = {kind: to for to, kind in reversed(list(TYPES.items()))}  # the first --to of each type
+# A hypothetical field added after every record written so far: sessionAffinity, which any type allows.
+NOW = record_version(FIELDS)
 AFFINITY = ExposureField("session_affinity", lambda s: field(s, "spec", "sessionAffinity"), "sessionAffinity",
-                         valid=lambda v: v in (None, "None", "ClientIP"), since=2)
+                         valid=lambda v: v in (None, "None", "ClientIP"), since=NOW + 1)
 EXTENDED = (*FIELDS, AFFINITY)
 
 
@@ -118,7 +119,7 @@ def test_an_undo_record_older_than_a_field_leaves_that_field_alone(live, kind, a
     if is_noop(live, target):
         return
     converted = merge_patch(live, service_patch(live, target, FIELDS))  # the older release
-    assert "v" not in json.loads(converted["metadata"]["annotations"][UNDO_ANNOTATION])
+    assert json.loads(converted["metadata"]["annotations"][UNDO_ANNOTATION]).get("v", 1) == NOW
     converted["spec"]["sessionAffinity"] = affinity_later
     undo = service_patch(converted, undo_exposure(converted, EXTENDED), EXTENDED)  # the newer one
     assert "sessionAffinity" not in undo["spec"]
@@ -135,7 +136,7 @@ def test_a_new_field_is_one_declaration(live, kind):
     if is_noop(live, target):
         return
     converted = merge_patch(live, service_patch(live, target, EXTENDED))
-    assert json.loads(converted["metadata"]["annotations"][UNDO_ANNOTATION])["v"] == 2
+    assert json.loads(converted["metadata"]["annotations"][UNDO_ANNOTATION])["v"] == NOW + 1
     converted["spec"]["sessionAffinity"] = "ClientIP" if live["spec"]["sessionAffinity"] == "None" else "None"
     restored = merge_patch(converted, service_patch(converted, undo_exposure(converted, EXTENDED), EXTENDED))
     assert values(restored, EXTENDED) == values(live, EXTENDED)
