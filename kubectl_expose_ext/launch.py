@@ -42,6 +42,24 @@ def main() -> None:
     # collector only re-walks the growing heap of a large LIST (reach -A over 50,000 pods: ~30% of the run, the
     # same peak memory without it; docs/performance.md).
     gc.disable()
-    from .cli import main as run_cli
-
+    try:
+        from .cli import main as run_cli
+    except Exception as exc:  # a broken install (a module missing from the wheel): the one line run() would print
+        broken_install(args, exc)
     run_cli()
+
+
+def broken_install(args: list, exc: Exception) -> None:
+    """cli.py could not be imported: say so as cli.run says an internal error (-v: with the traceback), exit 1."""
+    from .argv import verbose
+    from .errors import internal_error_line
+    from .streams import Streams
+
+    streams = Streams()
+    if verbose(args):
+        import traceback
+
+        for line in traceback.format_exc().rstrip("\n").split("\n"):
+            streams.warn(line)
+    streams.warn(internal_error_line(exc))
+    sys.exit(1)
