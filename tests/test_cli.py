@@ -25,7 +25,7 @@ def test_demo_pod_json_contract(demo_api):
     assert doc["endpoints"][0] == {
         "method": "NodePort", "url": "http://203.0.113.10:30000", "scheme": "http", "host": "203.0.113.10",
         "port": 30000, "node": "node-a", "service": "influxdb", "servicePort": 8086, "ingress": None, "via": None,
-        "path": None, "warnings": []}
+        "path": None, "internal": None, "warnings": []}
     assert endpoints(out) == [
         ("NodePort", "http://203.0.113.10:30000", "node-a"), ("NodePort", "http://203.0.113.11:30000", "node-b"),
         ("NodePort", "http://203.0.113.10:31086", "node-a"), ("NodePort", "http://203.0.113.11:31086", "node-b"),
