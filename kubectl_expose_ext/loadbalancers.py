@@ -322,7 +322,7 @@ class LoadBalancer:
     tls: TLSRule = _no_tls
     caveat: Callable[[Annotations], Optional[str]] = _no_caveat  # what the Service gets wrong for this controller
     ingress_controller: str = ""                             # the IngressClass controller of its Ingresses
-    ingress_internal: Callable[[dict, str], Optional[str]] = lambda ingress, class_name: None
+    ingress_internal: Callable[[dict, Optional[dict], str], Optional[str]] = lambda ingress, klass, name: None
     internal_gateway_classes: Tuple[str, ...] = ()
 
     def serves(self, service: dict) -> bool:
@@ -335,21 +335,25 @@ class LoadBalancer:
 ALB = "alb.ingress.kubernetes.io/"
 
 
-def alb_ingress_internal(ingress: dict, class_name: str) -> Optional[str]:
-    """An ALB is internal unless `alb.ingress.kubernetes.io/scheme: internet-facing` (default internal; an
-    IngressClassParams `spec.scheme` overrides it and is not read: see docs/rules.md)."""
+def alb_ingress_internal(ingress: dict, ingress_class: Optional[dict], class_name: str) -> Optional[str]:
+    """An ALB is internal unless `alb.ingress.kubernetes.io/scheme: internet-facing` (the controller's default is
+    internal: pkg/ingress/model_build_load_balancer.go). The scheme an IngressClassParams sets, or another Ingress of
+    the same IngressGroup, is not read (one more request per class): the reason says so."""
     annotations = annotations_of(ingress)
     scheme = annotations.get(ALB + "scheme")
     if scheme == "internet-facing":
         return None
     if scheme == "internal":
         return f"{ALB}scheme: internal"
+    params = field(ingress_class, "spec", "parameters")
     group = annotations.get(ALB + "group.name")
-    also = f", unless another Ingress of group {group} sets it" if group else ""
+    also = (f", unless its IngressClassParams {params.get('name')} sets spec.scheme"
+            if isinstance(params, dict) and params.get("kind") == "IngressClassParams" else "") + \
+        (f", unless another Ingress of group {group} sets it" if group else "")
     return f"AWS Load Balancer Controller default, no {ALB}scheme{also}"
 
 
-def gce_ingress_internal(ingress: dict, class_name: str) -> Optional[str]:
+def gce_ingress_internal(ingress: dict, ingress_class: Optional[dict], class_name: str) -> Optional[str]:
     return "GKE class gce-internal" if class_name == "gce-internal" else None
 
 
@@ -551,10 +555,11 @@ def source_ranges(service: dict) -> Tuple[List[str], str]:
     return [r.strip() for r in annotation.split(",") if r.strip()], key
 
 
-def ingress_internal(ingress: dict, controller: Optional[str], class_name: str) -> Optional[str]:
+def ingress_internal(ingress: dict, controller: Optional[str], ingress_class: Optional[dict], class_name: str
+                     ) -> Optional[str]:
     """Why an Ingress's load balancer is internal according to its controller's row (AWS LBC, GKE), else None."""
     row = next((r for r in LOAD_BALANCERS if controller and r.ingress_controller == controller), None)
-    return row.ingress_internal(ingress, class_name) if row else None
+    return row.ingress_internal(ingress, ingress_class, class_name) if row else None
 
 
 def gateway_internal(gateway: dict) -> Optional[str]:

@@ -283,7 +283,8 @@ def test_aws_alb_listeners_come_from_annotations(annotations, tls, urls):
 
 def test_alb_redirect_is_noted_and_bad_listen_ports_said():
     _, _, answer = ingress_with({"alb.ingress.kubernetes.io/listen-ports": '[{"HTTP": 80}, {"HTTPS": 443}]',
-                                 "alb.ingress.kubernetes.io/ssl-redirect": "443"})
+                                 "alb.ingress.kubernetes.io/ssl-redirect": "443",
+                                 "alb.ingress.kubernetes.io/scheme": "internet-facing"})
     assert answer.found.endpoints[0].warnings == ["http:// redirects to https:// (port 443)"]
     urls, warnings, _ = ingress_with({"alb.ingress.kubernetes.io/listen-ports": "HTTP:80"})
     assert urls == ["http://shop.example.com/"]
