@@ -317,6 +317,7 @@ class LoadBalancer:
     tls_ports: str                                           # which ports it terminates TLS on
     status: str                                              # what its status.loadBalancer.ingress holds
     classes: Tuple[str, ...] = ()                            # spec.loadBalancerClass values it provisions
+    internal_classes: Tuple[str, ...] = ()                   # those of them that make an internal load balancer
     unclassed: Callable[[Annotations], bool] = _always       # whether it provisions a Service without a class
     internal: InternalRule = _never
     tls: TLSRule = _no_tls
@@ -390,6 +391,7 @@ LOAD_BALANCERS: Tuple[LoadBalancer, ...] = (
     LoadBalancer(
         "GKE", "https://cloud.google.com/kubernetes-engine/docs/concepts/service-load-balancer-parameters",
         classes=("networking.gke.io/l4-regional-internal", "networking.gke.io/l4-regional-external"),
+        internal_classes=("networking.gke.io/l4-regional-internal",),
         internal=first_of(annotation_is("networking.gke.io/load-balancer-type", "Internal"),
                           annotation_is("cloud.google.com/load-balancer-type", "Internal")),
         marks="`loadBalancerClass: networking.gke.io/l4-regional-internal`, or `networking.gke.io/load-balancer-type: "
@@ -506,7 +508,9 @@ def read(service: dict) -> Reading:
     """Every row that provisions this Service, asked in table order: the first verdict on the scheme wins."""
     annotations = annotations_of(service)
     rows = serving(service)
-    verdict = next((v for v in (row.internal(annotations) for row in rows) if v is not None), None)
+    wanted = field(service, "spec", "loadBalancerClass")
+    by_class = [Verdict(True, f"loadBalancerClass: {wanted}") for row in rows if wanted in row.internal_classes]
+    verdict = next((v for v in by_class + [row.internal(annotations) for row in rows] if v is not None), None)
     internal = f"{_owner(rows, annotations, verdict)}{verdict.why}" if verdict and verdict.internal else None
     tls: Dict[PortKey, str] = {}
     warnings: List[str] = []
@@ -523,8 +527,10 @@ def read(service: dict) -> Reading:
 
 def _owner(rows: List[LoadBalancer], annotations: Annotations, verdict: Verdict) -> str:
     """`AWS Load Balancer Controller ` before a default, which says nothing without its controller."""
+    if not verdict.why.startswith("default"):
+        return ""
     row = next(r for r in rows if r.internal(annotations) == verdict)
-    return f"{row.name.split(' (')[0]} " if verdict.why.startswith("default") else ""
+    return f"{row.name.split(' (')[0]} "
 
 
 # internal-NAME.REGION.elb.amazonaws.com (Classic, ALB), internal-NAME.elb.REGION.amazonaws.com; .cn in China
