@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass
 from typing import Callable, Dict, List, Mapping, NamedTuple, Optional, Tuple
 
-from .addresses import is_public
+from .addresses import ip_family, is_public
 from .objects import field, items, port_number, strings
 
 Annotations = Mapping[str, str]
@@ -541,8 +541,6 @@ _AWS_INTERNAL_DNS = re.compile(r"^internal-[^.]+\.([a-z0-9-]+\.)?elb\.([a-z0-9-]
 def status_reason(address: str) -> Optional[str]:
     """Why a load balancer (or Ingress, Gateway) address is reachable only from a private network, from the address
     itself: a private IP (RFC 1918, CGNAT, ULA...), or an AWS `internal-` DNS name (the internal ELB's name form)."""
-    from .addresses import ip_family
-
     if ip_family(address):
         return None if is_public(address) else f"private address {address}"
     if _AWS_INTERNAL_DNS.match(address):
