@@ -12,10 +12,11 @@ from typing import Callable, Dict, List, NamedTuple, Optional, Sequence, Tuple
 from .endpoints import Found
 from .endpoints.gateway import gateway_parents, parent_status, rejection
 from .endpoints.openshift import admitted_ingresses
-from .endpoints.service import has_node_ports, is_internal_load_balancer
+from .endpoints.service import has_node_ports, internal_load_balancer
 from .frontdoors import FRONT_DOORS
 from .kinds import BY_NAME, GATEWAY_ROUTE, INGRESS, OPENSHIFT_ROUTE, POD, SERVICE
-from .objects import condition_true, field, format_labels, items, name, port_number, strings
+from .loadbalancers import source_ranges
+from .objects import condition_true, field, format_labels, items, name, port_number
 from .reach import Reach, exposing_objects
 from .snapshot import Snapshot
 
@@ -52,10 +53,17 @@ class Assessment:
     def urls(self) -> List[str]:
         return list(dict.fromkeys(e.url for e in self.answer.found.endpoints))
 
+    @property
+    def exposure(self) -> Optional[str]:
+        """`internal` when every URL is (loadbalancers.py: an internal load balancer or Ingress, a private address),
+        `public` when one is not, None without a URL."""
+        endpoints = self.answer.found.endpoints
+        return None if not endpoints else "internal" if all(e.internal for e in endpoints) else "public"
+
     def to_dict(self) -> dict:
         found = self.answer.found
         return {"target": {"kind": self.answer.kind, "namespace": self.answer.namespace, "name": self.answer.name},
-                "methods": self.methods, "urls": self.urls,
+                "methods": self.methods, "urls": self.urls, "exposure": self.exposure,
                 "risk": self.risk, "findings": [f.to_dict() for f in self.findings], "warnings": list(found.warnings)}
 
 
@@ -93,22 +101,20 @@ def _node_of(pod: dict) -> str:
     return field(pod, "spec", "nodeName") or "(not scheduled)"
 
 
-def source_ranges(service: dict) -> List[str]:
-    """spec.loadBalancerSourceRanges, else the older annotation that some clouds still read."""
-    annotation = field(service, "metadata", "annotations", "service.beta.kubernetes.io/load-balancer-source-ranges")
-    return strings(service, "spec", "loadBalancerSourceRanges") or [
-        r.strip() for r in str(annotation or "").split(",") if r.strip()]
-
-
 def open_load_balancer(subject: Subject) -> List[str]:
+    """A load balancer that is not internal (by its controller's rules or by every address it has: the same table
+    as the URLs' `internal`, loadbalancers.py) and accepts every source."""
     service = subject.obj
-    if field(service, "spec", "type") != "LoadBalancer" or is_internal_load_balancer(service):
+    if field(service, "spec", "type") != "LoadBalancer":
         return []
-    ranges = source_ranges(service)
+    balanced = [e for e in subject.found.endpoints if e.method == "LoadBalancer"]
+    if all(e.internal for e in balanced) if balanced else internal_load_balancer(service):
+        return []
+    ranges, origin = source_ranges(service)
     everywhere = [r for r in ranges if r in _EVERYWHERE]
     if ranges and not everywhere:
         return []
-    why = f"loadBalancerSourceRanges allows {', '.join(everywhere)}" if ranges else "no loadBalancerSourceRanges"
+    why = f"{origin} allows {', '.join(everywhere)}" if ranges else "no loadBalancerSourceRanges"
     return [f"load balancer open to the internet ({why})"]
 
 
@@ -187,8 +193,8 @@ CHECKS = (
           "a `hostNetwork` pod shares its node's network: its ports bypass Services and NetworkPolicy"),
     Check("open-lb", "high", "LoadBalancer open to 0.0.0.0/0 (no loadBalancerSourceRanges)", (SERVICE,),
           open_load_balancer,
-          "a LoadBalancer with no `loadBalancerSourceRanges` (or one allowing `0.0.0.0/0`, `::/0`), unless an "
-          "internal-load-balancer annotation (AWS, GCP, Azure, OCI, IBM) keeps it inside the VPC"),
+          "a LoadBalancer with no `loadBalancerSourceRanges` (or its annotation; or one allowing `0.0.0.0/0`, `::/0`), "
+          "unless it is internal: by its controller's rules or by every address it has (docs/rules.md, load balancers)"),
     Check("host-port", "medium", "hostPort opened on a node", (POD,), host_port,
           "a `hostPort` opens a port on the node itself"),
     Check("public-node-port", "medium", "nodePort open on nodes with public ExternalIPs", (SERVICE,), public_node_ports,
@@ -238,6 +244,8 @@ def audit(snapshot: Snapshot) -> List[Assessment]:
 
 
 def summary(assessments: Sequence[Assessment]) -> Dict[str, int]:
-    counts = {"exposed": len(assessments)}
+    """How many objects are exposed, of which how many publicly and how many only internally, and the findings."""
+    counts = {"exposed": len(assessments), "public": sum(a.exposure == "public" for a in assessments),
+              "internal": sum(a.exposure == "internal" for a in assessments)}
     counts.update({s: sum(f.severity == s for e in assessments for f in e.findings) for s in SEVERITIES})
     return counts

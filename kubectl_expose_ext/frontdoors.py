@@ -13,6 +13,7 @@ from .endpoints.gateway import gateway_endpoints, gateway_parents, route_kind
 from .endpoints.ingress import ingress_endpoints
 from .endpoints.openshift import route_endpoints, route_problems
 from .kinds import GATEWAY_ROUTE, INGRESS, OPENSHIFT_ROUTE
+from .objects import namespace
 from .snapshot import Snapshot
 
 
@@ -32,10 +33,12 @@ FRONT_DOORS = (
               lambda obj, resolve, s: ingress_endpoints(obj, resolve, s.ingress_classes),
               kind_of=lambda obj: "Ingress"),
     FrontDoor(GATEWAY_ROUTE, lambda s: s.gateway_routes, Snapshot.gateway_routes_reaching,
-              lambda obj, resolve, s: gateway_endpoints(obj, s.gateways_by_key, resolve, s.reference_grants),
+              lambda obj, resolve, s: gateway_endpoints(obj, s.gateways_by_key, resolve, s.reference_grants,
+                                                        s.namespace_labels),
               kind_of=route_kind, listed=lambda obj: bool(gateway_parents(obj))),  # not mesh (GAMMA) routes
     FrontDoor(OPENSHIFT_ROUTE, lambda s: s.openshift_routes, Snapshot.openshift_routes_in,
-              lambda obj, resolve, s: route_endpoints(obj, resolve),
+              lambda obj, resolve, s: route_endpoints(obj, resolve, s.services_named(namespace(obj)),
+                                                      lambda svc: s.endpoint_ports(namespace(obj), svc)),
               kind_of=lambda obj: "Route", problems=route_problems),
 )
 BY_ROLE: Dict[str, FrontDoor] = {door.role: door for door in FRONT_DOORS}

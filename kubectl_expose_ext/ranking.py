@@ -30,9 +30,10 @@ SCHEMES = ("https", "http")  # rule 5, best first; other schemes after
 
 
 def is_internal(endpoint: Endpoint) -> bool:
-    """Reachable only from inside a private network: behind an internal load balancer (its note says so), or on an
-    IP address of the private ranges. A DNS name counts as public: where it resolves is not known here."""
-    if any(note.startswith("internal load balancer") for note in endpoint.warnings):
+    """Reachable only from inside a private network: what loadbalancers.py found (`Endpoint.internal`: an internal
+    load balancer or Ingress, a private status address), or an IP address of the private ranges (a node's). A DNS name
+    counts as public unless marked: where it resolves is not known here."""
+    if endpoint.internal:
         return True
     return _is_ip(endpoint.host) and not is_public(endpoint.host)
 

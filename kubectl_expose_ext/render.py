@@ -262,6 +262,7 @@ def render_audit_table(exposures: Sequence["Assessment"], all_namespaces: bool =
         answer = exposure.answer
         urls = exposure.urls
         shown = urls[0] + (f" (+{len(urls) - 1})" if len(urls) > 1 else "") if urls else "-"
+        shown += " (internal)" if exposure.exposure == "internal" else ""
         first = exposure.findings[0] if exposure.findings else None
         prefix = ([contexts[i]] if contexts else []) + ([answer.namespace] if all_namespaces else [])
         rows.append(prefix + [answer.ref, ",".join(exposure.methods) or "-", shown, exposure.risk or "-",

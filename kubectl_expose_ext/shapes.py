@@ -31,7 +31,9 @@ CONTAINER = {"name": S, "restartPolicy": S,
              "ports": [{"name": S, "containerPort": I, "hostPort": I, "hostIP": S, "protocol": S}]}
 POD_SPEC = {"nodeName": S, "hostNetwork": B, "dnsPolicy": S, "containers": [CONTAINER], "initContainers": [CONTAINER]}
 BACKEND = {"service": {"name": S, "port": {"number": I, "name": S}}}
-LB_STATUS = {"loadBalancer": {"ingress": [{"ip": S, "hostname": S, "ipMode": S}]}}
+LB_STATUS = {"loadBalancer": {"ingress": [{"ip": S, "hostname": S, "ipMode": S,
+                                           "ports": [{"port": I, "protocol": S, "error": S}]}]}}
+SELECTOR = {"matchLabels": MAP, "matchExpressions": [{"key": S, "operator": S, "values": [S]}]}
 PARENT = {"group": S, "kind": S, "namespace": S, "name": S, "sectionName": S, "port": I}
 ROUTE = {"metadata": META,
          "spec": {"parentRefs": [PARENT], "hostnames": [S],
@@ -39,7 +41,7 @@ ROUTE = {"metadata": META,
                                               "weight": I}]}]},
          "status": {"parents": [{"parentRef": PARENT, "controllerName": S, "conditions": CONDITIONS}]}}
 WORKLOAD = {"metadata": META,
-            "spec": {"selector": {"matchLabels": MAP, "matchExpressions": [{"key": S, "operator": S, "values": [S]}]},
+            "spec": {"selector": SELECTOR,
                      "template": {"metadata": META, "spec": POD_SPEC}, "strategy": {"type": S}}}
 
 SCHEMAS: Dict[str, Any] = {
@@ -63,11 +65,15 @@ SCHEMAS: Dict[str, Any] = {
     "Ingress": {"metadata": META, "status": LB_STATUS,
                 "spec": {"ingressClassName": S, "defaultBackend": BACKEND, "tls": [{"hosts": [S], "secretName": S}],
                          "rules": [{"host": S, "http": {"paths": [{"path": S, "pathType": S, "backend": BACKEND}]}}]}},
-    "IngressClass": {"metadata": META, "spec": {"controller": S}},
+    "IngressClass": {"metadata": META,
+                     "spec": {"controller": S, "parameters": {"apiGroup": S, "kind": S, "name": S, "namespace": S,
+                                                              "scope": S}}},
     "Namespace": {"metadata": META},
     "Gateway": {"metadata": META,
                 "spec": {"gatewayClassName": S,
-                         "listeners": [{"name": S, "hostname": S, "port": I, "protocol": S}],
+                         "listeners": [{"name": S, "hostname": S, "port": I, "protocol": S,
+                                        "allowedRoutes": {"namespaces": {"from": S, "selector": SELECTOR},
+                                                          "kinds": [{"group": S, "kind": S}]}}],
                          "addresses": [{"type": S, "value": S}]},
                 "status": {"addresses": [{"type": S, "value": S}], "conditions": CONDITIONS,
                            "listeners": [{"name": S, "conditions": CONDITIONS}]}},
@@ -75,7 +81,7 @@ SCHEMAS: Dict[str, Any] = {
     "ReferenceGrant": {"metadata": META, "spec": {"from": [{"group": S, "kind": S, "namespace": S}],
                                                   "to": [{"group": S, "kind": S, "name": S}]}},
     "Route": {"metadata": META,
-              "spec": {"host": S, "path": S, "wildcardPolicy": S, "to": {"kind": S, "name": S, "weight": I},
+              "spec": {"host": S, "subdomain": S, "path": S, "wildcardPolicy": S, "to": {"kind": S, "name": S, "weight": I},
                        "alternateBackends": [{"kind": S, "name": S, "weight": I}],
                        "port": {"targetPort": INT_OR_STRING},
                        "tls": {"termination": S, "insecureEdgeTerminationPolicy": S}},

@@ -39,6 +39,8 @@ class Snapshot:
     openshift_routes: List[dict] = dc_field(default_factory=list)
     reference_grants: Optional[List[dict]] = None  # where cross-namespace backendRefs were followed; None: unread
     backends_elsewhere: List[dict] = dc_field(default_factory=list)  # Services of other namespaces routes lead to
+    # The Namespaces of the routes, where a Gateway listener admits routes by namespace selector; None: not read
+    namespaces: Optional[List[dict]] = None
 
     def __post_init__(self):
         self._services = _by_namespace(self.services + self.backends_elsewhere)  # (the listing shows `services`)
@@ -51,6 +53,7 @@ class Snapshot:
                 self._routes_from_elsewhere[other].append(route)
         self._openshift_routes = _by_namespace(self.openshift_routes)
         self.gateways_by_key = {(namespace(g), name(g)): g for g in self.gateways}
+        self.namespace_labels = None if self.namespaces is None else {name(n): labels(n) for n in self.namespaces}
         self._ready_nodes: Optional[Dict[tuple, Set[str]]] = None
         self._terminating_nodes: Dict[tuple, Set[str]] = defaultdict(set)
         self._endpoint_ports: Dict[tuple, Dict[str, Set[int]]] = defaultdict(lambda: defaultdict(set))

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field as dc_field
 from typing import Any, Callable, Dict, List, Optional, Sequence, Set, Tuple
 
 from .addresses import AUTO, NodeTable, ip_family, node_is_ready
-from .endpoints.gateway import cross_namespaces, grants_services, tag_kind
+from .endpoints.gateway import cross_namespaces, grants_services, reads_namespace_labels, tag_kind
 from .endpoints.openshift import backend_services
 from .endpoints.hostports import uses_host_network
 from .endpoints.service import has_node_ports, single_family
@@ -101,6 +101,11 @@ def slim_slice(eps: dict) -> dict:
             "ports": [{"name": p.get("name"), "port": p.get("port")} for p in items(eps, "ports")]}
 
 
+def slim_namespace(ns: dict) -> dict:
+    """What a Gateway listener's namespace selector reads of a Namespace: its name and labels."""
+    return {"metadata": {"name": field(ns, "metadata", "name"), "labels": field(ns, "metadata", "labels")}}
+
+
 def host_networked(pod: dict) -> Optional[dict]:
     """Keep a pod only when it uses hostNetwork or hostPort (for the listing)."""
     return pod if uses_host_network(pod) else None
@@ -183,6 +188,21 @@ def gateways_for(kube: Kube, routes: List[dict]) -> List[dict]:
     return optional_list(kube, "gateways", namespace=next(iter(parents)) if len(parents) == 1 else None) or []
 
 
+def route_namespaces(kube: Kube, gateways: List[dict], routes: List[dict]) -> Optional[List[dict]]:
+    """The routes' Namespaces (name and labels), where a Gateway listener admits routes by namespace selector: one
+    GET for one namespace, else one LIST. None when no listener needs them, or when they cannot be read (RBAC: the
+    answer then says which selector it could not check)."""
+    if not routes or not reads_namespace_labels(gateways):
+        return None
+    names = sorted({field(r, "metadata", "namespace") or "" for r in routes})
+    try:
+        if len(names) == 1:
+            return [slim_namespace(kube.get("namespaces", names[0]))]
+        return [n for n in kube.list("namespaces", keep=slim_namespace) if name(n) in names]
+    except (Forbidden, NotFound):
+        return None
+
+
 def one_list(kube: Kube, resource: str, namespaces: List[str], **kwargs) -> Optional[List[dict]]:
     """A LIST in the one namespace given, else across the cluster narrowed to them: never one request per
     namespace. None when forbidden."""
@@ -254,8 +274,8 @@ def newer_front_doors(kube: Kube, namespace: Optional[str], **chosen: Optional[s
         if gateways is None:
             gateways = gateways_for(kube, routes)
     openshift = (optional_list(kube, "routes", namespace=namespace, **chosen) or []) if "routes" in served else []
-    return {"gateway_routes": routes, "gateways": gateways, "openshift_routes": openshift,
-            "reference_grants": grants}, elsewhere
+    return {"gateway_routes": routes, "gateways": gateways, "openshift_routes": openshift, "reference_grants": grants,
+            "namespaces": route_namespaces(kube, gateways or [], routes)}, elsewhere
 
 
 def slices_of(kube: Kube, namespace: str, services: List[str]) -> Optional[List[dict]]:
@@ -293,9 +313,10 @@ def resolve(kube: Kube, spec: TargetSpec, namespace: str, address_type: str = AU
     if kind.role == GATEWAY_ROUTE:
         obj["kind"] = kind.name
         elsewhere, grants = backends_elsewhere(kube, [obj], namespace, None)
+        gateways = gateways_for(kube, [obj])
         return Resolved(kind, obj, Snapshot(services=kube.list("services", namespace), backends_elsewhere=elsewhere,
-                                            gateway_routes=[obj], gateways=gateways_for(kube, [obj]),
-                                            reference_grants=grants))
+                                            gateway_routes=[obj], gateways=gateways, reference_grants=grants,
+                                            namespaces=route_namespaces(kube, gateways, [obj])))
     if kind.role == SERVICE:
         return Resolved(kind, obj, surroundings(kube, namespace, [obj], [], address_type))
     if kind.role == INGRESS:

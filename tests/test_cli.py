@@ -26,7 +26,7 @@ def test_demo_pod_json_contract(demo_api):
     assert doc["endpoints"][-1] == {
         "method": "NodePort", "url": "http://203.0.113.11:31086", "scheme": "http", "host": "203.0.113.11",
         "port": 31086, "node": "node-b", "service": "influxdb-lb", "servicePort": 8086, "ingress": None, "via": None,
-        "path": None, "warnings": []}
+        "path": None, "internal": None, "warnings": []}
     assert endpoints(out) == [  # best first (ranking.py)
         ("LoadBalancer", "http://198.51.100.20:8086", None), ("Ingress", "https://influxdb.example.com/", None),
         ("Gateway", "https://metrics.example.com/", None),

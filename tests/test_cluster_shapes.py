@@ -173,7 +173,9 @@ def test_internal_load_balancer_is_labelled_on_its_row():
     service["metadata"]["annotations"] = {"service.beta.kubernetes.io/aws-load-balancer-scheme": "internal"}
     service["status"] = {"loadBalancer": {"ingress": [{"hostname": "internal-a1b2.elb.us-east-1.amazonaws.com"}]}}
     [lb] = reach_target("Service", service, [], world(service)).found.endpoints
-    assert lb.warnings == ["internal load balancer: reachable only from inside its VPC / virtual network"]
+    # the in-tree AWS controller does not read aws-load-balancer-scheme; the ELB's internal- DNS name says it all
+    assert lb.internal == "AWS internal-... DNS name"
+    assert lb.warnings == ["internal (AWS internal-... DNS name): not reachable from the internet"]
 
 
 def test_forced_address_type_on_a_single_stack_service_names_the_type():
@@ -281,7 +283,8 @@ def test_aws_alb_listeners_come_from_annotations(annotations, tls, urls):
 
 def test_alb_redirect_is_noted_and_bad_listen_ports_said():
     _, _, answer = ingress_with({"alb.ingress.kubernetes.io/listen-ports": '[{"HTTP": 80}, {"HTTPS": 443}]',
-                                 "alb.ingress.kubernetes.io/ssl-redirect": "443"})
+                                 "alb.ingress.kubernetes.io/ssl-redirect": "443",
+                                 "alb.ingress.kubernetes.io/scheme": "internet-facing"})
     assert answer.found.endpoints[0].warnings == ["http:// redirects to https:// (port 443)"]
     urls, warnings, _ = ingress_with({"alb.ingress.kubernetes.io/listen-ports": "HTTP:80"})
     assert urls == ["http://shop.example.com/"]

@@ -30,7 +30,7 @@ def test_nodeport_one_endpoint_per_ready_node_and_port_best_address_first():
     first = found.endpoints[0].to_dict()
     assert first == {"method": "NodePort", "url": "http://203.0.113.1:30080", "scheme": "http", "host": "203.0.113.1",
                      "port": 30080, "node": "node-a", "service": "web", "servicePort": 80, "ingress": None,
-                     "via": None, "path": None, "warnings": []}
+                     "via": None, "path": None, "internal": None, "warnings": []}
     assert found.endpoints[1].host == "2001:db8::7"  # no brackets outside the URL
     assert "InternalIP" in found.endpoints[1].warnings[0]
     assert found.warnings == ["service web: NotReady node(s) skipped: node-down"]

@@ -29,7 +29,7 @@ def test_service_shows_gateway_and_route_urls(shop):
                           "method": "Gateway", "url": "http://www.shop.example.com/", "scheme": "http",
                           "host": "www.shop.example.com", "port": 80, "node": None, "service": "web", "servicePort": 80,
                           "ingress": None, "via": "httproute/web on gateway gateway-system/public", "path": "/",
-                          "warnings": []}
+                          "internal": None, "warnings": []}
     assert [e["url"] for e in doc["endpoints"] if e["method"] == "Route"] == [
         "https://web-shop.apps.ocp.example.com/", "http://web-shop.apps.ocp.example.com/"]
     assert any("web-legacy is not accepted" in w for w in doc["warnings"])

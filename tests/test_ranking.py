@@ -12,7 +12,7 @@ from support import run_installed
 LB = Endpoint("LoadBalancer", "http", "198.51.100.20", 80)
 LB_INTERNAL = Endpoint("LoadBalancer", "http", "10.0.4.7", 80)
 LB_INTERNAL_NAME = Endpoint("LoadBalancer", "http", "internal-web.elb.amazonaws.com", 80,
-                            warnings=["internal load balancer: reachable only from inside its VPC / virtual network"])
+                            internal="the AWS Load Balancer Controller's default scheme")
 INGRESS_HTTPS = Endpoint("Ingress", "https", "web.example.com", 443, path="/")
 INGRESS_HTTP = Endpoint("Ingress", "http", "web.example.com", 80, path="/")
 GATEWAY_TLS = Endpoint("Gateway", "tls", "tls.example.com", 443)

@@ -40,6 +40,8 @@ CASES = [  # (fixture, namespace, command)
     ("gateway.yaml", "shop", "tlsroute/secure -n shop"),
     ("gateway.yaml", "shop", "httproute/web-legacy -n shop"),
     ("realworld.yaml", "shop", "svc/pending-lb -n shop --wait=2s -o url"),
+    ("loadbalancers.yaml", "lb", "svc/eks-nlb -n lb"),
+    ("loadbalancers.yaml", "lb", "svc/port-error -n lb -o url"),
 ]
 
 

@@ -52,7 +52,7 @@ def test_json_contract_and_yaml_agree():
     doc = json.loads(render_json([answer]))
     assert list(doc) == ["target", "endpoints", "warnings"]
     assert list(doc["endpoints"][0]) == ["method", "url", "scheme", "host", "port", "node", "service", "servicePort",
-                                         "ingress", "via", "path", "warnings"]
+                                         "ingress", "via", "path", "internal", "warnings"]
     assert yaml.safe_load(render_yaml([answer])) == doc
     assert json.loads(render_json([answer], listing=True)) == {"items": [doc]}
 

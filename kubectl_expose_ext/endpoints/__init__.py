@@ -51,6 +51,9 @@ class Endpoint:
     address: Optional[str] = None
     # Why this URL cannot work yet (no controller serves it, no address published): `-o url` leaves it out.
     dead: Optional[str] = None
+    # Why this URL works only from inside a private network (an internal load balancer or Ingress, a private
+    # address: loadbalancers.py), else None. In the contract as `internal`, and in the row's NOTES (note_internal).
+    internal: Optional[str] = None
 
     @property
     def url(self) -> str:
@@ -67,8 +70,16 @@ class Endpoint:
         return {
             "method": self.method, "url": self.url, "scheme": self.scheme, "host": self.host,
             "port": self.port, "node": self.node, "service": self.service, "servicePort": self.service_port,
-            "ingress": self.ingress, "via": self.via, "path": self.path, "warnings": list(self.warnings),
+            "ingress": self.ingress, "via": self.via, "path": self.path, "internal": self.internal,
+            "warnings": list(self.warnings),
         }
+
+    def note_internal(self, reason: Optional[str]) -> "Endpoint":
+        """Mark the URL internal, with the note its row shows first (the JSON has the reason as a field too)."""
+        if reason and not self.internal:
+            self.internal = reason
+            self.warnings.insert(0, f"internal ({reason}): not reachable from the internet")
+        return self
 
 
 @dataclass

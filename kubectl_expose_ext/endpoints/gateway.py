@@ -4,13 +4,19 @@ A route counts only where its parent Gateway has Accepted it (status.parents); t
 route hostname (intersected with the listener's), else the listener's, else the Gateway's address;
 the scheme follows the listener protocol. Wildcards follow the Gateway API rule: `*.example.com` is a
 suffix match (`a.b.example.com` included), unlike an Ingress or a certificate.
+
+A parentRef without a sectionName attaches to every listener that admits the route (`allowedRoutes`), and the
+Gateway reports Accepted when one does: so the listeners are checked one by one (`refusal`), and a route no listener
+admits is said with each listener's reason.
 """
 
 import functools
-from typing import Callable, Dict, Iterable, List, Optional, Tuple
+from typing import Any, Callable, Dict, List, Mapping, Optional, Tuple
 
 from ..kinds import BY_RESOURCE, GATEWAY_ROUTES
-from ..objects import condition_true, field, items, name, namespace, port_number, strings
+from ..loadbalancers import gateway_internal, status_reason
+from ..objects import (condition_true, field, format_labels, items, label_selector_string, name, namespace,
+                       port_number, strings)
 from . import BackendRef, Endpoint, Found, Resolve
 
 GATEWAY_GROUP = "gateway.networking.k8s.io"
@@ -118,30 +124,97 @@ def gateway_addresses(gateway: dict) -> List[str]:
     return [v for v in values if isinstance(v, str) and v]
 
 
-def allows(listener: dict, route: dict, gateway: dict) -> bool:
-    """The listener's allowedRoutes: route kinds, and namespaces (Same by default; a Selector is assumed
-    to match, since namespace labels are not read)."""
-    kinds = items(listener, "allowedRoutes", "kinds")
-    if kinds and not any(k.get("kind") == route_kind(route) for k in kinds):
+NAME_LABEL = "kubernetes.io/metadata.name"  # set on every Namespace by the API server (immutable, 1.22+)
+NamespaceLabels = Optional[Mapping[str, Mapping[str, str]]]  # namespace -> its labels; None: not read
+
+
+def selector_matches(selector: Any, labels: Mapping[str, str]) -> bool:
+    """A metav1.LabelSelector (matchLabels, matchExpressions: In, NotIn, Exists, DoesNotExist) against labels; an
+    empty selector matches everything (unlike a Service's), an unknown operator nothing."""
+    selector = selector if isinstance(selector, dict) else {}
+    match = selector.get("matchLabels") if isinstance(selector.get("matchLabels"), dict) else {}
+    if any(labels.get(k) != v for k, v in match.items()):
         return False
+    for expression in items(selector, "matchExpressions"):
+        key, operator, values = str(expression.get("key")), expression.get("operator"), strings(expression, "values")
+        present = key in labels
+        if not ((operator == "In" and present and labels[key] in values)
+                or (operator == "NotIn" and (not present or labels[key] not in values))
+                or (operator == "Exists" and present) or (operator == "DoesNotExist" and not present)):
+            return False
+    return True
+
+
+def selector_keys(listener: dict) -> set:
+    """The label keys a listener's namespace selector reads; empty when it admits no namespaces by selector."""
+    if field(listener, "allowedRoutes", "namespaces", "from") != "Selector":
+        return set()
+    selector = field(listener, "allowedRoutes", "namespaces", "selector", default={})
+    return {*field(selector, "matchLabels", default={}), *(e.get("key") for e in items(selector, "matchExpressions"))}
+
+
+def reads_namespace_labels(gateways: List[dict]) -> bool:
+    """Whether a listener admits routes by a namespace selector on more than the name label (which the API server
+    sets to the name): then the routes' Namespaces must be read."""
+    return any(selector_keys(listener) - {NAME_LABEL} for g in gateways for listener in items(g, "spec", "listeners"))
+
+
+def refusal(listener: dict, route: dict, gateway: dict, namespaces: NamespaceLabels
+            ) -> Tuple[Optional[str], Optional[str]]:
+    """Why the listener's `allowedRoutes` refuse the route, as the Gateway API spec defines them: `kinds` (group and
+    kind; unset: the kinds of its protocol), `namespaces.from` Same (the default), All, or Selector, matched against
+    the labels of the route's Namespace (read for it: targets.py). (None, None) when it admits the route; (None, a
+    warning) when the labels could not be read: the route's status is then trusted."""
+    kinds = items(listener, "allowedRoutes", "kinds")
+    if kinds and not any((k.get("group") or GATEWAY_GROUP) == GATEWAY_GROUP and k.get("kind") == route_kind(route)
+                         for k in kinds):
+        return f"it admits only {', '.join(str(k.get('kind')) for k in kinds)}", None
     origin = field(listener, "allowedRoutes", "namespaces", "from", default="Same")
-    return origin != "Same" or namespace(route) == namespace(gateway)
+    ns = namespace(route)
+    if origin == "All":
+        return None, None
+    if origin == "Same":
+        return (None if ns == namespace(gateway) else f"it admits routes from namespace {namespace(gateway)} only"), None
+    if origin != "Selector":
+        return f"allowedRoutes.namespaces.from is {origin}", None
+    selector = field(listener, "allowedRoutes", "namespaces", "selector", default={})
+    shown = label_selector_string(selector) or "<everything>"
+    labels = (namespaces or {}).get(ns)
+    if labels is None:  # a selector on the name label alone needs no read: the API server sets it to the name
+        if selector_keys(listener) - {NAME_LABEL}:
+            return None, (f"namespace {ns}'s labels could not be read: listener {listener.get('name')} of gateway "
+                          f"{namespace(gateway)}/{name(gateway)} admits namespaces by selector ({shown}), not checked")
+        labels = {}
+    labels = {**labels, NAME_LABEL: ns}
+    if selector_matches(selector, labels):
+        return None, None
+    own = format_labels({k: v for k, v in labels.items() if k != NAME_LABEL})
+    return f"it admits namespaces matching {shown} only, and namespace {ns} (labels {own}) does not match", None
 
 
-def _listeners(gateway: dict, parent: dict, route: dict) -> Iterable[Tuple[dict, str]]:
-    """The listeners a parentRef attaches to (sectionName / port narrow it) that speak the route's protocol
-    and allow it."""
+def _listeners(gateway: dict, parent: dict, route: dict, namespaces: NamespaceLabels
+               ) -> Tuple[List[Tuple[dict, str]], List[str], List[str]]:
+    """The listeners a parentRef attaches to (sectionName / port narrow it) that speak the route's protocol and
+    admit it; why the others of those refuse it; and what could not be checked."""
     kind = route_kind(route)
+    attached: List[Tuple[dict, str]] = []
+    refused: List[str] = []
+    unchecked: List[str] = []
     for listener in items(gateway, "spec", "listeners"):
         if parent.get("sectionName") and listener.get("name") != parent["sectionName"]:
             continue
         if parent.get("port") and port_number(listener.get("port")) != port_number(parent["port"]):
             continue
-        if not allows(listener, route, gateway):
-            continue
         scheme = SCHEMES[kind].get(str(listener.get("protocol", "")).upper())
-        if scheme and port_number(listener.get("port")):
-            yield listener, scheme
+        if not scheme or not port_number(listener.get("port")):
+            continue
+        why, warning = refusal(listener, route, gateway, namespaces)
+        unchecked += [warning] if warning else []
+        if why:
+            refused.append(f"listener {listener.get('name')}: {why}")
+        else:
+            attached.append((listener, scheme))
+    return attached, refused, unchecked
 
 
 def listener_problem(gateway: dict, listener: dict) -> Optional[str]:
@@ -180,9 +253,10 @@ def rejection(route: dict, parent: dict, status: Optional[dict]) -> str:
 
 
 def gateway_endpoints(route: dict, gateways: Dict[Tuple[str, str], dict], resolve: Resolve,
-                      grants: Optional[List[dict]] = None) -> Found:
+                      grants: Optional[List[dict]] = None, namespaces: NamespaceLabels = None) -> Found:
     """The URLs of `route` for the rules whose backends lead to the target (`resolve`); a backend in another
-    namespace only where a ReferenceGrant there allows it (`grants`: those read, None when not readable)."""
+    namespace only where a ReferenceGrant there allows it (`grants`: those read, None when not readable); a listener
+    only where its allowedRoutes admit the route (`namespaces`: the labels of the namespaces read, for selectors)."""
     kind = route_kind(route)
     ns = namespace(route)
     found = Found()
@@ -228,7 +302,13 @@ def gateway_endpoints(route: dict, gateways: Dict[Tuple[str, str], dict], resolv
             found.warn(f"gateway {gateway_ns}/{name(gateway)} has no address yet: its controller has not "
                        "programmed it")
         via = f"{route_ref(route)} on gateway {gateway_ns}/{name(gateway)}"
-        for listener, scheme in _listeners(gateway, parent, route):
+        attached, refused, unchecked = _listeners(gateway, parent, route, namespaces)
+        found.warnings.extend(unchecked)
+        if refused and not attached:
+            found.warnings.extend(f"{route_ref(route)} is refused by gateway {gateway_ns}/{name(gateway)} {why}"
+                                  for why in refused)
+        internal = gateway_internal(gateway)
+        for listener, scheme in attached:
             problem = listener_problem(gateway, listener)
             if problem:
                 found.warn(problem)
@@ -249,5 +329,6 @@ def gateway_endpoints(route: dict, gateways: Dict[Tuple[str, str], dict], resolv
                             path=path, via=via, warnings=notes + ([f"path {path} is a pattern: substitute a real "
                                                                   "path"] if pattern else []) + share,
                             target_port=service_port.get("targetPort", service_port.get("port")), namespace=ns,
-                            address=addresses[0] if addresses else None))
+                            address=addresses[0] if addresses else None).note_internal(
+                            internal or status_reason(addresses[0] if addresses else host)))
     return found

@@ -2,6 +2,7 @@
 
 from typing import Any, Dict, Iterable, List, Optional, Tuple
 
+from ..loadbalancers import ingress_internal, status_reason
 from ..objects import field, items, name, namespace, port_number, strings
 from . import BackendRef, Endpoint, Found, Resolve
 
@@ -79,6 +80,22 @@ def controller_of(ingress: dict, classes: Optional[Iterable[dict]]) -> Optional[
         return _LEGACY_CLASSES.get(str(legacy))
     return next((field(c, "spec", "controller") for c in classes
                  if field(c, "metadata", "annotations", _DEFAULT_CLASS_ANNOTATION) == "true"), None)
+
+
+def class_of(ingress: dict, classes: Optional[Iterable[dict]]) -> Tuple[str, Optional[dict]]:
+    """The class name the ingress asks for (`spec.ingressClassName`, else the legacy annotation) and its IngressClass
+    object when the cluster has it."""
+    wanted = field(ingress, "spec", "ingressClassName") or field(ingress, "metadata", "annotations", _CLASS_ANNOTATION)
+    wanted = wanted if isinstance(wanted, str) else ""
+    return wanted, next((c for c in classes or [] if wanted and name(c) == wanted), None)
+
+
+def internal_by_controller(ingress: dict, classes: Optional[Iterable[dict]], controller: Optional[str]
+                           ) -> Optional[str]:
+    """Why every URL of this ingress works only from a private network by its controller's rule (an ALB without an
+    internet-facing scheme, GKE's `gce-internal` class: loadbalancers.py); else each URL's address decides."""
+    class_name, ingress_class = class_of(ingress, classes)
+    return ingress_internal(ingress, controller, ingress_class, class_name)
 
 
 def _annotation(ingress: dict, key: str) -> str:
@@ -170,6 +187,7 @@ def ingress_endpoints(ingress: dict, resolve: Resolve, classes: Optional[Iterabl
     found = Found()
     addresses = ingress_addresses(ingress)
     controller = controller_of(ingress, classes)
+    internal = internal_by_controller(ingress, classes, controller)
     matched = False
     for host, path, backend in _backends(ingress):
         ref = backend_ref(backend)
@@ -191,7 +209,8 @@ def ingress_endpoints(ingress: dict, resolve: Resolve, classes: Optional[Iterabl
                     service=ref.service, service_port=port_number(service_port.get("port")),
                     ingress=name(ingress), path=path, warnings=notes + listener_notes,
                     target_port=service_port.get("targetPort", service_port.get("port")), namespace=namespace(ingress),
-                    address=addresses[0] if host and addresses else None))
+                    address=addresses[0] if host and addresses else None).note_internal(
+                    internal or status_reason(addresses[0] if host and addresses else target_host)))
     if matched:
         class_warning = ingress_class_warning(ingress, classes)
         if not addresses:

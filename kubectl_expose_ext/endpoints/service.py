@@ -3,28 +3,17 @@
 from typing import List, NamedTuple, Optional, Set
 
 from ..addresses import AUTO, NodeTable, address_warning, ip_family
+from ..loadbalancers import port_key, read, source_ranges, status_reason
 from ..objects import field, items, name, namespace, port_number, strings
 from ..scheme import port_scheme
 from . import Endpoint, Found
 
 EXPOSING_TYPES = ("NodePort", "LoadBalancer")
-# Annotations that make a cloud load balancer internal (reachable from the VPC only): AWS, GCP, Azure, OCI, IBM.
-INTERNAL_LB = {
-    "service.beta.kubernetes.io/aws-load-balancer-internal": ("true", "0.0.0.0/0"),
-    "service.beta.kubernetes.io/aws-load-balancer-scheme": ("internal",),
-    "networking.gke.io/load-balancer-type": ("Internal",),
-    "cloud.google.com/load-balancer-type": ("Internal",),
-    "service.beta.kubernetes.io/azure-load-balancer-internal": ("true",),
-    "service.beta.kubernetes.io/oci-load-balancer-internal": ("true",),
-    "service.kubernetes.io/ibm-load-balancer-cloud-provider-ip-type": ("private",),
-}
 
 
-def is_internal_load_balancer(service: dict) -> bool:
-    annotations = field(service, "metadata", "annotations", default={})
-    annotations = annotations if isinstance(annotations, dict) else {}
-    return any(str(annotations.get(key, "")).lower() in {v.lower() for v in values}
-               for key, values in INTERNAL_LB.items())
+def internal_load_balancer(service: dict) -> Optional[str]:
+    """Why the Service's load balancer is internal by its controller's rules (loadbalancers.py), else None."""
+    return read(service).internal
 
 
 def is_headless(service: dict) -> bool:
@@ -121,25 +110,57 @@ def node_port_endpoints(service: dict, ports: List[dict], nodes: NodeTable, read
     return found
 
 
+# kubernetes.io docs, Service "load balancer IP mode": with Proxy the load balancer delivers connections from its own
+# address, and kube-proxy does not short-circuit the LB IP for clients inside the cluster.
+IP_MODE_PROXY = "ipMode Proxy: the load balancer proxies connections (pods see its address, not the client's)"
+TLS_SCHEMES = {"http": "https", "https": "https", "tcp": "https", "ws": "wss", "wss": "wss"}
+
+
+def port_error(entry: dict, key: tuple) -> Optional[str]:
+    """`status.loadBalancer.ingress[].ports[].error` for one (port, protocol): a listener the cloud failed to set up."""
+    for status in items(entry, "ports"):
+        if (port_number(status.get("port")), str(status.get("protocol") or "TCP").upper()) == key and \
+                isinstance(status.get("error"), str) and status["error"]:
+            return status["error"]
+    return None
+
+
 def load_balancer_endpoints(service: dict, ports: List[dict], pod: Optional[PodTarget] = None) -> Found:
-    """One endpoint per `status.loadBalancer.ingress` entry (ip, else hostname) x port."""
+    """One endpoint per `status.loadBalancer.ingress` entry (ip, else hostname) x port, as its controller builds it
+    (loadbalancers.py): internal or not, TLS at the load balancer (https whatever the backend speaks), a port the
+    cloud reports an error on (the URL is dead), `ipMode: Proxy`, and the source ranges it accepts."""
     found = Found()
     svc = name(service)
-    hosts = [h for e in items(service, "status", "loadBalancer", "ingress") for h in [e.get("ip") or e.get("hostname")]
-             if isinstance(h, str) and h]
-    if not hosts:
+    reading = read(service)
+    found.warnings.extend(f"service {svc}: {warning}" for warning in reading.warnings)
+    entries = [(e, h) for e in items(service, "status", "loadBalancer", "ingress") for h in [e.get("ip") or e.get("hostname")]
+               if isinstance(h, str) and h]
+    if not entries:
         return found.warn(f"service {svc}: load balancer pending (no address in status.loadBalancer.ingress yet)")
-    ranges = strings(service, "spec", "loadBalancerSourceRanges")
-    notes = [f"load balancer accepts only {', '.join(ranges)}"] if ranges else []
-    if is_internal_load_balancer(service):
-        notes.insert(0, "internal load balancer: reachable only from inside its VPC / virtual network")
+    ranges, origin = source_ranges(service)
+    shown = "" if origin == "loadBalancerSourceRanges" else f" ({origin})"
+    notes = [f"load balancer accepts only {', '.join(ranges)}{shown}"] if ranges else []
     if pod is not None and is_local(service):
         notes.append(f"externalTrafficPolicy Local: reaches pod {pod.name} only through its node {pod.node}")
     for port in ports:
         number = port_number(port.get("port"))
-        if number:
-            for host in hosts:
-                found.endpoints.append(_endpoint(service, port, "LoadBalancer", host, number, warnings=list(notes)))
+        if not number:
+            continue
+        key = port_key(port)
+        tls = reading.tls.get(key)
+        for entry, host in entries:
+            endpoint = _endpoint(service, port, "LoadBalancer", host, number, warnings=list(notes))
+            if tls:
+                endpoint.scheme = TLS_SCHEMES.get(endpoint.scheme, endpoint.scheme)
+                endpoint.warnings.insert(0, f"TLS ends at the load balancer ({tls})")
+            if entry.get("ipMode") == "Proxy":
+                endpoint.warnings.append(IP_MODE_PROXY)
+            error = port_error(entry, key)
+            if error:
+                endpoint.dead = f"the load balancer reports an error on port {number}/{key[1]}: {error}"
+                endpoint.warnings.insert(0, endpoint.dead)
+                found.warn(f"service {svc}: {endpoint.dead} ({host})")
+            found.endpoints.append(endpoint.note_internal(reading.internal or status_reason(host)))
     return found
 
 
