@@ -1,7 +1,6 @@
 """The console script. `--help`, `-h`, `help`, `--version` and `version --client`, alone, are answered from text rendered
-when the package was built (helptext.py) without importing click, which alone takes ~3x Python's own start-up;
-everything else, and a terminal width the text was not rendered for, runs cli.main (without the cyclic garbage
-collector)."""
+when the package was built (helptext.py, at every width click wraps to) without importing click, which alone takes ~3x
+Python's own start-up; everything else runs cli.main (without the cyclic garbage collector)."""
 
 import gc
 import os
@@ -25,19 +24,25 @@ def help_width() -> int:
     return max(min(columns or 80, 110) - 2, 50)
 
 
+def rendered(blob: bytes, index: int) -> str:
+    """The help at one width, out of the blob helptext.py holds (zlib is built in: no click, no other import)."""
+    import zlib
+
+    return zlib.decompress(blob).decode().split("\0")[index]
+
+
 def main() -> None:
     args = sys.argv[1:]
     if args in ANSWERED:
-        from .helptext import HELP, VERSION
+        from .helptext import FIRST_WIDTH, HELP, VERSION
 
-        text = VERSION if args[0].endswith("version") else HELP.get(help_width())
-        if text is not None:
-            try:
-                sys.stdout.write(text)
-                sys.stdout.flush()
-            except BrokenPipeError:  # `kubectl reach --help | head -1`
-                os._exit(0)
-            return
+        text = VERSION if args[0].endswith("version") else rendered(HELP, help_width() - FIRST_WIDTH)
+        try:
+            sys.stdout.write(text)
+            sys.stdout.flush()
+        except BrokenPipeError:  # `kubectl reach --help | head -1`
+            os._exit(0)
+        return
     # One command is one short process whose data (decoded JSON, endpoints) holds no reference cycles: the cyclic
     # collector only re-walks the growing heap of a large LIST (reach -A over 50,000 pods: ~30% of the run, the
     # same peak memory without it; docs/performance.md).

@@ -36,10 +36,10 @@ def answer(argv, columns, through_click=False):
     return run_installed(command, env=env, timeout=60)
 
 
-@pytest.mark.parametrize("columns", [None, 80, 95, 140])
+@pytest.mark.parametrize("columns", [None, 40, 80, 95, 140, 200])
 @pytest.mark.parametrize("argv", [["--help"], ["-h"], ["help"], ["--version"], ["version", "--client"]])
 def test_answers_without_click_are_clicks_answers(argv, columns):
-    """launch.py's pre-rendered text is what click prints, at every width (95: not rendered, so click answers)."""
+    """launch.py's pre-rendered text is what click prints, at any width (issue 30: 40 to 200 columns)."""
     fast, slow = answer(argv, columns), answer(argv, columns, through_click=True)
     assert (fast.returncode, fast.stdout, fast.stderr) == (slow.returncode, slow.stdout, slow.stderr)
     assert fast.returncode == 0 and fast.stdout.startswith("kubectl reach v" if "version" in argv[0] else "Usage: kubectl reach")
@@ -51,3 +51,13 @@ def test_rendered_help_is_current():
 
     assert rendered_help() == pathlib.Path(helptext.__file__).read_text(), \
         "kubectl_expose_ext/helptext.py is stale: run `python krew/build.py` and commit the result"
+
+
+def test_every_width_is_rendered_and_click_is_not_imported_for_it():
+    """From 40 to 200 columns, --help is answered from helptext.py: click is never imported (it was, at 81-109)."""
+    for columns in (40, 52, 81, 95, 109, 110, 200):
+        code = ("import os, sys; os.environ['COLUMNS'] = %r; sys.argv = ['kubectl-reach', '--help']; "
+                "from kubectl_expose_ext.launch import main; main(); assert 'click' not in sys.modules") % str(columns)
+        done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60,
+                              cwd=outside_checkout())
+        assert done.returncode == 0 and done.stdout.startswith("Usage: kubectl reach"), (columns, done.stderr)
