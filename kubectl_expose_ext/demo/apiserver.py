@@ -1161,10 +1161,12 @@ class FakeAPIServer:
         self.stop()
 
     def kubeconfig(self, namespace: str = "default", token: str = "fake-token", context: str = "fake") -> str:
-        """A kubeconfig (YAML text) that points kubectl and the client at this server."""
+        """A kubeconfig (YAML text) that points kubectl and the client at this server. Over plain HTTP the user holds
+        no token: kubectl (and kubectl reach) send credentials only over TLS, and warn about any they hold back."""
+        user = f"{{token: '{token}'}}" if self.tls else "{}"
         return "\n".join([
             "apiVersion: v1", "kind: Config", f"current-context: {context}",
             "clusters:", f"- name: {context}", f"  cluster: {{server: '{self.url}'}}",
-            "users:", f"- name: {context}", f"  user: {{token: '{token}'}}",
+            "users:", f"- name: {context}", f"  user: {user}",
             "contexts:", f"- name: {context}", f"  context: {{cluster: {context}, user: {context}, namespace: {namespace}}}",
             ""])
