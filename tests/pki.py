@@ -41,3 +41,15 @@ def make_leaf(directory: pathlib.Path, name: str, subject: str, extension: str, 
 def make_self_signed(directory: pathlib.Path, name: str, subject: str, san: str) -> None:
     openssl(directory, "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", f"{name}.key", "-out", f"{name}.crt",
             "-days", "30", "-subj", subject, "-addext", f"subjectAltName={san}")
+
+
+def serving(directory: pathlib.Path, name: str = "server", client_ca: str = "ca"):
+    """A server-side TLS context for `name`.crt/.key that asks for (does not require) a client certificate of
+    `client_ca`: the HTTPS fake API servers of the tests."""
+    import ssl
+
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(directory / f"{name}.crt", directory / f"{name}.key")
+    context.load_verify_locations(directory / f"{client_ca}.crt")
+    context.verify_mode = ssl.CERT_OPTIONAL
+    return context

@@ -452,6 +452,8 @@ class FakeCluster:
         self.response_warnings: List[str] = []
         self.extra_warnings: List[str] = []  # Warning header texts added to every answer (hostile-server tests)
         self.faults: List[Fault] = []
+        # the Authorization header -> whether it is accepted (None: every request is); refused: 401, as an expired token
+        self.authenticate: Optional[Callable[[Optional[str]], bool]] = None
         self.absent_groups: set = set()  # API groups this cluster does not serve (CRDs not installed)
         self.aggregated_discovery = True  # as 1.30+ servers; False: only the classic discovery documents
         for namespace in SYSTEM_NAMESPACES:  # what every API server creates at start
@@ -668,6 +670,8 @@ class FakeCluster:
             self.log.append(request)
             self.response_warnings = []
             try:
+                if self.authenticate is not None and not self.authenticate(headers.get("authorization")):
+                    raise APIStatus(401, "Unauthorized", "Unauthorized")
                 status, payload = self._route(request, headers.get("accept", ""))
             except APIStatus as exc:
                 status, payload = exc.code, exc.body()
