@@ -147,9 +147,7 @@ class ExecPlugin(Credential):
             return None
         pair = (status["clientCertificateData"], status["clientKeyData"])
         if pair not in self._files:
-            from .kubeconfig import _private_file
-
-            self._files[pair] = (_private_file(pair[0].encode()), _private_file(pair[1].encode()))
+            self._files[pair] = (private_file(pair[0].encode()), private_file(pair[1].encode()))
         return self._files[pair]
 
     def refresh(self, rejected: Optional[str]) -> bool:
@@ -311,6 +309,23 @@ def _communicate(argv: List[str], executable: str, env: dict, interactive: bool,
     if flooded:
         return returncode, None, bytes(err)
     return (returncode if done else None), bytes(out), bytes(err)
+
+
+def private_file(content: bytes) -> str:
+    """A private temporary file, removed at exit (SIGTERM included): ssl loads client certificates from files only."""
+    import atexit
+    import tempfile
+
+    handle, path = tempfile.mkstemp(prefix="kubectl-reach-", suffix=".pem")
+    with os.fdopen(handle, "wb") as out:
+        out.write(content)
+
+    def remove() -> None:
+        if os.path.exists(path):
+            os.unlink(path)
+
+    atexit.register(remove)
+    return path
 
 
 def _plugin_timeout() -> float:

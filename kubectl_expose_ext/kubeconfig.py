@@ -24,10 +24,8 @@ them against kubectl itself, row by row:
   bearer token is refused; an exec plugin runs only when there is no token, username or client certificate.
 """
 
-import atexit
 import base64
 import os
-import tempfile
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional, Tuple
 
@@ -309,6 +307,8 @@ def load(paths: List[str], context: Optional[str], overrides: Overrides = NO_OVE
         access.proxy = _proxy(server, cluster.get("proxy-url"))
         held = [key for key in ("token", "tokenFile", "username", "password", "client-certificate",
                                 "client-certificate-data", "exec") if user.get(key)]
+        for secret in (user.get("token"), user.get("password")):
+            remember_secret(secret)  # not sent, still never printed
         if held:
             access.warnings.append(f"Warning: the credentials of user \"{user_name or '(flags)'}\" are not sent to "
                                    f"{redact(server)}: it is not https (kubectl sends them only over TLS)")
@@ -389,9 +389,10 @@ def _user_identity(access: Access, user: dict, user_name: str, cluster: dict) ->
     from . import credentials
 
     if user.get("client-certificate") or user.get("client-certificate-data"):
-        access.cert_file = (_private_file(user["client-certificate-data"]) if user.get("client-certificate-data")
+        access.cert_file = (credentials.private_file(user["client-certificate-data"])
+                            if user.get("client-certificate-data")
                             else _readable(user["client-certificate"], "client-cert", user_name))
-        access.key_file = (_private_file(user["client-key-data"]) if user.get("client-key-data")
+        access.key_file = (credentials.private_file(user["client-key-data"]) if user.get("client-key-data")
                            else _readable(user["client-key"], "client-key", user_name))
         remember_secret((user.get("client-key-data") or b"").decode("latin-1"))
     token_file = user.get("tokenFile")
@@ -619,17 +620,3 @@ def _readable(path: str, what: str, owner: str) -> str:
     except OSError as exc:
         raise ConfigError(f"unable to read {what} {path} for {owner} due to open {path}: "
                           f"{(exc.strerror or str(exc)).lower()}") from None
-
-
-def _private_file(content: bytes) -> str:
-    """A private temporary file, removed at exit (SIGTERM included): ssl loads client certificates from files only."""
-    handle, path = tempfile.mkstemp(prefix="kubectl-reach-", suffix=".pem")
-    with os.fdopen(handle, "wb") as out:
-        out.write(content)
-
-    def remove() -> None:
-        if os.path.exists(path):
-            os.unlink(path)
-
-    atexit.register(remove)
-    return path
