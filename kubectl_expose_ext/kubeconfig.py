@@ -296,8 +296,8 @@ def load(paths: List[str], context: Optional[str], overrides: Overrides = NO_OVE
     user = overrides.user_entry(entries["users"].get(user_name) or {})
     _confirm_usable(cluster_name, cluster, user_name, user)
     server = checked_server(cluster["server"], cluster_name)
-    if user.get("auth-provider"):
-        return None
+    if user.get("auth-provider") and server.startswith("https://"):
+        return None  # the official client's loader (over http: no credentials, as below, and no need of it)
     access = Access(host=server, impersonation=impersonation(user), disable_compression=bool(
         cluster.get("disable-compression")))
     if server.startswith("https://"):  # client_config.go: identities only where the transport is TLS
@@ -306,7 +306,7 @@ def load(paths: List[str], context: Optional[str], overrides: Overrides = NO_OVE
     else:
         access.proxy = _proxy(server, cluster.get("proxy-url"))
         held = [key for key in ("token", "tokenFile", "username", "password", "client-certificate",
-                                "client-certificate-data", "exec") if user.get(key)]
+                                "client-certificate-data", "exec", "auth-provider") if user.get(key)]
         for secret in (user.get("token"), user.get("password")):
             remember_secret(secret)  # not sent, still never printed
         if held:

@@ -18,10 +18,11 @@ def openssl(directory: pathlib.Path, *args: str) -> str:
     return subprocess.run(["openssl", *args], check=True, capture_output=True, cwd=directory, text=True).stdout
 
 
-def make_ca(directory: pathlib.Path, name: str = "ca", key_usage: bool = False, ec: bool = False,
+def make_ca(directory: pathlib.Path, name: str = "ca", key_usage: bool = True, ec: bool = False,
             subject: str = "/CN=fake-ca") -> None:
-    """A self-signed CA. Without `key_usage` it has no keyUsage extension (openssl's default, as older kubeadm, k3s
-    and hand-made CAs: Python 3.13's VERIFY_X509_STRICT refuses it, Go does not)."""
+    """A self-signed CA. `key_usage=False`: no keyUsage extension (openssl's default, as older kubeadm, k3s and
+    hand-made CAs: Python 3.13's VERIFY_X509_STRICT refuses it, Go and kubectl reach do not; what a browser-like
+    client such as --probe verifies against is a public CA, which has it)."""
     extra = ["-addext", "keyUsage=critical,keyCertSign,cRLSign"] if key_usage else []
     openssl(directory, "req", "-x509", *(_EC if ec else _RSA), "-nodes", "-keyout", f"{name}.key", "-out", f"{name}.crt",
             "-days", "2", "-subj", subject, *extra)

@@ -258,3 +258,22 @@ def test_expiration_timestamps_as_rfc_3339(text, seconds):
 def test_an_expiration_timestamp_that_is_not_rfc_3339_is_an_error(text):
     with pytest.raises(ConfigError, match="expirationTimestamp"):
         credentials.expiry(text, "plugin")
+
+
+def test_a_watch_refused_with_401_runs_the_plugin_again_and_watches_on(api, pki, tmp_path):
+    from kubectl_expose_ext.kube import Connection, Kube
+
+    runs = tmp_path / "runs"
+    path = plugin(tmp_path, f"""
+count = len(open({str(runs)!r}).read()) + 1 if os.path.exists({str(runs)!r}) else 1
+open({str(runs)!r}, "a").write("x")
+TOKEN, EXPIRES = f"token-{{count}}", "2099-01-01T00:00:00Z"
+{CREDENTIAL}""")
+    kube = Kube(Connection.load(config(api, pki, tmp_path, exec_user(path))), 5.0)
+    version = kube.request("GET", "/api/v1/namespaces/default/services", {"limit": 1})["metadata"]["resourceVersion"]
+    api.cluster.authenticate = lambda header: header != "Bearer token-1"  # revoked while the command runs
+    events = list(kube.watch("services", "default", version, None, 1))  # no Unauthorized raised
+    assert {kind for kind, _ in events} <= {"BOOKMARK"}  # nothing changed meanwhile
+    assert runs.read_text() == "xx"
+    watches = [r for r in api.cluster.log if r.query.get("watch") == "true"]
+    assert [r.headers.get("authorization") for r in watches] == ["Bearer token-1", "Bearer token-2"]

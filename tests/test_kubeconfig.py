@@ -288,3 +288,9 @@ def test_a_plain_kubeconfig_never_imports_the_official_client(demo_api):
             "print(rc, 'kubernetes' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert out.stdout.splitlines()[-1] == "0 False", out.stderr
+
+
+def test_an_auth_provider_over_http_needs_no_official_client_and_sends_nothing(tmp_path):
+    access, _, _ = kubeconfig.load([one_context(tmp_path, "{server: 'http://h'}", "{auth-provider: {name: oidc}}")],
+                                   None)
+    assert access.credential is None and access.warnings[0].startswith('Warning: the credentials of user "c"')
