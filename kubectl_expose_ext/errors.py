@@ -22,6 +22,7 @@ class Unreachable(ReachError):
     """The API server could not be reached, or did not answer in time."""
 
     permanent = False  # nothing listens there, or TLS verification failed: retrying will not help
+    timed_out = False  # --request-timeout passed: not retried (client-go's deadline covers the retries)
 
 
 class ApiError(ReachError):

@@ -86,7 +86,7 @@ class Connection:
             if pod is None:
                 raise ConfigError("no kubeconfig found (set KUBECONFIG or use --kubeconfig) and not running "
                                   "inside a cluster")
-            pod[0].impersonation = overrides.impersonation({})
+            pod[0].impersonation = plain.impersonation(overrides.user_entry({}))
             return cls(*pod)
         try:
             fast = plain.load(existing, context, overrides)
@@ -105,7 +105,7 @@ class Connection:
             configuration.ssl_ca_cert, configuration.verify_ssl = None, False
         if cluster.get("tls-server-name"):
             configuration.tls_server_name = cluster["tls-server-name"]
-        configuration.impersonation = overrides.impersonation({})
+        configuration.impersonation = plain.impersonation(overrides.user_entry({}))
         return connection
 
     @classmethod
@@ -148,18 +148,57 @@ def _first_line(exc: BaseException) -> str:
     return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
 
 
-def _pool(configuration: Any, timeout: Optional[float]):
-    """A urllib3 pool with the TLS and proxy settings the official client would use."""
+def tls_context(configuration: Any, certificate: Optional[Tuple[str, str]]):
+    """The TLS client context: Go's crypto/x509 acceptance on every Python from 3.9 to 3.13.
+
+    Verification flags, exactly: VERIFY_X509_TRUSTED_FIRST | VERIFY_X509_PARTIAL_CHAIN, and not VERIFY_X509_STRICT
+    (Python 3.13's create_default_context and urllib3 2.3+ on 3.13 set both of the last two). Why each is Go's rule:
+    - STRICT off: it enforces RFC 5280 profile details Go does not (crypto/x509 verify.go isValid: "KeyUsage status
+      flags are ignored"): a CA without keyUsage (openssl's default, older kubeadm, k3s, hand-made CAs) or without
+      key identifiers. It is not weaker than Go: what Go checks, OpenSSL still checks without it (the chain's
+      signatures, validity times, basicConstraints CA:TRUE and path length of an intermediate, name constraints,
+      the leaf's extendedKeyUsage for serverAuth), OpenSSL also refuses a CA whose keyUsage lacks keyCertSign, and
+      the name is checked against subjectAltName only (hostname_checks_common_name is off: Go ignores the CN).
+    - PARTIAL_CHAIN on: every certificate of the kubeconfig's CA bundle is a trust anchor (Go's CertPool: a chain may
+      end at an intermediate placed there), which OpenSSL otherwise accepts only for a self-signed root.
+    No CA configured: the system's roots, as Go. The SNI and the name verified are `tls-server-name` when set.
+    """
     import ssl
 
+    from urllib3.util.ssl_ import create_urllib3_context
+
+    verify = getattr(configuration, "verify_ssl", True)
+    context = create_urllib3_context(cert_reqs=ssl.CERT_REQUIRED if verify else ssl.CERT_NONE, verify_flags=0)
+    context.verify_flags = ssl.VERIFY_X509_TRUSTED_FIRST | getattr(ssl, "VERIFY_X509_PARTIAL_CHAIN", 0x80000)
+    context.hostname_checks_common_name = False
+    ca_file, ca_data = getattr(configuration, "ssl_ca_cert", None), getattr(configuration, "ca_cert_data", None)
+    try:
+        if verify and (ca_file or ca_data):
+            context.load_verify_locations(cafile=ca_file or None, cadata=ca_data or None)
+        elif verify:
+            context.load_default_certs()
+    except (ssl.SSLError, ValueError, OSError) as exc:
+        raise ConfigError(f"unable to load root certificates: {_ssl_reason(exc)}") from None
+    if certificate:
+        try:
+            context.load_cert_chain(*certificate)
+        except (ssl.SSLError, OSError) as exc:
+            raise ConfigError(f"unable to load the client certificate and key: {_ssl_reason(exc)}") from None
+    return context
+
+
+def _ssl_reason(exc: BaseException) -> str:
+    reason = getattr(exc, "verify_message", None) or getattr(exc, "reason", None) or getattr(exc, "strerror", None)
+    return str(reason or _first_line(exc)).replace("_", " ").lower()
+
+
+def _pool(configuration: Any, timeout: Optional[float], certificate: Optional[Tuple[str, str]]):
+    """A urllib3 pool with kubectl's TLS (tls_context) and proxy: http(s) through urllib3's ProxyManager (CONNECT for
+    https servers), socks5 through python-socks (socks5_pool)."""
     import urllib3
 
     kwargs: Dict[str, Any] = {
-        "cert_reqs": ssl.CERT_REQUIRED if getattr(configuration, "verify_ssl", True) else ssl.CERT_NONE,
-        "ca_certs": getattr(configuration, "ssl_ca_cert", None),
-        "ca_cert_data": getattr(configuration, "ca_cert_data", None),
-        "cert_file": getattr(configuration, "cert_file", None),
-        "key_file": getattr(configuration, "key_file", None),
+        "ssl_context": tls_context(configuration, certificate),
         "timeout": urllib3.Timeout(total=timeout) if timeout else urllib3.Timeout(total=None),
         "retries": False,
     }
@@ -170,10 +209,61 @@ def _pool(configuration: Any, timeout: Optional[float]):
     if not getattr(configuration, "verify_ssl", True):
         urllib3.disable_warnings(urllib3.exceptions.InsecureRequestWarning)
     proxy = getattr(configuration, "proxy", None)
+    if proxy and proxy.lower().startswith("socks5://"):
+        return socks5_pool(proxy, **kwargs)
     if proxy:
         url, proxy_headers = _proxy_with_credentials(proxy, getattr(configuration, "proxy_headers", None))
         return urllib3.ProxyManager(url, proxy_headers=proxy_headers, **kwargs)
     return urllib3.PoolManager(**kwargs)
+
+
+def socks5_pool(proxy: str, **kwargs: Any):
+    """`proxy-url: socks5://[user:pass@]host:port`, as Go's SOCKS5 dialer does it: the server's name is sent to the
+    proxy, which resolves it (python-socks' rdns; Go's socks5 is what curl calls socks5h). python-socks is pure Python
+    and kept up to date (PySocks, which urllib3.contrib.socks needs, has not been released since 2019); it is an
+    optional extra (`pip install 'kubectl-reach[socks]'`): without it, one error line says so."""
+    import urllib3
+    from urllib.parse import unquote
+
+    try:
+        from python_socks import ProxyError, ProxyTimeoutError
+        from python_socks.sync import Proxy
+    except ImportError:
+        raise ConfigError(f"the cluster's proxy-url {redact(proxy)} is a SOCKS5 proxy, which needs the python-socks "
+                          "package: pip install 'kubectl-reach[socks]' (or pip install python-socks)") from None
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(proxy)
+    remember_secret(unquote(parts.password or ""))
+    dialer = Proxy.from_url(proxy, rdns=True)
+
+    class Tunnelled:
+        """urllib3 connections whose socket is a SOCKS5 tunnel."""
+
+        def _new_conn(self: Any) -> Any:
+            timeout = self.timeout if isinstance(self.timeout, (int, float)) else None
+            try:
+                return dialer.connect(dest_host=self.host, dest_port=self.port, timeout=timeout)
+            except ProxyTimeoutError:
+                raise urllib3.exceptions.ConnectTimeoutError(self, "timed out connecting through the SOCKS5 proxy") from None
+            except (ProxyError, OSError) as exc:
+                raise urllib3.exceptions.NewConnectionError(self, f"SOCKS5 proxy: {exc}") from None
+
+    class HTTP(Tunnelled, urllib3.connection.HTTPConnection):
+        pass
+
+    class HTTPS(Tunnelled, urllib3.connection.HTTPSConnection):
+        pass
+
+    class HTTPPool(urllib3.HTTPConnectionPool):
+        ConnectionCls = HTTP
+
+    class HTTPSPool(urllib3.HTTPSConnectionPool):
+        ConnectionCls = HTTPS
+
+    pool = urllib3.PoolManager(**kwargs)
+    pool.pool_classes_by_scheme = {"http": HTTPPool, "https": HTTPSPool}
+    return pool
 
 
 def _proxy_with_credentials(proxy: str, headers: Optional[dict]):
@@ -218,86 +308,139 @@ class Kube:
         self.progress: Optional[Callable[[str, int, bool], None]] = None
         self._discovered: Optional[Dict[str, str]] = None
         self._lists: Dict[tuple, List[Dict[str, Any]]] = {}  # list()'s answers, for this command
-        self._http = _pool(connection.configuration, timeout)
+        self._pools: Dict[Any, Any] = {}  # client certificate -> urllib3 pool (an exec plugin may rotate it)
+        for line in getattr(connection.configuration, "warnings", None) or []:
+            log(line)
 
     @property
     def namespace(self) -> str:
         return self.connection.namespace
 
-    def _headers(self, content_type: Optional[str] = None, accept: str = "application/json") -> Dict[str, str]:
+    @property
+    def _http(self):
+        """The pool for the credential's current client certificate (client-go asks for it at each handshake)."""
         configuration = self.connection.configuration
-        headers = {"Accept": accept, "User-Agent": f"kubectl-reach/{__version__}",
-                   "Accept-Encoding": "gzip"}
-        # auth_settings() names the token the same way in every client release ("BearerToken"), and
-        # runs the refresh hook that exec credential plugins and expiring tokens rely on.
+        credential = getattr(configuration, "credential", None)
+        certificate = credential.certificate() if credential is not None else None
+        if certificate is None and getattr(configuration, "cert_file", None):
+            certificate = (configuration.cert_file, configuration.key_file)
+        if certificate not in self._pools:
+            self._pools[certificate] = _pool(configuration, self.timeout, certificate)
+        return self._pools[certificate]
+
+    def _authorization(self) -> Optional[str]:
+        """The Authorization header: our credential (credentials.py), or the official client's (auth_settings() names
+        the token the same way in every client release, and runs the refresh hooks of its auth-providers)."""
+        configuration = self.connection.configuration
+        if not hasattr(configuration, "auth_settings"):  # kubeconfig.Access
+            return configuration.credential.header() if configuration.credential is not None else None
         token = ((configuration.auth_settings() or {}).get("BearerToken") or {}).get("value")
         if token:
-            headers["Authorization"] = token.strip()  # token files end with a newline; kubectl trims it too
-            remember_secret(token.split(" ", 1)[-1])  # whatever loaded it (the official client too): never printed
-        elif getattr(configuration, "username", None) and getattr(configuration, "password", None):
-            import urllib3
-            headers.update(urllib3.util.make_headers(basic_auth=f"{configuration.username}:{configuration.password}"))
+            remember_secret(token.split(" ", 1)[-1])  # whatever loaded it: never printed
+            return token.strip()
+        return None
+
+    def _headers(self, content_type: Optional[str] = None, accept: str = "application/json") -> Dict[str, str]:
+        headers = {"Accept": accept, "User-Agent": f"kubectl-reach/{__version__}"}
+        from urllib3.util import SKIP_HEADER
+
+        # as Go's transport asks, unless the cluster says disable-compression (then none, not http.client's identity)
+        headers["Accept-Encoding"] = SKIP_HEADER if getattr(self.connection.configuration, "disable_compression",
+                                                            False) else "gzip"
+        authorization = self._authorization()
+        if authorization:
+            headers["Authorization"] = authorization
         if content_type:
             headers["Content-Type"] = content_type
         return headers
 
     def _header_lines(self, content_type: Optional[str] = None, accept: str = "application/json"
                       ) -> List[Tuple[str, str]]:
-        """Every request's headers as lines: _headers, then --as, --as-group (one line each), --as-uid."""
+        """Every request's headers as lines: _headers, then --as, --as-group (one line each), --as-uid, extras; each
+        value's UTF-8 bytes as Go sends them, a control character refused."""
+        from .credentials import header_value
+
         impersonation = getattr(self.connection.configuration, "impersonation", None) or {}
         return [*self._headers(content_type, accept).items(),
-                *((key, value) for key, values in impersonation.items() for value in values)]
+                *((key, header_value(value, key)) for key, values in impersonation.items() for value in values)]
+
+    def _refreshed(self, sent: List[Tuple[str, str]]) -> bool:
+        """After a 401: whether the credential was renewed (an exec plugin run again, client-go's maybeRefreshCreds)
+        so that the request is worth sending once more."""
+        credential = getattr(self.connection.configuration, "credential", None)
+        if credential is None:
+            return False
+        return credential.refresh(next((value for key, value in sent if key == "Authorization"), None))
 
     def request(self, method: str, path: str, query: Optional[Dict[str, Any]] = None, body: Any = None,
                 content_type: str = "application/json", accept: str = "application/json") -> Dict[str, Any]:
         """One API call; a failure Status becomes the matching ApiError.
 
-        Reads (GET) that meet a 429, a 5xx or a broken connection are retried, up to RETRIES times
-        with exponential backoff (or the server's Retry-After, capped); writes never are: a write
-        that timed out may have been applied, and only the user can tell whether to send it again.
+        `--request-timeout` bounds the whole call, its retries included (client-go's request.go: one context
+        deadline), and a call that timed out is not sent again (client-go neither). Reads (GET) that meet a 429, a
+        5xx or a broken connection are retried, up to RETRIES times with exponential backoff (or the server's
+        Retry-After, capped) while time remains; writes never are: a write that timed out may have been applied,
+        and only the user can tell whether to send it again. A 401 renews an exec plugin's credential and sends the
+        call once more with it, whatever its method (the server refused it before reading it): client-go refreshes
+        on a 401 for the next request, and a command has no next request to wait for.
         """
         url = self.host + path + ("?" + urlencode({k: v for k, v in query.items() if v is not None}) if query else "")
         data = None if body is None else json.dumps(body).encode()
-        for attempt in range(RETRIES + 1):
+        deadline = time.monotonic() + self.timeout if self.timeout else None
+        renewed = False
+        attempt = 0
+        while True:
             retry = method == "GET" and attempt < RETRIES
             try:
-                response, raw = self._send(method, url, data, content_type, accept)
+                response, raw, sent = self._send(method, url, data, content_type, accept, deadline)
             except Unreachable as exc:
-                if not retry or exc.permanent:
+                pause = BACKOFF * 2 ** attempt
+                if not retry or exc.permanent or exc.timed_out or not _time_left(deadline, pause):
                     if attempt:  # say truthfully how often it was tried
                         raise Unreachable(f"{exc} (after {attempt + 1} attempts)") from None
                     raise
-                self.sleep(BACKOFF * 2 ** attempt)
+                self.sleep(pause)
+                attempt += 1
+                continue
+            if response.status == 401 and not renewed and self._refreshed(sent):
+                renewed = True
                 continue
             if retry and response.status in RETRY_STATUSES:
-                self.sleep(_retry_after(response, BACKOFF * 2 ** attempt))
-                continue
+                pause = _retry_after(response, BACKOFF * 2 ** attempt)
+                if _time_left(deadline, pause):
+                    self.sleep(pause)
+                    attempt += 1
+                    continue
             self.warnings.extend(_warnings(response))
             return _decode(response, raw, method, path)
-        raise AssertionError("unreachable")  # the last attempt always returns or raises
 
-    def _send(self, method: str, url: str, data: Optional[bytes], content_type: str, accept: str):
-        """The HTTP exchange itself; transport failures become Unreachable. -v 6 logs it, -v 8 adds headers.
+    def _send(self, method: str, url: str, data: Optional[bytes], content_type: str, accept: str,
+              deadline: Optional[float]):
+        """The HTTP exchange itself: (response, body, headers sent); transport failures become Unreachable. -v 6
+        logs it, -v 8 adds headers.
 
-        `--request-timeout` is a deadline for the whole exchange, the body included: socket timeouts alone
-        restart with every byte, so a server trickling its answer could hold a `1s` request for minutes. The
-        exchange runs in a worker thread that the caller stops waiting for at the deadline."""
+        The deadline covers the whole exchange, the body included: socket timeouts alone restart with every byte,
+        so a server trickling its answer could hold a `1s` request for minutes. The exchange runs in a worker thread
+        that the caller stops waiting for at the deadline."""
         import threading
+
+        from urllib3.util import SKIP_HEADER
 
         headers = self._header_lines(content_type if data else None, accept)
         self.requests += 1
         started = time.monotonic()
+        remaining = None if deadline is None else max(0.0, deadline - started)
         outcome: Dict[str, Any] = {}
 
         def exchange() -> None:
             try:
-                outcome["response"] = self._exchange(method, url, data, headers)
+                outcome["response"] = self._exchange(method, url, data, headers, remaining)
             except BaseException as exc:
                 outcome["error"] = exc
 
         worker = threading.Thread(target=exchange, daemon=True)
         worker.start()
-        worker.join(self.timeout)
+        worker.join(remaining)
         elapsed = (time.monotonic() - started) * 1000
         if worker.is_alive():
             raise _unreachable(self.shown_host, TimeoutError("timed out"), self.timeout)
@@ -308,16 +451,18 @@ class Kube:
             self.log(f"{method} {redact(url)} {response.status} {response.reason} in {elapsed:.0f} milliseconds")
         if self.verbosity >= 8:
             for key, value in headers:
-                self.log(f"    Request {key}: {_redact(key, value)}")
-        return response, body
+                if value != SKIP_HEADER:
+                    self.log(f"    Request {key}: {_redact(key, value)}")
+        return response, body, headers
 
-    def _exchange(self, method: str, url: str, data: Optional[bytes], headers: List[Tuple[str, str]]):
+    def _exchange(self, method: str, url: str, data: Optional[bytes], headers: List[Tuple[str, str]],
+                  remaining: Optional[float]):
         """(response, body): send, then read the body in small decoded steps, at most MAX_RESPONSE_BYTES of it."""
         import urllib3
 
         try:
             response = self._http.request(method, url, body=data, headers=_sent(headers), preload_content=False,
-                                          decode_content=True)
+                                          decode_content=True, timeout=urllib3.Timeout(total=remaining))
             body, size = [], 0
             for chunk in response.stream(_READ_CHUNK, decode_content=True):
                 size += len(chunk)
@@ -440,18 +585,23 @@ class Kube:
         query = {"watch": "true", "resourceVersion": resource_version, "fieldSelector": field_selector,
                  "allowWatchBookmarks": "true", "timeoutSeconds": str(timeout_seconds)}
         url = self.host + self.path(resource, namespace) + "?" + urlencode({k: v for k, v in query.items() if v})
-        self.requests += 1
-        try:
-            response = self._http.request("GET", url, headers=_sent(self._header_lines()), preload_content=False,
-                                          retries=False,
-                                          timeout=urllib3.Timeout(connect=self.timeout,
-                                                                  read=timeout_seconds + WATCH_SLACK))
-        except (urllib3.exceptions.HTTPError, OSError) as exc:
-            raise _unreachable(self.shown_host, exc, self.timeout) from None
-        if self.verbosity >= 6:
-            self.log(f"GET {redact(url)} {response.status} {response.reason} (watch)")
-        if response.status != 200:
-            _decode(response, response.read(MAX_EVENT_BYTES), "GET", redact(url))
+        for renewed in (False, True):  # a 401 renews an exec plugin's credential, once, as request() does
+            sent = self._header_lines()
+            self.requests += 1
+            try:
+                response = self._http.request("GET", url, headers=_sent(sent), preload_content=False, retries=False,
+                                              timeout=urllib3.Timeout(connect=self.timeout,
+                                                                      read=timeout_seconds + WATCH_SLACK))
+            except (urllib3.exceptions.HTTPError, OSError) as exc:
+                raise _unreachable(self.shown_host, exc, self.timeout) from None
+            if self.verbosity >= 6:
+                self.log(f"GET {redact(url)} {response.status} {response.reason} (watch)")
+            if response.status == 401 and not renewed and self._refreshed(sent):
+                response.release_conn()
+                continue
+            if response.status != 200:
+                _decode(response, response.read(MAX_EVENT_BYTES), "GET", redact(url))
+            break
         buffer = b""
         try:
             for chunk in response.stream(_READ_CHUNK, decode_content=True):
@@ -600,17 +750,42 @@ def _redact(header: str, value: str) -> str:
     return value
 
 
+def _time_left(deadline: Optional[float], pause: float) -> bool:
+    """Whether a retry after `pause` seconds still ends before --request-timeout's deadline."""
+    return deadline is None or time.monotonic() + pause < deadline
+
+
+def _verify_message(reason: Any) -> Optional[str]:
+    """What a failed certificate verification says was wrong ("unable to get local issuer certificate", "certificate
+    has expired", "Hostname mismatch, ..."), found where urllib3 wraps the ssl module's error."""
+    import ssl
+
+    seen = 0
+    while reason is not None and seen < 8:
+        if isinstance(reason, ssl.SSLCertVerificationError):
+            return reason.verify_message or None
+        for inner in (getattr(reason, "args", ()) or ()):
+            if isinstance(inner, ssl.SSLCertVerificationError):
+                return inner.verify_message or None
+        reason, seen = reason.__cause__ or reason.__context__, seen + 1
+    return None
+
+
 def _unreachable(host: str, reason: Any, timeout: Optional[float]) -> Unreachable:
     text = str(reason).lower()
     if "timed out" in text or "timeout" in type(reason).__name__.lower():
-        return Unreachable(f"the server {host} did not answer within {timeout:g}s "
-                           "(use --request-timeout to wait longer)" if timeout else f"timeout talking to {host}")
+        error = Unreachable(f"the server {host} did not answer within {timeout:g}s "
+                            "(use --request-timeout to wait longer)" if timeout else f"timeout talking to {host}")
+        error.timed_out = True
+        return error
     if "refused" in text:
         error = Unreachable(f"the connection to the server {host} was refused - did you specify the right host or port?")
         error.permanent = True
         return error
     if "certificate" in text or "ssl" in text or "tls" in text:
-        why = "certificate verify failed" if "verify failed" in text else _first_line(reason)
+        problem = _verify_message(reason)
+        why = f"certificate verify failed: {problem}" if problem else \
+            "certificate verify failed" if "verify failed" in text else _first_line(reason)
         error = Unreachable(f"TLS handshake with {host} failed: {why}")
         error.permanent = "verify failed" in text  # the same certificate will not verify on a second try
         return error

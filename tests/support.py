@@ -116,7 +116,7 @@ def on_terminal(api, args, answer, env_extra=None, timeout=60):
     return process.returncode, output.decode()
 
 
-def kubeconfig_file(path, cluster: str, user: str = "{token: t}") -> str:
+def kubeconfig_file(path, cluster: str, user: str = "{}") -> str:
     """A one-context kubeconfig at `path`; `cluster` and `user` are flow-style YAML maps."""
     path.write_text(f"""apiVersion: v1
 kind: Config

@@ -1,19 +1,21 @@
-"""Credentials through the official client's kubeconfig handling, against an HTTPS fake API server.
+"""Credentials and TLS against an HTTPS fake API server, on every Python the suite runs on (3.9 to 3.13).
 
-TLS verification stays on unless the kubeconfig says insecure-skip-tls-verify; tokens never show in
-errors or logs.
+TLS verification stays on unless the kubeconfig says insecure-skip-tls-verify, accepts what Go's crypto/x509 accepts
+(a CA without keyUsage, an intermediate as the anchor) and refuses what it refuses, naming the problem; tokens never
+show in errors or logs.
 """
 
 import base64
 import ssl
 import subprocess
 import sys
+import time
 
 import pytest
 
 from kubectl_expose_ext.demo import demo_cluster
 from kubectl_expose_ext.demo.apiserver import FakeAPIServer
-from pki import make_ca, make_leaf, requires_openssl
+from pki import make_ca, make_leaf, requires_openssl, serving
 
 pytestmark = requires_openssl
 TOKEN = "s3cr3t-t0ken-value"
@@ -71,7 +73,8 @@ def test_unknown_certificate_authority_is_refused_without_leaking_the_token(http
     config = kubeconfig(tmp_path, https, "insecure-skip-tls-verify: false", f"token: {TOKEN}")
     out = reach(config, "svc/influxdb", "-v", "8")
     assert out.returncode == 1
-    assert out.stderr.splitlines()[-1] == f"error: TLS handshake with {https.url} failed: certificate verify failed"
+    assert out.stderr.splitlines()[-1].startswith(f"error: TLS handshake with {https.url} failed: certificate verify "
+                                                  "failed: ")  # and why
     assert TOKEN not in out.stderr + out.stdout and https.httpd.requests_seen == []
 
 
@@ -125,3 +128,52 @@ def test_missing_certificate_file_is_a_clear_error(https, tmp_path):
     out = reach(config, "svc/influxdb")
     assert out.returncode == 1 and out.stderr.startswith("error: ") and len(out.stderr.splitlines()) == 1
     assert TOKEN not in out.stderr
+
+
+@pytest.fixture(scope="module")
+def variants(tmp_path_factory):
+    """CAs as clusters make them: without keyUsage (openssl's default, older kubeadm, k3s), with it, an intermediate;
+    server certificates: good, expired, for another name."""
+    d = tmp_path_factory.mktemp("variants")
+    make_ca(d, "plain-ca", key_usage=False, ec=True)
+    make_ca(d, "strict-ca", key_usage=True, ec=True)
+    make_leaf(d, "inter", "/CN=intermediate", "basicConstraints=critical,CA:TRUE\nkeyUsage=critical,keyCertSign",
+              ca="strict-ca", ec=True)
+    make_leaf(d, "plain", "/CN=x", "subjectAltName=IP:127.0.0.1", ca="plain-ca", ec=True)
+    make_leaf(d, "via-inter", "/CN=x", "subjectAltName=IP:127.0.0.1", ca="inter", ec=True)
+    make_leaf(d, "other-name", "/CN=x", "subjectAltName=DNS:elsewhere.invalid", ca="strict-ca", ec=True)
+    make_leaf(d, "expired", "/CN=x", "subjectAltName=IP:127.0.0.1", ca="strict-ca", ec=True, days=0)
+    time.sleep(1.1)
+    return d
+
+
+@pytest.mark.parametrize("server, ca, says", [
+    ("plain", "plain-ca", None),  # Python 3.13's VERIFY_X509_STRICT refuses it; Go and we do not
+    ("via-inter", "inter", None),  # the kubeconfig's CA is an anchor even when it is not a root (Go's CertPool)
+    ("plain", "strict-ca", "certificate verify failed: unable to get local issuer certificate"),
+    ("other-name", "strict-ca", "certificate verify failed: IP address mismatch, certificate is not valid for '127.0.0.1'."),
+    ("expired", "strict-ca", "certificate verify failed: certificate has expired"),
+])
+def test_tls_accepts_what_go_accepts_and_names_what_it_refuses(variants, tmp_path, server, ca, says):
+    with FakeAPIServer(demo_cluster(), tls=serving(variants, server, "strict-ca")) as api:
+        config = kubeconfig(tmp_path, api, f"certificate-authority: {variants / (ca + '.crt')}", f"token: {TOKEN}")
+        out = reach(config, "svc/influxdb")
+    if says is None:
+        assert out.returncode == 0, out.stderr
+        assert api.httpd.requests_seen[-1]["authorization"] == f"Bearer {TOKEN}"
+    else:
+        assert out.stderr == f"error: TLS handshake with {api.url} failed: {says}\n"
+        assert api.httpd.requests_seen == []
+
+
+def test_the_verification_flags_are_gos_on_this_python():
+    import ssl
+
+    from kubectl_expose_ext.kubeconfig import Access
+    from kubectl_expose_ext.kube import tls_context
+
+    context = tls_context(Access(host="https://h"), None)
+    assert not context.verify_flags & ssl.VERIFY_X509_STRICT
+    assert context.verify_flags & getattr(ssl, "VERIFY_X509_PARTIAL_CHAIN", 0x80000)
+    assert context.check_hostname and not context.hostname_checks_common_name
+    assert context.verify_mode == ssl.CERT_REQUIRED

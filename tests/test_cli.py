@@ -210,11 +210,11 @@ def test_forbidden_unreachable_and_bad_kubeconfig(realworld, tmp_path, capsys):
     assert out.code == 0 and "node list unavailable (forbidden: nodes is forbidden" in json.loads(out.out)["warnings"][0]
 
     dead = tmp_path / "dead"
-    dead.write_text(open(realworld.kubeconfig).read().replace(realworld.url, "http://127.0.0.1:9"))
+    dead.write_text(open(realworld.kubeconfig).read().replace(realworld.url, "https://127.0.0.1:9"))
     capsys.readouterr()
     assert run(["svc/mail", "--kubeconfig", str(dead)]) == 1
     err = capsys.readouterr().err
-    assert err == ("error: the connection to the server http://127.0.0.1:9 was refused - "
+    assert err == ("error: the connection to the server https://127.0.0.1:9 was refused - "
                    "did you specify the right host or port?\n")
     assert run(["svc/mail", "--kubeconfig", str(tmp_path / "missing")]) == 1
     assert capsys.readouterr().err == f'error: kubeconfig "{tmp_path / "missing"}" not found\n'

@@ -110,8 +110,8 @@ def test_request_timeout_is_a_deadline_for_the_whole_request(tmp_path, capsys):
     finally:
         stop.set()
         listener.close()
-    one_error(out, "did not answer within 1s", "(after 4 attempts)")
-    assert elapsed < 4 * 1 + 1.75 + 2  # four 1 s deadlines and the backoffs, not one per byte
+    one_error(out, "did not answer within 1s")
+    assert "attempts" not in out.err and elapsed < 1 + 2  # one 1 s deadline (a timed-out read is not retried)
 
 
 def test_a_gzip_bomb_is_refused_before_it_fills_memory(tmp_path, capsys):
@@ -138,17 +138,17 @@ def test_a_gzip_bomb_is_refused_before_it_fills_memory(tmp_path, capsys):
 
 # --- kubeconfigs -------------------------------------------------------------------------------------------
 
-def kubeconfig(tmp_path, cluster: str, user: str = "{token: t}") -> str:
+def kubeconfig(tmp_path, cluster: str, user: str = "{}") -> str:
     return kubeconfig_file(tmp_path / "kc", cluster, user)
 
 
 @pytest.mark.parametrize("cluster, says", [
     ("{server: 'https://127.0.0.1:9', insecure-skip-tls-verify: 'false'}",
-     "insecure-skip-tls-verify must be true or false, not 'false'"),
+     "cannot unmarshal string into Go struct field Cluster.clusters.cluster.insecure-skip-tls-verify of type bool"),
     ("{server: 'https://127.0.0.1:9', insecure-skip-tls-verify: true, certificate-authority-data: 'eA=='}",
      "specifying a root certificates file with the insecure flag is not allowed"),
     ("{server: 'example.com:6443'}", "is not an http(s) URL with a host"),
-    ("{server: 6443}", "server 6443 is not an http(s) URL"),
+    ("{server: 6443}", "cannot unmarshal number into Go struct field Cluster.clusters.cluster.server of type string"),
 ])
 def test_kubeconfig_values_kubectl_would_refuse_are_errors(tmp_path, capsys, cluster, says):
     out = cli(capsys, "svc/web", "--kubeconfig", kubeconfig(tmp_path, cluster))
@@ -205,9 +205,12 @@ def test_client_key_files_do_not_survive_a_sigterm(tmp_path):
     silent = socket.socket()
     silent.bind(("127.0.0.1", 0))
     silent.listen(1)  # accepts, never answers: the command waits until it is terminated
-    data = base64.b64encode(b"-----BEGIN PRIVATE KEY-----\nnot really\n-----END PRIVATE KEY-----\n").decode()
-    config = kubeconfig(tmp_path, f"{{server: 'http://127.0.0.1:{silent.getsockname()[1]}'}}",
-                        f"{{client-certificate-data: {data}, client-key-data: {data}}}")
+    from pki import make_self_signed
+
+    make_self_signed(tmp_path, "client", "/CN=client", "DNS:client.invalid")  # (over https only: kubectl's rule)
+    cert, key = (base64.b64encode((tmp_path / f"client.{ext}").read_bytes()).decode() for ext in ("crt", "key"))
+    config = kubeconfig(tmp_path, f"{{server: 'https://127.0.0.1:{silent.getsockname()[1]}'}}",
+                        f"{{client-certificate-data: {cert}, client-key-data: {key}}}")
     temp = tmp_path / "tmp"
     temp.mkdir()
     env = {**os.environ, "TMPDIR": str(temp)}
@@ -290,9 +293,9 @@ def test_one_object_of_the_wrong_shape_does_not_take_the_answer_down(api_factory
 
 def test_a_credential_echoed_by_the_server_is_masked_in_errors_and_tracebacks(api):
     """A buggy or hostile server (or webhook) that echoes the bearer token: one mask (errors.redact) for every line."""
-    token = "fake-token"  # the fixture kubeconfig's
+    token = "fake-token"  # held, though not sent over the fake's plain http
     api.cluster.user = f"system:serviceaccount:default:reach token={token}"
     api.cluster.forbid("get", "services")
-    out = api.reach("svc/web", "-v", "8")
+    out = api.reach("svc/web", "-v", "8", "--token", token)
     assert out.code == 1 and token not in out.err and token not in out.out
     assert 'User "system:serviceaccount:default:reach token=<masked>"' in out.err

@@ -64,3 +64,25 @@ def test_resource_paths():
     assert kube.resource_path("pods", "ns", "p") == "/api/v1/namespaces/ns/pods/p"
     assert kube.resource_path("nodes", "ignored", "n") == "/api/v1/nodes/n"
     assert kube.resource_path("ingresses", None) == "/apis/networking.k8s.io/v1/ingresses"
+
+
+def test_request_timeout_bounds_the_retries_too(demo_api):
+    """A 503 asking to come back in 10 s: client-go's deadline covers the whole request, retries included."""
+    import time
+
+    demo_api.cluster.inject(method="GET", path="/services/influxdb", status=503, retry_after="10", times=10)
+    started = time.monotonic()
+    out = demo_api.reach("svc/influxdb", "--request-timeout", "2s")
+    assert (out.code, out.err) == (1, "error: injected fault: ServiceUnavailable\n")
+    assert time.monotonic() - started < 4  # it used to wait 10 s before its first retry
+
+
+def test_a_socks5_proxy_without_python_socks_is_one_clear_error(monkeypatch):
+    import sys
+
+    from kubectl_expose_ext.kubeconfig import Access
+
+    monkeypatch.setitem(sys.modules, "python_socks", None)  # not installed
+    with pytest.raises(ConfigError, match=r"proxy-url socks5://127.0.0.1:1080 is a SOCKS5 proxy, which needs the "
+                                          r"python-socks package: pip install 'kubectl-reach\[socks\]'"):
+        kube._pool(Access(host="https://h", proxy="socks5://127.0.0.1:1080"), 5.0, None)

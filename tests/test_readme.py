@@ -114,7 +114,7 @@ def test_readme_many_clusters_transcript(tmp_path):
         lines = ["apiVersion: v1", "kind: Config", "current-context: prod-eu", "clusters:"]
         lines += [f"- {{name: {n}, cluster: {{server: '{s.url}'}}}}" for n, s in zip(names, servers)]
         lines += ["- {name: staging, cluster: {server: 'http://127.0.0.1:1'}}", "users:",
-                  "- {name: u, user: {token: fake-token}}", "contexts:"]
+                  "- {name: u, user: {}}", "contexts:"]
         lines += [f"- {{name: {n}, context: {{cluster: {n}, user: u, namespace: default}}}}" for n in names]
         lines += ["- {name: staging, context: {cluster: staging, user: u, namespace: default}}"]
         (tmp_path / "config").write_text("\n".join(lines) + "\n")

@@ -467,6 +467,8 @@ class FakeCluster:
         self.response_warnings: List[str] = []
         self.extra_warnings: List[str] = []  # Warning header texts added to every answer (hostile-server tests)
         self.faults: List[Fault] = []
+        # the Authorization header -> whether it is accepted (None: every request is); refused: 401, as an expired token
+        self.authenticate: Optional[Callable[[Optional[str]], bool]] = None
         self.absent_groups: set = set()  # API groups this cluster does not serve (CRDs not installed)
         self.aggregated_discovery = True  # as 1.30+ servers; False: only the classic discovery documents
         for namespace in SYSTEM_NAMESPACES:  # what every API server creates at start
@@ -690,6 +692,8 @@ class FakeCluster:
             self.log.append(request)
             self.response_warnings = []
             try:
+                if self.authenticate is not None and not self.authenticate(headers.get("authorization")):
+                    raise APIStatus(401, "Unauthorized", "Unauthorized")
                 status, payload = self._route(request, headers.get("accept", ""))
             except APIStatus as exc:
                 status, payload = exc.code, exc.body()
@@ -1277,10 +1281,12 @@ class FakeAPIServer:
         self.stop()
 
     def kubeconfig(self, namespace: str = "default", token: str = "fake-token", context: str = "fake") -> str:
-        """A kubeconfig (YAML text) that points kubectl and the client at this server."""
+        """A kubeconfig (YAML text) that points kubectl and the client at this server. Over plain HTTP the user holds
+        no token: kubectl (and kubectl reach) send credentials only over TLS, and warn about any they hold back."""
+        user = f"{{token: '{token}'}}" if self.tls else "{}"
         return "\n".join([
             "apiVersion: v1", "kind: Config", f"current-context: {context}",
             "clusters:", f"- name: {context}", f"  cluster: {{server: '{self.url}'}}",
-            "users:", f"- name: {context}", f"  user: {{token: '{token}'}}",
+            "users:", f"- name: {context}", f"  user: {user}",
             "contexts:", f"- name: {context}", f"  context: {{cluster: {context}, user: {context}, namespace: {namespace}}}",
             ""])
