@@ -11,7 +11,7 @@ from ..options import OUTPUTS, TargetSpec
 if TYPE_CHECKING:
     from ..printers import Printer, SortBy
 from ..exitcodes import ExitCode
-from . import Rows, Selection, nothing_exposed, rank, report_malformed, show_progress
+from . import Rows, Selection, declare_links, nothing_exposed, rank, report_malformed, show_progress
 
 
 @dataclass
@@ -116,6 +116,7 @@ class Show:
             finally:
                 session.streams.status_done()
             answers = [a.answer for a in assessed]
+            declare_links(session, answers, None if self.all_namespaces else session.namespace)
             findings = [a.findings for a in assessed]  # JSON lists them; a hint counts them
             probes = self.probed(answers)
         elif self.wait is None:  # each target resolved in turn; a LIST two of them need is sent once (Kube.list)
@@ -189,6 +190,7 @@ class Show:
     def targets(self, session: Session, quiet: bool = False) -> Tuple[List, List, List[str]]:
         """(resolved, answers, messages for the targets not found) of the named targets. A missing target among
         several is named and the others answered, as kubectl get a b does; alone, it is the error."""
+        from ..links import chain
         from ..reach import reach_target
         from ..targets import resolve
 
@@ -205,6 +207,8 @@ class Show:
                 continue
             resolved_all.append(resolved)
             answers.append(reach_target(resolved.kind.name, resolved.obj, resolved.pods, resolved.snapshot))
+        declare_links(session, answers, session.namespace,
+                      [chain(answer, r.snapshot) for answer, r in zip(answers, resolved_all)])
         return resolved_all, answers, missing
 
     def follow(self, session: Session, answers: List) -> int:
@@ -331,15 +335,23 @@ class Show:
 
 def best_url(answers: List, probes: Optional[dict]) -> Optional[str]:
     """What --open opens: the best-ranked (ranking.py) http or https URL that can work and is safe to hand on; with
-    --probe, one that answered."""
+    --probe, one that answered. When that is the URL a declared primary matches (links.py), the declared URL itself
+    (its path kept): the team's chosen page of the same scheme, host and port, never another host."""
+    from ..links import primary
     from ..ranking import ranked
     from ..render import unusable
+    from ..terminal import is_clean
 
     live = [e for a in answers for e in a.found.endpoints if e.scheme in ("http", "https") and unusable(e) is None]
     if probes is not None:
         live = [e for e in live if probes.get(e.key()) is not None and probes[e.key()].answered]
-    live = ranked(live, probes)
-    return live[0].url if live else None
+    declared = next((p for p in (primary(a.links) for a in answers) if p is not None), None)
+    live = ranked(live, probes, declared.matches if declared else None)
+    if not live:
+        return None
+    if declared is not None and declared.matches == live[0].url and is_clean(declared.url):
+        return declared.url
+    return live[0].url
 
 
 def open_best(session: Session, answers: List, probes: Optional[dict]) -> None:
@@ -349,6 +361,8 @@ def open_best(session: Session, answers: List, probes: Optional[dict]) -> None:
     import sys
 
     url = best_url(answers, probes)
+    for link in (link for a in answers for link in a.links if link.primary and not link.matches):
+        session.streams.warn(f"Warning: --open: the declared primary URL {link.url} matches no derived URL: not used")
     if url is None:
         session.streams.warn("Warning: --open: no http or https URL that can work" +
                              (" answered" if probes is not None else "") + ": nothing opened")
