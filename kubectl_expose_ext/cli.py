@@ -16,6 +16,7 @@ from .commands.audit import AuditOptions
 from .commands.convert import ConvertOptions, WriteFlags
 from .commands.demo import DemoOptions
 from .commands.diff import DiffOptions
+from .commands.mcp import McpOptions
 from .commands.show import ShowOptions
 from .commands.version import VersionOptions
 from .errors import ReachError
@@ -255,6 +256,30 @@ def diff_command(flags: KubeFlags, **typed: Any) -> int:
       helm template shop ./chart | kubectl reach diff -f - --fail-on high
     """
     return execute(DiffOptions(**typed), flags)
+
+
+@cli.command("mcp", context_settings=CONTEXT_SETTINGS)
+@click_options(McpOptions)
+@kube_flags
+def mcp_command(flags: KubeFlags, **typed: Any) -> int:
+    """Serve kubectl reach to AI agents: a Model Context Protocol server on stdio.
+
+    Tools: urls, exposure, audit (read-only), probe (--allow-probe), convert (--allow-convert: a dry run unless the
+    call confirms). Each answers with the document -o json prints, for the cluster the usual flags select. Needs
+    Python 3.10+ and the extra: pip install 'kubectl-reach[mcp]'.
+
+    \b
+    Examples:
+      kubectl reach mcp --context prod -n shop
+      kubectl reach mcp --allow-probe --allow-convert
+    """
+    plan = McpOptions(**typed).validate()
+    flags.validate()
+    if flags.contexts() is not None:
+        from .errors import UsageError
+
+        raise UsageError("this command works on one context: give --context NAME")
+    return plan.run(flags, current_streams())
 
 
 @cli.command("demo", context_settings=CONTEXT_SETTINGS)
