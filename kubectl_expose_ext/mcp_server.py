@@ -163,6 +163,13 @@ TOOLS = (
 )
 
 
+def tools_markdown() -> str:
+    """docs/integrations.md's table of tools."""
+    rows = [f"| `{t.name}` | {t.allowed_by and f'`{t.allowed_by}`' or 'always'} | "
+            f"{', '.join(f'`{p}`' for p in t.properties())} | {t.description} |" for t in TOOLS]
+    return "\n".join(["| tool | offered | arguments | what it does |", "| --- | --- | --- | --- |", *rows])
+
+
 def offered(allowed: Sequence[str]) -> List[Tool]:
     return [tool for tool in TOOLS if not tool.allowed_by or tool.allowed_by in allowed]
 

@@ -142,3 +142,9 @@ def test_the_external_ips_fix_is_a_server_side_dry_run(demo_api):
     done = subprocess.run(shlex.split(command), env=demo_api.env(), capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr  # the API server accepts the change...
     assert demo_api.get("Service", "influxdb-ext")["spec"]["externalIPs"] == ["203.0.113.50"]  # ...and keeps nothing
+
+
+def test_the_documented_result_is_the_demos(demo_api):
+    log = json.loads(audit(demo_api, "-o", "sarif")[1])
+    page = (pathlib.Path(__file__).parent.parent / "docs" / "integrations.md").read_text()
+    assert json.dumps(log["runs"][0]["results"][0], indent=2) in page, "docs/integrations.md's SARIF result is stale"

@@ -20,8 +20,9 @@ class ShowOptions(Selection, Rows):
 
     target: Sequence[str] = ()
     output: str = flag("-o", "--output", default="table", show_default=True, metavar="FORMAT", values="show-outputs",
-                       help="table, wide, json, yaml, url (one URL per line), name, jsonpath=TEMPLATE, "
-                            "jsonpath-file=FILE, custom-columns=SPEC or custom-columns-file=FILE.")
+                       help="table, wide, json, yaml, url (one URL per line), headlamp (links keyed by object, for "
+                            "UIs), name, jsonpath=TEMPLATE, jsonpath-file=FILE, custom-columns=SPEC or "
+                            "custom-columns-file=FILE.")
     address_type: str = flag("--address-type", default="auto", show_default=True, metavar="TYPE",
                              values="address-types", help="Node address to use: auto (ExternalIP, else InternalIP, "
                                                           "else Hostname), ExternalIP, InternalIP or Hostname.")
@@ -175,13 +176,16 @@ class Show:
                           render.document(result[0], len(self.specs) != 1, result[1], result[2]))
                    for name, result in collected}
             streams.write(render.dump(doc, self.output) + "\n")
+        elif self.output == "headlamp":  # one document: each item names its cluster
+            items = [item for name, result in answered for item in render.headlamp_document(result[0], name)["items"]]
+            streams.write(render.dump({**render.headlamp_document([]), "items": items}, "json") + "\n")
         else:
             text = render.render_urls(answers, probes) if self.output == "url" else render.render_table(
                 answers, wide=self.output == "wide", listing=True, all_namespaces=self.all_namespaces,
                 headers_shown=not self.no_headers, contexts=contexts, probes=probes or None)
             if text:
                 streams.print(text)
-        if self.output not in ("json", "yaml"):
+        if self.output not in ("json", "yaml", "headlamp"):
             for name, result in answered:
                 for line in render.render_warnings(result[0]):
                     streams.warn(f"[{name}] {line}")
@@ -295,6 +299,10 @@ class Show:
                 render.endpoint_rows(answers, probes), self.sort_by, row_of=lambda r: r[2]))}
             for answer in answers:  # a document keeps its targets: each one's endpoints in the sorted order
                 answer.found.endpoints.sort(key=lambda e: order[id(e)])
+        if self.output == "headlamp":  # a document for UIs: every object's links (render.headlamp_document)
+            streams.write(render.dump(render.headlamp_document(answers, session.kube.connection.context or ""), "json")
+                          + "\n")
+            return True
         if self.output in ("json", "yaml"):  # the document carries the warnings itself
             render_document = render.render_json if self.output == "json" else render.render_yaml
             streams.write(render_document(answers, listing, findings=findings, probes=probes) + "\n")
