@@ -279,7 +279,7 @@ def mcp_command(flags: KubeFlags, **typed: Any) -> int:
         from .errors import UsageError
 
         raise UsageError("this command works on one context: give --context NAME")
-    return plan.run(flags, current_streams())
+    return plan.run(flags, current_streams(), run)
 
 
 @cli.command("demo", context_settings=CONTEXT_SETTINGS)

@@ -2,7 +2,7 @@
 Python 3.10+), an optional extra: `pip install 'kubectl-reach[mcp]'`. The plain install and the krew archive do not
 carry it; without it the command says how to get it, and on Python 3.9 which Python it needs.
 
-Every tool runs the CLI itself, in-process (cli.run with its own streams), with `-o json` and the flags the server
+Every tool runs the CLI itself, in-process (cli.run, handed in, with its own streams), with `-o json` and the flags the server
 was started with (--kubeconfig, --context, -n, --as...: the usual kubectl flags), so that a tool answers with exactly
 the document `-o json` prints. TOOLS is the table: each tool's name, description, input JSON schema, hints, the flag
 that must allow it, and how its arguments become a command line (the target always after `--`: an argument can never
@@ -204,19 +204,19 @@ def checked_arguments(tool: Tool, arguments: Optional[Dict[str, Any]]) -> Dict[s
 class Runner:
     """Runs `kubectl reach ARGS` in-process with the server's connection flags, one command at a time."""
 
-    def __init__(self, connection_args: Sequence[str]):
+    def __init__(self, cli_run: Callable[..., int], connection_args: Sequence[str]):
+        self.cli_run = cli_run  # cli.run, handed in (this module is below the CLI)
         self.connection_args = list(connection_args)
         self.lock = threading.Lock()
 
     def run(self, args: Sequence[str]) -> Tuple[int, str, str]:
-        from .cli import run
         from .streams import Streams
 
         split = list(args).index("--") if "--" in args else len(args)
         argv = [*args[:split], *self.connection_args, *args[split:]]
         out, err = io.StringIO(), io.StringIO()
         with self.lock:
-            code = run(argv, Streams(out=out, err=err, input=io.StringIO()))
+            code = self.cli_run(argv, Streams(out=out, err=err, input=io.StringIO()))
         return int(code), out.getvalue(), err.getvalue()
 
     def call(self, tool: Tool, arguments: Dict[str, Any]) -> Tuple[bool, Any, str]:

@@ -10,7 +10,7 @@ from .kinds import Kind, target_kind, target_shorts
 
 
 BARE_NAME_ORDER = ("Service", "Pod", "Deployment")  # what a bare NAME is tried as, in order
-OUTPUTS = ("table", "wide", "json", "yaml", "url", "headlamp")  # show's -o (headlamp: render.headlamp_document)
+OUTPUTS = ("table", "wide", "json", "yaml", "url", "headlamp")  # show's -o (headlamp: headlamp.py)
 AUDIT_OUTPUTS = ("table", "json", "yaml", "sarif", "html")  # sarif.py, report.py
 WRITE_OUTPUTS = ("json", "yaml")  # convert and undo: the object after the change
 DIFF_OUTPUTS = ("table", "json", "yaml")  # commands/diff.py

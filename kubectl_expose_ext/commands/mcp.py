@@ -1,7 +1,7 @@
 """`kubectl reach mcp`: the flags of the MCP server (mcp_server.py), checked before anything starts."""
 
 from dataclasses import dataclass
-from typing import Any, Tuple
+from typing import Any, Callable, Tuple
 
 from ..errors import ReachError
 from ..exitcodes import ExitCode
@@ -28,12 +28,13 @@ class McpOptions:
 class Mcp:
     allowed: Tuple[str, ...]
 
-    def run(self, flags: Any, streams: Any) -> int:
+    def run(self, flags: Any, streams: Any, cli_run: Callable[..., int]) -> int:
+        """Serve until the client closes stdin; each tool runs `cli_run` (cli.run)."""
         from ..mcp_server import Runner, connection_args, requirement_error, serve
 
         missing = requirement_error()
         if missing:
             raise ReachError(missing)
         flags.connect(streams)  # the kubeconfig and flags are checked now, not at the first tool call
-        serve(Runner(connection_args(flags)), self.allowed)
+        serve(Runner(cli_run, connection_args(flags)), self.allowed)
         return ExitCode.OK

@@ -177,8 +177,10 @@ class Show:
                    for name, result in collected}
             streams.write(render.dump(doc, self.output) + "\n")
         elif self.output == "headlamp":  # one document: each item names its cluster
-            items = [item for name, result in answered for item in render.headlamp_document(result[0], name)["items"]]
-            streams.write(render.dump({**render.headlamp_document([]), "items": items}, "json") + "\n")
+            from ..headlamp import document
+
+            items = [item for name, result in answered for item in document(result[0], name)["items"]]
+            streams.write(render.dump({**document([]), "items": items}, "json") + "\n")
         else:
             text = render.render_urls(answers, probes) if self.output == "url" else render.render_table(
                 answers, wide=self.output == "wide", listing=True, all_namespaces=self.all_namespaces,
@@ -299,9 +301,10 @@ class Show:
                 render.endpoint_rows(answers, probes), self.sort_by, row_of=lambda r: r[2]))}
             for answer in answers:  # a document keeps its targets: each one's endpoints in the sorted order
                 answer.found.endpoints.sort(key=lambda e: order[id(e)])
-        if self.output == "headlamp":  # a document for UIs: every object's links (render.headlamp_document)
-            streams.write(render.dump(render.headlamp_document(answers, session.kube.connection.context or ""), "json")
-                          + "\n")
+        if self.output == "headlamp":  # a document for UIs: every object's links (headlamp.py)
+            from ..headlamp import document
+
+            streams.write(render.dump(document(answers, session.kube.connection.context or ""), "json") + "\n")
             return True
         if self.output in ("json", "yaml"):  # the document carries the warnings itself
             render_document = render.render_json if self.output == "json" else render.render_yaml
