@@ -15,6 +15,8 @@ from .argv import (COMPLETE_VAR, OPTIONAL_VALUES, boolean_flags, kubectl_spellin
 from .commands.audit import AuditOptions
 from .commands.convert import ConvertOptions, WriteFlags
 from .commands.demo import DemoOptions
+from .commands.diff import DiffOptions
+from .commands.mcp import McpOptions
 from .commands.show import ShowOptions
 from .commands.version import VersionOptions
 from .errors import ReachError
@@ -238,6 +240,48 @@ def audit_command(flags: KubeFlags, **typed: Any) -> int:
     return execute(AuditOptions(**typed), flags)
 
 
+@cli.command("diff", context_settings=CONTEXT_SETTINGS)
+@click_options(DiffOptions)
+@kube_flags
+def diff_command(flags: KubeFlags, **typed: Any) -> int:
+    """The URLs, warnings and audit findings that applying these manifests would add, remove or change.
+
+    The manifests go to the API server as a server-side apply with dryRun=All: nothing is persisted. Exit codes are
+    kubectl diff's: 0 no change, 1 a change, 2 an error (--fail-on: 4 for a new finding that severe, else 0).
+
+    \b
+    Examples:
+      kubectl reach diff -f service.yaml
+      kubectl reach diff -f k8s/ -R -o json
+      helm template shop ./chart | kubectl reach diff -f - --fail-on high
+    """
+    return execute(DiffOptions(**typed), flags)
+
+
+@cli.command("mcp", context_settings=CONTEXT_SETTINGS)
+@click_options(McpOptions)
+@kube_flags
+def mcp_command(flags: KubeFlags, **typed: Any) -> int:
+    """Serve kubectl reach to AI agents: a Model Context Protocol server on stdio.
+
+    Tools: urls, exposure, audit (read-only), probe (--allow-probe), convert (--allow-convert: a dry run unless the
+    call confirms). Each answers with the document -o json prints, for the cluster the usual flags select. Needs
+    Python 3.10+ and the extra: pip install 'kubectl-reach[mcp]'.
+
+    \b
+    Examples:
+      kubectl reach mcp --context prod -n shop
+      kubectl reach mcp --allow-probe --allow-convert
+    """
+    plan = McpOptions(**typed).validate()
+    flags.validate()
+    if flags.contexts() is not None:
+        from .errors import UsageError
+
+        raise UsageError("this command works on one context: give --context NAME")
+    return plan.run(flags, current_streams(), run)
+
+
 @cli.command("demo", context_settings=CONTEXT_SETTINGS)
 @click_options(DemoOptions)
 def demo(**typed: Any) -> int:
@@ -320,6 +364,7 @@ def run(argv: Optional[List[str]] = None, streams: Optional[Streams] = None) -> 
 
 
 def _run(args: List[str], streams: Streams) -> int:
+    failed = ExitCode.DIFF_ERROR if args[:1] == ["diff"] else ExitCode.ERROR  # kubectl diff's: 1 means a change
     if args[:1] == ["__complete"]:  # kubectl's plugin completion protocol, through kubectl_complete-reach
         from .completion import plugin_main
 
@@ -335,13 +380,13 @@ def _run(args: List[str], streams: Streams) -> int:
         return ExitCode(exc.exit_code) if exc.exit_code in {c.value for c in ExitCode} else ExitCode.ERROR
     except click.ClickException as exc:  # usage errors: kubectl exits 1 for these too
         streams.warn(f"error: {exc.format_message()}")
-        return ExitCode.ERROR
+        return failed
     except ReachError as exc:
         streams.warn(f"error: {exc}")
-        return exc.exit_code
+        return failed if exc.exit_code == ExitCode.ERROR else exc.exit_code
     except click.Abort:
         streams.warn("error: aborted")
-        return ExitCode.ERROR
+        return failed
     except KeyboardInterrupt:
         return ExitCode.INTERRUPTED
     except Exception as exc:
@@ -354,7 +399,7 @@ def _run(args: List[str], streams: Streams) -> int:
             for line in traceback.format_exc().rstrip("\n").split("\n"):
                 streams.warn(line)
         streams.warn(internal_error_line(exc))
-        return ExitCode.ERROR
+        return failed
     return result if isinstance(result, int) else ExitCode.OK
 
 

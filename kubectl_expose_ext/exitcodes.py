@@ -9,6 +9,7 @@ class ExitCode(enum.IntEnum):
 
     OK = 0
     ERROR = 1
+    DIFF_ERROR = 2
     NO_ANSWER = 3
     FINDINGS = 4
     INTERRUPTED = 130
@@ -21,6 +22,7 @@ class ExitCode(enum.IntEnum):
 MEANINGS = {  # each fits one line of --help
     ExitCode.OK: "success, even when the target has no external endpoint (the warnings say why)",
     ExitCode.ERROR: "an error (a bad flag, not found, forbidden, unreachable, a --wait that timed out...)",
+    ExitCode.DIFF_ERROR: "diff: an error (kubectl diff's code: there, 1 means that something changes)",
     ExitCode.NO_ANSWER: "--probe: no URL answered; -o url: no URL that can work was printed",
     ExitCode.FINDINGS: "audit --fail-on: a finding at or above that severity",
     ExitCode.INTERRUPTED: "interrupted (Ctrl-C); during a convert's write, it may have been applied",

@@ -77,6 +77,8 @@ KINDS: Tuple[Kind, ...] = (
     Kind("Gateway", "gateways", "gateway", _GATEWAY, ("v1", "v1beta1"), optional=True, aliases=("gtw",)),
     Kind("ReferenceGrant", "referencegrants", "referencegrant", _GATEWAY, ("v1", "v1beta1"), optional=True,
          aliases=("refgrant",)),
+    # kubernetes-sigs/application: declared links (links.py), read only for objects labelled app.kubernetes.io/name
+    Kind("Application", "applications", "application", "app.k8s.io", ("v1beta1",), optional=True),
 )
 
 BY_NAME: Dict[str, Kind] = {k.name: k for k in KINDS}

@@ -10,9 +10,10 @@ from .kinds import Kind, target_kind, target_shorts
 
 
 BARE_NAME_ORDER = ("Service", "Pod", "Deployment")  # what a bare NAME is tried as, in order
-OUTPUTS = ("table", "wide", "json", "yaml", "url")  # show's -o
-AUDIT_OUTPUTS = ("table", "json", "yaml")
+OUTPUTS = ("table", "wide", "json", "yaml", "url", "headlamp")  # show's -o (headlamp: headlamp.py)
+AUDIT_OUTPUTS = ("table", "json", "yaml", "sarif", "html")  # sarif.py, report.py
 WRITE_OUTPUTS = ("json", "yaml")  # convert and undo: the object after the change
+DIFF_OUTPUTS = ("table", "json", "yaml")  # commands/diff.py
 # DNS-1123 subdomain: what pods, deployments and ingresses may be named (services are stricter, a subset).
 _NAME = re.compile(r"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$")
 

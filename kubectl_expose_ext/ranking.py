@@ -5,6 +5,7 @@ Each rule breaks the ties of the one before it:
 
 1. with `--probe`, a URL that answered before one that did not (it is the one known to work from here);
 2. a URL that can work before one that cannot (`render.unusable`: no controller, no address yet, wildcard, unsafe);
+   then the URL a declared primary (links.py: the `kubectl-reach/primary-url` annotation) matches, before the others;
 3. public before internal: an address outside the private ranges (`addresses.is_public`; a name counts as public)
    and not behind an internal load balancer or Ingress works from anywhere, an internal one only from inside;
 4. the way in, as an operator would hand it out: a load balancer's address, then a virtual host on a shared proxy
@@ -48,14 +49,16 @@ def _is_ip(host: str) -> bool:
     return True
 
 
-def rank_key(endpoint: Endpoint, probes: Optional[Dict[tuple, "Probe"]] = None) -> tuple:
-    """The sort key of rules 1-5 (sorted() is stable: rule 6)."""
+def rank_key(endpoint: Endpoint, probes: Optional[Dict[tuple, "Probe"]] = None, preferred: Optional[str] = None) -> tuple:
+    """The sort key of rules 1-5 (sorted() is stable: rule 6); `preferred`: the URL a declared primary matches."""
     answered = probes is None or (probes.get(endpoint.key()) is not None and probes[endpoint.key()].answered)
-    return (not answered, unusable(endpoint) is not None, is_internal(endpoint),
+    return (not answered, unusable(endpoint) is not None, endpoint.url != preferred if preferred else False,
+            is_internal(endpoint),
             _WAY_RANK.get(endpoint.method, len(WAYS_IN)),
             SCHEMES.index(endpoint.scheme) if endpoint.scheme in SCHEMES else len(SCHEMES))
 
 
-def ranked(endpoints: Sequence[Endpoint], probes: Optional[Dict[tuple, "Probe"]] = None) -> List[Endpoint]:
-    """`endpoints`, best first."""
-    return sorted(endpoints, key=lambda e: rank_key(e, probes))
+def ranked(endpoints: Sequence[Endpoint], probes: Optional[Dict[tuple, "Probe"]] = None,
+           preferred: Optional[str] = None) -> List[Endpoint]:
+    """`endpoints`, best first (`preferred`: the derived URL a declared primary matches)."""
+    return sorted(endpoints, key=lambda e: rank_key(e, probes, preferred))

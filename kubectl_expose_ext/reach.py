@@ -7,7 +7,7 @@ work are offered (hints.py).
 """
 
 from dataclasses import dataclass, field as dc_field
-from typing import Any, Dict, Iterator, List, Optional, Sequence, Tuple
+from typing import TYPE_CHECKING, Any, Dict, Iterator, List, Optional, Sequence, Tuple
 
 from .endpoints import BackendRef, Found, Resolve
 from .endpoints.hostports import container_ports, ended_warning, has_ended, node_endpoints, uses_host_network
@@ -19,6 +19,9 @@ from .localclusters import on_this_machine
 from .objects import (condition_true, field, format_labels, items, label_selector_string, labels, name, namespace,
                       port_number, selector_matches)
 from .snapshot import Snapshot
+
+if TYPE_CHECKING:
+    from .links import Link
 
 __all__ = ["Reach", "Snapshot", "exposing_objects", "reach_target"]
 
@@ -32,15 +35,25 @@ class Reach:
     name: str
     found: Found
     labels: Dict[str, str] = dc_field(default_factory=dict)  # the target's own (--show-labels), not in the contract
+    annotations: Dict[str, Any] = dc_field(default_factory=dict)  # the target's own (declared links), idem
+    links: List["Link"] = dc_field(default_factory=list)  # declared links (links.py), set by the command
 
     @property
     def ref(self) -> str:
         return short_ref(self.kind, self.name)
 
     def to_dict(self) -> dict:
-        return {"target": {"kind": self.kind, "namespace": self.namespace, "name": self.name},
-                "endpoints": [e.to_dict() for e in self.found.endpoints],
-                "warnings": self.found.warnings + self.found.hints}
+        document = {"target": {"kind": self.kind, "namespace": self.namespace, "name": self.name},
+                    "endpoints": [e.to_dict() for e in self.found.endpoints],
+                    "warnings": self.found.warnings + self.found.hints}
+        if self.links:  # only where links are declared: the contract's other documents keep exactly their keys
+            document["links"] = [link.to_dict() for link in self.links]
+        return document
+
+
+def annotations(obj: dict) -> Dict[str, Any]:
+    value = field(obj, "metadata", "annotations")
+    return value if isinstance(value, dict) else {}
 
 
 # --- pods ------------------------------------------------------------------------------------------
@@ -266,7 +279,7 @@ def reach_target(kind: str, obj: dict, pods: List[dict], snapshot: Snapshot) -> 
             found.warn(f"{kind.lower()} {name(obj)} has no pods (selector {selector or '<none>'})")
     found = explain(kind, obj, pods, found.deduplicated(), snapshot)
     on_this_machine(found, snapshot.nodes)
-    return Reach(kind, namespace(obj), name(obj), found, labels(obj))
+    return Reach(kind, namespace(obj), name(obj), found, labels(obj), annotations(obj))
 
 
 # --- everything ----------------------------------------------------------------------------------------
@@ -287,15 +300,16 @@ def exposing_objects(snapshot: Snapshot) -> Iterator[Tuple[dict, Reach, List[str
         if is_exposed(service):
             found = reach_service(service, snapshot, with_front_doors=False, nodes_per_port=LISTING_NODES_PER_PORT)
             on_this_machine(found, snapshot.nodes)
-            yield service, Reach("Service", namespace(service), name(service), found, labels(service)), []
+            yield service, Reach("Service", namespace(service), name(service), found, labels(service),
+                                annotations(service)), []
     for door in FRONT_DOORS:
         for obj in filter(door.listed, door.objects(snapshot)):
             broken: List[str] = []
             found = reach_front_door(door, obj, snapshot, broken)
-            yield obj, Reach(door.kind_of(obj), namespace(obj), name(obj), found, labels(obj)), broken
+            yield obj, Reach(door.kind_of(obj), namespace(obj), name(obj), found, labels(obj), annotations(obj)), broken
     for pod in snapshot.pods:
         if uses_host_network(pod):
             found = node_endpoints(pod, snapshot.nodes)
             on_this_machine(found, snapshot.nodes)
-            yield pod, Reach("Pod", namespace(pod), name(pod), found, labels(pod)), []
+            yield pod, Reach("Pod", namespace(pod), name(pod), found, labels(pod), annotations(pod)), []
 

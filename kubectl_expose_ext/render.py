@@ -18,6 +18,7 @@ from .terminal import clean, is_clean
 
 if TYPE_CHECKING:
     from .audit import Assessment, Finding
+    from .links import Link
     from .probe import Probe
 
 Probes = Mapping[tuple, "Probe"]
@@ -75,6 +76,25 @@ def _rows(result: Reach, wide: bool, prefix: List[str], probes: Optional[Probes]
         yield [clean(cell) for cell in row] + suffix
 
 
+def link_note(link: "Link") -> str:
+    """`declared primary (kubectl-reach on svc/web)`, `argocd "grafana" on svc/web; matches no derived URL: port`."""
+    what = "declared primary" if link.primary else f'declared "{link.title}"'
+    note = f"{what} ({link.source} on {link.declared_on})"
+    return note + (f"; matches no derived URL: {link.mismatch}" if link.mismatch else "")
+
+
+def _link_rows(result: Reach, wide: bool, prefix: List[str], probes: Optional[Probes], show_labels: bool = False):
+    """The declared links (links.py), beside the derived URLs: METHOD `Declared`, no node or backend."""
+    suffix = [clean(format_labels(result.labels))] if show_labels else []
+    for link in result.links:
+        row = prefix + ["Declared", link.url, "", "", link_note(link)]
+        if probes:
+            row.insert(len(prefix) + 2, "")
+        if wide:
+            row.insert(len(prefix) + 2, link.url.partition(":")[0] if "://" in link.url else "")
+        yield [clean(cell) for cell in row] + suffix
+
+
 def render_table(results: Sequence[Reach], wide: bool = False, listing: bool = False,
                  all_namespaces: bool = False, probes: Optional[Probes] = None, headers_shown: bool = True,
                  show_labels: bool = False, contexts: Optional[Sequence[str]] = None) -> str:
@@ -96,6 +116,7 @@ def render_table(results: Sequence[Reach], wide: bool = False, listing: bool = F
         prefix = ([contexts[i]] if contexts else []) + ([result.namespace] if all_namespaces else []) + \
             ([result.ref] if listing else [])
         rows.extend(_rows(result, wide, [clean(p) for p in prefix], probes, show_labels))
+        rows.extend(_link_rows(result, wide, [clean(p) for p in prefix], probes, show_labels))
     if not rows:
         return ""
     return tabulate(rows, headers=headers if headers_shown else (), tablefmt="plain", disable_numparse=True)
@@ -283,3 +304,4 @@ def audit_document(exposures: Sequence["Assessment"]) -> dict:
 
 def render_audit(exposures: Sequence["Assessment"], output: str) -> str:
     return dump(audit_document(exposures), output)
+

@@ -180,7 +180,7 @@ def test_user_errors(realworld, tmp_path):
         ("foo/bar",): 'error: unknown resource type "foo" (use one of: pod, svc, deploy, sts, ds, ingress, httproute, grpcroute, tlsroute, tcproute, udproute, route)',
         ("pod/",): 'error: invalid target "pod/": arguments in resource/name form must have a single resource and name',
         ("svc/mail", "-o", "xml"): 'error: unable to match a printer suitable for the output format "xml", '
-                                   "allowed formats are: custom-columns,custom-columns-file,json,jsonpath,jsonpath-file,name,table,url,wide,yaml",
+                                   "allowed formats are: custom-columns,custom-columns-file,headlamp,json,jsonpath,jsonpath-file,name,table,url,wide,yaml",
         ("svc/mail", "-A"): "error: a resource cannot be retrieved by name across all namespaces",
         ("svc/mail", "--context", "nope"): 'error: context "nope" does not exist',
     }

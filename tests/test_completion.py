@@ -18,7 +18,7 @@ pytestmark = pytest.mark.both_backends
     (["s"], ["svc/", "sts/", "show"]),
     (["convert", ""], ["svc/", "deploy/", "sts/", "ds/"]),  # what convert changes: not a pod, not an ingress
     (["undo", ""], ["svc/", "deploy/", "sts/", "ds/", "ingress/"]),  # undo also deletes the Ingress it created
-    (["svc/x", "-o", ""], ["table", "wide", "json", "yaml", "url"]),
+    (["svc/x", "-o", ""], ["table", "wide", "json", "yaml", "url", "headlamp"]),
     (["svc/x", "--address-type", "I"], ["InternalIP"]),
     (["convert", "svc/x", "--to", ""], ["clusterip", "nodeport", "loadbalancer", "ingress"]),
     (["convert", "sts/x", "--to", "h"], ["hostport", "hostnetwork"]),
@@ -27,7 +27,7 @@ pytestmark = pytest.mark.both_backends
     (["svc/x", "-o=j"], ["-o=json"]),          # kubectl's spellings of a value
     (["svc/x", "--output=y"], ["--output=yaml"]),
     (["svc/x", "-oj"], ["-ojson"]),
-    (["audit", "-o", ""], ["table", "json", "yaml"]),  # each command's own values
+    (["audit", "-o", ""], ["table", "json", "yaml", "sarif", "html"]),  # each command's own values
     (["convert", "svc/x", "-o", ""], ["json", "yaml"]),
     (["audit", "--fail-on", "h"], ["high"]),
     (["help", "co"], ["convert", "completion"]),
@@ -126,7 +126,7 @@ def test_value_completion_in_clicks_own_scripts(demo_api):
     env = {**demo_api.env(), "_KUBECTL_REACH_COMPLETE": "bash_complete", "COMP_WORDS": "kubectl-reach svc/x -o ",
            "COMP_CWORD": "3"}
     out = run_installed(["kubectl-reach"], env)
-    assert out.stdout.splitlines() == [f"plain,{v}" for v in ("table", "wide", "json", "yaml", "url")]
+    assert out.stdout.splitlines() == [f"plain,{v}" for v in ("table", "wide", "json", "yaml", "url", "headlamp")]
     env.update(COMP_WORDS="kubectl-reach audit -n ", COMP_CWORD="3")
     out = run_installed(["kubectl-reach"], env)
     assert [line.split(",", 1)[1] for line in out.stdout.splitlines()] == demo_api.names("Namespace")

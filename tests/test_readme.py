@@ -156,7 +156,7 @@ def test_the_exit_codes_are_documented_from_their_enum():
     from kubectl_expose_ext.cli import cli
 
     assert help_lines("  ") in cli.help
-    assert {c.value for c in ExitCode} == {0, 1, 3, 4, 130}
+    assert {c.value for c in ExitCode} == {0, 1, 2, 3, 4, 130}
 
 
 def test_no_exit_code_literal_is_left_in_the_commands():
@@ -166,4 +166,43 @@ def test_no_exit_code_literal_is_left_in_the_commands():
     package = ROOT / "kubectl_expose_ext"
     for path in [package / "cli.py", package / "convert" / "engine.py", *sorted((package / "commands").glob("*.py"))]:
         for number, line in enumerate(path.read_text().splitlines(), 1):
-            assert not re.search(r"\breturn (0|1|3|4|130)\b(?!\.)|exit_code = \d", line), f"{path.name}:{number}: {line}"
+            assert not re.search(r"\breturn (0|1|2|3|4|130)\b(?!\.)|exit_code = \d", line), f"{path.name}:{number}: {line}"
+
+
+# --- docs/integrations.md --------------------------------------------------------------------------------------------
+
+def test_integrations_diff_transcript(demo_api, monkeypatch):
+    monkeypatch.chdir(ROOT / "tests" / "fixtures")  # the command names the manifest as the page shows it
+    command = "diff -f service-lb.yaml"
+    out = demo_api.reach(*command.split())
+    assert out.code == 1
+    assert_documented(f"$ kubectl reach {command}\n" + out.out + out.err, command)
+
+
+@pytest.mark.fake_only("the document names the kubeconfig context: the fake's is `fake`")
+def test_integrations_headlamp_transcript(demo_api):
+    command = "svc/influxdb-lb -o headlamp"
+    out = demo_api.reach(*command.split())
+    assert_documented(f"$ kubectl reach {command}\n" + out.out + out.err, command)
+
+
+def test_integrations_declared_links_transcript(demo_api):
+    for kind, name, annotations in (
+            ("Ingress", "influxdb", {"link.argocd.argoproj.io/ui": "InfluxDB UI|https://influxdb.example.com/orgs/1",
+                                     "kubectl-reach/primary-url": "https://influxdb.example.com/orgs/1"}),
+            ("Service", "influxdb", {"link.argocd.argoproj.io/grafana": "https://grafana.example.com/d/influxdb",
+                                     "link.argocd.argoproj.io/api": "http://203.0.113.10:8086/"})):
+        obj = demo_api.get(kind, name)
+        obj["metadata"]["annotations"] = annotations
+        for key in ("uid", "creationTimestamp", "generation"):
+            obj["metadata"].pop(key, None)
+        demo_api.add(obj)
+    command = "svc/influxdb"
+    out = demo_api.reach(command)
+    assert_documented(f"$ kubectl reach {command}\n" + out.out + out.err, command)
+
+
+def test_integrations_mcp_tools_are_documented():
+    from kubectl_expose_ext.mcp_server import tools_markdown
+
+    assert tools_markdown() in DOCS, "docs/integrations.md's MCP tool table is stale: regenerate it with tools_markdown()"

@@ -49,11 +49,30 @@ def report_malformed(session: Session) -> None:
 
 def rank(answers: list, probes: Optional[dict]) -> None:
     """Each answer's URLs in the one order of ranking.py (best first), which the table, -o url, --open, --wait and
-    the audit's URL column then read as they are."""
+    the audit's URL column then read as they are; a declared primary's URL first among those that can work."""
+    from ..links import primary
     from ..ranking import ranked
 
     for answer in answers:
-        answer.found.endpoints = ranked(answer.found.endpoints, probes)
+        declared = primary(answer.links)
+        answer.found.endpoints = ranked(answer.found.endpoints, probes, declared.matches if declared else None)
+
+
+def declare_links(session: Session, answers: list, namespace: Optional[str], chains: Optional[list] = None) -> None:
+    """Each answer's declared links (links.py), from its annotations, its chain's (`chains`: one per answer, for
+    named targets) and its Applications: one LIST of those, and only when an answer is labelled
+    app.kubernetes.io/name and the cluster serves app.k8s.io (discovery, cached); not readable: none."""
+    from ..errors import Forbidden, NotFound
+    from ..links import attach, wants_applications
+
+    applications: list = []
+    if any(wants_applications(a.labels) for a in answers) and "applications" in session.kube.discover():
+        try:
+            applications = session.kube.list("applications", namespace)
+        except (Forbidden, NotFound):
+            pass
+    for i, answer in enumerate(answers):
+        attach(answer, chains[i] if chains else (), applications)
 
 
 def show_progress(session: Session) -> None:

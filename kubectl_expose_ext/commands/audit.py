@@ -19,8 +19,8 @@ class AuditOptions(Selection, Rows):
     """The flags as typed: each declared here once (flags.flag), with its default."""
 
     output: str = flag("-o", "--output", default="table", show_default=True, metavar="FORMAT", values="audit-outputs",
-                       help="table, json, yaml, name, jsonpath=TEMPLATE, jsonpath-file=FILE, custom-columns=SPEC or "
-                            "custom-columns-file=FILE.")
+                       help="table, json, yaml, sarif (SARIF 2.1.0), html (a self-contained report), name, "
+                            "jsonpath=TEMPLATE, jsonpath-file=FILE, custom-columns=SPEC or custom-columns-file=FILE.")
     fail_on: Optional[str] = flag("--fail-on", metavar="SEVERITY", values="severities",
                                   help="high, medium or low: exit with code 4 when a finding is at least this severe "
                                        "(for CI pipelines).")
@@ -85,6 +85,8 @@ class Audit:
             doc = {name: {"error": result} if isinstance(result, str) else render.audit_document(result)
                    for name, result in collected}
             streams.write(render.dump(doc, self.output) + "\n")
+        elif self.output in ("sarif", "html"):
+            streams.write(self.document(collected, self.scope()))
         else:
             rows = [(name, a) for name, result in collected if not isinstance(result, str) for a in result]
             text = render.render_audit_table([a for _, a in rows], all_namespaces=self.all_namespaces,
@@ -94,11 +96,29 @@ class Audit:
         failing = any(self.failing(result) for _, result in collected if not isinstance(result, str))
         return ExitCode.FINDINGS if failing else ExitCode.OK
 
+    def scope(self, session: Optional[Session] = None) -> str:
+        """What was audited, for -o sarif and html: every namespace, or one (several contexts: each one's own)."""
+        if self.all_namespaces:
+            return "all-namespaces"
+        return f"namespace/{session.namespace}" if session is not None else "namespace"
+
+    def document(self, runs: List[tuple], scope: str) -> str:
+        """-o sarif (sarif.py) or -o html (report.py): one run or section per context."""
+        if self.output == "sarif":
+            from .. import sarif
+
+            return sarif.render(runs, scope) + "\n"
+        from .. import report
+
+        return report.render(runs, scope)
+
     def report(self, session: Session, assessed: List) -> int:
         from .. import printers, render
 
         if self.output in ("json", "yaml"):
             session.streams.write(render.render_audit(assessed, self.output) + "\n")
+        elif self.output in ("sarif", "html"):
+            session.streams.write(self.document([(session.kube.connection.context, assessed)], self.scope(session)))
         elif self.output == "jsonpath" and self.printer:
             session.streams.write(printers.render_jsonpath(self.printer, render.audit_document(assessed)))
         elif self.output == "name":

@@ -11,7 +11,7 @@ from ..options import OUTPUTS, TargetSpec
 if TYPE_CHECKING:
     from ..printers import Printer, SortBy
 from ..exitcodes import ExitCode
-from . import Rows, Selection, nothing_exposed, rank, report_malformed, show_progress
+from . import Rows, Selection, declare_links, nothing_exposed, rank, report_malformed, show_progress
 
 
 @dataclass
@@ -20,8 +20,9 @@ class ShowOptions(Selection, Rows):
 
     target: Sequence[str] = ()
     output: str = flag("-o", "--output", default="table", show_default=True, metavar="FORMAT", values="show-outputs",
-                       help="table, wide, json, yaml, url (one URL per line), name, jsonpath=TEMPLATE, "
-                            "jsonpath-file=FILE, custom-columns=SPEC or custom-columns-file=FILE.")
+                       help="table, wide, json, yaml, url (one URL per line), headlamp (links keyed by object, for "
+                            "UIs), name, jsonpath=TEMPLATE, jsonpath-file=FILE, custom-columns=SPEC or "
+                            "custom-columns-file=FILE.")
     address_type: str = flag("--address-type", default="auto", show_default=True, metavar="TYPE",
                              values="address-types", help="Node address to use: auto (ExternalIP, else InternalIP, "
                                                           "else Hostname), ExternalIP, InternalIP or Hostname.")
@@ -116,6 +117,7 @@ class Show:
             finally:
                 session.streams.status_done()
             answers = [a.answer for a in assessed]
+            declare_links(session, answers, None if self.all_namespaces else session.namespace)
             findings = [a.findings for a in assessed]  # JSON lists them; a hint counts them
             probes = self.probed(answers)
         elif self.wait is None:  # each target resolved in turn; a LIST two of them need is sent once (Kube.list)
@@ -174,13 +176,18 @@ class Show:
                           render.document(result[0], len(self.specs) != 1, result[1], result[2]))
                    for name, result in collected}
             streams.write(render.dump(doc, self.output) + "\n")
+        elif self.output == "headlamp":  # one document: each item names its cluster
+            from ..headlamp import document
+
+            items = [item for name, result in answered for item in document(result[0], name)["items"]]
+            streams.write(render.dump({**document([]), "items": items}, "json") + "\n")
         else:
             text = render.render_urls(answers, probes) if self.output == "url" else render.render_table(
                 answers, wide=self.output == "wide", listing=True, all_namespaces=self.all_namespaces,
                 headers_shown=not self.no_headers, contexts=contexts, probes=probes or None)
             if text:
                 streams.print(text)
-        if self.output not in ("json", "yaml"):
+        if self.output not in ("json", "yaml", "headlamp"):
             for name, result in answered:
                 for line in render.render_warnings(result[0]):
                     streams.warn(f"[{name}] {line}")
@@ -189,6 +196,7 @@ class Show:
     def targets(self, session: Session, quiet: bool = False) -> Tuple[List, List, List[str]]:
         """(resolved, answers, messages for the targets not found) of the named targets. A missing target among
         several is named and the others answered, as kubectl get a b does; alone, it is the error."""
+        from ..links import chain
         from ..reach import reach_target
         from ..targets import resolve
 
@@ -205,6 +213,8 @@ class Show:
                 continue
             resolved_all.append(resolved)
             answers.append(reach_target(resolved.kind.name, resolved.obj, resolved.pods, resolved.snapshot))
+        declare_links(session, answers, session.namespace,
+                      [chain(answer, r.snapshot) for answer, r in zip(answers, resolved_all)])
         return resolved_all, answers, missing
 
     def follow(self, session: Session, answers: List) -> int:
@@ -291,6 +301,11 @@ class Show:
                 render.endpoint_rows(answers, probes), self.sort_by, row_of=lambda r: r[2]))}
             for answer in answers:  # a document keeps its targets: each one's endpoints in the sorted order
                 answer.found.endpoints.sort(key=lambda e: order[id(e)])
+        if self.output == "headlamp":  # a document for UIs: every object's links (headlamp.py)
+            from ..headlamp import document
+
+            streams.write(render.dump(document(answers, session.kube.connection.context or ""), "json") + "\n")
+            return True
         if self.output in ("json", "yaml"):  # the document carries the warnings itself
             render_document = render.render_json if self.output == "json" else render.render_yaml
             streams.write(render_document(answers, listing, findings=findings, probes=probes) + "\n")
@@ -331,15 +346,23 @@ class Show:
 
 def best_url(answers: List, probes: Optional[dict]) -> Optional[str]:
     """What --open opens: the best-ranked (ranking.py) http or https URL that can work and is safe to hand on; with
-    --probe, one that answered."""
+    --probe, one that answered. When that is the URL a declared primary matches (links.py), the declared URL itself
+    (its path kept): the team's chosen page of the same scheme, host and port, never another host."""
+    from ..links import primary
     from ..ranking import ranked
     from ..render import unusable
+    from ..terminal import is_clean
 
     live = [e for a in answers for e in a.found.endpoints if e.scheme in ("http", "https") and unusable(e) is None]
     if probes is not None:
         live = [e for e in live if probes.get(e.key()) is not None and probes[e.key()].answered]
-    live = ranked(live, probes)
-    return live[0].url if live else None
+    declared = next((p for p in (primary(a.links) for a in answers) if p is not None), None)
+    live = ranked(live, probes, declared.matches if declared else None)
+    if not live:
+        return None
+    if declared is not None and declared.matches == live[0].url and is_clean(declared.url):
+        return declared.url
+    return live[0].url
 
 
 def open_best(session: Session, answers: List, probes: Optional[dict]) -> None:
@@ -349,6 +372,8 @@ def open_best(session: Session, answers: List, probes: Optional[dict]) -> None:
     import sys
 
     url = best_url(answers, probes)
+    for link in (link for a in answers for link in a.links if link.primary and not link.matches):
+        session.streams.warn(f"Warning: --open: the declared primary URL {link.url} matches no derived URL: not used")
     if url is None:
         session.streams.warn("Warning: --open: no http or https URL that can work" +
                              (" answered" if probes is not None else "") + ": nothing opened")

@@ -67,6 +67,7 @@ TYPES = [
     ResourceType("UDPRoute", "udproutes", "gateway.networking.k8s.io", "v1alpha2", True),
     ResourceType("ReferenceGrant", "referencegrants", "gateway.networking.k8s.io", "v1beta1", True, ("refgrant",)),
     ResourceType("Route", "routes", "route.openshift.io", "v1", True),
+    ResourceType("Application", "applications", "app.k8s.io", "v1beta1", True),  # kubernetes-sigs/application
 ]
 SYSTEM_NAMESPACES = ("default", "kube-node-lease", "kube-public", "kube-system")
 # The API server's own Service (pkg/controlplane/controller/kubernetesservice), in every cluster.
@@ -77,7 +78,7 @@ KUBERNETES_SERVICE = {"kind": "Service", "metadata": {"name": "kubernetes", "nam
 # How a cluster's objects come to be: what others refer to first (admission reads IngressClasses and Nodes).
 CREATION_ORDER = ["Namespace", "IngressClass", "Node", "Service", "Deployment", "StatefulSet", "DaemonSet",
                   "ReplicaSet", "Pod", "EndpointSlice", "Ingress", "Gateway", "HTTPRoute", "GRPCRoute", "TLSRoute",
-                  "TCPRoute", "UDPRoute", "ReferenceGrant", "Route"]
+                  "TCPRoute", "UDPRoute", "ReferenceGrant", "Route", "Application"]
 AGGREGATED = "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList"
 BY_KIND = {t.kind: t for t in TYPES}
 BY_PATH = {(t.group, t.version, t.resource): t for t in TYPES}
