@@ -167,7 +167,7 @@ def test_install_like_krew_then_use_through_kubectl(archive, tmp_path, demo_api)
     assert out.returncode == 0 and out.stdout.startswith("Usage: kubectl reach"), out.stderr
     out = kubectl("reach", "pod/influxdb", "-o", "json")
     assert out.returncode == 0, out.stderr
-    assert json.loads(out.stdout)["endpoints"][0]["url"] == "http://203.0.113.10:30000"
+    assert json.loads(out.stdout)["endpoints"][0]["url"] == "http://198.51.100.20:8086"  # the best way in first
     assert kubectl("reach", "svc/nope").stderr == 'error: services "nope" not found\n'
     # completion, as the caveats tell users to set it up
     hook = kubectl("reach", "completion", "kubectl").stdout
