@@ -69,6 +69,24 @@ class Credential:
         return False
 
 
+class OfficialClient(Credential):
+    """A legacy `auth-provider` user, loaded by the official client (kube.Connection): its Configuration's token, read
+    through auth_settings() at every request, which names it the same way in every client release and runs the
+    provider's refresh hooks."""
+
+    def __init__(self, configuration: Any):
+        self.configuration = configuration
+
+    def header(self) -> Optional[str]:
+        from .errors import remember_secret
+
+        token = ((self.configuration.auth_settings() or {}).get("BearerToken") or {}).get("value")
+        if not token:
+            return None
+        remember_secret(token.split(" ", 1)[-1])  # whatever loaded it: never printed
+        return token.strip()
+
+
 class Basic(Credential):
     """username/password (round_trippers.go basicAuthRoundTripper): a username with an empty password too."""
 

@@ -21,6 +21,7 @@ from .errors import (ApiError, ConfigError, Conflict, Forbidden, Gone, Invalid, 
 from .shapes import conform
 
 if TYPE_CHECKING:
+    from .kubeconfig import Access
     from .kubeconfig import Overrides
 
 # resource -> (API path prefix, namespaced), from the one table of kinds
@@ -61,9 +62,10 @@ def resource_path(resource: str, namespace: Optional[str] = None, name: Optional
 
 
 class Connection:
-    """Where the API server is and how to authenticate, loaded the way kubectl loads it."""
+    """Where the API server is and how to authenticate, loaded the way kubectl loads it: one typed Access, whatever
+    loaded it (kubeconfig.py, or the official client for a legacy auth-provider, converted once)."""
 
-    def __init__(self, configuration: Any, namespace: str, context: Optional[str]):
+    def __init__(self, configuration: "Access", namespace: str, context: Optional[str]):
         self.configuration = configuration
         self.namespace = namespace
         self.context = context
@@ -95,7 +97,7 @@ class Connection:
         if fast is not None:
             return cls(*fast)
         connection = cls._load_with_official_client(existing, context)
-        configuration = connection.configuration  # the same attribute names as kubeconfig.Access
+        configuration = connection.configuration
         cluster = overrides.cluster_entry({})  # only what the flags set
         if cluster.get("server"):
             configuration.host = plain.checked_server(cluster["server"], "--server")
@@ -141,14 +143,27 @@ class Connection:
         except OSError as exc:  # unreadable files named by the kubeconfig (certificates, token files)
             raise ConfigError(f"invalid configuration: {exc.strerror}: {exc.filename}") from None
         namespace = (chosen.get("context") or {}).get("namespace") or "default"
-        return cls(configuration, namespace, chosen["name"])
+        return cls(from_official_client(configuration), namespace, chosen["name"])
+
+
+def from_official_client(configuration: Any) -> "Access":
+    """The official client's Configuration as our Access, converted once: its TLS and proxy settings, and its token
+    behind a credential that asks auth_settings() at each request (the auth-provider's refresh hooks run there)."""
+    from .credentials import OfficialClient
+    from .kubeconfig import Access
+
+    return Access(host=configuration.host, verify_ssl=bool(configuration.verify_ssl),
+                  ssl_ca_cert=configuration.ssl_ca_cert, cert_file=configuration.cert_file,
+                  key_file=configuration.key_file, tls_server_name=getattr(configuration, "tls_server_name", None),
+                  assert_hostname=configuration.assert_hostname, proxy=configuration.proxy,
+                  proxy_headers=configuration.proxy_headers, credential=OfficialClient(configuration))
 
 
 def _first_line(exc: BaseException) -> str:
     return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
 
 
-def tls_context(configuration: Any, certificate: Optional[Tuple[str, str]]):
+def tls_context(configuration: "Access", certificate: Optional[Tuple[str, str]]):
     """The TLS client context: Go's crypto/x509 acceptance on every Python from 3.9 to 3.13.
 
     Verification flags, exactly: VERIFY_X509_TRUSTED_FIRST | VERIFY_X509_PARTIAL_CHAIN, and not VERIFY_X509_STRICT
@@ -167,11 +182,11 @@ def tls_context(configuration: Any, certificate: Optional[Tuple[str, str]]):
 
     from urllib3.util.ssl_ import create_urllib3_context
 
-    verify = getattr(configuration, "verify_ssl", True)
+    verify = configuration.verify_ssl
     context = create_urllib3_context(cert_reqs=ssl.CERT_REQUIRED if verify else ssl.CERT_NONE, verify_flags=0)
     context.verify_flags = ssl.VERIFY_X509_TRUSTED_FIRST | getattr(ssl, "VERIFY_X509_PARTIAL_CHAIN", 0x80000)
     context.hostname_checks_common_name = False
-    ca_file, ca_data = getattr(configuration, "ssl_ca_cert", None), getattr(configuration, "ca_cert_data", None)
+    ca_file, ca_data = configuration.ssl_ca_cert, configuration.ca_cert_data
     try:
         if verify and (ca_file or ca_data):
             context.load_verify_locations(cafile=ca_file or None, cadata=ca_data or None)
@@ -192,7 +207,7 @@ def _ssl_reason(exc: BaseException) -> str:
     return str(reason or _first_line(exc)).replace("_", " ").lower()
 
 
-def _pool(configuration: Any, timeout: Optional[float], certificate: Optional[Tuple[str, str]]):
+def _pool(configuration: "Access", timeout: Optional[float], certificate: Optional[Tuple[str, str]]):
     """A urllib3 pool with kubectl's TLS (tls_context) and proxy: http(s) through urllib3's ProxyManager (CONNECT for
     https servers), socks5 through python-socks (socks5_pool)."""
     import urllib3
@@ -202,17 +217,17 @@ def _pool(configuration: Any, timeout: Optional[float], certificate: Optional[Tu
         "timeout": urllib3.Timeout(total=timeout) if timeout else urllib3.Timeout(total=None),
         "retries": False,
     }
-    if getattr(configuration, "tls_server_name", None):
+    if configuration.tls_server_name:
         kwargs["server_hostname"] = configuration.tls_server_name
-    if getattr(configuration, "assert_hostname", None) is not None:
+    if configuration.assert_hostname is not None:
         kwargs["assert_hostname"] = configuration.assert_hostname
-    if not getattr(configuration, "verify_ssl", True):
+    if not configuration.verify_ssl:
         urllib3.disable_warnings(urllib3.exceptions.InsecureRequestWarning)
-    proxy = getattr(configuration, "proxy", None)
+    proxy = configuration.proxy
     if proxy and proxy.lower().startswith("socks5://"):
         return socks5_pool(proxy, **kwargs)
     if proxy:
-        url, proxy_headers = _proxy_with_credentials(proxy, getattr(configuration, "proxy_headers", None))
+        url, proxy_headers = _proxy_with_credentials(proxy, configuration.proxy_headers)
         return urllib3.ProxyManager(url, proxy_headers=proxy_headers, **kwargs)
     return urllib3.PoolManager(**kwargs)
 
@@ -309,7 +324,7 @@ class Kube:
         self._discovered: Optional[Dict[str, str]] = None
         self._lists: Dict[tuple, List[Dict[str, Any]]] = {}  # list()'s answers, for this command
         self._pools: Dict[Any, Any] = {}  # client certificate -> urllib3 pool (an exec plugin may rotate it)
-        for line in getattr(connection.configuration, "warnings", None) or []:
+        for line in connection.configuration.warnings:
             log(line)
 
     @property
@@ -320,33 +335,25 @@ class Kube:
     def _http(self):
         """The pool for the credential's current client certificate (client-go asks for it at each handshake)."""
         configuration = self.connection.configuration
-        credential = getattr(configuration, "credential", None)
+        credential = configuration.credential
         certificate = credential.certificate() if credential is not None else None
-        if certificate is None and getattr(configuration, "cert_file", None):
+        if certificate is None and configuration.cert_file and configuration.key_file:
             certificate = (configuration.cert_file, configuration.key_file)
         if certificate not in self._pools:
             self._pools[certificate] = _pool(configuration, self.timeout, certificate)
         return self._pools[certificate]
 
     def _authorization(self) -> Optional[str]:
-        """The Authorization header: our credential (credentials.py), or the official client's (auth_settings() names
-        the token the same way in every client release, and runs the refresh hooks of its auth-providers)."""
-        configuration = self.connection.configuration
-        if not hasattr(configuration, "auth_settings"):  # kubeconfig.Access
-            return configuration.credential.header() if configuration.credential is not None else None
-        token = ((configuration.auth_settings() or {}).get("BearerToken") or {}).get("value")
-        if token:
-            remember_secret(token.split(" ", 1)[-1])  # whatever loaded it: never printed
-            return token.strip()
-        return None
+        """The Authorization header: the connection's credential (credentials.py), asked at every request."""
+        credential = self.connection.configuration.credential
+        return credential.header() if credential is not None else None
 
     def _headers(self, content_type: Optional[str] = None, accept: str = "application/json") -> Dict[str, str]:
         headers = {"Accept": accept, "User-Agent": f"kubectl-reach/{__version__}"}
         from urllib3.util import SKIP_HEADER
 
         # as Go's transport asks, unless the cluster says disable-compression (then none, not http.client's identity)
-        headers["Accept-Encoding"] = SKIP_HEADER if getattr(self.connection.configuration, "disable_compression",
-                                                            False) else "gzip"
+        headers["Accept-Encoding"] = SKIP_HEADER if self.connection.configuration.disable_compression else "gzip"
         authorization = self._authorization()
         if authorization:
             headers["Authorization"] = authorization
@@ -360,14 +367,14 @@ class Kube:
         value's UTF-8 bytes as Go sends them, a control character refused."""
         from .credentials import header_value
 
-        impersonation = getattr(self.connection.configuration, "impersonation", None) or {}
+        impersonation = self.connection.configuration.impersonation
         return [*self._headers(content_type, accept).items(),
                 *((key, header_value(value, key)) for key, values in impersonation.items() for value in values)]
 
     def _refreshed(self, sent: List[Tuple[str, str]]) -> bool:
         """After a 401: whether the credential was renewed (an exec plugin run again, client-go's maybeRefreshCreds)
         so that the request is worth sending once more."""
-        credential = getattr(self.connection.configuration, "credential", None)
+        credential = self.connection.configuration.credential
         if credential is None:
             return False
         return credential.refresh(next((value for key, value in sent if key == "Authorization"), None))

@@ -177,3 +177,21 @@ def test_the_verification_flags_are_gos_on_this_python():
     assert context.verify_flags & getattr(ssl, "VERIFY_X509_PARTIAL_CHAIN", 0x80000)
     assert context.check_hostname and not context.hostname_checks_common_name
     assert context.verify_mode == ssl.CERT_REQUIRED
+
+
+def test_a_legacy_auth_provider_through_the_official_client(https, pki, tmp_path):
+    """An `auth-provider: oidc` user (removed from kubectl in 1.26) is loaded by the official client and converted once
+    into our connection settings (kube.from_official_client): its id-token is sent, over the kubeconfig's TLS."""
+    import json
+
+    def part(data):
+        return base64.urlsafe_b64encode(json.dumps(data).encode()).rstrip(b"=").decode()
+
+    token = f"{part({'alg': 'none'})}.{part({'exp': int(time.time()) + 3600, 'sub': 'alice'})}.c2ln"
+    user = (f"auth-provider: {{name: oidc, config: {{id-token: '{token}', client-id: reach, "
+            f"idp-issuer-url: 'https://issuer.invalid'}}}}")
+    config = kubeconfig(tmp_path, https, f"certificate-authority: {pki / 'ca.crt'}", user)
+    out = reach(config, "svc/influxdb")
+    assert out.returncode == 0, out.stderr
+    assert https.httpd.requests_seen[-1]["authorization"] == f"Bearer {token}"
+    assert token not in out.stderr
