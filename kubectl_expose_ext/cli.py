@@ -5,9 +5,12 @@ validate() makes a plan before any request; the plan runs with a Session (the cl
 
 import inspect
 import sys
-from typing import Any, List, Optional
+from typing import TYPE_CHECKING, Any, List, Optional
 
 import click
+
+if TYPE_CHECKING:
+    from .commands import Options
 
 from . import VERSION_LINE, __version__
 from .argv import (COMPLETE_VAR, OPTIONAL_VALUES, boolean_flags, kubectl_spellings, near_command, unknown_command,
@@ -35,7 +38,7 @@ def current_streams() -> Streams:
     return found if found is not None else Streams()
 
 
-def execute(options: Any, flags: KubeFlags) -> int:
+def execute(options: "Options", flags: KubeFlags) -> int:
     """Flags -> Options -> Run: every check that needs no cluster, then connect, then the plan runs."""
     plan = options.validate()
     flags.validate()

@@ -17,22 +17,29 @@ stderr shows which contexts are still pending (one status line, rewritten in pla
 
 import dataclasses
 import io
-from typing import Any, Dict, List
+from typing import TYPE_CHECKING, Dict, List
 
 from .errors import ReachError, UsageError, redact
 from .streams import Streams
+
+if TYPE_CHECKING:
+    from .commands import ManyContexts, Plan
+    from .kubeflags import KubeFlags
 
 PARALLEL = 32
 _NAMED = 4  # pending contexts named on the status line; the others counted
 
 
-def run_contexts(plan: Any, flags: Any, names: List[str], streams: Streams) -> int:
+def run_contexts(plan: "Plan", flags: "KubeFlags", names: List[str], streams: Streams) -> int:
     from concurrent.futures import ThreadPoolExecutor, as_completed
 
-    if not hasattr(plan, "report_contexts"):  # (a plan that has it names CONTEXT_OUTPUTS, what it prints then)
+    from .commands import ManyContexts
+
+    if not isinstance(plan, ManyContexts):  # (such a plan names CONTEXT_OUTPUTS, what it prints then)
         raise UsageError("this command works on one context: give --context NAME")
-    if any(getattr(plan, flag, None) for flag in ("wait", "watch", "open_browser")):
-        raise UsageError("--wait, --watch and --open work on one context: give --context NAME")
+    reason = plan.one_context_only()
+    if reason:
+        raise UsageError(reason)
     if plan.output not in plan.CONTEXT_OUTPUTS:
         raise UsageError(f"with several contexts, -o is one of {', '.join(plan.CONTEXT_OUTPUTS)}")
 
@@ -67,7 +74,7 @@ def run_contexts(plan: Any, flags: Any, names: List[str], streams: Streams) -> i
     return 1 if failed else max(codes, default=0)
 
 
-def _report(plan: Any, streams: Streams, done: List[tuple]) -> int:
+def _report(plan: "ManyContexts", streams: Streams, done: List[tuple]) -> int:
     """Print what `done` (name, (result, log)) collected: each context's log lines, the plan's output, then each
     failed context's error line."""
     for name, (_, log) in done:

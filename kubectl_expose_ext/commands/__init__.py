@@ -7,10 +7,40 @@ was printed, so `curl "$(kubectl reach svc/x -o url | head -1)"` never gets an e
 """
 
 from dataclasses import dataclass
-from typing import Optional
+from typing import Any, List, Optional, Sequence
+
+from typing import Protocol, runtime_checkable
 
 from ..flags import flag
 from ..kubeflags import Session
+
+
+class Plan(Protocol):
+    """What an Options' validate() returns: runs with a Session, returns an ExitCode."""
+
+    def run(self, session: Session) -> int: ...
+
+
+class Options(Protocol):
+    """A command's flags as typed: validate() checks them without the cluster."""
+
+    def validate(self) -> Plan: ...
+
+
+@runtime_checkable
+class ManyContexts(Protocol):
+    """A plan that runs over several contexts (contexts.py): it collects per context, then reports them together;
+    CONTEXT_OUTPUTS are the -o values that can show several contexts at once."""
+
+    CONTEXT_OUTPUTS: Sequence[str]
+    output: str
+
+    def one_context_only(self) -> Optional[str]:
+        """Why this plan's flags need one context (--wait...), else None."""
+
+    def collect(self, session: Session) -> Any: ...
+
+    def report_contexts(self, streams: Any, collected: List[tuple]) -> int: ...
 
 
 @dataclass

@@ -49,6 +49,9 @@ class Audit:
     no_headers: bool = False
     sort_by: Optional["SortBy"] = None  # over a row (one exposing object)
 
+    def one_context_only(self) -> Optional[str]:
+        return None
+
     def run(self, session: Session) -> int:
         return self.report(session, self.collect(session))
 

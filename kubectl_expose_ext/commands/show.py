@@ -102,6 +102,11 @@ class Show:
     open_browser: bool = False
     watch: bool = False
 
+    def one_context_only(self) -> Optional[str]:
+        if self.wait is not None or self.watch or self.open_browser:
+            return "--wait, --watch and --open work on one context: give --context NAME"
+        return None
+
     def run(self, session: Session) -> int:
         answers, findings, probes, missing = self.collect(session)
         return self.report(session, answers, findings, probes, missing)
