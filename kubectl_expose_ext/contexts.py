@@ -20,6 +20,7 @@ import io
 from typing import TYPE_CHECKING, Dict, List
 
 from .errors import ReachError, UsageError, redact
+from .exitcodes import ExitCode
 from .streams import Streams
 
 if TYPE_CHECKING:
@@ -71,7 +72,7 @@ def run_contexts(plan: "Plan", flags: "KubeFlags", names: List[str], streams: St
     if not streaming:
         codes.append(_report(plan, streams, [(name, results[name]) for name in names]))
     failed = any(isinstance(result, str) for result, _ in results.values())
-    return 1 if failed else max(codes, default=0)
+    return ExitCode.ERROR if failed else ExitCode(max(codes, default=ExitCode.OK))
 
 
 def _report(plan: "ManyContexts", streams: Streams, done: List[tuple]) -> int:

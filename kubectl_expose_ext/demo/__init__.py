@@ -7,6 +7,7 @@ from typing import Callable, List
 
 import click
 
+from ..exitcodes import ExitCode
 from .apiserver import FakeAPIServer, FakeCluster
 
 DEMO_COMMANDS = [
@@ -54,4 +55,4 @@ def run_demo(run: Callable[[List[str]], int], serve: bool = False) -> int:
                 server.thread.join()
             except KeyboardInterrupt:
                 pass
-    return 0
+    return ExitCode.OK
