@@ -335,10 +335,20 @@ def open_best(session: Session, answers: List, probes: Optional[dict]) -> None:
     headless = sys.platform.startswith("linux") and not any(os.environ.get(v) for v in ("DISPLAY", "WAYLAND_DISPLAY",
                                                                                        "BROWSER"))
     if headless:
-        session.streams.warn(f"Warning: --open: no display to open a browser on; the URL is {url}")
+        _say_exactly(session, f"Warning: --open: no display to open a browser on; the URL is {url}")
         return
     import webbrowser
 
-    session.streams.warn(f"Opening {url} in the browser")
+    _say_exactly(session, f"Opening {url} in the browser")
     if not webbrowser.open(url):
-        session.streams.warn(f"Warning: --open: no browser could be started; the URL is {url}")
+        _say_exactly(session, f"Warning: --open: no browser could be started; the URL is {url}")
+
+
+def _say_exactly(session: Session, line: str) -> None:
+    """A line naming the URL opened, on stderr, cleaned but not masked: streams.warn would mask a `scheme://x@`
+    anywhere in it (a query such as `?next=https://a@b`), and the user must see the very URL the browser gets (one
+    with user information in its authority is never opened: urls.py)."""
+    from ..terminal import clean
+
+    session.streams.err.write(clean(line) + "\n")
+    session.streams.err.flush()
