@@ -8,9 +8,9 @@ Safety, by construction: only the endpoints computed for the target are contacte
 written by hand (no Authorization, no cookies, no proxy or netrc settings can leak into it) from a
 path and host that are validated first (every byte outside RFC 3986's path characters is
 percent-encoded, a host must pass the one rule for URLs handed on, urls.py: an IP literal or an RFC 1123 DNS
-name, so no CR, LF, `@` or other byte a cluster put there reaches the wire or picks another host); a redirect is reported, never followed. A virtual host whose
-DNS name does not resolve (yet) is tried at its proxy's address (the Ingress or Gateway address, the
-OpenShift router) with the name as Host and SNI, and the detail says so.
+name, so no CR, LF, `@` or other byte a cluster put there reaches the wire or picks another host); a redirect
+is reported, never followed. A virtual host whose DNS name does not resolve (yet) is tried at its proxy's
+address (the Ingress or Gateway address, the OpenShift router) with the name as Host and SNI, and the detail says so.
 
 Where a probe may connect (the cluster chooses every address): names are resolved here, each address
 is checked by `refusal()`, and the socket connects to a checked address, never to the name again
