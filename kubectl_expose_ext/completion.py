@@ -22,7 +22,7 @@ SHELLS = ("bash", "zsh", "fish", "kubectl")
 DEADLINE = 5.0  # seconds for all a completion asks a cluster (the connection and its credentials included)
 
 
-def offered(candidates: List[str]) -> List[str]:
+def offered(candidates: List[Any]) -> List[str]:
     """The candidates that are one word of printable text: no control, invisible or bidi character (terminal.py's
     rule: a newline would start a candidate, or a forged `:4` directive line, of its own) and no whitespace (a shell
     would insert it as two words)."""
