@@ -94,3 +94,41 @@ def test_hosts_that_pass_the_rule(host):
     assert url_problem(f"https://{shown}:8443/x?y#z", host, 8443) is None
     assert url_problem(f"https://{shown}/x", host, 443) is None
     assert "authority" in url_problem(f"https://{shown}:8443@evil.example/", host, 8443)
+
+
+# --- an endless pager (issue 24, from round 1) ----------------------------------------------------------------
+
+TRACED = """
+import sys, tracemalloc
+tracemalloc.start()
+from kubectl_expose_ext.cli import run
+code = run(["svc/web"])
+sys.stderr.write(f"peak {tracemalloc.get_traced_memory()[1]}\\n")
+sys.exit(code)
+"""
+
+
+def test_an_endless_pager_ends_in_one_error_within_bounds(api_factory):
+    """A server whose continue tokens are new on every page, 50 KB each: one error after MAX_PAGES pages (it was
+    10,000 pages, ~100 s and ~2.5 GB), counted in requests; the tokens are not kept (the CLI's own peak memory,
+    traced in its process, stays far below the 50 MB that 1,000 of them make)."""
+    import subprocess
+    import sys
+
+    from kubectl_expose_ext.kube import MAX_PAGES
+    from support import outside_checkout
+
+    api = api_factory(objects=[{"kind": "Service", "metadata": {"name": "web"},
+                                "spec": {"type": "NodePort", "ports": [{"port": 80, "nodePort": 30080}]}}])
+    for page in range(MAX_PAGES + 10):
+        body = {"kind": "NodeList", "apiVersion": "v1", "metadata": {"continue": f"{page:06d}" + "t" * 50_000},
+                "items": [{"metadata": {"name": f"n{page}"}}]}
+        api.cluster.inject(path="/api/v1/nodes", body=json.dumps(body).encode())
+    out = subprocess.run([sys.executable, "-c", TRACED], env=api.env(), capture_output=True, text=True, timeout=300,
+                         cwd=outside_checkout())
+    error, peak = out.stderr.splitlines()
+    assert out.returncode == 1 and error == (f"error: the server's LIST of nodes did not end after {MAX_PAGES:,} pages "
+                                             "of 500: narrow it with -n, -l or --field-selector, or the server's "
+                                             "continue tokens never end"), out.stderr
+    assert MAX_PAGES <= sum(f.hits for f in api.cluster.faults) <= MAX_PAGES + 2
+    assert int(peak.split()[1]) < 25 * 2 ** 20, peak
