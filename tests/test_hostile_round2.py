@@ -132,3 +132,41 @@ def test_an_endless_pager_ends_in_one_error_within_bounds(api_factory):
                                              "continue tokens never end"), out.stderr
     assert MAX_PAGES <= sum(f.hits for f in api.cluster.faults) <= MAX_PAGES + 2
     assert int(peak.split()[1]) < 25 * 2 ** 20, peak
+
+
+# --- convert: its URL lists and its --host/--path (issue 24, from round 1) -------------------------------------
+
+@pytest.mark.parametrize("flags, says", [
+    (["--host", "shop.invalid", "--path", "/a\nb"], 'invalid --path "/a\\x0ab": a path holds no control character'),
+    (["--host", "shop.invalid", "--path", "/a b", "--path-type", "Exact"], "a path holds no control character or space"),
+    (["--host", "shop.invalid", "--path", "/a?b"], "a Prefix path holds URL path characters only"),
+    (["--host", "shop.invalid", "--path", "api(.*)", "--path-type", "ImplementationSpecific"],
+     "must be an absolute path"),
+    (["--host", "shop.invalid\n", "--path", "/"], 'invalid --host "shop.invalid\\x0a"'),
+    (["--host", "bank.invalid@evil.invalid"], "must be a lowercase DNS name"),
+    (["--host", "shop.123"], "must be a lowercase DNS name"),
+])
+def test_convert_checks_host_and_path_as_the_api_server_does_before_any_request(api_factory, flags, says):
+    api = api_factory(objects=[{"kind": "Service", "metadata": {"name": "web"},
+                                "spec": {"type": "ClusterIP", "ports": [{"port": 80}]}}])
+    before = len(api.log())
+    out = api.reach("convert", "svc/web", "--to", "ingress", *flags, "--dry-run")
+    assert out.code == 1 and out.err.count("\n") == 1 and out.err.startswith("error: ") and says in out.err, out.err
+    assert api.log(before) == []  # nothing was sent
+
+
+def test_convert_lists_each_url_on_one_escaped_line(api_factory):
+    """A load balancer hostname (and a node address) holding a newline: "URLs removed" prints each URL on one
+    line, escaped, not a forged second line."""
+    service = {"kind": "Service", "metadata": {"name": "web"},
+               "spec": {"type": "LoadBalancer", "ports": [{"port": 80, "nodePort": 30080}]},
+               "status": {"loadBalancer": {"ingress": [{"hostname": "lb.invalid\n  + http://forged.invalid"}]}}}
+    node = {"kind": "Node", "metadata": {"name": "n1"}, "status": {
+        "conditions": [{"type": "Ready", "status": "True"}],
+        "addresses": [{"type": "ExternalIP", "address": "n1.invalid\n  - http://forged.invalid"}]}}
+    api = api_factory(objects=[node, service])
+    out = api.reach("convert", "svc/web", "--to", "clusterip", "--dry-run")
+    assert out.code == 0, out.err
+    listed = out.out[out.out.index("URLs removed:"):].splitlines()
+    assert listed == ["URLs removed:", "  - http://[n1.invalid\\x0a  - http://forged.invalid]:30080",
+                      "  - http://[lb.invalid\\x0a  + http://forged.invalid]:80"]  # (a ":" in a host: bracketed)
