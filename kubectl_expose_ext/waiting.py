@@ -27,8 +27,9 @@ does:
 - every request the wait makes (the watches, their LISTs, and the computations' own LISTs) draws on one budget of
   REQUESTS_PER_SECOND a second after a burst of BURST: at most BURST + 60 x REQUESTS_PER_SECOND requests in any
   minute, plus one computation's. client-go's rest client limits each client to 5 a second after 10; twice that
-  here, with a burst for a dozen watches starting at once, because a computation re-reads the answer whole (about
-  15 LISTs where every front door is served) and a change must still print within a second.
+  here, and a burst for a dozen watches starting at once (two requests each) and a few computations after them,
+  because a computation re-reads the answer whole (about 15 LISTs where every front door is served) and a change
+  must still print within a second.
 """
 
 import json
@@ -45,7 +46,7 @@ from .snapshot import SERVICE_NAME_LABEL
 POLL_FIRST, POLL_MAX = 1.0, 10.0
 WATCH_SECONDS = 300  # a watch's timeoutSeconds: this to twice this, at random (client-go's minWatchTimeout)
 BACKOFF_FIRST, BACKOFF_MAX, BACKOFF_RESET = 0.8, 30.0, 120.0
-REQUESTS_PER_SECOND, BURST = 10.0, 50
+REQUESTS_PER_SECOND, BURST = 10.0, 100
 RECOMPUTES_PER_SECOND = 2
 SETTLE = 0.1  # seconds a burst of events has to land before the answer is computed
 T = TypeVar("T")
