@@ -22,7 +22,8 @@ does:
   without one (client-go's ExponentialBackoffManager(800ms, 30s, 2m, 2.0, 1.0));
 - an event counts only when it changes what the answer reads of that object (`reads`: a node's addresses, readiness
   and schedulability, not its heartbeats; a pod's labels, node, ports, IPs and readiness, not its container
-  statuses; an EndpointSlice of the target Service, not of others), so a flood of unrelated events computes nothing;
+  statuses; an EndpointSlice of the target Service, not of others; a workload's own pods, by its selector, not
+  others), so a flood of unrelated events computes nothing;
   and however fast the ones that count arrive, the answer is computed at most RECOMPUTES_PER_SECOND times a second;
 - every request the wait makes (the watches, their LISTs, and the computations' own LISTs) draws on one budget of
   REQUESTS_PER_SECOND a second after a burst of BURST: at most BURST + 60 x REQUESTS_PER_SECOND requests in any
@@ -108,32 +109,56 @@ def slice_fields(eps: dict) -> Any:
     return _untimed(slim_slice(eps))
 
 
+Requirement = Tuple[str, str, Tuple[str, ...]]  # (label, In | NotIn | Exists | DoesNotExist, values)
+
+
+def requirements(selector: Any) -> Optional[Tuple[Requirement, ...]]:
+    """A LabelSelector (matchLabels and matchExpressions) as requirements; None (every object) when it has none."""
+    from .objects import field, items, strings
+
+    found: List[Requirement] = [(str(k), "In", (str(v),))
+                                for k, v in sorted((field(selector, "matchLabels", default={}) or {}).items())]
+    found += [(str(e.get("key")), str(e.get("operator")), tuple(strings(e, "values")))
+              for e in items(selector, "matchExpressions") if e.get("key")]
+    return tuple(found) or None
+
+
+def _selects(wanted: Tuple[Requirement, ...], labels: Any) -> bool:
+    """Whether `labels` meet every requirement (an operator unknown here: met, rather than miss a change)."""
+    labels = labels if isinstance(labels, dict) else {}
+    return all((key in labels and labels[key] in values) if op == "In" else
+               not (key in labels and labels[key] in values) if op == "NotIn" else
+               (key in labels) if op == "Exists" else (key not in labels) if op == "DoesNotExist" else True
+               for key, op, values in wanted)
+
+
 @dataclass(frozen=True)
 class Watched:
-    """One watch: `resource` in `namespace` (None: the cluster), `name` alone (the target), objects whose `label`
-    holds one of `values` (None: all; the API's watch is narrowed by fieldSelector only, so this one is checked
-    here); `reads`: what the answer reads of an object (None: nothing); `optional`: the answer does without it."""
+    """One watch: `resource` in `namespace` (None: the cluster), `name` alone (the target), objects whose labels
+    meet `selector` (None: all; the API's watch is narrowed here by fieldSelector only, so labels, and the name and
+    namespace again, are checked as events arrive); `reads`: what the answer reads of an object (None: nothing);
+    `optional`: the answer does without it."""
 
     resource: str
     namespace: Optional[str]
     name: Optional[str] = None
     reads: Callable[[dict], Any] = everything
     optional: bool = False
-    label: Optional[Tuple[str, Tuple[str, ...]]] = None
+    selector: Optional[Tuple[Requirement, ...]] = None
 
     @property
     def field_selector(self) -> Optional[str]:
         return f"metadata.name={self.name}" if self.name else None
 
     def admits(self, obj: dict) -> bool:
-        """Whether `obj` is one this watch is about (a server may send others: the selector is checked again)."""
+        """Whether `obj` is one this watch is about (a server may send others)."""
         from .objects import field
 
         if self.name is not None and field(obj, "metadata", "name") != self.name:
             return False
         if self.namespace is not None and field(obj, "metadata", "namespace") not in (None, self.namespace):
             return False
-        return self.label is None or field(obj, "metadata", "labels", self.label[0]) in self.label[1]
+        return self.selector is None or _selects(self.selector, field(obj, "metadata", "labels"))
 
 
 def _around(namespace: Optional[str], served: Dict[str, str]) -> List[Watched]:
@@ -145,17 +170,24 @@ def _around(namespace: Optional[str], served: Dict[str, str]) -> List[Watched]:
             *doors]
 
 
-def watched_for(answer, namespace: str, served: Dict[str, str]) -> List[Watched]:
-    """What a target's answer (a Reach) reads; `served`: the optional APIs the cluster serves (Kube.discover)."""
+def watched_for(kube, answer, namespace: str) -> List[Watched]:
+    """What a target's answer (a Reach) reads: a Service's own EndpointSlices only; a workload's own pods only (its
+    selector, immutable in apps/v1, read with one GET), so other pods' and Services' churn counts for nothing."""
     kind = BY_NAME[answer.kind]
     ns = namespace if kind.namespaced else None
-    slices = (SERVICE_NAME_LABEL, (answer.name,)) if kind.role == SERVICE else None  # its own slices, not others'
+    slices = ((SERVICE_NAME_LABEL, "In", (answer.name,)),) if kind.role == SERVICE else None
     own = [Watched(kind.resource, ns, name=answer.name, reads=pod_fields if kind.role == POD else everything),
-           Watched("services", namespace), Watched("endpointslices", namespace, reads=slice_fields, label=slices),
+           Watched("services", namespace), Watched("endpointslices", namespace, reads=slice_fields, selector=slices),
            Watched("ingresses", namespace)]
     if kind.role == WORKLOAD:
-        own.append(Watched("pods", namespace, reads=pod_fields))
-    return own[:1] + [w for w in own[1:] + _around(namespace, served) if w.resource != kind.resource]
+        from .objects import field
+
+        try:
+            pods = requirements(field(kube.get(kind.resource, answer.name, namespace), "spec", "selector"))
+        except ReachError:  # gone, or not readable now: every pod of the namespace then
+            pods = None
+        own.append(Watched("pods", namespace, reads=pod_fields, selector=pods))
+    return own[:1] + [w for w in own[1:] + _around(namespace, kube.discover()) if w.resource != kind.resource]
 
 
 def watched_by_listing(kube, scope: Optional[str]) -> List[Watched]:
@@ -322,12 +354,11 @@ def _counts(watched: Watched, seen: Dict[Tuple[Any, Any], int], kind: str, obj: 
     """Whether an event changes what the answer reads: `seen` keeps, per object, a hash of what it read last."""
     from .objects import field
 
-    if not watched.admits(obj):
-        return False
     key = (field(obj, "metadata", "namespace"), field(obj, "metadata", "name"))
-    read = None if kind == "DELETED" else watched.reads(obj)
-    if read is None:
-        return seen.pop(key, None) is not None or (kind == "DELETED" and watched.reads(obj) is not None)
+    admitted = watched.admits(obj)
+    read = watched.reads(obj) if admitted and kind != "DELETED" else None
+    if read is None:  # gone, or no longer one the answer reads (a pod relabelled): a change if it was one
+        return seen.pop(key, None) is not None or (kind == "DELETED" and admitted and watched.reads(obj) is not None)
     digest = hash(json.dumps(read, sort_keys=True, default=str))
     if seen.get(key) == digest:
         return False
@@ -391,8 +422,7 @@ def wait_until_reachable(compute: Callable[[], tuple], kube, namespace: str, dea
                 changes.stop()
             return resolved, answers, probes, waiting
         if changes is None:
-            served = kube.discover()
-            changes = Changes(kube, [w for a in answers for w in watched_for(a, namespace, served)])
+            changes = Changes(kube, [w for a in answers for w in watched_for(kube, a, namespace)])
         ref, gaps = next(iter(waiting.items()))
         while True:  # until a change, a poll, or the deadline; the status line's clock ticks each second
             remaining = deadline - time.monotonic()

@@ -207,3 +207,34 @@ def test_watch_reports_every_url_the_table_shows(api_factory):
         ("ADDED", "http://shop.example.com/", None), ("DELETED", "http://shop.example.com/", "no address yet")]
     table.stop()
     lines.stop()
+
+
+def test_a_flood_of_other_pods_computes_nothing_for_a_workload(api_factory):
+    """A workload's wait watches its own pods (its selector): 10,000 updates of another app's pods, and its own
+    pod's container statuses churning, compute nothing."""
+    deployment = {"kind": "Deployment", "apiVersion": "apps/v1", "metadata": {"name": "web", "namespace": "default"},
+                  "spec": {"selector": {"matchLabels": {"app": "web"}}, "template": {
+                      "metadata": {"labels": {"app": "web"}}, "spec": {"containers": [{"name": "web"}]}}}}
+    mine = {"kind": "Pod", "apiVersion": "v1", "metadata": {"name": "web-1", "namespace": "default", "labels": {"app": "web"}},
+            "spec": {"nodeName": "node-1", "containers": [{"name": "web", "ports": [{"containerPort": 80}]}]},
+            "status": {"phase": "Running", "conditions": [{"type": "Ready", "status": "False"}]}}
+    api = api_factory(objects=[NODE, deployment, mine])
+    others = [{**mine, "metadata": {"name": f"other-{i % 50}", "namespace": "default", "labels": {"app": "other"},
+                                    "resourceVersion": str(5000 + i)},
+               "status": {"phase": "Running", "podIP": f"10.1.0.{i % 250}",
+                          "conditions": [{"type": "Ready", "status": "True" if i % 2 else "False"}]}}
+              for i in range(10_000)]
+    restarts = [{**mine, "metadata": {**mine["metadata"], "resourceVersion": str(20000 + i)},
+                 "status": {**mine["status"], "containerStatuses": [{"name": "web", "restartCount": i}]}}
+                for i in range(1, 1_000)]
+    api.cluster.inject(method="GET", path="/pods", query="watch", body=flood("Pod", others + restarts), times=5)
+    before = len(api.log())
+    started = time.monotonic()
+    code, out, err, cpu = reach(api, "deploy/web", f"--wait={WAIT}s", "-o", "url")
+    seconds = time.monotonic() - started
+    assert code == 1 and "no ready pod" in err, err
+    assert api.cluster.faults[0].hits >= 2  # flooded again after each backoff
+    gets = [r for r in api.log(before) if r.path == "/apis/apps/v1/namespaces/default/deployments/web"]
+    # the first answer, its selector (one GET), once for its own pod's first event, the last at the deadline
+    assert len(gets) <= 4, len(gets)
+    assert cpu < seconds / 2, cpu

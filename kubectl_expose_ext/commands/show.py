@@ -201,8 +201,7 @@ class Show:
         from ..waiting import follow, watched_by_listing, watched_for
 
         if self.specs:
-            served = session.kube.discover()
-            watched = [w for a in answers for w in watched_for(a, session.namespace, served)]
+            watched = [w for a in answers for w in watched_for(session.kube, a, session.namespace)]
 
             def compute() -> list:
                 return self.targets(session, quiet=True)[1]
