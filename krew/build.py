@@ -11,7 +11,9 @@ shiv or pex: the standard library writes it (no build-time tool to trust or pin)
 deterministic because this script writes the zip itself (sorted entries, fixed timestamps and modes).
 zipimport compiles nothing, so on its first run the zipapp unpacks itself once into a cache directory
 named after its content hash, as shiv does, compiles it, and imports from there (warm start well under
-a second instead of several); it falls back to running from the zip when no cache directory is writable.
+a second instead of several). The cache is used only where no one else can plant or change a file: every
+directory on the way checked, the copy verified against the archive's own HASHES on every run (the threat
+model: docs/install.md); else a private temporary directory serves the run.
 
 Reproducible: the same source and lock file give the same bytes and sha256 (the test builds twice).
 Needs network access to PyPI (pip downloads the pinned wheels, checking their hashes).
@@ -38,7 +40,12 @@ HOMEPAGE = "https://github.com/kubectl-reach/kubectl-reach"
 FIXED_TIME = (1980, 1, 1, 0, 0, 0)
 PRUNE_SUFFIXES = (".so", ".pyd", ".dylib", ".pyc", ".pyi", ".c", ".h")
 
-BOOTSTRAP = '''"""kubectl-reach, self-contained: runs with any python3 >= 3.9 and nothing else installed."""
+BOOTSTRAP = '''"""kubectl-reach, self-contained: runs with any python3 >= 3.9 and nothing else installed.
+
+zipimport compiles nothing, so the first run unpacks the archive into a cache and compiles it there; later runs
+import from it. Nothing another user (or a directory the command runs in) can plant is ever imported: the threat
+model and every rule are in docs/install.md.
+"""
 import os
 import sys
 
@@ -46,43 +53,208 @@ if sys.version_info < (3, 9):
     sys.stderr.write("error: kubectl reach needs Python 3.9 or newer; python3 here is %d.%d\\n" % sys.version_info[:2])
     sys.exit(1)
 
+STALE_SECONDS = 3600  # a staging directory older than this, or whose process is gone, is dead: removed
+BUILD = None  # krew/build.py writes this build's id here: the cache directory's name
+HASHES = None  # and the sha256 of every file the cache holds, which each run checks its copy against
 
-def _unpacked(archive):
-    """Unpack once per build into a cache, so imports are compiled once instead of on every run."""
+
+def _say(line):
+    sys.stderr.write("kubectl reach: %s\\n" % line)
+
+
+def _cache_base():
+    """$XDG_CACHE_HOME when absolute (the XDG spec: a relative one is invalid, ignored), else ~/.cache when the home
+    (HOME, else the passwd entry) is absolute; None otherwise: never a directory relative to where the command runs."""
+    xdg = os.environ.get("XDG_CACHE_HOME", "")
+    if os.path.isabs(xdg):
+        return xdg
+    home = os.path.expanduser("~")
+    return os.path.join(home, ".cache") if os.path.isabs(home) else None
+
+
+def _unsafe(path, uid, ours):
+    """Why the directory `path` is not one only this user controls, else None, read with lstat (never followed): a
+    symlink, another owner (root is trusted as an ancestor, `ours` must be the user's own), writable by group or
+    others (an ancestor may be, when sticky, as /tmp is: then no other user can rename what is ours in it)."""
+    import stat
+
+    info = os.lstat(path)
+    if stat.S_ISLNK(info.st_mode):
+        return "%s is a symlink" % path
+    if not stat.S_ISDIR(info.st_mode):
+        return "%s is not a directory" % path
+    if info.st_uid != uid and (ours or info.st_uid != 0):
+        return "%s is owned by another user (uid %d)" % (path, info.st_uid)
+    if info.st_mode & 0o022 and (ours or not info.st_mode & stat.S_ISVTX):
+        return "%s is writable by %s" % (path, "others" if info.st_mode & 0o002 else "its group")
+    return None
+
+
+def _private(path, uid):
+    """Make `path` (absolute, resolved) a directory only this user controls: each existing directory on the way
+    checked, each missing one created 0700. Raises OSError saying why not."""
+    current = os.sep
+    for part in [os.sep] + [p for p in path.split(os.sep) if p]:
+        current = os.path.join(current, part)
+        if not os.path.lexists(current):
+            try:
+                os.mkdir(current, 0o700)
+            except FileExistsError:
+                pass
+        why = _unsafe(current, uid, ours=False)
+        if why:
+            raise OSError(why)
+
+
+def _intact(tree, manifest):
+    """Whether `tree` holds exactly the archive's files, each with its hash, and nothing else but bytecode (no
+    symlink, no extra module that an import could find)."""
+    import hashlib
+    import stat
+
+    seen = 0
+    for directory, subdirectories, files in os.walk(tree):
+        for name in subdirectories:
+            if stat.S_ISLNK(os.lstat(os.path.join(directory, name)).st_mode):
+                return False
+        bytecode = os.path.basename(directory) == "__pycache__"
+        for name in files:
+            path = os.path.join(directory, name)
+            if not stat.S_ISREG(os.lstat(path).st_mode):
+                return False
+            if bytecode and name.endswith(".pyc"):
+                continue
+            expected = manifest.get(os.path.relpath(path, tree).replace(os.sep, "/"))
+            with open(path, "rb") as handle:
+                if expected is None or hashlib.sha256(handle.read()).hexdigest() != expected:
+                    return False
+            seen += 1
+    return seen == len(manifest)
+
+
+def _remove(path):
+    """Remove an entry of the cache without following links: a symlink (or file) itself, a directory's tree."""
     import shutil
-    import tempfile
+    import stat
+
+    try:
+        if stat.S_ISDIR(os.lstat(path).st_mode):
+            shutil.rmtree(path, ignore_errors=True)  # (it never follows the links inside)
+        else:
+            os.unlink(path)
+    except OSError:
+        pass
+
+
+def _dead(root, name):
+    """A staging directory whose process is gone, or older than STALE_SECONDS: an interrupted unpacking."""
+    import time
+
+    try:
+        pid = int(name.split("-")[1])
+        os.kill(pid, 0)
+    except (ValueError, IndexError, ProcessLookupError):
+        return True
+    except OSError:  # the process exists (another user's: not ours to judge)
+        pass
+    try:
+        return time.time() - os.lstat(os.path.join(root, name)).st_mtime > STALE_SECONDS
+    except OSError:
+        return False
+
+
+def _clean(root, build):
+    """Earlier builds, dead staging directories and anything else in the cache root, never following a link."""
+    for name in os.listdir(root):
+        if name != build and (not name.startswith(".unpacking-") or _dead(root, name)):
+            _remove(os.path.join(root, name))
+
+
+def _extract(archive, into):
+    """The archive's files (those HASHES lists: not this bootstrap) into `into`."""
     import zipfile
 
     with zipfile.ZipFile(archive) as bundle:
-        build = bundle.read("BUILD_ID").decode().strip()
-        cache = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-        root = os.path.join(cache, "kubectl-reach")
-        target = os.path.join(root, build)
-        if os.path.isdir(target):
-            return target
-        os.makedirs(root, exist_ok=True)
-        sys.stderr.write("kubectl reach: preparing its first run (unpacking into %s; remove it with rm -rf %s)\\n"
-                         % (target, root))
-        staging = tempfile.mkdtemp(prefix=".unpacking-", dir=root)
-        bundle.extractall(staging)
-    import compileall  # bytecode now, even where PYTHONDONTWRITEBYTECODE would prevent it later
+        bundle.extractall(into, members=sorted(HASHES))
 
-    compileall.compile_dir(staging, quiet=2)
+
+def _unpack(archive, into):
+    """Extract, and compile: checked-hash bytecode, which each import checks against its (verified) source."""
+    import compileall
+    import py_compile
+
+    _extract(archive, into)
+    compileall.compile_dir(into, quiet=2, invalidation_mode=py_compile.PycInvalidationMode.CHECKED_HASH)
+
+
+def _cached(archive):
+    """The cache directory of this build, verified (unpacked first when missing, again when it differs)."""
+    import tempfile
+
+    uid = os.getuid()
+    base = _cache_base()
+    if base is None:
+        raise OSError("no absolute cache directory (HOME and XDG_CACHE_HOME unset or relative)")
+    root = os.path.join(os.path.realpath(base), "kubectl-reach")
+    _private(os.path.dirname(root), uid)
+    try:
+        os.mkdir(root, 0o700)
+    except FileExistsError:
+        pass
+    why = _unsafe(root, uid, ours=True)
+    if why:
+        raise OSError(why)
+    target = os.path.join(root, BUILD)
+    if os.path.lexists(target):
+        if _unsafe(target, uid, ours=True) is None and _intact(target, HASHES):
+            return target
+        _say("the cached copy in %s is not this build's: unpacking it again" % target)
+    else:
+        _say("preparing its first run (unpacking into %s; remove it with rm -rf %s)" % (target, root))
+    staging = tempfile.mkdtemp(prefix=".unpacking-%d-" % os.getpid(), dir=root)
+    _unpack(archive, staging)
+    if os.path.lexists(target):  # replaced whole: moved aside in one rename, then removed
+        stale = tempfile.mkdtemp(prefix=".stale-", dir=root)
+        os.rename(target, os.path.join(stale, "tree"))
     try:
         os.rename(staging, target)
-    except OSError:  # another run unpacked it first
-        shutil.rmtree(staging, ignore_errors=True)
-    for old in os.listdir(root):  # earlier builds: upgrades must not pile up
-        if old != build and not old.startswith("."):
-            shutil.rmtree(os.path.join(root, old), ignore_errors=True)
-    return target
+    except OSError:  # another run put its copy there first
+        _remove(staging)
+    _clean(root, BUILD)
+    if _unsafe(target, uid, ours=True) is None and _intact(target, HASHES):
+        return target
+    raise OSError("the unpacked copy in %s does not verify" % target)
+
+
+def _private_copy(archive, why):
+    """A temporary directory of this run's own (created 0700, removed at exit): when no cache can be trusted."""
+    import atexit
+    import shutil
+    import tempfile
+
+    _say("not using a cache (%s): unpacking into a private temporary directory, on every run" % why)
+    tree = tempfile.mkdtemp(prefix="kubectl-reach-")
+    atexit.register(shutil.rmtree, tree, True)
+    _extract(archive, tree)
+    sys.dont_write_bytecode = True
+    return tree
+
+
+def _tree(archive):
+    """Where to import from: the verified cache, else a private temporary copy, else (None) the zip itself."""
+    try:
+        return _cached(archive)
+    except (OSError, AttributeError) as exc:  # AttributeError: no os.getuid (not a POSIX system)
+        try:
+            return _private_copy(archive, str(exc))
+        except OSError:
+            return None
 
 
 _archive = os.path.dirname(os.path.abspath(__file__))
-try:
-    sys.path.insert(0, _unpacked(_archive))
-except OSError:
-    pass  # no writable cache: run from the zip itself (slower)
+_unpacked = _tree(_archive)
+if _unpacked:
+    sys.path.insert(0, _unpacked)
 from kubectl_expose_ext.launch import main  # noqa: E402
 
 main()
@@ -187,11 +359,14 @@ def write_metadata(lib: pathlib.Path) -> None:
 
 
 def zipapp_bytes(lib: pathlib.Path) -> bytes:
-    """A deterministic zipapp: sorted entries, fixed timestamps and modes, the bootstrap as __main__.py."""
+    """A deterministic zipapp: sorted entries, fixed timestamps and modes, the bootstrap as __main__.py, holding the
+    build's id and the sha256 of every other file (which each run checks its cached copy against: reading them needs
+    no zipfile, the cache's warm start stays fast)."""
     files = {p.relative_to(lib).as_posix(): p.read_bytes() for p in lib.rglob("*") if p.is_file()}
-    files["__main__.py"] = BOOTSTRAP.encode()
-    build_id = hashlib.sha256(b"".join(k.encode() + b"\0" + v for k, v in sorted(files.items()))).hexdigest()[:16]
-    files["BUILD_ID"] = f"{version()}-{build_id}\n".encode()
+    build_id = hashlib.sha256(BOOTSTRAP.encode() + b"".join(k.encode() + b"\0" + v for k, v in sorted(files.items())))
+    hashes = "".join(f"\n    {name!r}: {hashlib.sha256(data).hexdigest()!r}," for name, data in sorted(files.items()))
+    files["__main__.py"] = BOOTSTRAP.replace("BUILD = None", f"BUILD = {version() + '-' + build_id.hexdigest()[:16]!r}") \
+        .replace("HASHES = None", f"HASHES = {{{hashes}\n}}").encode()
     buffer = io.BytesIO()
     buffer.write(b"#!/usr/bin/env python3\n")
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as bundle:

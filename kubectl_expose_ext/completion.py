@@ -5,7 +5,11 @@ kubectl (1.26+) runs `kubectl_complete-reach WORDS... CURRENT` and reads one can
 `:<directive>` (cobra's ShellCompDirective). The commands, their flags, which flags take a value and which values
 (flags.Valued: the VALUES entry it names; click.Path: files) come from cli.py's click declarations: nothing here
 lists them again. Every spelling kubectl accepts is read: `-n NS`, `-nNS`, `-n=NS`, `--namespace=NS`, `TYPE NAME`.
-Completing resource names lists them from the cluster (one LIST, 5 s at most); nothing else sends a request.
+Completing resource names and namespaces lists them from the cluster (one LIST; everything the cluster is asked,
+credentials included, within DEADLINE seconds in all: a silent server gets no candidates, not a frozen prompt);
+nothing else sends a request. Every candidate, whoever supplied it (a cluster's names, a kubeconfig's contexts,
+clusters and users), is offered only when it is one word of printable text (`offered`): a name holding a newline
+would inject candidates of its own, or a `:0` line kubectl would read as the directive.
 """
 
 from typing import Any, Callable, Dict, List, Optional, Tuple
@@ -15,6 +19,36 @@ from .kinds import ROUTE_ROLES, TARGETS, target_kind
 
 NO_SPACE, NO_FILE = 2, 4
 SHELLS = ("bash", "zsh", "fish", "kubectl")
+DEADLINE = 5.0  # seconds for all a completion asks a cluster (the connection and its credentials included)
+
+
+def offered(candidates: List[Any]) -> List[str]:
+    """The candidates that are one word of printable text: no control, invisible or bidi character (terminal.py's
+    rule: a newline would start a candidate, or a forged `:4` directive line, of its own) and no whitespace (a shell
+    would insert it as two words)."""
+    from .terminal import is_clean
+
+    return [c for c in candidates if isinstance(c, str) and c and is_clean(c) and not any(ch.isspace() for ch in c)]
+
+
+def within_deadline(work: Callable[[], List[str]]) -> List[str]:
+    """`work()`'s answer, or none once DEADLINE has passed: the request timeout alone is per attempt, and reads are
+    retried, so a silent server held `svc/<TAB>` for 22 s. The worker is a daemon thread, left behind: the process
+    ends once the candidates are printed."""
+    import threading
+
+    answer: List[List[str]] = []
+
+    def run() -> None:
+        try:
+            answer.append(work())
+        except Exception:  # completion never fails loudly: no candidates is the answer
+            answer.append([])
+
+    worker = threading.Thread(target=run, daemon=True)
+    worker.start()
+    worker.join(DEADLINE)
+    return answer[0] if answer else []
 
 
 def _kubeconfig_entries(section: str) -> Callable[[Dict[str, str]], List[str]]:
@@ -24,7 +58,7 @@ def _kubeconfig_entries(section: str) -> Callable[[Dict[str, str]], List[str]]:
         from .kubeconfig import merged, paths
 
         try:
-            return sorted(merged(paths(flags.get("kubeconfig")))[0][section])
+            return sorted(offered(list(merged(paths(flags.get("kubeconfig")))[0][section])))
         except ConfigError:  # completion must never fail loudly: no candidates is the answer
             return []
     return entries
@@ -53,10 +87,21 @@ def _choices(owner: str, name: str) -> Callable[[Dict[str, str]], List[str]]:
     return choices
 
 
+def _outputs(plain: str) -> Callable[[Dict[str, str]], List[str]]:
+    def outputs(flags: Dict[str, str]) -> List[str]:
+        """Every -o the command accepts: its own outputs, then kubectl's printers (printers.parse_output), those that
+        take a value offered with their `=` (the shell then adds no space)."""
+        from . import options
+        from .printers import TEMPLATE_FORMATS
+
+        return [*getattr(options, plain), "name", *(f"{f}=" for f in TEMPLATE_FORMATS if f != "name")]
+    return outputs
+
+
 # values=NAME on an option (flags.Valued) -> the candidates, from their owners (imported only when completing)
 VALUES: Dict[str, Callable[[Dict[str, str]], List[str]]] = {
-    "show-outputs": _choices(".options", "OUTPUTS"),
-    "audit-outputs": _choices(".options", "AUDIT_OUTPUTS"),
+    "show-outputs": _outputs("OUTPUTS"),
+    "audit-outputs": _outputs("AUDIT_OUTPUTS"),
     "write-outputs": _choices(".options", "WRITE_OUTPUTS"),
     "version-outputs": _choices(".commands.version", "OUTPUTS"),
     "address-types": lambda flags: _address_types(),
@@ -72,19 +117,23 @@ VALUES: Dict[str, Callable[[Dict[str, str]], List[str]]] = {
 
 
 def _names(flags: Dict[str, str], resource: str) -> List[str]:
-    """Names of `resource` in the namespace the command line points at (one LIST; nothing on any error)."""
+    """Names of `resource` in the namespace the command line points at (one LIST; nothing on any error, nor after
+    DEADLINE)."""
+    return within_deadline(lambda: _listed_names(flags, resource))
+
+
+def _listed_names(flags: Dict[str, str], resource: str) -> List[str]:
     from dataclasses import fields
 
     from .errors import ReachError
     from .kube import Connection, Kube
     from .kubeconfig import Overrides
-    from .terminal import is_clean
 
     known = {f.name for f in fields(Overrides)} - {"impersonate_groups", "insecure_skip_tls_verify"}
     overrides: Dict[str, Any] = {k: v for k, v in flags.items() if k in known and isinstance(v, str)}
     try:
         connection = Connection.load(flags.get("kubeconfig"), flags.get("context"), Overrides(**overrides))
-        kube, namespace = Kube(connection, 5.0), flags.get("namespace") or connection.namespace
+        kube, namespace = Kube(connection, DEADLINE), flags.get("namespace") or connection.namespace
         if resource == "namespaces":
             items = kube.list("namespaces")
         else:
@@ -95,9 +144,7 @@ def _names(flags: Dict[str, str], resource: str) -> List[str]:
             items = kube.list(resource, namespace)
     except (ReachError, KeyError, TypeError, ValueError):
         return []
-    # a name a server sent with a newline or control character would inject candidates or a directive: dropped
-    names = ((i.get("metadata") or {}).get("name") if isinstance(i, dict) else None for i in items)
-    return sorted(n for n in names if isinstance(n, str) and n and is_clean(n) and " " not in n)
+    return sorted(offered([(i.get("metadata") or {}).get("name") if isinstance(i, dict) else None for i in items]))
 
 
 class Line:
@@ -149,8 +196,8 @@ class Line:
         if isinstance(option.type, click.Path):
             return [], 0
         name = getattr(option, "values", None)
-        candidates = VALUES[name](self.flags) if name else []
-        return [v for v in candidates if v.startswith(prefix)], NO_FILE
+        candidates = [v for v in VALUES[name](self.flags) if v.startswith(prefix)] if name else []
+        return candidates, NO_FILE | (NO_SPACE if candidates and all(c.endswith("=") for c in candidates) else 0)
 
     def flag_names(self) -> List[str]:
         helps = self.group.context_settings.get("help_option_names", ["--help"])
@@ -170,7 +217,12 @@ class Line:
 
 def complete(args: List[str], root: Any) -> Tuple[List[str], int]:
     """(candidates, directive) for `kubectl reach ARGS...`, the last arg being the word under the cursor; `root`:
-    the click group whose declarations answer (cli.cli)."""
+    the click group whose declarations answer (cli.cli). Only `offered` candidates."""
+    candidates, directive = _complete(args, root)
+    return offered(candidates), directive
+
+
+def _complete(args: List[str], root: Any) -> Tuple[List[str], int]:
     words, current = list(args[:-1]), args[-1] if args else ""
     line = Line(words, root)
     if line.pending is not None:
@@ -210,7 +262,7 @@ def click_values(name: str, ctx: Any, incomplete: str) -> List[str]:
     """A Valued option's candidates in click's own completion (bash, zsh, fish)."""
     flags = {k: v for k, v in ctx.params.items() if isinstance(v, str)}
     flags["targets"] = " ".join(ctx.params.get("target") or ())
-    return [v for v in VALUES[name](flags) if v.startswith(incomplete)]
+    return offered([v for v in VALUES[name](flags) if v.startswith(incomplete)])
 
 
 def plugin_main(argv: List[str], root: Any) -> int:

@@ -9,8 +9,7 @@ maps and lists as compact JSON; a missing key, and null, print nothing (kubectl'
 """
 
 import json
-import re
-from typing import Any, Callable, List, NoReturn, Tuple
+from typing import Any, Callable, List, NoReturn, Optional, Tuple
 
 _MISSING = object()
 
@@ -80,83 +79,193 @@ def _bad(template: str, why: str) -> NoReturn:
     raise JSONPathError(f"error parsing jsonpath {template}, {why}")
 
 
-_STEP = re.compile(r"""\.\.(?P<deep>[^.\[\]]+|\*)|\.(?P<child>[^.\[\]]+)|\[(?P<bracket>(?:'[^']*'|"[^"]*"|[^\]])*)\]""")
+MAX_NESTING = 32  # brackets inside brackets (a filter's own paths): deeper is an error, not a RecursionError
+
+
+class _Reader:
+    """One pass over an action's text: every parser below moves `pos` forward only, so parsing costs time linear
+    in the template, however it nests (a regular expression that backtracks, or a scan for the closing bracket
+    before each nested bracket is parsed, cost exponential or quadratic time on hostile templates)."""
+
+    def __init__(self, text: str, template: str):
+        self.text, self.template, self.pos, self.depth = text, template, 0, 0
+
+    def peek(self, n: int = 1) -> str:
+        return self.text[self.pos:self.pos + n]
+
+    def more(self, stops: str = "") -> bool:
+        return self.pos < len(self.text) and self.text[self.pos] not in stops
+
+    def skip_spaces(self) -> None:
+        while self.pos < len(self.text) and self.text[self.pos].isspace():
+            self.pos += 1
+
+    def expect(self, c: str, why: str) -> None:
+        if self.peek() != c:
+            _bad(self.template, why)
+        self.pos += 1
+
+    def until(self, stops: str) -> str:
+        """The text up to the first character of `stops` (or the end), consumed."""
+        start = self.pos
+        while self.more(stops):
+            self.pos += 1
+        return self.text[start:self.pos]
+
+    def quoted(self) -> str:
+        """A '...' or "..." string (no escapes, as kubectl's bracket keys), consumed."""
+        close = self.text.find(self.text[self.pos], self.pos + 1)
+        if close < 0:
+            _bad(self.template, "unterminated string")
+        value, self.pos = self.text[self.pos + 1:close], close + 1
+        return value
+
+
+_SPACE = " \t\r\n\f\v"
 
 
 def _steps(expression: str, template: str) -> List[Tuple]:
     """`.a[0]..b` -> [("child", "a"), ("index", 0), ("deep", "b")]; `$`/`@` at the start mean the root/current."""
-    text = expression.strip()
-    steps: List[Tuple] = []
-    if text[:1] == "$":
-        steps.append(("root",))
-        text = text[1:]
-    elif text[:1] == "@":
-        text = text[1:]
-    if text and text[0] not in ".[":
-        text = "." + text  # kubectl accepts `{metadata.name}` too
-    pos = 0
-    while pos < len(text):
-        match = _STEP.match(text, pos)
-        if not match:
-            _bad(template, f"unrecognized character in action: {text[pos]!r}")
-        pos = match.end()
-        if match.group("deep") is not None:
-            steps.append(("deep", match.group("deep")))
-        elif match.group("child") is not None:
-            steps.append(("child", match.group("child").strip()))
-        else:
-            steps.append(_bracket(match.group("bracket").strip(), template))
+    reader = _Reader(expression.strip(), template)
+    steps = _path(reader, "")
+    if reader.more():
+        _bad(template, f"unrecognized character in action: {reader.peek()!r}")
     return steps
 
 
-def _bracket(inside: str, template: str) -> Tuple:
+def _path(reader: _Reader, stops: str) -> List[Tuple]:
+    """Steps up to the end or a character of `stops` (a filter's `==`, `)` or a space)."""
+    steps: List[Tuple] = []
+    if reader.peek() == "$":
+        steps.append(("root",))
+        reader.pos += 1
+    elif reader.peek() == "@":
+        reader.pos += 1
+    implicit = reader.more(stops + ".[")  # kubectl accepts `{metadata.name}` too
+    while implicit or reader.more(stops):
+        if not implicit and reader.peek() == "[":
+            steps.append(_bracket(reader))
+            continue
+        if not implicit and reader.peek() != ".":
+            _bad(reader.template, f"unrecognized character in action: {reader.peek()!r}")
+        deep = not implicit and reader.peek(2) == ".."
+        reader.pos += 0 if implicit else 2 if deep else 1
+        implicit = False
+        name = reader.until(stops + ".[]")
+        if not name.strip():
+            _bad(reader.template, f"unrecognized character in action: {reader.peek() or '.'!r}")
+        steps.append(("deep", name) if deep else ("child", name.strip()))
+    return steps
+
+
+def _bracket(reader: _Reader) -> Tuple:
+    """`[...]` at the reader: `*`, an index, a slice, indices, quoted keys or a filter."""
+    reader.depth += 1
+    if reader.depth > MAX_NESTING:
+        _bad(reader.template, f"brackets nested more than {MAX_NESTING} deep")
+    reader.pos += 1
+    reader.skip_spaces()
+    if reader.peek(2) == "?(":
+        reader.pos += 2
+        step: Tuple = ("filter", _filter(reader))
+        reader.skip_spaces()
+    elif reader.peek() in ("'", '"'):
+        keys = []
+        while reader.more("]"):
+            if reader.peek() in ("'", '"'):
+                keys.append(reader.quoted())
+            else:
+                reader.pos += 1  # what lies between the strings is ignored
+        step = ("keys", keys)
+    else:
+        step = _index(reader.until("]").strip(), reader.template)
+    reader.expect("]", "unterminated array")
+    reader.depth -= 1
+    return step
+
+
+def _index(inside: str, template: str) -> Tuple:
     if inside == "*":
         return ("child", "*")
-    if inside.startswith("?(") and inside.endswith(")"):
-        return ("filter", _filter(inside[2:-1].strip(), template))
-    if inside[:1] in ("'", '"'):
-        keys = [k.strip()[1:-1] for k in re.findall(r"""'[^']*'|"[^"]*\"""", inside)]
-        return ("keys", keys)
-    if re.fullmatch(r"-?\d*(:-?\d*){0,2}", inside) and inside:
-        if ":" not in inside:
+    parts = inside.split(":")
+    if inside and len(parts) <= 3 and all(_integer(p, True) for p in parts):
+        if len(parts) == 1:
             return ("index", int(inside))
-        parts = [int(p) if p else None for p in inside.split(":")]
-        return ("slice", *(parts + [None] * (3 - len(parts))))
-    if re.fullmatch(r"-?\d+(\s*,\s*-?\d+)+", inside):
-        return ("indices", [int(p) for p in inside.split(",")])
+        numbers = [int(p) if p else None for p in parts]
+        return ("slice", *(numbers + [None] * (3 - len(numbers))))
+    parts = [p.strip() for p in inside.split(",")]
+    if len(parts) > 1 and all(_integer(p, False) for p in parts):
+        return ("indices", [int(p) for p in parts])
     return _bad(template, f"invalid array index {inside}")
 
 
-_COMPARE = re.compile(r"^(?P<left>@[^\s=!<>]*)\s*(?P<op>==|!=|<=|>=|<|>)\s*(?P<right>.+)$")
+def _integer(text: str, empty_ok: bool) -> bool:
+    """`-?[0-9]+` (or empty, for a slice's bounds)."""
+    digits = text[1:] if text[:1] == "-" else text
+    return (digits.isascii() and digits.isdigit()) or (empty_ok and text == "")
 
 
-def _filter(text: str, template: str) -> Tuple:
-    match = _COMPARE.match(text)
-    if not match:
-        if text.startswith("@"):
-            return ("exists", _steps(text, template), None, None)
-        return _bad(template, f"invalid filter {text}")
-    right = match.group("right").strip()
-    if right[:1] in ("'", '"'):
-        value: Any = ("value", right[1:-1])
-    elif right.startswith("@") or right.startswith("$"):
-        value = ("path", _steps(right, template))
+_OPERATORS = ("==", "!=", "<=", ">=", "<", ">")
+
+
+def _filter(reader: _Reader) -> Tuple:
+    """After `[?(`: `@.x == "y"` (==, !=, <, <=, >, >=; the right side a string, a number or another path), or a
+    bare `@.x` (it exists); then the `)`."""
+    reader.skip_spaces()
+    if reader.peek() != "@":
+        _bad(reader.template, f"invalid filter {reader.text[reader.pos:]}")
+    left = _path(reader, _SPACE + "=!<>)")
+    reader.skip_spaces()
+    op = next((o for o in _OPERATORS if reader.peek(len(o)) == o), None)
+    if op is None:
+        reader.expect(")", f"invalid filter {reader.text[reader.pos:]}")
+        return ("exists", left, None, None)
+    reader.pos += len(op)
+    reader.skip_spaces()
+    if reader.peek() in ("'", '"'):
+        value: Any = ("value", reader.quoted())
+    elif reader.peek() in ("@", "$"):
+        value = ("path", _path(reader, _SPACE + ")"))
     else:
+        literal = reader.until(")").strip()
         try:
-            value = ("value", json.loads(right))
+            value = ("value", json.loads(literal))
         except ValueError:
-            return _bad(template, f"invalid filter value {right}")
-    return (match.group("op"), _steps(match.group("left"), template), value, None)
+            return _bad(reader.template, f"invalid filter value {literal}")
+    reader.skip_spaces()
+    reader.expect(")", "invalid filter: `)` expected")
+    return (op, left, value, None)
 
 
-def evaluate(steps: List[Tuple], current: Any, root: Any) -> List[Any]:
+MAX_SELECTED = 1_000_000  # values one use of a template may select, all its actions and ranges together
+
+
+class Selected:
+    """What one use of a template has selected so far. Parsing is linear in the template; evaluating cannot be (each
+    `..*` selects every value under each value before it, so `{..*..*..*}` grows as the document's size to the
+    power of three): a template that selects more than MAX_SELECTED values is an error, not a hang."""
+
+    def __init__(self) -> None:
+        self.left = MAX_SELECTED
+
+    def take(self, values: List[Any]) -> List[Any]:
+        self.left -= len(values)
+        if self.left < 0:
+            from .errors import UsageError
+
+            raise UsageError(f"error executing jsonpath: the template selects more than {MAX_SELECTED:,} values")
+        return values
+
+
+def evaluate(steps: List[Tuple], current: Any, root: Any, selected: Optional[Selected] = None) -> List[Any]:
+    selected = selected or Selected()
     values = [current]
     for step in steps:
-        values = [found for value in values for found in _step(step, value, root)]
+        values = [found for value in values for found in selected.take(_step(step, value, root, selected))]
     return values
 
 
-def _step(step: Tuple, value: Any, root: Any) -> List[Any]:
+def _step(step: Tuple, value: Any, root: Any, selected: Selected) -> List[Any]:
     kind = step[0]
     if kind == "root":
         return [root]
@@ -178,7 +287,7 @@ def _step(step: Tuple, value: Any, root: Any) -> List[Any]:
         return [value[i] for i in step[1] if -len(value) <= i < len(value)]
     if kind == "slice":
         return value[slice(step[1], step[2], step[3] or None)]
-    return [item for item in value if _keeps(step[1], item, root)]  # filter
+    return [item for item in value if _keeps(step[1], item, root, selected)]  # filter
 
 
 def _descend(value: Any, name: str, found: List[Any]) -> None:
@@ -194,14 +303,14 @@ def _descend(value: Any, name: str, found: List[Any]) -> None:
             _descend(child, name, found)
 
 
-def _keeps(condition: Tuple, item: Any, root: Any) -> bool:
+def _keeps(condition: Tuple, item: Any, root: Any, selected: Selected) -> bool:
     op, left_steps, right, _ = condition
-    left = evaluate(left_steps, item, root)
+    left = evaluate(left_steps, item, root, selected)
     if op == "exists":
         return bool(left)
     if not left:
         return False
-    expected = right[1] if right[0] == "value" else next(iter(evaluate(right[1], item, root)), _MISSING)
+    expected = right[1] if right[0] == "value" else next(iter(evaluate(right[1], item, root, selected)), _MISSING)
     actual = left[0]
     try:
         return {"==": actual == expected, "!=": actual != expected}[op] if op in ("==", "!=") else \
@@ -224,21 +333,22 @@ def text_of(value: Any) -> str:
 
 
 def render(nodes: List[Tuple], document: Any, current: Any = _MISSING,
-           shown: Callable[[str], str] = lambda text: text) -> str:
+           shown: Callable[[str], str] = lambda text: text, selected: Optional[Selected] = None) -> str:
     """The template's output for `document` (`current`: the item of an enclosing range). `shown` is applied to
     every value the document supplies, not to the template's own text (a terminal's sanitiser: the values may be a
     cluster's, the `{"\\t"}` between them are the user's)."""
+    selected = selected or Selected()
     here = document if current is _MISSING else current
     out: List[str] = []
     for node in nodes:
         if node[0] == "text":
             out.append(node[1])
         elif node[0] == "expr":
-            out.append(" ".join(shown(text_of(v)) for v in evaluate(node[1], here, document)))
+            out.append(" ".join(shown(text_of(v)) for v in evaluate(node[1], here, document, selected)))
         else:
-            found = evaluate(node[1], here, document)
+            found = evaluate(node[1], here, document, selected)
             if len(found) == 1 and isinstance(found[0], list):  # {range .items}: over the list's elements
-                found = found[0]
+                found = selected.take(found[0])
             for item in found:
-                out.append(render(node[2], document, item, shown))
+                out.append(render(node[2], document, item, shown, selected))
     return "".join(out)

@@ -41,7 +41,9 @@ RETRY_STATUSES = {429, 500, 502, 503, 504}
 BACKOFF = 0.25  # seconds before the first retry; doubled each time
 MAX_RETRY_AFTER = 10.0
 MAX_RESPONSE_BYTES = 64 * 1024 * 1024  # decoded; a 500-item page of 20 KB nodes is 10 MB
-MAX_PAGES = 10_000  # of PAGE_SIZE items: 5 million objects; a server whose continue tokens never end is broken
+# A paged LIST ends in an error, not in minutes and gigabytes, past 1,000 pages (of PAGE_SIZE: 500,000 objects, 3x the
+# 150,000 pods Kubernetes tests one cluster with), as many objects kept, or 5 minutes: bounds a user would accept.
+MAX_PAGES, MAX_LIST_SECONDS = 1_000, 300
 _READ_CHUNK = 8192  # compressed bytes decoded at a time: a gzip bomb expands at most ~8 MB per step
 _ERRORS = {403: Forbidden, 404: NotFound, 409: Conflict, 410: Gone, 422: Invalid}
 MAX_EVENT_BYTES = 16 * 1024 * 1024  # one watch event (one object)
@@ -546,8 +548,14 @@ class Kube:
         accept = TABLE if table else "application/json"
         path = self.path(resource, namespace)
         kept: List[Dict[str, Any]] = []
-        tokens: set = set()
+        tokens: set = set()  # each token's hash (a token may be large: it is sent back, never kept)
+        narrow = "narrow it with -n, -l or --field-selector"
+        endless = f"{narrow}, or the server's continue tokens never end"
+        deadline = time.monotonic() + MAX_LIST_SECONDS
         for _ in range(MAX_PAGES + 2):  # + the restart after a 410 and the last page
+            if time.monotonic() > deadline:
+                raise ApiError(f"the server's LIST of {resource} did not end within {MAX_LIST_SECONDS} s "
+                               f"({len(tokens)} pages): {endless}")
             try:
                 page = self.request("GET", path, query, accept=accept)
             except ApiError as exc:
@@ -572,14 +580,17 @@ class Kube:
             token = (page.get("metadata") or {}).get("continue")
             if self.progress is not None:
                 self.progress(resource, len(kept), bool(token))
+            if len(kept) > MAX_PAGES * PAGE_SIZE:
+                raise ApiError(f"the server's LIST of {resource} holds more than {MAX_PAGES * PAGE_SIZE:,} objects: "
+                               f"{narrow}")
             if not token or "limit" not in query:
                 return kept
-            if not isinstance(token, str) or token in tokens:
+            if not isinstance(token, str) or hash(token) in tokens:
                 raise ApiError(f"the server sent a broken LIST of {resource}: its continue token "
                                f"{'repeats' if isinstance(token, str) else 'is not a string'}; the list cannot end")
-            tokens.add(token)
+            tokens.add(hash(token))
             query["continue"] = token
-        raise ApiError(f"the server's LIST of {resource} did not end after {MAX_PAGES} pages of {PAGE_SIZE}")
+        raise ApiError(f"the server's LIST of {resource} did not end after {MAX_PAGES:,} pages of {PAGE_SIZE}: {endless}")
 
     def watch(self, resource: str, namespace: Optional[str] = None, resource_version: Optional[str] = None,
               field_selector: Optional[str] = None, timeout_seconds: int = 60

@@ -7,10 +7,10 @@ valid for the host); a certificate that fails is a `tls-error`, with what the se
 Safety, by construction: only the endpoints computed for the target are contacted; the request is
 written by hand (no Authorization, no cookies, no proxy or netrc settings can leak into it) from a
 path and host that are validated first (every byte outside RFC 3986's path characters is
-percent-encoded, a host must be an IP or an IDNA-encodable DNS name: no CR, LF or other control byte
-a cluster put there reaches the wire); a redirect is reported, never followed. A virtual host whose
-DNS name does not resolve (yet) is tried at its proxy's address (the Ingress or Gateway address, the
-OpenShift router) with the name as Host and SNI, and the detail says so.
+percent-encoded, a host must pass the one rule for URLs handed on, urls.py: an IP literal or an RFC 1123 DNS
+name, so no CR, LF, `@` or other byte a cluster put there reaches the wire or picks another host); a redirect
+is reported, never followed. A virtual host whose DNS name does not resolve (yet) is tried at its proxy's
+address (the Ingress or Gateway address, the OpenShift router) with the name as Host and SNI, and the detail says so.
 
 Where a probe may connect (the cluster chooses every address): names are resolved here, each address
 is checked by `refusal()`, and the socket connects to a checked address, never to the name again
@@ -78,8 +78,13 @@ class Target:
 
 
 def target_of(endpoint: Endpoint) -> Target:
+    """What to probe for an endpoint; its proxy's address is a fallback only when it passes the rule for hosts
+    (urls.py) too: the cluster chose it as well."""
+    from .urls import host_problem
+
+    fallback = endpoint.address if endpoint.address and endpoint.address != endpoint.host else None
     return Target(endpoint.scheme, endpoint.host, endpoint.port, endpoint.path or "/",
-                  endpoint.address if endpoint.address and endpoint.address != endpoint.host else None)
+                  fallback if fallback and host_problem(fallback) is None else None)
 
 
 # --- certificates ----------------------------------------------------------------------------------------
@@ -332,18 +337,14 @@ def wire_path(path: str) -> str:
 
 
 def wire_host(host: str) -> str:
-    """The Host header's name: an IP, or the IDNA (ASCII) form of a DNS name; Unsafe otherwise."""
-    if _is_ip(host):
-        return host
-    try:
-        ascii_host = host.rstrip(".").encode("idna").decode("ascii")
-    except UnicodeError as exc:
-        raise Unsafe(f"host {host!r} cannot be encoded as a DNS name ({exc})") from None
-    labels = ascii_host.split(".")
-    if not ascii_host or not all(label and len(label) <= 63 and all(c.isalnum() or c in "-_" for c in label)
-                                 for label in labels):
-        raise Unsafe(f"host {host!r} is not a valid DNS name")
-    return ascii_host
+    """The Host header's name: the host itself once it passes the one rule for URLs handed on (urls.py: an IP
+    literal or an RFC 1123 DNS name, ASCII by construction); Unsafe otherwise."""
+    from .urls import host_problem
+
+    why = host_problem(host)
+    if why:
+        raise Unsafe(f"not probed: {why}")
+    return host
 
 
 def _tls(sock: socket.socket, target: Target, clock: _Clock, verify: bool) -> ssl.SSLSocket:
@@ -468,12 +469,20 @@ def probe(target: Target, timeout: float = DEFAULT_TIMEOUT, allow_local: bool = 
 
 def probe_all(endpoints: Iterable[Endpoint], timeout: float = DEFAULT_TIMEOUT, parallelism: int = PARALLELISM,
               allow_local: bool = False, attempt: Callable[..., Probe] = probe) -> Dict[tuple, Probe]:
-    """Probe every endpoint concurrently (each distinct target once): endpoint key -> its answer (render.Probes)."""
+    """Probe every endpoint concurrently (each distinct target once): endpoint key -> its answer (render.Probes).
+    A URL that breaks the one rule for URLs handed on (urls.py) is not tried: its `error` says why."""
+    from .urls import url_problem
+
     targets: Dict[Target, List[Endpoint]] = {}
+    refused: Dict[tuple, Probe] = {}
     for endpoint in endpoints:
-        targets.setdefault(target_of(endpoint), []).append(endpoint)
+        why = url_problem(endpoint.url, endpoint.host, endpoint.port) if not endpoint.host.startswith("*.") else None
+        if why:
+            refused[endpoint.key()] = Probe("error", None, f"not probed: {why}")
+        else:
+            targets.setdefault(target_of(endpoint), []).append(endpoint)
     if not targets:
-        return {}
+        return refused
     with ThreadPoolExecutor(max_workers=max(1, min(parallelism, len(targets)))) as pool:
         answers = dict(zip(targets, pool.map(lambda t: attempt(t, timeout, allow_local), targets)))
-    return {endpoint.key(): answers[target] for target, owners in targets.items() for endpoint in owners}
+    return {**refused, **{endpoint.key(): answers[target] for target, owners in targets.items() for endpoint in owners}}

@@ -233,14 +233,17 @@ UNSAFE = "it holds a control or invisible character"
 def unusable(endpoint: Endpoint) -> Optional[str]:
     """Why a URL must not be handed to a client (`-o url`, `--open`, `--wait`, `--watch`), else None: a control,
     bidi or invisible character (a cluster put it there); an Ingress URL no controller serves (missing IngressClass)
-    or without an address yet (`dead`); a wildcard host (any name under it is served: no client can ask for `*`)."""
+    or without an address yet (`dead`); a wildcard host (any name under it is served: no client can ask for `*`);
+    a host or authority that breaks the one rule for URLs handed on (urls.py)."""
+    from .urls import url_problem
+
     if not is_clean(endpoint.url):
         return UNSAFE
     if endpoint.dead:
         return endpoint.dead
     if "*" in endpoint.host:
         return "a wildcard host (any name under it is served)"
-    return None
+    return url_problem(endpoint.url, endpoint.host, endpoint.port)
 
 
 def render_urls(results: Sequence[Reach], probes: Optional[Probes] = None) -> str:

@@ -18,16 +18,18 @@ pytestmark = pytest.mark.both_backends
     (["s"], ["svc/", "sts/", "show"]),
     (["convert", ""], ["svc/", "deploy/", "sts/", "ds/"]),  # what convert changes: not a pod, not an ingress
     (["undo", ""], ["svc/", "deploy/", "sts/", "ds/", "ingress/"]),  # undo also deletes the Ingress it created
-    (["svc/x", "-o", ""], ["table", "wide", "json", "yaml", "url", "headlamp"]),
+    (["svc/x", "-o", ""], ["table", "wide", "json", "yaml", "url", "headlamp", "name", "jsonpath=", "jsonpath-file=",
+                           "custom-columns=", "custom-columns-file="]),  # every -o the command accepts
     (["svc/x", "--address-type", "I"], ["InternalIP"]),
     (["convert", "svc/x", "--to", ""], ["clusterip", "nodeport", "loadbalancer", "ingress"]),
     (["convert", "sts/x", "--to", "h"], ["hostport", "hostnetwork"]),
     (["convert", "svc/x", "--dr"], ["--dry-run"]),
     (["svc/x", "--a"], ["--address-type", "--all-contexts", "--all-namespaces", "--as", "--as-group", "--as-uid"]),
-    (["svc/x", "-o=j"], ["-o=json"]),          # kubectl's spellings of a value
+    (["svc/x", "-o=j"], ["-o=json", "-o=jsonpath=", "-o=jsonpath-file="]),  # kubectl's spellings of a value
     (["svc/x", "--output=y"], ["--output=yaml"]),
-    (["svc/x", "-oj"], ["-ojson"]),
-    (["audit", "-o", ""], ["table", "json", "yaml", "sarif", "html"]),  # each command's own values
+    (["svc/x", "-oj"], ["-ojson", "-ojsonpath=", "-ojsonpath-file="]),
+    (["audit", "-o", ""], ["table", "json", "yaml", "sarif", "html", "name", "jsonpath=", "jsonpath-file=",
+                           "custom-columns=", "custom-columns-file="]),  # each command's own values
     (["convert", "svc/x", "-o", ""], ["json", "yaml"]),
     (["audit", "--fail-on", "h"], ["high"]),
     (["help", "co"], ["convert", "completion"]),
@@ -43,6 +45,24 @@ def test_directives():
     assert complete(["s"])[1] == NO_FILE
     assert complete(["convert", "d"])[1] == NO_FILE | NO_SPACE  # "deploy/", "ds/": the name comes next
     assert complete(["--kubeconfig", ""])[1] == 0               # files
+    assert complete(["svc/x", "-o", "jsonp"]) == (["jsonpath=", "jsonpath-file="], NO_FILE | NO_SPACE)  # the value next
+    assert complete(["svc/x", "-o=c"]) == (["-o=custom-columns=", "-o=custom-columns-file="], NO_FILE | NO_SPACE)
+    assert complete(["svc/x", "-o", "j"])[1] == NO_FILE  # json is complete: a space after it
+
+
+@pytest.mark.parametrize("command, words", [("show", ["svc/x"]), ("audit", ["audit"])])
+def test_every_output_offered_is_accepted(command, words, tmp_path):
+    """Each -o completion offers is one the command takes (with a template where it needs one)."""
+    from kubectl_expose_ext.options import AUDIT_OUTPUTS, OUTPUTS
+    from kubectl_expose_ext.printers import parse_output
+
+    template = tmp_path / "template"
+    template.write_text("URL\n.url\n")
+    offered = complete([*words, "-o", ""])[0]
+    for value in offered:
+        argument = {"jsonpath=": "{.x}", "custom-columns=": "URL:.url"}.get(value, str(template))
+        parse_output(value + argument if value.endswith("=") else value, OUTPUTS if command == "show" else AUDIT_OUTPUTS)
+    assert {"name", "jsonpath=", "custom-columns="} <= set(offered)
 
 
 def test_names_come_from_the_cluster(demo_api):
@@ -126,7 +146,80 @@ def test_value_completion_in_clicks_own_scripts(demo_api):
     env = {**demo_api.env(), "_KUBECTL_REACH_COMPLETE": "bash_complete", "COMP_WORDS": "kubectl-reach svc/x -o ",
            "COMP_CWORD": "3"}
     out = run_installed(["kubectl-reach"], env)
-    assert out.stdout.splitlines() == [f"plain,{v}" for v in ("table", "wide", "json", "yaml", "url", "headlamp")]
+    assert out.stdout.splitlines() == [f"plain,{v}" for v in ("table", "wide", "json", "yaml", "url", "headlamp", "name",
+                                                              "jsonpath=", "jsonpath-file=", "custom-columns=",
+                                                              "custom-columns-file=")]
     env.update(COMP_WORDS="kubectl-reach audit -n ", COMP_CWORD="3")
     out = run_installed(["kubectl-reach"], env)
     assert [line.split(",", 1)[1] for line in out.stdout.splitlines()] == demo_api.names("Namespace")
+
+
+# --- hostile names and silent servers (issue 24) ----------------------------------------------------------------
+
+FORGED = ["good", "evil\n:0", "two\nwords", "tab\tbed", "sp ace", "\x1b]0;title\x07", "cr\rlf", "line\u2028sep",
+          "rtl\u202eexe.txt", ""]
+
+
+def test_kubeconfig_names_cannot_inject_candidates_or_a_directive(tmp_path):
+    import yaml
+
+    config = tmp_path / "config"
+    config.write_text(yaml.safe_dump({
+        "contexts": [{"name": n, "context": {"cluster": n, "user": n}} for n in FORGED],
+        "clusters": [{"name": n, "cluster": {"server": "https://127.0.0.1:1"}} for n in FORGED],
+        "users": [{"name": n, "user": {"token": "t"}} for n in FORGED]}))
+    for flag in ("--context", "--cluster", "--user"):
+        assert complete(["--kubeconfig", str(config), flag, ""]) == (["good"], NO_FILE), flag
+        assert complete(["--kubeconfig", str(config), f"{flag}="]) == ([f"{flag}=good"], NO_FILE), flag
+    out = run_installed(["kubectl_complete-reach", "--kubeconfig", str(config), "--context", ""])
+    assert out.stdout == "good\n:4\n"  # one candidate, then the one directive line
+
+
+@pytest.mark.fake_only(reason="the fake stores names the real API server would refuse")
+def test_names_a_server_sends_cannot_inject_candidates(api_factory):
+    forged = [n for n in FORGED if n]
+    api = api_factory(objects=[{"kind": "Service", "metadata": {"name": n}, "spec": {"ports": [{"port": 80}]}}
+                               for n in forged] + [{"kind": "Namespace", "metadata": {"name": n}} for n in forged])
+    flags = ["--kubeconfig", api.kubeconfig]
+    assert complete([*flags, "svc/"])[0] == ["svc/good", "svc/kubernetes"]
+    assert "good" in complete([*flags, "-n", ""])[0] and not [n for n in complete([*flags, "-n", ""])[0] if "\n" in n]
+
+
+def silent_server():
+    """Accepts connections and never answers (nor closes them)."""
+    import socket
+    import threading
+
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(64)
+    held = []
+
+    def accept():
+        while True:
+            try:
+                held.append(listener.accept()[0])
+            except OSError:
+                return
+    threading.Thread(target=accept, daemon=True).start()
+    return listener, held
+
+
+def test_a_silent_server_gets_no_candidates_within_the_deadline(tmp_path):
+    import time
+
+    from kubectl_expose_ext.completion import DEADLINE
+    from support import kubeconfig_file
+
+    listener, held = silent_server()
+    try:
+        config = kubeconfig_file(tmp_path / "config", f"{{server: 'http://127.0.0.1:{listener.getsockname()[1]}'}}")
+        for words in (["svc/"], ["-n", ""], ["svc", ""]):
+            started = time.monotonic()
+            out = run_installed(["kubectl_complete-reach", "--kubeconfig", config, *words])
+            assert (out.returncode, out.stdout, out.stderr) == (0, ":4\n", ""), words
+            # (it waited 22 s: four attempts of 5 s and their backoff); the deadline plus an interpreter's start
+            assert time.monotonic() - started < DEADLINE + 4, words
+        assert held  # the server was asked, and never answered
+    finally:
+        listener.close()

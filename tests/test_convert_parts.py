@@ -26,7 +26,8 @@ def test_valid_hosts(host):
 
 
 @pytest.mark.parametrize("host", ["", "Example.com", "a..b", "-a.example.com", "a.example.com:443", "10.0.0.1",
-                                  "2001:db8::1", "*.*.example.com", "*", "a" * 254 + ".com"])
+                                  "2001:db8::1", "*.*.example.com", "*", "a" * 254 + ".com", "a\nb.example.com",
+                                  "bank.example@evil.example", "a" * 64 + ".example.com", "example.123", "*.1"])
 def test_invalid_hosts(host):
     with pytest.raises(UsageError):
         validate_host(host)
@@ -35,7 +36,16 @@ def test_invalid_hosts(host):
 @pytest.mark.parametrize("path, path_type, ok", [("/", "Prefix", True), ("/api/v1", "Exact", True),
                                                  ("api", "Prefix", False), ("/a//b", "Prefix", False),
                                                  ("/a/..", "Prefix", False), ("/%2fx", "Prefix", False),
-                                                 ("anything(.*)", "ImplementationSpecific", True), ("/", "Regex", False)])
+                                                 ("/anything(.*)", "ImplementationSpecific", True), ("/", "Regex", False),
+                                                 # the API server: an ImplementationSpecific path is absolute too
+                                                 ("anything(.*)", "ImplementationSpecific", False),
+                                                 # beyond it (it stores them): no control character or space,
+                                                 # and URL path characters only in a Prefix or Exact path
+                                                 ("/a\nb", "Prefix", False), ("/a\nb", "ImplementationSpecific", False),
+                                                 ("/a b", "Exact", False), ("/a?b", "Prefix", False),
+                                                 ("/a\u202eb", "Prefix", False), ("/%zz", "Prefix", False),
+                                                 ("/a%20b/~c@d:e", "Prefix", True), ("/a.", "Prefix", True),
+                                                 ("/a/.", "Exact", False)])
 def test_paths(path, path_type, ok):
     if ok:
         validate_path(path, path_type)

@@ -204,3 +204,185 @@ def test_zipapp_converts_on_the_oldest_and_newest_python(archive, tmp_path, whic
     out = run("-c", f"import sys; sys.path.insert(0, {str(app)!r}); from kubectl_expose_ext.errors import "
                     "issue_tracker; print(issue_tracker())")
     assert out.stdout == "https://github.com/kubectl-reach/kubectl-reach/issues\n", out.stderr
+
+
+# --- the zipapp's cache: nothing planted runs, nothing outside it is removed (issue 24) -----------------------
+
+PLANTED = '''import os
+def main():
+    open(os.environ["MARKER"], "w").write("planted code ran")
+    print("PLANTED")
+'''
+ATTACKER = 65534  # nobody: another local user, who plants trees where the victim's zipapp may look
+
+
+@pytest.fixture(scope="module")
+def zipapp(archive):
+    """The archive's kubectl-reach in a directory any user can read (another uid runs it too)."""
+    import tempfile
+
+    directory = pathlib.Path(tempfile.mkdtemp(prefix="reach-zipapp-"))
+    directory.chmod(0o755)
+    app = directory / "kubectl-reach"
+    with tarfile.open(archive) as tar:
+        app.write_bytes(tar.extractfile("kubectl-reach").read())
+    app.chmod(0o755)
+    yield app
+    shutil.rmtree(directory)
+
+
+def build_of(app: pathlib.Path) -> str:
+    import zipfile
+
+    with zipfile.ZipFile(app) as bundle:
+        return re.search(r"^BUILD = '([^']+)'", bundle.read("__main__.py").decode(), re.M).group(1)
+
+
+def plant(tree: pathlib.Path, owner: int = None) -> pathlib.Path:
+    """A tree that would run planted code if imported: its kubectl_expose_ext.launch writes $MARKER."""
+    package = tree / "kubectl_expose_ext"
+    package.mkdir(parents=True)
+    (package / "__init__.py").write_text("")
+    (package / "launch.py").write_text(PLANTED)
+    if owner is not None:
+        for path in [tree, *tree.rglob("*")]:
+            os.chown(path, owner, owner)
+    return tree
+
+
+def zipapp_run(app, tmp_path, env, cwd=None, python=sys.executable, as_uid=None):
+    """`python kubectl-reach version` with exactly `env` (+ PATH, MARKER); as another uid through setpriv."""
+    marker = tmp_path / "marker"
+    command = [python, str(app), "version"]
+    if as_uid is not None:
+        command = ["setpriv", f"--reuid={as_uid}", f"--regid={as_uid}", "--clear-groups", *command]
+    out = subprocess.run(command, env={"PATH": "/usr/bin:/bin", "MARKER": str(marker), **env}, capture_output=True,
+                         text=True, timeout=300, cwd=cwd or outside_checkout())
+    assert out.stdout == f"kubectl reach v{__version__}\n" and out.returncode == 0, (out.stdout, out.stderr)
+    assert not marker.exists(), "planted code ran"
+    return out.stderr
+
+
+def refused(stderr: str, why: str) -> None:
+    """One line: the cache was not used, and why."""
+    assert stderr.splitlines() == [f"kubectl reach: not using a cache ({why}): unpacking into a private temporary "
+                                   "directory, on every run"], stderr
+
+
+def test_a_tree_planted_in_a_shared_cache_is_never_imported(zipapp, tmp_path):
+    """XDG_CACHE_HOME shared and world-writable (as /tmp is, sticky): another user made its kubectl-reach/."""
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    shared.chmod(0o1777)
+    plant(shared / "kubectl-reach" / build_of(zipapp), owner=ATTACKER)
+    os.chown(shared / "kubectl-reach", ATTACKER, ATTACKER)
+    refused(zipapp_run(zipapp, tmp_path, {"XDG_CACHE_HOME": str(shared), "HOME": str(tmp_path)}),
+            f"{shared}/kubectl-reach is owned by another user (uid {ATTACKER})")
+    unshared = tmp_path / "attackers"  # a cache directory another user owns, anywhere on the way
+    plant(unshared / "kubectl-reach" / build_of(zipapp))
+    os.chown(unshared, ATTACKER, ATTACKER)
+    refused(zipapp_run(zipapp, tmp_path, {"XDG_CACHE_HOME": str(unshared), "HOME": str(tmp_path)}),
+            f"{unshared} is owned by another user (uid {ATTACKER})")
+
+
+def test_a_world_writable_home_is_no_place_for_the_cache(zipapp, tmp_path):
+    home = tmp_path / "home"
+    plant(home / ".cache" / "kubectl-reach" / build_of(zipapp), owner=ATTACKER)
+    home.chmod(0o777)
+    refused(zipapp_run(zipapp, tmp_path, {"HOME": str(home)}), f"{home} is writable by others")
+
+
+def test_a_symlinked_cache_root_is_refused_and_nothing_it_points_at_is_removed(zipapp, tmp_path):
+    precious = tmp_path / "precious"
+    (precious / "0.0.1-older-build").mkdir(parents=True)  # what the clean-up of earlier builds would have removed
+    (precious / "0.0.1-older-build" / "thesis.tex").write_text("years of work")
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    (cache / "kubectl-reach").symlink_to(precious)
+    refused(zipapp_run(zipapp, tmp_path, {"XDG_CACHE_HOME": str(cache), "HOME": str(tmp_path)}),
+            f"{cache}/kubectl-reach is a symlink")
+    assert (precious / "0.0.1-older-build" / "thesis.tex").read_text() == "years of work"
+    assert sorted(p.name for p in precious.iterdir()) == ["0.0.1-older-build"]  # nothing unpacked there either
+    # a symlink the user made to a directory of their own, on the way to the cache, is followed (then checked)
+    real = tmp_path / "real-cache"
+    real.mkdir(mode=0o700)
+    (tmp_path / "linked").symlink_to(real)
+    assert "preparing its first run" in zipapp_run(zipapp, tmp_path, {"XDG_CACHE_HOME": str(tmp_path / "linked")})
+    assert (real / "kubectl-reach" / build_of(zipapp) / "kubectl_expose_ext" / "cli.py").is_file()
+
+
+def test_a_relative_cache_home_is_never_the_current_directory(zipapp, tmp_path):
+    """XDG_CACHE_HOME=rel (invalid, says the XDG spec: ignored) in a repository that carries rel/kubectl-reach/."""
+    repository, home = tmp_path / "repository", tmp_path / "home"
+    plant(repository / "rel" / "kubectl-reach" / build_of(zipapp))
+    home.mkdir(mode=0o700)
+    stderr = zipapp_run(zipapp, tmp_path, {"XDG_CACHE_HOME": "rel", "HOME": str(home)}, cwd=repository)
+    assert stderr.startswith(f"kubectl reach: preparing its first run (unpacking into {home}/.cache/kubectl-reach/")
+
+
+def test_no_home_and_no_passwd_entry_use_a_private_temporary_directory(zipapp, tmp_path):
+    """An arbitrary uid (no passwd entry), no HOME: never `./~/.cache` under the current directory, where a
+    repository can carry a tree; a private temporary directory, removed at exit."""
+    import pwd
+
+    python = "/usr/bin/python3"
+    needs(os.getuid() == 0 and shutil.which("setpriv") is not None and os.path.exists(python),
+          "needs root, setpriv and a system python3 another uid can run")
+    uid = 54321
+    with pytest.raises(KeyError):
+        pwd.getpwuid(uid)
+    import tempfile
+
+    own = pathlib.Path(tempfile.mkdtemp(prefix="reach-uid-"))  # (pytest's directories are root's alone)
+    try:
+        repository, temporary = own / "repository", own / "tmp"
+        plant(repository / "~" / ".cache" / "kubectl-reach" / build_of(zipapp), owner=uid)
+        temporary.mkdir(mode=0o700)
+        for path in (own, repository, temporary):
+            os.chown(path, uid, uid)
+        before = sorted(p.name for p in repository.iterdir())
+        stderr = zipapp_run(zipapp, own, {"TMPDIR": str(temporary)}, cwd=repository, python=python, as_uid=uid)
+        refused(stderr, "no absolute cache directory (HOME and XDG_CACHE_HOME unset or relative)")
+        assert sorted(p.name for p in repository.iterdir()) == before and list(temporary.iterdir()) == []
+    finally:
+        shutil.rmtree(own)
+
+
+@pytest.mark.parametrize("which", ["current", "oldest", "newest"])
+def test_a_changed_or_added_file_in_the_cache_is_replaced_before_anything_runs(zipapp, tmp_path, which):
+    python = sys.executable if which == "current" else pythons().get(which)
+    needs(python is not None, f"no {which} Python")
+    env = {"XDG_CACHE_HOME": str(tmp_path / "cache"), "HOME": str(tmp_path)}
+    zipapp_run(zipapp, tmp_path, env, python=python)
+    tree = tmp_path / "cache" / "kubectl-reach" / build_of(zipapp)
+    assert {oct(p.stat().st_mode & 0o777) for p in (tree.parent.parent, tree.parent, tree)} == {"0o700"}  # created so
+    launch = tree / "kubectl_expose_ext" / "launch.py"
+    original = launch.read_bytes()
+    for change in ("modified", "added"):
+        if change == "modified":
+            launch.write_text(PLANTED)
+        else:  # a module the package tries first, found before the real one
+            (tree / "yaml" / "_yaml.py").write_text("import os; open(os.environ['MARKER'], 'w')")
+        stderr = zipapp_run(zipapp, tmp_path, env, python=python)
+        assert stderr == f"kubectl reach: the cached copy in {tree} is not this build's: unpacking it again\n", stderr
+        assert launch.read_bytes() == original and not (tree / "yaml" / "_yaml.py").exists()
+        assert zipapp_run(zipapp, tmp_path, env, python=python) == ""  # verified, silent
+    assert sorted(p.name for p in tree.parent.iterdir()) == [tree.name]  # the replaced copies are gone
+
+
+def test_the_clean_up_removes_dead_staging_and_old_builds_and_follows_no_link(zipapp, tmp_path):
+    root = tmp_path / "cache" / "kubectl-reach"
+    root.mkdir(parents=True, mode=0o700)
+    precious = tmp_path / "precious"
+    precious.mkdir()
+    (precious / "keep.txt").write_text("kept")
+    dead = root / ".unpacking-999999999-abc"  # an interrupted first run: its process is gone
+    (dead / "kubectl_expose_ext").mkdir(parents=True)
+    live = root / f".unpacking-{os.getpid()}-def"  # another run unpacking right now (this process is alive)
+    live.mkdir()
+    (root / "0.0.1-0123456789abcdef").mkdir()  # an earlier build
+    (root / "0.0.2-link").symlink_to(precious)  # a link: removed itself, never what it points at
+    (root / "stray").write_text("x")
+    zipapp_run(zipapp, tmp_path, {"XDG_CACHE_HOME": str(tmp_path / "cache"), "HOME": str(tmp_path)})
+    assert sorted(p.name for p in root.iterdir()) == sorted([build_of(zipapp), live.name])
+    assert (precious / "keep.txt").read_text() == "kept"

@@ -106,3 +106,86 @@ def test_printers_through_kubectl(demo_api):
     assert (out.returncode, out.stdout) == (0, "https://influxdb.example.com/")
     out = run_installed(["kubectl", "reach", "svc", "influxdb", "influxdb-lb", "-o", "name"], demo_api.env())
     assert out.stdout.splitlines() == ["service/influxdb", "service/influxdb-lb"]
+
+
+# --- a user's template costs time linear in its length (issue 24) ---------------------------------------------
+
+def parse_steps(template: str) -> int:
+    """Python lines jsonpath.py executes to parse `template` (a refusal included): steps, not seconds."""
+    import sys
+
+    import kubectl_expose_ext.jsonpath as module
+
+    lines = [0]
+
+    def local(frame, event, arg):
+        if event == "line":
+            lines[0] += 1
+        return local
+
+    def tracer(frame, event, arg):
+        return local if frame.f_code.co_filename == module.__file__ else None
+
+    previous = sys.gettrace()
+    sys.settrace(tracer)
+    try:
+        parse(template)
+    except JSONPathError:
+        pass
+    finally:
+        sys.settrace(previous)
+    return lines[0]
+
+
+STEPS_PER_CHARACTER = 25  # measured: under 18 for any template; a backtracking or rescanning parser needs thousands
+
+
+def templates():
+    """Generated templates: text from the characters the grammar reacts to, and well-formed actions that nest
+    paths, brackets and filters."""
+    from hypothesis import strategies as st
+
+    noise = st.text(alphabet="{}[]'\".$@*?()=!<>,:- 019ab\\\t", max_size=160).map(lambda t: "{" + t + "}")
+    name = st.sampled_from(["a", "items", "metadata", "*", "x y"])
+    path = st.deferred(lambda: st.lists(step, min_size=1, max_size=6).map("".join))
+    step = st.one_of(name.map(lambda n: "." + n), name.map(lambda n: ".." + n),
+                     st.sampled_from(["[0]", "[-1]", "[1:3]", "[::2]", "[0,1]", "['a','b']", "[*]", "['"]),
+                     st.tuples(path, st.sampled_from(["==", "!=", "<", " >= ", ""]),
+                               st.sampled_from(['"x"', "1", "@.b", ""])).map(lambda t: f"[?(@{t[0]}{t[1]}{t[2]})]"))
+    action = path.map(lambda p: "{" + p + "}")
+    return st.one_of(noise, st.lists(st.one_of(action, st.just("{range .items[*]}"), st.just("{end}"),
+                                               st.just("text")), max_size=8).map("".join))
+
+
+def test_parsing_costs_steps_linear_in_the_template():
+    from hypothesis import HealthCheck, given, settings
+
+    @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @given(templates())
+    def linear(template):
+        assert parse_steps(template) <= STEPS_PER_CHARACTER * (len(template) + 1), template
+
+    linear()
+    # what hung before: 40 quotes in a bracket backtracked exponentially; nested filters were rescanned
+    for template in ["{['" + "'" * 40 + "}", "{.x" + "[?(@.a" * 300 + ")]" * 300 + "}", "{.a" + "[0]" * 2000 + "}",
+                     "{range .x}" * 500 + "{end}" * 500]:
+        assert parse_steps(template) <= STEPS_PER_CHARACTER * (len(template) + 1), template[:40]
+    with pytest.raises(JSONPathError, match="nested more than 32 deep"):
+        parse("{.x" + "[?(@.a" * 300 + ")]" * 300 + "}")  # an error, not a RecursionError
+    with pytest.raises(UsageError, match="--sort-by: error parsing jsonpath .*unterminated"):
+        from kubectl_expose_ext.printers import parse_sort_by
+
+        parse_sort_by("{['" + "'" * 41 + "}")
+
+
+def test_a_template_that_selects_too_much_is_an_error_not_a_hang():
+    """Evaluating `..*` after `..*` grows as the document's size to the power of the steps: bounded, one error."""
+    deep = {"a": [{"b": [{"c": list(range(30))} for _ in range(30)]} for _ in range(30)]}
+    assert len(render(parse("{..c[*]}"), deep).split()) == 30 * 30 * 30  # a big but honest selection works
+    chain: dict = {}
+    for _ in range(300):  # 300 levels: each `..*` selects every value under each value before it
+        chain = {"a": chain}
+    with pytest.raises(UsageError, match="the template selects more than 1,000,000 values"):
+        render(parse("{..*..*..*..*}"), chain)
+    with pytest.raises(UsageError, match="selects more than"):
+        render(parse("{range ..*}{range ..*}{range ..*}{.x}{end}{end}{end}"), chain)

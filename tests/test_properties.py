@@ -12,6 +12,7 @@ from kubectl_expose_ext.endpoints import METHODS, PROXIED
 from kubectl_expose_ext.reach import Snapshot, reach_target
 from builders import reach_everything
 from kubectl_expose_ext.render import render_json, render_table, render_urls
+from kubectl_expose_ext.urls import url_problem
 
 pytestmark = pytest.mark.slow  # hundreds of generated cases: `pytest -m "not slow"` leaves them out
 SETTINGS = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -242,6 +243,9 @@ def check(results, world):
         for endpoint in result.found.endpoints:
             assert 1 <= endpoint.port <= 65535
             assert endpoint.host in known
+            if url_problem(endpoint.url, endpoint.host, endpoint.port):  # a hostile host ("0#"): refused, never
+                assert endpoint.url not in render_urls(results).splitlines()  # handed on (urls.py)
+                continue
             parts = urlsplit(endpoint.url)
             assert parts.scheme == endpoint.scheme and parts.hostname is not None
             if endpoint.method not in PROXIED:

@@ -147,37 +147,26 @@ def test_the_client_reads_events_and_is_told_gone(api_factory):
 
 
 def test_watch_prints_the_urls_gained_and_lost_until_ctrl_c(api_factory):
-    import os
-    import signal
-    import subprocess
-
-    from support import outside_checkout, plugin_path
+    """Each change once its watches have reached the server, each line awaited (events, not sleeps)."""
+    from test_watch_bounds import Watching
 
     api = api_factory(objects=[NODE, LB])
-
-    def watching(*args):
-        return subprocess.Popen([os.path.join(plugin_path(), "kubectl-reach"), *args], env=api.env(),
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=outside_checkout())
-
-    target, listing = watching("svc/web", "-w"), watching("-w", "-o", "json")
-    time.sleep(2)
+    target = Watching(api, "svc/web")
+    target.watching("services")
+    listing = Watching(api, "-o", "json")
+    listing.watching("services")
     give_address(api, "198.51.100.50")
-    time.sleep(1.5)
+    assert target.next_change()[0] == "+ svc/web  LoadBalancer  http://198.51.100.50:80"
+    first = json.loads(listing.next_change()[0])
     give_address(api, "198.51.100.51")
-    time.sleep(1.5)
-    for process in (target, listing):
-        process.send_signal(signal.SIGINT)
-    out, err = target.communicate(timeout=10)
-    assert target.returncode == 0, err
-    assert out.splitlines()[-3:] == ["+ svc/web  LoadBalancer  http://198.51.100.50:80",
-                                     "+ svc/web  LoadBalancer  http://198.51.100.51:80",
-                                     "- svc/web  LoadBalancer  http://198.51.100.50:80"]
-    out, err = listing.communicate(timeout=10)
-    assert listing.returncode == 0, err
-    lines = [json.loads(line) for line in out.splitlines()[-3:]]
+    assert [target.next_change()[0] for _ in range(2)] == ["+ svc/web  LoadBalancer  http://198.51.100.51:80",
+                                                           "- svc/web  LoadBalancer  http://198.51.100.50:80"]
+    lines = [first] + [json.loads(listing.next_change()[0]) for _ in range(2)]
     assert [(e["type"], e["endpoint"]["url"]) for e in lines] == [
         ("ADDED", "http://198.51.100.50:80"), ("ADDED", "http://198.51.100.51:80"),
         ("DELETED", "http://198.51.100.50:80")]
+    target.stop()  # Ctrl-C: exit code 0
+    listing.stop()
     assert api.reach("svc/web", "-w", "-o", "name").err == "error: --watch prints table, wide, url or json lines: not -o name\n"
 
 

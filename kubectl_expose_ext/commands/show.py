@@ -231,7 +231,7 @@ class Show:
         from ..waiting import follow, watched_by_listing, watched_for
 
         if self.specs:
-            watched = [w for a in answers for w in watched_for(a, session.namespace)]
+            watched = [w for a in answers for w in watched_for(session.kube, a, session.namespace)]
 
             def compute() -> list:
                 return self.targets(session, quiet=True)[1]
@@ -243,7 +243,10 @@ class Show:
                 return [a.answer for a in self.listing(session)]
 
         def rows(answers: list) -> dict:
-            return {(a.ref, e.url): (a, e) for a in answers for e in a.found.endpoints if unusable(e) is None}
+            """Every URL the table shows, and why it cannot work yet (-o url: only those that can); a URL that
+            starts to work (an Ingress given its address) is lost with its reason and gained without."""
+            return {(a.ref, e.url, why): (a, e, why) for a in answers for e in a.found.endpoints
+                    for why in [unusable(e)] if why is None or self.output != "url"}
 
         seen = [rows(answers)]
 
@@ -251,19 +254,21 @@ class Show:
             now = rows(answers)
             for sign, keys, source in (("+", now.keys() - seen[0].keys(), now), ("-", seen[0].keys() - now.keys(),
                                                                                seen[0])):
-                for key in sorted(keys):
-                    answer, endpoint = source[key]
+                for key in sorted(keys, key=lambda k: (k[0], k[1], k[2] or "")):
+                    answer, endpoint, why = source[key]
                     if self.output == "json":
-                        session.streams.write(json.dumps({"type": "ADDED" if sign == "+" else "DELETED",
-                                                          "target": answer.to_dict()["target"],
-                                                          "endpoint": endpoint.to_dict()}) + "\n")
+                        event = {"type": "ADDED" if sign == "+" else "DELETED", "target": answer.to_dict()["target"],
+                                 "endpoint": endpoint.to_dict()}
+                        session.streams.write(json.dumps({**event, "unusable": why} if why else event) + "\n")
                     elif self.output == "url":
                         (session.streams.write(f"{endpoint.url}\n") if sign == "+" else
                          session.streams.warn(f"Warning: URL gone: {endpoint.url}"))
                     else:
                         from ..terminal import clean
 
-                        session.streams.write(clean(f"{sign} {answer.ref}  {endpoint.method}  {endpoint.url}") + "\n")
+                        note = f"  ({why})" if why else ""
+                        session.streams.write(clean(f"{sign} {answer.ref}  {endpoint.method}  {endpoint.url}{note}")
+                                              + "\n")
             seen[0] = now
 
         return follow(compute, session.kube, watched, changed)
@@ -386,10 +391,20 @@ def open_best(session: Session, answers: List, probes: Optional[dict]) -> None:
     headless = sys.platform.startswith("linux") and not any(os.environ.get(v) for v in ("DISPLAY", "WAYLAND_DISPLAY",
                                                                                        "BROWSER"))
     if headless:
-        session.streams.warn(f"Warning: --open: no display to open a browser on; the URL is {url}")
+        _say_exactly(session, f"Warning: --open: no display to open a browser on; the URL is {url}")
         return
     import webbrowser
 
-    session.streams.warn(f"Opening {url} in the browser")
+    _say_exactly(session, f"Opening {url} in the browser")
     if not webbrowser.open(url):
-        session.streams.warn(f"Warning: --open: no browser could be started; the URL is {url}")
+        _say_exactly(session, f"Warning: --open: no browser could be started; the URL is {url}")
+
+
+def _say_exactly(session: Session, line: str) -> None:
+    """A line naming the URL opened, on stderr, cleaned but not masked: streams.warn would mask a `scheme://x@`
+    anywhere in it (a query such as `?next=https://a@b`), and the user must see the very URL the browser gets (one
+    with user information in its authority is never opened: urls.py)."""
+    from ..terminal import clean
+
+    session.streams.err.write(clean(line) + "\n")
+    session.streams.err.flush()

@@ -69,8 +69,8 @@ def present(session: "Session", change: Change, after: dict, output: Optional[st
     for title, urls, sign in (("URLs removed:", removed, "-"), ("URLs added:", added, "+")):
         if urls:
             streams.print(title)
-            for url in urls:
-                streams.print(f"  {sign} {url}")
+            for url in urls:  # a cluster's text: one line per URL, whatever it holds (streams.print splits lines)
+                streams.print(f"  {sign} {clean(url)}")
     return removed, added
 
 
@@ -117,5 +117,5 @@ def execute(session: "Session", change: Change, dry_run: bool, yes: bool, output
         urls = change.urls(applied)
         streams.print("External URLs now:" if urls else "No external URL now.")
         for url in urls:
-            streams.print(f"  {url}")
+            streams.print(f"  {clean(url)}")
     return ExitCode.OK

@@ -12,26 +12,55 @@ from . import CREATED_ANNOTATION
 PATH_TYPES = ("Prefix", "Exact", "ImplementationSpecific")
 _HOST = re.compile(r"^(\*\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
 _IP = re.compile(r"^[0-9.]+$|:")
+# What the API server refuses in a Prefix or Exact path (k8s.io/kubernetes pkg/apis/networking/validation,
+# validateHTTPIngressPath): these sequences anywhere, these suffixes at the end.
+_INVALID_SEQUENCES, _INVALID_SUFFIXES = ("//", "/./", "/../", "%2f", "%2F"), ("/..", "/.")
+# RFC 3986 path characters (pchar and `/`): a Prefix or Exact path is matched against request paths, which hold
+# nothing else (ingress-nginx's strict path validation refuses the rest too).
+_URL_PATH = re.compile(r"^(?:[A-Za-z0-9\-._~!$&'()*+,;=:@/]|%[0-9A-Fa-f]{2})*$")
 
 
 def validate_host(host: str) -> str:
-    """An Ingress host: a lowercase DNS name (a leading `*.` allowed), not an IP, no port."""
+    """An Ingress host as the API server validates it (ValidateIngressRule): a lowercase RFC 1123 subdomain, a
+    leading `*.` allowed, not an IP address; and, beyond it, one that passes the rule for hosts in URLs (urls.py:
+    labels of at most 63 characters, not ending in a number)."""
+    from ..terminal import clean
+    from ..urls import dns_name_problem
+
+    shown = clean(host if len(host) <= 64 else host[:61] + "...")
     if not host:
         raise UsageError("--to ingress needs --host NAME (the DNS name clients will use)")
     if _IP.search(host):
-        raise UsageError(f'invalid --host "{host}": must be a DNS name, not an IP address or host:port')
-    if len(host) > 253 or not _HOST.match(host):
-        raise UsageError(f'invalid --host "{host}": must be a lowercase DNS name such as app.example.com '
+        raise UsageError(f'invalid --host "{shown}": must be a DNS name, not an IP address or host:port')
+    if len(host) > 253 or not _HOST.match(host) or dns_name_problem(host[2:] if host.startswith("*.") else host):
+        raise UsageError(f'invalid --host "{shown}": must be a lowercase DNS name such as app.example.com '
                          "(a leading *. is allowed)")
     return host
 
 
 def validate_path(path: str, path_type: str) -> None:
+    """A path as the API server validates it (validateHTTPIngressPath): absolute; for Prefix and Exact, none of its
+    invalid sequences and suffixes. Beyond it (the API server stores a Prefix path holding a newline): no control
+    character or space in any path, and only URL path characters in a Prefix or Exact one (an
+    ImplementationSpecific path may be a controller's regular expression)."""
+    from ..terminal import clean, is_clean
+
     if path_type not in PATH_TYPES:
-        raise UsageError(f'invalid --path-type "{path_type}": use one of {", ".join(PATH_TYPES)}')
-    if path_type != "ImplementationSpecific" and (not path.startswith("/") or any(
-            bad in path for bad in ("//", "/./", "/../", "%2f", "%2F")) or path.endswith(("/..", "/."))):
-        raise UsageError(f'invalid --path "{path}": must be an absolute path such as /api')
+        raise UsageError(f'invalid --path-type "{clean(path_type)}": use one of {", ".join(PATH_TYPES)}')
+    shown = clean(path if len(path) <= 64 else path[:61] + "...")
+    if not path.startswith("/"):
+        raise UsageError(f'invalid --path "{shown}": must be an absolute path such as /api')
+    if not is_clean(path) or any(c.isspace() for c in path):
+        raise UsageError(f'invalid --path "{shown}": a path holds no control character or space')
+    if path_type == "ImplementationSpecific":
+        return
+    bad = next((s for s in _INVALID_SEQUENCES if s in path), None) or \
+        next((s for s in _INVALID_SUFFIXES if path.endswith(s)), None)
+    if bad:
+        raise UsageError(f"invalid --path \"{shown}\": a {path_type} path must not contain '{bad}'")
+    if not _URL_PATH.match(path):
+        raise UsageError(f'invalid --path "{shown}": a {path_type} path holds URL path characters only '
+                         "(letters, digits, -._~!$&'()*+,;=:@/ and %XX)")
 
 
 def ingress_port(service: dict, wanted: Optional[str]) -> dict:
