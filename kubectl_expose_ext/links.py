@@ -24,7 +24,7 @@ from dataclasses import dataclass, replace
 from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
 from urllib.parse import urlsplit
 
-from .objects import field, items, strings
+from .objects import field, items, label_selector_matches
 
 ARGOCD_PREFIX = "link.argocd.argoproj.io/"
 PRIMARY = "kubectl-reach/primary-url"
@@ -68,29 +68,8 @@ def annotation_links(annotations: Mapping[str, Any], ref: str) -> List[Link]:
 
 
 def selects(selector: Any, target_labels: Mapping[str, str]) -> bool:
-    """A LabelSelector (matchLabels, matchExpressions), as apimachinery's LabelSelectorAsSelector reads it: a
-    missing selector selects nothing, an empty one everything; an unknown operator selects nothing."""
-    if not isinstance(selector, dict):
-        return False
-    wanted = selector.get("matchLabels") or {}
-    if not isinstance(wanted, dict) or any(target_labels.get(k) != v for k, v in wanted.items()):
-        return False
-    for expression in items(selector, "matchExpressions"):
-        key, operator, values = str(expression.get("key")), expression.get("operator"), strings(expression, "values")
-        present = key in target_labels
-        if operator == "In":
-            ok = present and target_labels[key] in values
-        elif operator == "NotIn":
-            ok = not present or target_labels[key] not in values
-        elif operator == "Exists":
-            ok = present
-        elif operator == "DoesNotExist":
-            ok = not present
-        else:
-            return False
-        if not ok:
-            return False
-    return True
+    """An Application's LabelSelector (objects.label_selector_matches)."""
+    return label_selector_matches(selector, target_labels)
 
 
 def application_links(applications: Iterable[dict], kind: str, namespace: str,

@@ -74,6 +74,25 @@ def selector_matches(selector: Mapping[str, str], target_labels: Mapping[str, st
     return bool(selector) and all(target_labels.get(k) == v for k, v in selector.items())
 
 
+def label_selector_matches(selector: Any, target_labels: Mapping[str, str]) -> bool:
+    """A metav1.LabelSelector (matchLabels, matchExpressions: In, NotIn, Exists, DoesNotExist) as apimachinery's
+    LabelSelectorAsSelector reads it: a missing selector selects nothing, an empty one everything, an unknown operator
+    nothing. (A Service's plain-map selector is selector_matches.)"""
+    if not isinstance(selector, dict):
+        return False
+    wanted = selector.get("matchLabels") or {}
+    if not isinstance(wanted, dict) or any(target_labels.get(k) != v for k, v in wanted.items()):
+        return False
+    for expression in items(selector, "matchExpressions"):
+        key, operator, values = str(expression.get("key")), expression.get("operator"), strings(expression, "values")
+        present = key in target_labels
+        if not ((operator == "In" and present and target_labels[key] in values)
+                or (operator == "NotIn" and (not present or target_labels[key] not in values))
+                or (operator == "Exists" and present) or (operator == "DoesNotExist" and not present)):
+            return False
+    return True
+
+
 def format_labels(values: Mapping[str, str]) -> str:
     return ",".join(f"{k}={v}" for k, v in sorted(values.items())) or "<none>"
 
