@@ -14,6 +14,11 @@ class ExitCode(enum.IntEnum):
     FINDINGS = 4
     INTERRUPTED = 130
 
+    def __str__(self) -> str:  # the number, on every Python (IntEnum prints its name before 3.11)
+        return str(self.value)
+
+    __format__ = int.__format__  # type: ignore[assignment]
+
     @property
     def meaning(self) -> str:
         return MEANINGS[self]

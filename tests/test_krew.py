@@ -174,7 +174,7 @@ def test_install_like_krew_then_use_through_kubectl(archive, tmp_path, demo_api)
     (bin_dir / "kubectl_complete-reach").write_text(hook)
     (bin_dir / "kubectl_complete-reach").chmod(0o755)
     out = kubectl("__complete", "reach", "svc/")
-    assert out.stdout.splitlines() == ["svc/influxdb", "svc/influxdb-lb", "svc/kubernetes", ":4"]
+    assert out.stdout.splitlines() == ["svc/influxdb", "svc/influxdb-ext", "svc/influxdb-lb", "svc/kubernetes", ":4"]
 
 
 @pytest.mark.parametrize("which", ["oldest", "newest"])
@@ -251,9 +251,9 @@ def plant(tree: pathlib.Path, owner: int = None) -> pathlib.Path:
 
 
 def zipapp_run(app, tmp_path, env, cwd=None, python=sys.executable, as_uid=None):
-    """`python kubectl-reach version` with exactly `env` (+ PATH, MARKER); as another uid through setpriv."""
+    """`python kubectl-reach version --client` with exactly `env` (+ PATH, MARKER); as another uid through setpriv."""
     marker = tmp_path / "marker"
-    command = [python, str(app), "version"]
+    command = [python, str(app), "version", "--client"]
     if as_uid is not None:
         command = ["setpriv", f"--reuid={as_uid}", f"--regid={as_uid}", "--clear-groups", *command]
     out = subprocess.run(command, env={"PATH": "/usr/bin:/bin", "MARKER": str(marker), **env}, capture_output=True,
