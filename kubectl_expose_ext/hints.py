@@ -1,6 +1,6 @@
 """What does work when no external endpoint does: port-forward now, and how to expose the target. Pure."""
 
-from typing import List, Optional
+from typing import List, Optional, Tuple
 
 from .endpoints.hostports import container_ports
 from .kinds import BY_NAME, POD, ROUTE_ROLES, INGRESS, SERVICE, short_ref
@@ -36,17 +36,32 @@ def is_cluster_ip(service: dict) -> bool:
     return field(service, "spec", "type", default="ClusterIP") == "ClusterIP" and field(service, "spec", "clusterIP") != "None"
 
 
+def port_forward_target(kind: str, obj: dict, pods: List[dict]) -> Optional[Tuple[str, str, Optional[int]]]:
+    """(namespace, ref, remote port) that `kubectl port-forward` can use for the target, or None where it cannot work:
+    a Service without a selector or an alias (port-forward picks a pod through the selector), a front door (its
+    Services are the ones to forward), a workload or pod with no running pod. The hint and --fallback both use it."""
+    ns, ref, role = namespace(obj), short_ref(kind, name(obj)), BY_NAME[kind].role
+    if role == SERVICE:
+        ports = items(obj, "spec", "ports")
+        selects = field(obj, "spec", "type") != "ExternalName" and bool(field(obj, "spec", "selector"))
+        return (ns, ref, port_number(ports[0].get("port")) if ports else None) if selects else None
+    if role == INGRESS or role in ROUTE_ROLES:
+        return None
+    pods = [obj] if role == POD else pods
+    sample = pods[0] if pods else {"spec": field(obj, "spec", "template", "spec", default={})}
+    port = next((p for p in (port_number(p.get("containerPort")) for _, p in container_ports(sample)) if p), None)
+    running = any(field(p, "status", "phase") in (None, "Running") and field(p, "spec", "nodeName") for p in pods)
+    return (ns, ref, port) if running else None
+
+
 def fallback_hints(kind: str, obj: dict, pods: List[dict], services: List[dict]) -> List[str]:
     """`services`: those selecting the workload's pods (a Service target is `obj` itself)."""
     ns = namespace(obj)
     ref = short_ref(kind, name(obj))
     role = BY_NAME[kind].role
+    forward = port_forward_target(kind, obj, pods)
+    hints = [port_forward_hint(*forward)] if forward else []
     if role == SERVICE:
-        ports = items(obj, "spec", "ports")
-        port = port_number(ports[0].get("port")) if ports else None
-        # port-forward picks a pod through the selector: an alias or a selector-less Service has none to pick
-        selects = field(obj, "spec", "type") != "ExternalName" and bool(field(obj, "spec", "selector"))
-        hints = [port_forward_hint(ns, ref, port)] if selects else []
         if is_cluster_ip(obj):
             hints.append(f"to expose it: kubectl reach convert -n {ns} {ref} --to nodeport")
         return hints
@@ -57,9 +72,6 @@ def fallback_hints(kind: str, obj: dict, pods: List[dict], services: List[dict])
     sample = pods[0] if pods else {"spec": field(obj, "spec", "template", "spec", default={})}
     declared = [port_number(p.get("containerPort")) for _, p in container_ports(sample)]
     port = next((p for p in declared if p), None)
-    # port-forward needs a running pod: none for a pending, ended or absent one
-    running = any(field(p, "status", "phase") in (None, "Running") and field(p, "spec", "nodeName") for p in pods)
-    hints = [port_forward_hint(ns, ref, port)] if running else []
     cluster_ip = [s for s in services if is_cluster_ip(s)]
     if cluster_ip:
         hints.append(f"to expose it: kubectl reach convert -n {ns} svc/{name(cluster_ip[0])} --to nodeport")

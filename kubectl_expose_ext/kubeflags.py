@@ -65,16 +65,35 @@ class KubeFlags:
 
         connection = Connection.load(self.kubeconfig, self.context, self.overrides)
         kube = Kube(connection, parse_timeout(self.request_timeout), self.verbosity, log=streams.warn)
-        return Session(kube, self.namespace or connection.namespace, streams)
+        return Session(kube, self.namespace or connection.namespace, streams, self.kubectl_args(connection.context))
+
+    def kubectl_args(self, context: Optional[str]) -> Tuple[str, ...]:
+        """The global flags a kubectl run on the user's behalf needs to reach the same cluster as the same user
+        (--fallback port-forward): these flags as given, and the context this command resolved."""
+        from .flags import declared
+
+        args = []
+        values = {**{item.name: getattr(self, item.name) for item, _ in declared(KubeFlags)},
+                  **{item.name: getattr(self.overrides, item.name) for item, _ in declared(OverrideFlags)},
+                  "context": context or self.context}
+        for item, spec in [*declared(KubeFlags), *declared(OverrideFlags)]:
+            value = values[item.name]
+            if item.name in ("all_contexts", "verbosity", "request_timeout", "namespace") or value in (None, False, ()):
+                continue
+            for one in value if isinstance(value, tuple) else [value]:
+                args += [spec.names[-1]] if one is True else [f"{spec.names[-1]}={one}"]
+        return tuple(args)
 
 
 @dataclass(frozen=True)
 class Session:
-    """What a validated command runs with: the API client, the namespace it works in, and the streams."""
+    """What a validated command runs with: the API client, the namespace it works in, the streams, and the global
+    flags a kubectl started on the user's behalf repeats (KubeFlags.kubectl_args)."""
 
     kube: "Kube"
     namespace: str
     streams: Streams
+    kubectl_args: Tuple[str, ...] = ()
 
 
 

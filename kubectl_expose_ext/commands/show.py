@@ -44,6 +44,10 @@ class ShowOptions(Selection, Rows):
     open_browser: bool = flag("--open", default=False, help="Open the best http(s) URL in the browser (the first of "
                                                             "-o url; with --probe, one that answered).")
     show_labels: bool = flag("--show-labels", default=False, help="table, wide: a last column with the target's labels.")
+    fallback: Optional[str] = flag("--fallback", metavar="WAY", values="fallbacks",
+                                   help="port-forward: when no URL answers from here (--probe) or none can work, run "
+                                        "kubectl port-forward to TARGET on a free local port and print (--open: open) "
+                                        "its URL, until Ctrl-C.")
 
     def validate(self) -> "Show":
         from ..options import parse_duration, parse_targets, validate_address_type
@@ -71,12 +75,18 @@ class ShowOptions(Selection, Rows):
         printer = parse_output(self.output, OUTPUTS)
         if self.show_labels and printer.format not in ("table", "wide"):  # kubectl get's refusal, in its words
             raise UsageError(f"--show-labels option cannot be used with {self.output} printer")
+        if self.fallback is not None:
+            if self.fallback not in FALLBACKS:
+                raise UsageError(f'invalid --fallback "{self.fallback}": use {" or ".join(FALLBACKS)}')
+            if len(specs) != 1 or self.watch:
+                raise UsageError("--fallback port-forward needs one target and no --watch: kubectl reach svc/NAME "
+                                 "--fallback port-forward")
         if self.watch and printer.format not in ("table", "wide", "url", "json"):
             raise UsageError("--watch prints table, wide, url or json lines: not -o " + printer.format)
         return Show(specs, self.all_namespaces, printer.format, validate_address_type(self.address_type),
                     probe_timeout if self.probe else None, self.probe_allow_local, self.selector, self.field_selector,
                     printer, self.no_headers, parse_sort_by(self.sort_by), self.show_labels, wait, self.open_browser,
-                    self.watch)
+                    self.watch, self.fallback)
 
 
 @dataclass(frozen=True)
@@ -101,15 +111,40 @@ class Show:
     wait: Optional[float] = None  # --wait: seconds
     open_browser: bool = False
     watch: bool = False
+    fallback: Optional[str] = None  # --fallback: a FALLBACKS value
 
     def one_context_only(self) -> Optional[str]:
-        if self.wait is not None or self.watch or self.open_browser:
-            return "--wait, --watch and --open work on one context: give --context NAME"
+        if self.wait is not None or self.watch or self.open_browser or self.fallback:
+            return "--wait, --watch, --open and --fallback work on one context: give --context NAME"
         return None
 
     def run(self, session: Session) -> int:
         answers, findings, probes, missing = self.collect(session)
-        return self.report(session, answers, findings, probes, missing)
+        code = self.report(session, answers, findings, probes, missing)
+        if self.fallback and not missing and not reachable(answers, probes):
+            return self.port_forward(session, answers)
+        return code
+
+    def port_forward(self, session: Session, answers: List) -> int:
+        """--fallback port-forward: kubectl port-forward to the target (hints.port_forward_target: a running pod, a
+        Service that selects one), on a free local port, until Ctrl-C."""
+        from ..hints import port_forward_target
+        from ..portforward import forward
+        from ..scheme import port_scheme
+        from ..targets import resolve
+
+        resolved = resolve(session.kube, self.specs[0], session.namespace, self.address_type, note=lambda m: None)
+        found = port_forward_target(resolved.kind.name, resolved.obj, resolved.pods)
+        port = found[2] if found else None
+        if found is None or port is None:
+            raise ReachError(f"--fallback port-forward: {self.specs[0].name} has no running pod (or declared port) "
+                             "that kubectl port-forward could reach")
+        ref = found[1]
+        schemes = [e.scheme for a in answers for e in a.found.endpoints if e.scheme in ("http", "https")]
+        scheme = schemes[0] if schemes else port_scheme(numbers=[port])
+        session.streams.warn(f"Hint: nothing reaches {ref} from this machine: falling back to kubectl port-forward")
+        return forward(session, ref, port, scheme,
+                       lambda url: open_url(session, url) if self.open_browser and url.startswith("http") else None)
 
     def collect(self, session: Session) -> Tuple[List, Optional[List], Optional[dict], List[str]]:
         """(answers, findings of a listing, probes, targets not found): everything but the output."""
@@ -354,6 +389,18 @@ class Show:
         return bool(text)
 
 
+FALLBACKS = ("port-forward",)
+
+
+def reachable(answers: List, probes: Optional[dict]) -> bool:
+    """Whether a URL reaches the target from here: one that answered (--probe), else one that can work."""
+    from ..render import unusable
+
+    if probes is not None:
+        return any(p.answered for p in probes.values())
+    return any(unusable(e) is None for a in answers for e in a.found.endpoints)
+
+
 def best_url(answers: List, probes: Optional[dict]) -> Optional[str]:
     """What --open opens: the best-ranked (ranking.py) http or https URL that can work and is safe to hand on; with
     --probe, one that answered. When that is the URL a declared primary matches (links.py), the declared URL itself
@@ -378,9 +425,6 @@ def best_url(answers: List, probes: Optional[dict]) -> Optional[str]:
 def open_best(session: Session, answers: List, probes: Optional[dict]) -> None:
     """--open: the best URL in the default browser ($BROWSER first, as Python's webbrowser reads it); where there is
     no display (Linux with neither DISPLAY nor WAYLAND_DISPLAY, and no BROWSER), nothing is opened and it says so."""
-    import os
-    import sys
-
     url = best_url(answers, probes)
     for link in (link for a in answers for link in a.links if link.primary and not link.matches):
         session.streams.warn(f"Warning: --open: the declared primary URL {link.url} matches no derived URL: not used")
@@ -388,6 +432,14 @@ def open_best(session: Session, answers: List, probes: Optional[dict]) -> None:
         session.streams.warn("Warning: --open: no http or https URL that can work" +
                              (" answered" if probes is not None else "") + ": nothing opened")
         return
+    open_url(session, url)
+
+
+def open_url(session: Session, url: str) -> None:
+    """One URL in the default browser, said on stderr; where there is no display, only said."""
+    import os
+    import sys
+
     headless = sys.platform.startswith("linux") and not any(os.environ.get(v) for v in ("DISPLAY", "WAYLAND_DISPLAY",
                                                                                        "BROWSER"))
     if headless:

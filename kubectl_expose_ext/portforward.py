@@ -1,0 +1,81 @@
+"""--fallback port-forward: when nothing reaches the target from this machine, `kubectl port-forward` to it on a free
+local port, print (and with --open, open) that URL, and stop it on Ctrl-C.
+
+kubectl is the user's own (the first on PATH), run with the same global flags as this command (Session.kubectl_args)
+and `:PORT`, so that it picks a free local port and says which (`Forwarding from 127.0.0.1:43215 -> 8086`): that line
+is the only thing read from it, within a deadline, and the URL is built from its local port alone. Whatever ends the
+command (Ctrl-C, an error, kubectl exiting), the kubectl it started is stopped: SIGTERM, then SIGKILL.
+"""
+
+import re
+import subprocess
+import threading
+from typing import List, Optional
+
+from .errors import ReachError
+from .exitcodes import ExitCode
+from .kubeflags import Session
+
+STARTUP_DEADLINE = 30.0  # seconds for kubectl to say it is forwarding
+_FORWARDING = re.compile(r"^Forwarding from 127\.0\.0\.1:(\d{1,5}) -> (\d{1,5})$")
+
+
+def command(session: Session, ref: str, port: int, kubectl: str = "kubectl") -> List[str]:
+    """The kubectl command line: loopback only (kubectl's default too, said explicitly), a free local port."""
+    return [kubectl, "port-forward", "-n", session.namespace, *session.kubectl_args, "--address=127.0.0.1", ref,
+            f":{port}"]
+
+
+def forward(session: Session, ref: str, port: int, scheme: str, open_url) -> int:
+    """Run kubectl port-forward until Ctrl-C (ExitCode.OK) or until kubectl ends (its failure: an error)."""
+    argv = command(session, ref, port)
+    try:
+        process = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                   text=True, errors="replace")
+    except OSError as exc:
+        raise ReachError(f"--fallback port-forward: cannot run kubectl: {exc.strerror}") from None
+    try:
+        local = _local_port(process)
+        if local is None:
+            process.terminate()
+            _, err = process.communicate(timeout=10)
+            last = (err or "").strip().splitlines()[-1:] or ["no output"]
+            raise ReachError(f"--fallback port-forward: kubectl port-forward {ref} did not start: {last[0]}")
+        url = f"{scheme}://127.0.0.1:{local}"
+        session.streams.write(url + "\n")
+        session.streams.warn(f"Forwarding {url} to {ref} port {port} (kubectl port-forward; Ctrl-C stops it)")
+        open_url(url)
+        code = process.wait()
+        raise ReachError(f"--fallback port-forward: kubectl port-forward ended (exit code {code})")
+    except KeyboardInterrupt:
+        return ExitCode.OK
+    finally:
+        _stop(process)
+
+
+def _local_port(process: subprocess.Popen) -> Optional[int]:
+    """The local port kubectl reports, read from its first lines within STARTUP_DEADLINE; None if it does not."""
+    found: List[int] = []
+    done = threading.Event()
+
+    def read() -> None:
+        for line in process.stdout or []:
+            match = _FORWARDING.match(line.strip())
+            if match:
+                found.append(int(match.group(1)))
+                break
+        done.set()
+
+    threading.Thread(target=read, daemon=True).start()
+    done.wait(STARTUP_DEADLINE)
+    return found[0] if found and 0 < found[0] < 65536 else None
+
+
+def _stop(process: subprocess.Popen) -> None:
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
