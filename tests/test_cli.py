@@ -253,9 +253,9 @@ def test_service_target_makes_a_constant_number_of_narrow_requests(realworld):
         ("GET", "/api/v1/namespaces/shop/services/web-aws", None),
         ("GET", "/apis/networking.k8s.io/v1/namespaces/shop/ingresses", None),
         ("GET", "/apis/networking.k8s.io/v1/ingressclasses", None),
-        ("GET", "/apis/discovery.k8s.io/v1/namespaces/shop/endpointslices", "kubernetes.io/service-name=web-aws"),
-        ("GET", "/apis", None),  # discovery: Gateway API served, OpenShift Routes not
+        ("GET", "/apis", None),  # discovery: Gateway API served, OpenShift Routes and the other doors not
         ("GET", "/apis/gateway.networking.k8s.io/v1/gateways", None),  # none: no route is read
+        ("GET", "/apis/discovery.k8s.io/v1/namespaces/shop/endpointslices", "kubernetes.io/service-name=web-aws"),
         ("GET", "/api/v1/nodes", None),  # as a Table: node-v6 prints only an IPv6 address, and web-aws is IPv4,
         ("GET", "/api/v1/nodes", None),  # so the objects are read too (a hidden second InternalIP may be IPv4)
     ]
@@ -275,9 +275,9 @@ def test_pod_and_workload_targets_use_selectors(realworld):
         ("GET", "/api/v1/namespaces/shop/services", None),
         ("GET", "/apis/networking.k8s.io/v1/namespaces/shop/ingresses", None),
         ("GET", "/apis/networking.k8s.io/v1/ingressclasses", None),
-        ("GET", "/apis/discovery.k8s.io/v1/namespaces/shop/endpointslices", "kubernetes.io/service-name=api"),
         ("GET", "/apis", None),
         ("GET", "/apis/gateway.networking.k8s.io/v1/gateways", None),
+        ("GET", "/apis/discovery.k8s.io/v1/namespaces/shop/endpointslices", "kubernetes.io/service-name=api"),
         ("GET", "/api/v1/nodes", None),  # the Table, then the objects: node-v6 prints only IPv6, api is IPv4
         ("GET", "/api/v1/nodes", None),
     ]
