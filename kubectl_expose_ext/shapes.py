@@ -94,8 +94,10 @@ def conform(resource: str, obj: Any) -> List[str]:
     from .kinds import BY_RESOURCE, short_ref
 
     kind = BY_RESOURCE.get(resource)
-    schema = (kind.schema or SCHEMAS.get(resource)) if kind is not None else None
-    if not schema or not isinstance(obj, dict):
+    if kind is None or not isinstance(obj, dict):
+        return []
+    schema = kind.schema or SCHEMAS.get(resource)
+    if not schema:
         return []
     problems: List[Tuple[str, str, Any]] = []
     _walk(obj, {"kind": S, "apiVersion": S, **schema}, "", problems)

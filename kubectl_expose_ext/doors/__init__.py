@@ -8,7 +8,7 @@ through `fetch`/`fetch_target`; reach.py, audit.py and waiting.py walk DOORS; do
 
 from typing import Dict, Tuple
 
-from . import gateway, ingress, openshift, traefik
+from . import contour, gateway, ingress, istio, nginx, openshift, traefik
 from .base import FrontDoor
 
 DOORS: Tuple[FrontDoor, ...] = (
@@ -16,6 +16,9 @@ DOORS: Tuple[FrontDoor, ...] = (
     gateway.DOOR,
     openshift.DOOR,
     traefik.DOOR,
+    istio.DOOR,
+    contour.DOOR,
+    nginx.DOOR,
 )
 BY_ROLE: Dict[str, FrontDoor] = {door.role: door for door in DOORS}
 

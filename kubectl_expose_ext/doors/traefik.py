@@ -179,7 +179,8 @@ def targets_of(rule: str, tcp: bool) -> Tuple[List[Target], List[str]]:
             shown = ", ".join(f"{m.name}({', '.join(m.args)})" for m in patterns)
             found.append(Target(None, None, f"{shown} matches a pattern: no URL (substitute a name it matches)"))
             continue
-        hosts = [a for m in plain if m.name == ("HostSNI" if tcp else "Host") for a in m.args] or [None]
+        hosts: List[Optional[str]] = [a for m in plain if m.name == ("HostSNI" if tcp else "Host") for a in m.args]
+        hosts = hosts or [None]
         paths: List[Optional[str]] = [None] if tcp else \
             [a for m in plain if m.name in ("Path", "PathPrefix") for a in m.args] or ["/"]
         conditions = [m.name for m in alternative if m.negated or m.name in ("Method", "Header", "Query", "ClientIP")]
@@ -241,7 +242,7 @@ class TraefikDoor(FrontDoor):
         hops = []
         tcp = kind.name == "IngressRouteTCP"
         for i, route in enumerate(items(obj, "spec", "routes")):
-            rule = route.get("match") if isinstance(route.get("match"), str) else ""
+            rule = str(route.get("match")) if isinstance(route.get("match"), str) else ""
             if kind.name == "IngressRouteUDP":
                 continue
             found, notes = targets_of(rule, tcp)
@@ -367,7 +368,7 @@ def route_endpoints(obj: dict, kind: str, resolve: "Resolve", services: Optional
         if kind == "IngressRouteUDP":
             hosts: List[Tuple[Optional[str], Optional[str]]] = [(None, None)]
         else:
-            rule = route.get("match") if isinstance(route.get("match"), str) else ""
+            rule = str(route.get("match")) if isinstance(route.get("match"), str) else ""
             targets, notes = targets_of(rule, tcp)
             found.warnings.extend(f"{ref_of}: {n}" for n in notes)
             found.warnings.extend(f"{ref_of}: route {i}: {t.problem}" for t in targets if t.problem)

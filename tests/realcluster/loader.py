@@ -19,7 +19,7 @@ from typing import Dict, Iterable, List, Optional, Set, Tuple
 
 import yaml
 
-from kubectl_expose_ext.demo.apiserver import BY_KIND, CREATION_ORDER, TYPES, ResourceType
+from kubectl_expose_ext.demo.apiserver import CREATION_ORDER, TYPES, ResourceType, type_of
 
 from .controlplane import TOKENS, ControlPlane
 
@@ -145,7 +145,7 @@ class Loader:
         namespace_labels: Dict[str, dict] = {}
         wanted_namespaces = {"default"}
         for obj in objects:
-            rtype = BY_KIND[obj["kind"]]
+            rtype = type_of(obj)
             if rtype.kind == "Namespace":
                 wanted_namespaces.add(obj["metadata"]["name"])
                 namespace_labels[obj["metadata"]["name"]] = obj["metadata"].get("labels") or {}
@@ -174,7 +174,7 @@ class Loader:
                              ok=(201, 409))
 
     def _create(self, obj: dict, uids: Dict[Tuple[str, str, str], str]) -> dict:
-        rtype = BY_KIND[obj["kind"]]
+        rtype = type_of(obj)
         meta = obj.setdefault("metadata", {})
         namespace = meta.get("namespace", "") if rtype.namespaced else ""
         for key in SERVER_OWNED:
