@@ -192,7 +192,14 @@ def resolve(kube: Kube, spec: TargetSpec, namespace: str, address_type: str = AU
         if not served:
             raise NotFound(f'the server doesn\'t have a resource type "{spec.kind.plural}"', code=404)
         spec = dataclasses.replace(spec, kind=served[0])
-    kind, obj = get_target(kube, spec, namespace, note)
+    try:
+        kind, obj = get_target(kube, spec, namespace, note)
+    except NotFound:  # `ingressroute/x` of the legacy group, on a cluster that serves both (Traefik v2.10, v2.11)
+        others = [k for k in siblings(spec.kind) if k.resource in kube.discover()] if spec.kind is not None else []
+        found = next(((k, o) for k in others for o in [_get_or_none(kube, k, spec.name, namespace)] if o), None)
+        if found is None:
+            raise
+        kind, obj = found
     if kind.role in BY_ROLE:  # one of a front door's own objects: the Services it may lead to, and what it needs
         services = kube.list("services", namespace)
         return Resolved(kind, obj, Snapshot(services=services,
@@ -209,6 +216,13 @@ def resolve(kube: Kube, spec: TargetSpec, namespace: str, address_type: str = AU
     involved = selecting_any(pods, Snapshot(services=all_services))
     snapshot = surroundings(kube, namespace, involved, pods, address_type, all_services)
     return Resolved(kind, obj, snapshot, pods)
+
+
+def _get_or_none(kube: Kube, kind: Kind, name_: str, namespace: str) -> Optional[dict]:
+    try:
+        return kube.get(kind.resource, name_, namespace)
+    except (NotFound, Forbidden):
+        return None
 
 
 def fetch_everything(kube: Kube, namespace: Optional[str], address_type: str = AUTO, every_address: bool = False,

@@ -4,14 +4,16 @@ Objects are created, then their `status` is written through the status subresour
 owner references are rewritten to the uids the server gave the owners; every namespace gets its `default`
 ServiceAccount before its pods (the ServiceAccount admission plugin wants it); Pod Security labels are applied
 after the pods exist (as on a cluster that adopted them later); pods are deleted with grace period 0 (there is no
-kubelet to finish a graceful deletion). The Gateway API and OpenShift Route CRDs (tests/fixtures/crds.yaml) are
-installed or removed to match the API groups a test wants served.
+kubelet to finish a graceful deletion). The CRDs (tests/fixtures/crds.yaml, and the front doors' real ones that
+crds.py fetches from the Go module proxy) are installed or removed to match the API groups a test wants served.
 """
 
 import copy
 import http.client
 import json
+import os
 import pathlib
+import shutil
 import ssl
 import time
 import urllib.parse
@@ -22,8 +24,15 @@ import yaml
 from kubectl_expose_ext.demo.apiserver import CREATION_ORDER, TYPES, ResourceType, type_of
 
 from .controlplane import TOKENS, ControlPlane
+from .crds import fetch, real_crds
 
-CRDS = [d for d in yaml.safe_load_all((pathlib.Path(__file__).parent.parent / "fixtures" / "crds.yaml").read_text()) if d]
+# the reduced CRDs (tests/fixtures/crds.yaml: the Gateway API's older kinds, OpenShift's Route, Application, and NGINX's
+# built from its published types), then the front doors' real ones, fetched from the Go module proxy (crds.py)
+REDUCED = [d for d in yaml.safe_load_all((pathlib.Path(__file__).parent.parent / "fixtures" / "crds.yaml").read_text())
+           if d]
+if os.environ.get("CI") == "true" or shutil.which("go"):
+    _fetched = fetch(quiet=True)  # once per machine; CI fetches them in .ci/run (a failure here is a failure)
+CRDS = REDUCED + real_crds()
 CRD_GROUPS = sorted({crd["spec"]["group"] for crd in CRDS})
 SERVER_OWNED = ("uid", "resourceVersion", "creationTimestamp", "managedFields", "generation", "selfLink",
                 "deletionTimestamp")

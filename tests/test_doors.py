@@ -1,0 +1,257 @@
+"""The front doors as plug-ins (doors/): every door's kinds reach fetching, watching and completion; a hypothetical
+door is one module and one registry line; the new doors' URLs (Traefik, Istio, Contour, NGINX, ListenerSet) on
+fixtures the real API server accepts with each project's real CRD (tests/realcluster/crds.py), end to end on both
+servers; each door explains an object hop by hop."""
+
+import json
+import pathlib
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+from builders import fixture_objects
+from kubectl_expose_ext.doors import DOORS, markdown
+from kubectl_expose_ext.doors.base import VERDICTS, Hop
+from kubectl_expose_ext.kinds import BY_RESOURCE, TARGETS, target_kind
+from support import ROOT
+
+NAMESPACE = "shop"
+
+
+@pytest.fixture
+def doors(api_factory):
+    return api_factory("doors.yaml", namespace=NAMESPACE)
+
+
+def urls(out) -> list:
+    assert out.code == 0, out.err
+    return sorted((e["method"], e["url"]) for e in json.loads(out.out)["endpoints"])
+
+
+# --- the registry: nothing a door declares can be left out ---------------------------------------------------------
+
+def test_every_door_kind_is_in_the_table_and_every_route_kind_a_target():
+    for door in DOORS:
+        assert door.kinds and door.route_kinds, door.name
+        for kind in door.kinds:
+            assert BY_RESOURCE[kind.resource] is kind or BY_RESOURCE[kind.resource].name == kind.name, kind
+        for kind in door.route_kinds:
+            assert target_kind(f"{kind.plural}.{kind.group}") is kind, kind
+            assert any(t.short == kind.short for t in TARGETS), kind
+
+
+@pytest.mark.fake_only("the request log of one listing")
+def test_every_door_kind_is_fetched_watched_and_completed(doors):
+    """A door whose kind is missing from fetching, watching or completion fails here: the listing reads every kind
+    every door declares (doors.yaml has an object that needs each), the watches follow them, completion offers every
+    route kind."""
+    from kubectl_expose_ext.cli import cli
+    from kubectl_expose_ext.completion import complete
+    from kubectl_expose_ext.kube import Kube
+    from kubectl_expose_ext.waiting import watched_by_listing
+
+    before = len(doors.log())
+    assert doors.reach("-A", "-o", "json").code == 0
+    listed = {r.path.rsplit("/", 1)[1] + "@" + r.path.split("/")[2] for r in doors.log(before) if r.path.startswith("/apis/")}
+    listed |= {r.path.rsplit("/", 1)[1] + "@" for r in doors.log(before) if r.path.startswith("/api/")}
+    wanted = {f"{k.plural}@{k.group}" for door in DOORS for k in door.kinds}
+    assert wanted - listed == set()
+
+    kube = connect(doors)
+    assert isinstance(kube, Kube)
+    watched = {w.resource for w in watched_by_listing(kube, None)}
+    assert {k.resource for door in DOORS for k in door.kinds} - watched == set()
+
+    offered, _ = complete(["show", ""], cli)
+    assert {f"{k.short}/" for door in DOORS for k in door.route_kinds} - set(offered) == set()
+
+
+def connect(api):
+    """A Kube on the test's server, as the CLI connects."""
+    from kubectl_expose_ext.kubeflags import KubeFlags
+    from kubectl_expose_ext.streams import Streams
+
+    return KubeFlags(kubeconfig=api.kubeconfig).connect(Streams()).kube
+
+
+def test_a_door_is_one_module_and_one_registry_line(tmp_path):
+    """On a copy of the package: a hypothetical door (doors/example.py) and its registry line make its kind a target,
+    fetched, watched and completed, with nothing else changed."""
+    copy = tmp_path / "kubectl_expose_ext"
+    shutil.copytree(ROOT / "kubectl_expose_ext", copy, ignore=shutil.ignore_patterns("__pycache__"))
+    (copy / "doors" / "example.py").write_text('''"""A hypothetical door: Example (example.com/v1)."""
+from ..endpoints import Endpoint, Found
+from ..kind import Kind
+from .base import FrontDoor
+
+EXAMPLE = Kind("Example", "examples", "example", "example.com", ("v1",), role="example-route", optional=True)
+
+
+class ExampleDoor(FrontDoor):
+    name, role, method, kinds, title = "example", "example-route", "Ingress", (EXAMPLE,), "Example"
+
+    def endpoints(self, obj, resolve, snapshot):
+        return Found([Endpoint("Ingress", "https", obj["spec"]["host"], 443)])
+
+    def hops(self, obj, resolve, snapshot):
+        return []
+
+
+DOOR = ExampleDoor()
+''')
+    registry = copy / "doors" / "__init__.py"
+    text = registry.read_text()
+    registry.write_text(text.replace("from . import contour,", "from . import contour, example,")
+                        .replace("    nginx.DOOR,\n", "    nginx.DOOR,\n    example.DOOR,\n"))
+    probe = """
+import sys
+from kubectl_expose_ext.kinds import TARGETS, target_kind, BY_RESOURCE
+from kubectl_expose_ext.kube import OPTIONAL_APIS
+from kubectl_expose_ext.waiting import _around
+from kubectl_expose_ext.completion import complete
+from kubectl_expose_ext.cli import cli
+from kubectl_expose_ext.snapshot import Snapshot
+from kubectl_expose_ext.reach import exposing_objects
+assert target_kind("example").resource == "examples" and "examples" in OPTIONAL_APIS
+assert any(w.resource == "examples" for w in _around("ns", {"examples": "v1"}))
+assert "example/" in complete(["show", ""], cli)[0]
+obj = {"kind": "Example", "metadata": {"name": "x", "namespace": "ns"}, "spec": {"host": "x.example.com"}}
+answers = [a for _, a, _ in exposing_objects(Snapshot(extra={"examples": [obj]}))]
+assert [e.url for a in answers for e in a.found.endpoints] == ["https://x.example.com"], answers
+print("ok")
+"""
+    done = subprocess.run([sys.executable, "-c", probe], cwd=tmp_path, capture_output=True, text=True, timeout=120,
+                          env={"PYTHONPATH": str(tmp_path), "PATH": "/usr/bin:/bin"})
+    assert done.stdout.strip() == "ok", done.stderr
+    changed = subprocess.run(["diff", "-rq", str(ROOT / "kubectl_expose_ext"), str(copy), "-x", "__pycache__"],
+                             capture_output=True, text=True).stdout.splitlines()
+    assert len(changed) == 2, changed  # the new module and the registry
+
+
+def test_the_docs_table_of_doors_is_generated():
+    table = markdown()
+    assert all(f"| {door.title} |" in table for door in DOORS)
+    assert table in (ROOT / "docs" / "rules.md").read_text(), "docs/rules.md: regenerate the table of doors " \
+        "(python -c 'from kubectl_expose_ext.doors import markdown; print(markdown())')"
+
+
+# --- the new doors, end to end, on the fake and on kube-apiserver with the real CRDs --------------------------------
+
+pytestmark = pytest.mark.both_backends
+
+
+def test_a_service_reached_through_every_door(doors):
+    assert urls(doors.reach("svc/api", "-o", "json")) == sorted([
+        ("Ingress", "https://app.example.com/"),                       # Traefik router annotations
+        ("Gateway", "https://store.example.com/"),                     # a ListenerSet's listener
+        ("IngressRoute", "https://api.example.com/v1"),                # Host && PathPrefix on websecure
+        ("IngressRoute", "http://legacy.example.com/"),                # traefik.containo.us, on web
+        ("IngressRoute", "http://old.example.com/"),                   # the other alternative of its rule
+        ("VirtualService", "https://api.shop.example.com/v1"),         # HTTPS SIMPLE server
+        ("VirtualService", "http://api.shop.example.com/v1"),          # HTTP server with httpsRedirect
+        ("HTTPProxy", "https://www.example.com/"),                     # the root
+        ("HTTPProxy", "https://www.example.com/blog/posts"),           # the proxy it includes at /blog
+        ("HTTPProxy", "http://www.example.com/blog/posts"),            # permitInsecure
+        ("VirtualServer", "https://cafe.example.com/tea"),             # tls.redirect: no http
+        ("VirtualServer", "https://cafe.example.com/coffee"),          # the VirtualServerRoute it delegates to
+    ])
+
+
+def test_targets_of_each_door(doors):
+    assert urls(doors.reach("ingressroute/api", "-o", "json")) == [("IngressRoute", "https://api.example.com/v1")]
+    assert doors.reach("ingressroute/api-legacy", "-o", "url").out == \
+        "http://legacy.example.com/\nhttp://old.example.com/\n"  # the legacy group, found by name
+    assert doors.reach("ingressroutetcp/db", "-o", "url").out == "tls://db.example.com\n"
+    assert doors.reach("ingressrouteudp/dns", "-o", "url").out == "udp://203.0.113.10:53\n"
+    assert urls(doors.reach("virtualservice/api", "-o", "json")) == [
+        ("VirtualService", "http://api.shop.example.com/v1"), ("VirtualService", "https://api.shop.example.com/v1")]
+    assert urls(doors.reach("httpproxy/blog", "-o", "json")) == [
+        ("HTTPProxy", "http://www.example.com/blog/posts"), ("HTTPProxy", "https://www.example.com/blog/posts")]
+    assert urls(doors.reach("virtualserver/cafe", "-o", "json")) == [("VirtualServer", "https://cafe.example.com/tea")]
+    assert doors.reach("vsr/coffee", "-o", "url").out == "https://cafe.example.com/coffee\n"
+
+
+def test_why_a_door_gives_no_url(doors):
+    out = doors.reach("httpproxy/broken", "-o", "json")
+    assert out.code == 0 and json.loads(out.out)["endpoints"] == []
+    assert "httpproxy broken is invalid: Service [api:8080] is invalid or missing: Contour does not serve it" in \
+        json.loads(out.out)["warnings"]
+    warnings = json.loads(doors.reach("ingressroute/api", "-o", "json").out)["warnings"]
+    assert any("HostRegexp" in w and "no URL" in w for w in warnings)
+    mesh = json.loads(doors.reach("virtualservice/api-mesh", "-o", "json").out)
+    assert mesh["endpoints"] == [] and any("mesh only" in w for w in mesh["warnings"])
+
+
+def test_the_entry_address_is_the_controllers_service(doors):
+    """The Traefik and Istio URLs carry their controller Service's load balancer address (probes fall back to it);
+    the listing shows each door's own objects, the mesh-only VirtualService left out."""
+    endpoints = json.loads(doors.reach("svc/api", "-o", "json").out)["endpoints"]
+    via = {e["url"]: e["via"] for e in endpoints}
+    assert via["https://api.example.com/v1"] == "ingressroute/api on entry point websecure of svc kube-system/traefik"
+    assert via["https://api.shop.example.com/v1"] == \
+        "virtualservice/api on gateway istio-system/public (svc istio-system/istio-ingressgateway)"
+    listing = json.loads(doors.reach("-o", "json").out)
+    listed = {(d["target"]["kind"], d["target"]["name"]) for d in listing["items"]}
+    assert ("VirtualService", "api") in listed and ("VirtualService", "api-mesh") not in listed
+    assert ("IngressRouteUDP", "dns") in listed and ("HTTPProxy", "blog") in listed
+
+
+def test_clusters_without_the_doors_apis_pay_nothing(api_factory):
+    api = api_factory("doors.yaml", namespace=NAMESPACE, absent={"traefik.io", "traefik.containo.us",
+                                                                 "networking.istio.io", "projectcontour.io",
+                                                                 "k8s.nginx.org"})
+    before = len(api.log())
+    assert urls(api.reach("svc/api", "-o", "json")) == [("Gateway", "https://store.example.com/"),
+                                                       ("Ingress", "https://app.example.com/")]  # core: still there
+    paths = [r.path for r in api.log(before)]
+    assert not any(group in p for p in paths for group in ("traefik", "istio", "contour", "nginx"))
+
+
+def test_a_forbidden_door_degrades_with_a_warning(doors):
+    doors.forbid("list", "virtualservices")
+    out = doors.reach("svc/api", "-o", "json")
+    assert out.code == 0 and "VirtualService" not in {m for m, _ in urls(out)}
+    assert "Warning: cannot list virtualservices.networking.istio.io in namespace shop" in out.err
+
+
+# --- each door explains an object, hop by hop (kubectl reach explain, issue 29) -------------------------------------
+
+@pytest.mark.fake_only("pure")
+def test_every_door_explains_its_objects_hop_by_hop():
+    from kubectl_expose_ext.reach import resolver_to
+    from kubectl_expose_ext.snapshot import Snapshot
+
+    objects = fixture_objects("doors.yaml") + fixture_objects("gateway.yaml")
+    extra = {}
+    for door in DOORS:
+        for kind in door.kinds:
+            extra[kind.resource] = [o for o in objects if o["kind"] == kind.name
+                                    and o.get("apiVersion", "").startswith(kind.group + "/")]
+    services = [o for o in objects if o["kind"] == "Service"]
+    snapshot = Snapshot(services=services, ingresses=[o for o in objects if o["kind"] == "Ingress"],
+                        ingress_classes=[o for o in objects if o["kind"] == "IngressClass"],
+                        gateways=[o for o in objects if o["kind"] == "Gateway" and "gateway.networking" in
+                                  o.get("apiVersion", "")],
+                        gateway_routes=[o for o in objects if o["kind"] == "HTTPRoute"],
+                        openshift_routes=[o for o in objects if o["kind"] == "Route"],
+                        extra={**extra, "traefik/services": [s for s in services if s["metadata"]["name"] == "traefik"],
+                               "istio/services": [s for s in services if s["metadata"]["name"] ==
+                                                  "istio-ingressgateway"]})
+    explained = 0
+    for door in DOORS:
+        for obj in door.objects(snapshot):
+            ns = obj["metadata"].get("namespace", "default")
+            ports = {s["metadata"]["name"]: s["spec"]["ports"] for s in snapshot.services_in(ns)}
+            hops = door.hops(obj, resolver_to(ns, ports, snapshot), snapshot)
+            assert hops and all(isinstance(h, Hop) and h.verdict in VERDICTS and h.command.startswith("kubectl get ")
+                                for h in hops), (door.name, obj["metadata"]["name"], hops)
+            explained += 1
+    assert explained >= 15
+    broken = next(o for o in snapshot.extra["httpproxies"] if o["metadata"]["name"] == "broken")
+    door = next(d for d in DOORS if d.name == "contour")
+    first = door.hops(broken, lambda ref: None, snapshot)[0]
+    assert (first.verdict, first.detail) == ("broken", "httpproxy broken is invalid: Service [api:8080] is invalid "
+                                                       "or missing")
+    assert first.command == "kubectl get httpproxies.projectcontour.io broken -n shop -o jsonpath='{.status.currentStatus}'"
