@@ -31,7 +31,7 @@ does:
   REQUESTS_PER_SECOND a second after a burst of BURST: at most BURST + 60 x REQUESTS_PER_SECOND requests in any
   minute, plus one computation's. client-go's rest client limits each client to 5 a second after 10; twice that
   here, and a burst for a dozen watches starting at once (two requests each) and a few computations after them,
-  because a computation re-reads the answer whole (about 15 LISTs where every front door is served) and a change
+  because a computation re-reads the answer whole (about 30 LISTs where every front door is served) and a change
   must still print within a second.
 """
 

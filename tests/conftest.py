@@ -19,7 +19,7 @@ import pytest
 
 from kubectl_expose_ext.cli import run
 from kubectl_expose_ext.demo.apiserver import BY_KIND, FakeAPIServer, FakeCluster, Request, type_of
-from support import IN_CI, needs
+from support import OTHER_DOOR_GROUPS, IN_CI, needs
 
 FIXTURES = pathlib.Path(__file__).parent / "fixtures"
 HOW_TO_ENABLE = ("build it once with `python tests/realcluster/controlplane.py --build` (needs Go; ~6 minutes, "
@@ -264,8 +264,10 @@ def api_factory(tmp_path, capsys, backend, request):
 
 @pytest.fixture
 def realworld(api_factory) -> Api:
-    """EKS/GKE/kubeadm shapes; the Gateway API CRDs are installed (no Gateway yet), OpenShift's are not."""
-    return api_factory("realworld.yaml", namespace="shop", absent=("route.openshift.io",))
+    """EKS/GKE/kubeadm shapes; the Gateway API CRDs are installed (no Gateway yet), OpenShift's and the other front
+    doors' (Traefik, Istio, Contour, NGINX) are not."""
+    return api_factory("realworld.yaml", namespace="shop", absent=("route.openshift.io", *OTHER_DOOR_GROUPS))
+
 
 
 @pytest.fixture

@@ -177,7 +177,9 @@ def test_user_errors(realworld, tmp_path):
         ("svc/nope",): 'error: services "nope" not found',
         ("deploy/nope",): 'error: deployments.apps "nope" not found',
         ("nope",): 'error: no service, pod or deployment named "nope" in namespace "shop"',
-        ("foo/bar",): 'error: unknown resource type "foo" (use one of: pod, svc, deploy, sts, ds, ingress, httproute, grpcroute, tlsroute, tcproute, udproute, route)',
+        ("foo/bar",): 'error: unknown resource type "foo" (use one of: pod, svc, deploy, sts, ds, ingress, httproute, '
+                      'grpcroute, tlsroute, tcproute, udproute, route, ingressroute, ingressroutetcp, ingressrouteudp, '
+                      'virtualservice, httpproxy, virtualserver, virtualserverroute)',
         ("pod/",): 'error: invalid target "pod/": arguments in resource/name form must have a single resource and name',
         ("svc/mail", "-o", "xml"): 'error: unable to match a printer suitable for the output format "xml", '
                                    "allowed formats are: custom-columns,custom-columns-file,headlamp,json,jsonpath,jsonpath-file,name,table,url,wide,yaml",

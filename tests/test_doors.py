@@ -4,7 +4,6 @@ fixtures the real API server accepts with each project's real CRD (tests/realclu
 servers; each door explains an object hop by hop."""
 
 import json
-import pathlib
 import shutil
 import subprocess
 import sys

@@ -41,7 +41,7 @@ def reach(api, *args):
 
 
 def bound(seconds: float) -> int:
-    return int(BURST + REQUESTS_PER_SECOND * seconds) + 15  # + one computation's requests (a dozen LISTs)
+    return int(BURST + REQUESTS_PER_SECOND * seconds) + 30  # + one computation's requests (every front door served)
 
 
 ERROR_410 = b'{"type":"ERROR","object":{"kind":"Status","apiVersion":"v1","status":"Failure","code":410,' \
