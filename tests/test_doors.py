@@ -254,3 +254,147 @@ def test_every_door_explains_its_objects_hop_by_hop():
     assert (first.verdict, first.detail) == ("broken", "httpproxy broken is invalid: Service [api:8080] is invalid "
                                                        "or missing")
     assert first.command == "kubectl get httpproxies.projectcontour.io broken -n shop -o jsonpath='{.status.currentStatus}'"
+
+
+# --- --wait follows a door's own objects ----------------------------------------------------------------------------
+
+def publish(api, address):
+    """What NGINX Ingress Controller does once it has configured a VirtualServer: write its externalEndpoints."""
+    status = {"state": "Valid", "reason": "AddedOrUpdated", "message": "added",
+              "externalEndpoints": [{"ip": address, "ports": "[80,443]"}]}
+    if api.backend == "fake":
+        server = api.cluster.get("VirtualServer", "cafe", NAMESPACE)
+        server["status"] = status
+        api.add(server)
+        return
+    path = f"/apis/k8s.nginx.org/v1/namespaces/{NAMESPACE}/virtualservers/cafe"
+    server = api.loader.client.must("GET", path)
+    server["status"] = status
+    api.loader.client.must("PUT", path + "/status", server)
+
+
+def test_wait_follows_a_door_until_its_controller_publishes_an_address(api_factory):
+    import threading
+    import time
+
+    objects = [o for o in fixture_objects("doors.yaml") if o["kind"] in ("Service", "VirtualServer")]
+    for obj in objects:
+        if obj["kind"] == "VirtualServer":
+            obj.pop("status")
+    api = api_factory(objects=objects, namespace=NAMESPACE)
+    timer = threading.Timer(1.5, publish, (api, "203.0.113.31"))
+    timer.start()
+    started = time.monotonic()
+    out = api.reach("virtualserver/cafe", "--wait=30s", "-o", "url")
+    timer.join()
+    assert out.code == 0, out.err
+    assert out.out == "https://cafe.example.com/tea\n" and 1.4 < time.monotonic() - started < 15
+
+
+# --- the rules, table-driven (pure) -----------------------------------------------------------------------------------
+
+@pytest.mark.fake_only("pure")
+@pytest.mark.parametrize("rule, tcp, expected", [
+    ("Host(`a.example.com`)", False, [("a.example.com", "/")]),
+    ("Host(`a.example.com`) && PathPrefix(`/v1`)", False, [("a.example.com", "/v1")]),
+    ("Host(`a.example.com`) || Host(`b.example.com`)", False, [("a.example.com", "/"), ("b.example.com", "/")]),
+    ("Host(`a.example.com`, `b.example.com`)", False, [("a.example.com", "/"), ("b.example.com", "/")]),  # v2
+    ("(Host(`a.example.com`) || Host(`b.example.com`)) && Path(`/x`)", False,
+     [("a.example.com", "/x"), ("b.example.com", "/x")]),
+    ("PathPrefix(`/api`)", False, [(None, "/api")]),                       # every host: the entry address
+    ("Host(`a.example.com`) && !PathPrefix(`/admin`)", False, [("a.example.com", "/")]),
+    ("Host(`a.example.com`) && Method(`GET`)", False, [("a.example.com", "/")]),
+    ("HostRegexp(`^.+\\.example\\.com$`)", False, []),                    # a pattern: no URL
+    ("HostSNI(`db.example.com`)", True, [("db.example.com", None)]),
+    ("HostSNI(`*`)", True, [(None, None)]),
+    ("Host(`a.example.com`", False, []),                                  # does not parse
+    ("Host(a.example.com)", False, []),
+    ("x" * 5000, False, []),                                              # bounded
+])
+def test_traefik_rules(rule, tcp, expected):
+    from kubectl_expose_ext.doors.traefik import targets_of
+
+    found, _ = targets_of(rule, tcp)
+    assert [(t.host, t.path) for t in found if not t.problem] == expected
+
+
+@pytest.mark.fake_only("pure")
+def test_traefik_rule_alternatives_are_bounded():
+    from kubectl_expose_ext.doors.traefik import MAX_ALTERNATIVES, parse_rule
+
+    rule = " && ".join(f"(Host(`a{i}.x`) || Host(`b{i}.x`))" for i in range(10))  # 2**10 alternatives
+    alternatives, problem = parse_rule(rule)
+    assert alternatives == [] and problem == f"more than {MAX_ALTERNATIVES} alternatives"
+
+
+@pytest.mark.fake_only("pure")
+@pytest.mark.parametrize("route_host, server_host, expected", [
+    ("api.example.com", "api.example.com", "api.example.com"),
+    ("api.example.com", "*.example.com", "api.example.com"),
+    ("*.example.com", "api.example.com", "api.example.com"),
+    ("api.example.com", "*", "api.example.com"),
+    ("a.b.example.com", "*.example.com", "a.b.example.com"),
+    ("api.example.com", "api.example.org", None),
+])
+def test_istio_hosts_intersect(route_host, server_host, expected):
+    from kubectl_expose_ext.doors.istio import intersect
+
+    assert intersect(route_host, server_host) == expected
+
+
+@pytest.mark.fake_only("pure")
+@pytest.mark.parametrize("host, expected", [
+    ("web", ("shop", "web")), ("web.other", ("other", "web")), ("web.other.svc", ("other", "web")),
+    ("web.other.svc.cluster.local", ("other", "web")), ("api.example.com", None),
+])
+def test_istio_destination_hosts(host, expected):
+    from kubectl_expose_ext.doors.istio import service_of
+
+    assert service_of(host, "shop") == expected
+
+
+@pytest.mark.fake_only("pure")
+def test_istio_server_hosts_are_scoped_by_namespace():
+    from kubectl_expose_ext.doors.istio import server_hosts
+
+    gateway = {"metadata": {"name": "g", "namespace": "istio-system"}}
+    server = {"hosts": ["shop/a.example.com", "./b.example.com", "*/c.example.com", "d.example.com"]}
+    assert server_hosts(server, gateway, "shop") == ["a.example.com", "c.example.com", "d.example.com"]
+    assert server_hosts(server, gateway, "istio-system") == ["b.example.com", "c.example.com", "d.example.com"]
+
+
+@pytest.mark.fake_only("pure")
+@pytest.mark.parametrize("path, expected", [
+    ("/tea", ("/tea", False)), ("=/tea", ("/tea", False)), ("^~/images/", ("/images/", False)),
+    ("~ ^/tea/.*\\.jpg$", ("^/tea/.*\\.jpg$", True)), ("~*^/Bar", ("^/Bar", True)),
+])
+def test_nginx_paths(path, expected):
+    from kubectl_expose_ext.doors.nginx import path_of
+
+    assert path_of(path) == expected
+
+
+@pytest.mark.fake_only("pure")
+@pytest.mark.parametrize("conditions, expected", [
+    ([], ("", False)), ([{"prefix": "/"}], ("/", False)), ([{"prefix": "/blog"}], ("/blog", False)),
+    ([{"prefix": "/blog"}, {"prefix": "/posts"}], ("/blog/posts", False)), ([{"exact": "/x"}], ("/x", True)),
+])
+def test_contour_prefixes(conditions, expected):
+    from kubectl_expose_ext.doors.contour import prefix_of
+
+    assert prefix_of(conditions) == expected
+
+
+@pytest.mark.fake_only("pure")
+@pytest.mark.parametrize("allowed, listener_ns, why", [
+    (None, "shop", "it allows no ListenerSet (spec.allowedListeners.namespaces.from is None, the default)"),
+    ({"from": "Same"}, "shop", "it allows ListenerSets of namespace infra only"),
+    ({"from": "Same"}, "infra", None),
+    ({"from": "All"}, "shop", None),
+])
+def test_a_gateway_must_allow_a_listener_set(allowed, listener_ns, why):
+    from kubectl_expose_ext.doors.gateway import listeners_allowed
+
+    gateway = {"metadata": {"name": "shared", "namespace": "infra"},
+               "spec": {"allowedListeners": {"namespaces": allowed}} if allowed else {}}
+    assert listeners_allowed(gateway, {"metadata": {"name": "s", "namespace": listener_ns}}, None) == why
