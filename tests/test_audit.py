@@ -117,7 +117,7 @@ def test_audit_command_on_the_demo(demo_api):
     assert lines[2].split()[:2] == ["medium", "public-node-port:"]  # the same object's next finding
     assert [line.split()[0] for line in lines[3:]] == ["pod/influxdb-hostnetwork", "svc/influxdb", "svc/influxdb-ext",
                                                        "pod/influxdb-hostport", "ingress/influxdb", "httproute/influxdb",
-                                                       "route/influxdb"]
+                                                       "route/influxdb", "ingressroute/influxdb", "virtualservice/influxdb"]
 
 
 def test_audit_json_and_fail_on(demo_api):

@@ -398,3 +398,24 @@ def test_a_gateway_must_allow_a_listener_set(allowed, listener_ns, why):
     gateway = {"metadata": {"name": "shared", "namespace": "infra"},
                "spec": {"allowedListeners": {"namespaces": allowed}} if allowed else {}}
     assert listeners_allowed(gateway, {"metadata": {"name": "s", "namespace": listener_ns}}, None) == why
+
+
+def test_diff_shows_what_a_door_change_does(doors, tmp_path):
+    manifest = tmp_path / "ingressroute.yaml"
+    manifest.write_text("""apiVersion: traefik.io/v1alpha1
+kind: IngressRoute
+metadata: {name: api, namespace: shop}
+spec:
+  entryPoints: [websecure]
+  routes:
+  - kind: Rule
+    match: Host(`api2.example.com`) && PathPrefix(`/v2`)
+    services: [{name: api, port: 80}]
+  tls: {}
+""")
+    out = doors.reach("diff", "-f", str(manifest), "-o", "json")
+    assert out.code == 1, out.err  # kubectl diff's 1: something changes
+    [change] = json.loads(out.out)["changes"]
+    assert change["target"] == {"kind": "IngressRoute", "namespace": "shop", "name": "api"}
+    assert (change["urls"]["added"], change["urls"]["removed"]) == (["https://api2.example.com/v2"],
+                                                                    ["https://api.example.com/v1"])
