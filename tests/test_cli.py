@@ -31,6 +31,8 @@ def test_demo_pod_json_contract(demo_api):
         ("LoadBalancer", "http://198.51.100.20:8086", None), ("Ingress", "https://influxdb.example.com/", None),
         ("Gateway", "https://metrics.example.com/", None),
         ("Route", "https://influxdb-default.apps.demo.example.com/", None),
+        ("IngressRoute", "https://influxdb.traefik.example.com/", None),
+        ("VirtualService", "https://influxdb.istio.example.com/", None),
         ("ExternalIP", "http://203.0.113.50:8086", None),
         ("NodePort", "http://203.0.113.10:30000", "node-a"), ("NodePort", "http://203.0.113.11:30000", "node-b"),
         ("NodePort", "http://203.0.113.10:31086", "node-a"), ("NodePort", "http://203.0.113.11:31086", "node-b")]
@@ -51,7 +53,7 @@ def test_table_output_with_warnings_on_stderr(demo_api):
     assert lines[0].split() == ["METHOD", "URL", "NODE", "BACKEND", "NOTES"]
     assert lines[1].split() == ["Ingress", "https://influxdb.example.com/", "influxdb:8086", "->", "8086", "ingress",
                                 "influxdb"]
-    assert lines[4].split() == ["NodePort", "http://203.0.113.10:30000", "node-a", "influxdb:8086", "->", "8086"]
+    assert lines[6].split() == ["NodePort", "http://203.0.113.10:30000", "node-a", "influxdb:8086", "->", "8086"]
     assert out.err == "Warning: service influxdb: NotReady node(s) skipped: node-c\n"
 
 
@@ -145,7 +147,8 @@ def test_listing_all_namespaces(demo_api):
     lines = out.out.splitlines()
     assert lines[0].split()[:3] == ["NAMESPACE", "TARGET", "METHOD"]
     methods = {line.split()[2] for line in lines[1:]}
-    assert methods == {"hostNetwork", "hostPort", "NodePort", "LoadBalancer", "ExternalIP", "Ingress", "Gateway", "Route"}
+    assert methods == {"hostNetwork", "hostPort", "NodePort", "LoadBalancer", "ExternalIP", "Ingress", "Gateway", "Route",
+                       "IngressRoute", "VirtualService"}
     assert demo_api.reach("-n", "empty").err == "No externally reachable resources found in namespace empty.\n"
 
 
