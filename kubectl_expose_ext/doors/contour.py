@@ -49,6 +49,7 @@ class ContourDoor(FrontDoor):
     role = ROLE
     method = "HTTPProxy"
     kinds = (HTTPPROXY,)
+    cluster_wide = (HTTPPROXY,)  # the roots that include a namespace's proxies may be anywhere
     title = "Contour HTTPProxy"
     source = "https://projectcontour.io/docs/main/config/api/"
     rules = ("`virtualhost.fqdn` + route `conditions` prefixes through `includes`; https with `virtualhost.tls` "

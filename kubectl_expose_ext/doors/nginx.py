@@ -55,6 +55,7 @@ class NginxDoor(FrontDoor):
     role = ROLE
     method = "VirtualServer"
     kinds = (VIRTUAL_SERVER, VIRTUAL_SERVER_ROUTE)
+    cluster_wide = (VIRTUAL_SERVER,)  # the VirtualServers that delegate to a namespace's routes may be anywhere
     title = "NGINX VirtualServer"
     source = "https://docs.nginx.com/nginx-ingress-controller/configuration/virtualserver-and-virtualserverroute-resources/"
     rules = ("`host` + `routes[].path` (VirtualServerRoute `subroutes` through `route`), upstreams to Services; https "
