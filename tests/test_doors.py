@@ -419,3 +419,41 @@ spec:
     assert change["target"] == {"kind": "IngressRoute", "namespace": "shop", "name": "api"}
     assert (change["urls"]["added"], change["urls"]["removed"]) == (["https://api2.example.com/v2"],
                                                                     ["https://api.example.com/v1"])
+
+
+def accept_route(api):
+    """What a Gateway controller does: write the route's Accepted condition for its parent."""
+    status = {"parents": [{"parentRef": {"group": "gateway.networking.k8s.io", "kind": "ListenerSet", "name": "store"},
+                           "controllerName": "gateway.envoyproxy.io/gatewayclass-controller",
+                           "conditions": [{"type": "Accepted", "status": "True", "reason": "Accepted",
+                                           "message": "Route is accepted",
+                                           "lastTransitionTime": "2026-01-01T00:00:00Z"}]}]}
+    if api.backend == "fake":
+        route = api.cluster.get("HTTPRoute", "store", NAMESPACE)
+        route["status"] = status
+        api.add(route)
+        return
+    path = f"/apis/gateway.networking.k8s.io/v1/namespaces/{NAMESPACE}/httproutes/store"
+    route = api.loader.client.must("GET", path)
+    route["status"] = status
+    api.loader.client.must("PUT", path + "/status", route)
+
+
+def test_wait_on_a_service_ends_when_the_route_before_it_is_accepted(api_factory):
+    """`--wait svc/x` behind an HTTPRoute: the route's acceptance ends the wait (not its deadline)."""
+    import threading
+    import time
+
+    objects = [o for o in fixture_objects("doors.yaml") if o["kind"] in ("Gateway", "ListenerSet", "HTTPRoute")
+               and "gateway.networking" in o["apiVersion"] or (o["kind"] == "Service" and o["metadata"]["name"] == "api")]
+    for obj in objects:
+        if obj["kind"] == "HTTPRoute":
+            obj.pop("status")
+    api = api_factory(objects=objects, namespace=NAMESPACE)
+    timer = threading.Timer(1.5, accept_route, (api,))
+    timer.start()
+    started = time.monotonic()
+    out = api.reach("svc/api", "--wait=30s", "-o", "url")
+    timer.join()
+    assert out.code == 0, out.err
+    assert out.out == "https://store.example.com/\n" and 1.4 < time.monotonic() - started < 15
