@@ -10,13 +10,11 @@ from dataclasses import dataclass, field as dc_field
 from typing import Callable, Dict, List, NamedTuple, Optional, Sequence, Tuple
 
 from .endpoints import Found
-from .endpoints.gateway import gateway_parents, parent_status, rejection
-from .endpoints.openshift import admitted_ingresses
+from .doors import BY_ROLE
 from .endpoints.service import has_node_ports, internal_load_balancer
-from .frontdoors import FRONT_DOORS
-from .kinds import BY_NAME, GATEWAY_ROUTE, INGRESS, OPENSHIFT_ROUTE, POD, SERVICE
+from .kinds import BY_NAME, DOOR_ROLES, INGRESS, POD, SERVICE
 from .loadbalancers import source_ranges
-from .objects import condition_true, field, format_labels, items, name, port_number
+from .objects import field, format_labels, items, name, port_number
 from .reach import Reach, exposing_objects
 from .snapshot import Snapshot
 
@@ -139,17 +137,11 @@ def external_ips(subject: Subject) -> List[str]:
 
 
 def plain_http(subject: Subject) -> List[str]:
+    """Hosts served over http, with the door's reason (no `spec.tls`, an HTTP listener, `permitInsecure`...)."""
     hosts = list(dict.fromkeys(e.host for e in subject.found.endpoints if e.scheme == "http"))
     if not hosts:
         return []
-    if subject.role == INGRESS:
-        why = "no spec.tls entry covers it"
-    elif subject.role == OPENSHIFT_ROUTE:
-        allow = field(subject.obj, "spec", "tls", "insecureEdgeTerminationPolicy") == "Allow"
-        why = "insecureEdgeTerminationPolicy: Allow" if allow else "no spec.tls"
-    else:
-        why = "an HTTP listener"
-    return [f"{', '.join(hosts)} served over plain http ({why})"]
+    return [f"{', '.join(hosts)} served over plain http ({BY_ROLE[subject.role].plain_http(subject.obj)})"]
 
 
 def broken_backends(subject: Subject) -> List[str]:
@@ -170,11 +162,9 @@ def no_ready_pods(subject: Subject) -> List[str]:
 
 
 def not_accepted(subject: Subject) -> List[str]:
-    route = subject.obj
-    if subject.role == OPENSHIFT_ROUTE:
-        return [] if admitted_ingresses(route) else [f"route {name(route)} is not admitted by any router"]
-    return [rejection(route, parent, parent_status(route, parent)) for parent in gateway_parents(route)
-            if not condition_true(parent_status(route, parent), "Accepted", ("conditions",))]
+    """Why its controller does not serve the object: each door's rule (a Gateway's Accepted, a router's Admitted,
+    an HTTPProxy's currentStatus, a VirtualServer's state...)."""
+    return BY_ROLE[subject.role].refusals(subject.obj, subject.snapshot)
 
 
 @dataclass(frozen=True)
@@ -187,7 +177,7 @@ class Check:
     why: str = ""                           # what it finds and why it matters, for the README
 
 
-FRONT_DOOR_ROLES = tuple(door.role for door in FRONT_DOORS)
+FRONT_DOOR_ROLES = DOOR_ROLES
 CHECKS = (
     Check("host-network", "high", "hostNetwork pod: bypasses Services and NetworkPolicy", (POD,), host_network,
           "a `hostNetwork` pod shares its node's network: its ports bypass Services and NetworkPolicy"),
@@ -209,8 +199,10 @@ CHECKS = (
           broken_backends, "an Ingress or route names a Service or port that does not exist"),
     Check("no-ready-pods", "low", "a Service or route backend selects no ready pod", (SERVICE, *FRONT_DOOR_ROLES),
           no_ready_pods, "an exposed Service, or the backend of an Ingress or route, selects no ready pod"),
-    Check("not-accepted", "low", "a Gateway refused the route / no router admitted it", (GATEWAY_ROUTE, OPENSHIFT_ROUTE),
-          not_accepted, "a Gateway refused the route, or no OpenShift router admitted it"),
+    Check("not-accepted", "low", "a Gateway refused the route / no router admitted it",
+          tuple(r for r in DOOR_ROLES if r != INGRESS), not_accepted,
+          "a Gateway refused the route, no OpenShift router admitted it, or its controller marks it invalid "
+          "(an HTTPProxy's `currentStatus`, a VirtualServer's `state`)"),
 )
 
 

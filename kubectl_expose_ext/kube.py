@@ -57,7 +57,7 @@ def resource_path(resource: str, namespace: Optional[str] = None, name: Optional
     path = prefix
     if namespaced and namespace:
         path += f"/namespaces/{quote(namespace, safe='')}"
-    path += f"/{resource}"
+    path += f"/{resource.partition('.')[0]}"  # `gateways.networking.istio.io`: the plural of a qualified key
     if name:
         path += f"/{quote(name, safe='')}"
     return path
@@ -730,7 +730,8 @@ def pick_versions(served: Dict[tuple, set]) -> Dict[str, str]:
     """For each optional API, the best version that serves it."""
     found = {}
     for resource, (group, versions, _) in OPTIONAL_APIS.items():
-        version = next((v for v in versions if resource in served.get((group, v), ())), None)
+        plural = resource.partition(".")[0]  # a key qualified by its group (kinds.Kind.resource) is served by plural
+        version = next((v for v in versions if plural in served.get((group, v), ())), None)
         if version:
             found[resource] = version
     return found

@@ -9,8 +9,8 @@ Each rule breaks the ties of the one before it:
 3. public before internal: an address outside the private ranges (`addresses.is_public`; a name counts as public)
    and not behind an internal load balancer or Ingress works from anywhere, an internal one only from inside;
 4. the way in, as an operator would hand it out: a load balancer's address, then a virtual host on a shared proxy
-   (Ingress, Gateway, Route: a stable DNS name), then a Service external IP, then a node's own address (NodePort,
-   hostPort, hostNetwork: a node can be replaced, drained or firewalled);
+   (Ingress, Gateway, Route, every front door's: endpoints.PROXIED; a stable DNS name), then a Service external IP,
+   then a node's own address (NodePort, hostPort, hostNetwork: a node can be replaced, drained or firewalled);
 5. https before http, then the other schemes (tls, tcp, grpc, udp...);
 6. the order the computation produced (stable): NodePort rows are already best node first (addresses.NodeTable).
 """
@@ -18,14 +18,14 @@ Each rule breaks the ties of the one before it:
 from typing import TYPE_CHECKING, Dict, List, Optional, Sequence
 
 from .addresses import is_public
-from .endpoints import Endpoint
+from .endpoints import PROXIED, Endpoint
 from .render import unusable
 
 if TYPE_CHECKING:
     from .probe import Probe
 
 # rule 4, best first; a method missing here ranks after all of these
-WAYS_IN = (("LoadBalancer",), ("Ingress", "Gateway", "Route"), ("ExternalIP",), ("NodePort", "hostPort", "hostNetwork"))
+WAYS_IN = (("LoadBalancer",), PROXIED, ("ExternalIP",), ("NodePort", "hostPort", "hostNetwork"))
 _WAY_RANK = {method: rank for rank, methods in enumerate(WAYS_IN) for method in methods}
 SCHEMES = ("https", "http")  # rule 5, best first; other schemes after
 

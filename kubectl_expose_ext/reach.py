@@ -1,9 +1,9 @@
 """Pure orchestration: from a target object and a snapshot of its surroundings to its external endpoints.
 
 The chain followed is pod -> Service (selector, targetPort) -> NodePort / LoadBalancer / ExternalIP
--> front doors (Ingress, Gateway routes, OpenShift Routes: frontdoors.py), plus the pod's own hostNetwork /
-hostPort. Where the chain breaks, a warning says where, and when nothing works from outside, the fallbacks that do
-work are offered (hints.py).
+-> front doors (Ingress, Gateway routes, OpenShift Routes, IngressRoutes, VirtualServices...: doors/), plus the pod's
+own hostNetwork / hostPort. Where the chain breaks, a warning says where, and when nothing works from outside, the
+fallbacks that do work are offered (hints.py).
 """
 
 from dataclasses import dataclass, field as dc_field
@@ -12,7 +12,8 @@ from typing import TYPE_CHECKING, Any, Dict, Iterator, List, Optional, Sequence,
 from .endpoints import BackendRef, Found, Resolve
 from .endpoints.hostports import container_ports, ended_warning, has_ended, node_endpoints, uses_host_network
 from .endpoints.service import PodTarget, is_exposed, is_local, service_endpoints
-from .frontdoors import BY_ROLE, FRONT_DOORS, FrontDoor
+from .doors import BY_ROLE, DOORS
+from .doors.base import FrontDoor
 from .hints import fallback_hints
 from .kinds import BY_NAME, POD, SERVICE, WORKLOAD, short_ref
 from .localclusters import on_this_machine
@@ -101,8 +102,8 @@ def _front_doors(ns: str, ports_by_service: Dict[str, List[dict]], snapshot: Sna
     """Every front door in `ns` that leads to these service ports."""
     resolve = resolver_to(ns, ports_by_service, snapshot, aliases)
     found = Found()
-    for door in FRONT_DOORS:
-        for obj in door.in_namespace(snapshot, ns):
+    for door in DOORS:
+        for obj in door.reaching(snapshot, ns):
             found.add(door.endpoints(obj, resolve, snapshot))
     return found
 
@@ -224,9 +225,10 @@ def reach_service(service: dict, snapshot: Snapshot, with_front_doors: bool = Tr
 
 
 def reach_front_door(door: FrontDoor, obj: dict, snapshot: Snapshot, broken: Optional[List[str]] = None) -> Found:
-    """Every rule of an Ingress, Gateway route or OpenShift Route, whatever Service it leads to. A backend naming a
-    missing Service or port becomes a warning, and is handed to the audit when it asks (`broken`)."""
-    owner = f"{BY_NAME[door.kind_of(obj)].short} {name(obj)}"
+    """Every rule of a front door's object (an Ingress, a Gateway route, an IngressRoute...), whatever Service it
+    leads to. A backend naming a missing Service or port becomes a warning, and is handed to the audit when it asks
+    (`broken`)."""
+    owner = f"{door.kind_for(obj).short} {name(obj)}"
     problems: List[str] = []
 
     def resolve(ref: BackendRef) -> Optional[dict]:
@@ -302,7 +304,7 @@ def exposing_objects(snapshot: Snapshot) -> Iterator[Tuple[dict, Reach, List[str
             on_this_machine(found, snapshot.nodes)
             yield service, Reach("Service", namespace(service), name(service), found, labels(service),
                                 annotations(service)), []
-    for door in FRONT_DOORS:
+    for door in DOORS:
         for obj in filter(door.listed, door.objects(snapshot)):
             broken: List[str] = []
             found = reach_front_door(door, obj, snapshot, broken)

@@ -5,15 +5,14 @@ A field of the wrong type (a list where a name belongs, a string port, a map for
 were missing, and reported in one warning naming the object (`svc/web: spec.selector is a list, not a map:
 ignored`); the rest of the object, and of the answer, stays. Fields not listed here are left as they are: nothing
 reads them. Missing and null fields are the pure layers' business (objects.field and friends).
+
+The core kinds' schemas are here, by resource; a front door declares its kinds' own with them (`Kind.schema`, in its
+module under doors/), in this vocabulary. Nothing here imports the kinds table at start (door modules import this one).
 """
 
 from typing import Any, Dict, List, Tuple
 
-from .kinds import BY_RESOURCE, GATEWAY_ROUTES, short_ref
-
-S, I, B = "string", "integer", "boolean"  # noqa: E741 - short, as the schemas below read
-INT_OR_STRING = "integer or string"  # targetPort and friends: a number or a port name
-MAP = "map of strings"
+from .kind import B, CONDITIONS, I, INT_OR_STRING, LB_STATUS, MAP, META, S, SELECTOR
 
 _CHECKS = {
     S: lambda v: isinstance(v, str),
@@ -23,17 +22,12 @@ _CHECKS = {
     MAP: lambda v: isinstance(v, dict) and all(isinstance(k, str) and isinstance(x, str) for k, x in v.items()),
 }
 
-CONDITIONS = [{"type": S, "status": S, "reason": S, "message": S}]
-META = {"name": S, "namespace": S, "uid": S, "resourceVersion": S, "labels": MAP, "annotations": MAP,
-        "creationTimestamp": S, "deletionTimestamp": S,
-        "ownerReferences": [{"apiVersion": S, "kind": S, "name": S, "uid": S, "controller": B}]}
 CONTAINER = {"name": S, "restartPolicy": S,
              "ports": [{"name": S, "containerPort": I, "hostPort": I, "hostIP": S, "protocol": S}]}
 POD_SPEC = {"nodeName": S, "hostNetwork": B, "dnsPolicy": S, "containers": [CONTAINER], "initContainers": [CONTAINER]}
 BACKEND = {"service": {"name": S, "port": {"number": I, "name": S}}}
-LB_STATUS = {"loadBalancer": {"ingress": [{"ip": S, "hostname": S, "ipMode": S,
-                                           "ports": [{"port": I, "protocol": S, "error": S}]}]}}
-SELECTOR = {"matchLabels": MAP, "matchExpressions": [{"key": S, "operator": S, "values": [S]}]}
+LISTENER = {"name": S, "hostname": S, "port": I, "protocol": S,
+            "allowedRoutes": {"namespaces": {"from": S, "selector": SELECTOR}, "kinds": [{"group": S, "kind": S}]}}
 PARENT = {"group": S, "kind": S, "namespace": S, "name": S, "sectionName": S, "port": I}
 ROUTE = {"metadata": META,
          "spec": {"parentRefs": [PARENT], "hostnames": [S],
@@ -45,9 +39,9 @@ WORKLOAD = {"metadata": META,
                      "template": {"metadata": META, "spec": POD_SPEC}, "strategy": {"type": S}}}
 
 SCHEMAS: Dict[str, Any] = {
-    "Node": {"metadata": META, "spec": {"unschedulable": B, "providerID": S},
+    "nodes": {"metadata": META, "spec": {"unschedulable": B, "providerID": S},
              "status": {"addresses": [{"type": S, "address": S}], "conditions": CONDITIONS}},
-    "Service": {"metadata": META, "status": LB_STATUS,
+    "services": {"metadata": META, "status": LB_STATUS,
                 "spec": {"type": S, "clusterIP": S, "clusterIPs": [S], "selector": MAP, "externalIPs": [S],
                          "externalTrafficPolicy": S, "internalTrafficPolicy": S, "ipFamilies": [S],
                          "ipFamilyPolicy": S, "loadBalancerSourceRanges": [S], "loadBalancerClass": S,
@@ -55,39 +49,39 @@ SCHEMAS: Dict[str, Any] = {
                          "allocateLoadBalancerNodePorts": B, "healthCheckNodePort": I,
                          "ports": [{"name": S, "port": I, "nodePort": I, "targetPort": INT_OR_STRING, "protocol": S,
                                     "appProtocol": S}]}},
-    "Pod": {"metadata": META, "spec": POD_SPEC,
+    "pods": {"metadata": META, "spec": POD_SPEC,
             "status": {"phase": S, "podIP": S, "hostIP": S, "conditions": CONDITIONS}},
-    "EndpointSlice": {"metadata": META, "addressType": S,
+    "endpointslices": {"metadata": META, "addressType": S,
                       "endpoints": [{"addresses": [S], "nodeName": S,
                                      "conditions": {"ready": B, "serving": B, "terminating": B},
                                      "targetRef": {"kind": S, "name": S, "namespace": S}}],
                       "ports": [{"name": S, "port": I, "protocol": S}]},
-    "Ingress": {"metadata": META, "status": LB_STATUS,
+    "ingresses": {"metadata": META, "status": LB_STATUS,
                 "spec": {"ingressClassName": S, "defaultBackend": BACKEND, "tls": [{"hosts": [S], "secretName": S}],
                          "rules": [{"host": S, "http": {"paths": [{"path": S, "pathType": S, "backend": BACKEND}]}}]}},
-    "IngressClass": {"metadata": META,
+    "ingressclasses": {"metadata": META,
                      "spec": {"controller": S, "parameters": {"apiGroup": S, "kind": S, "name": S, "namespace": S,
                                                               "scope": S}}},
-    "Namespace": {"metadata": META},
-    "Gateway": {"metadata": META,
-                "spec": {"gatewayClassName": S,
-                         "listeners": [{"name": S, "hostname": S, "port": I, "protocol": S,
-                                        "allowedRoutes": {"namespaces": {"from": S, "selector": SELECTOR},
-                                                          "kinds": [{"group": S, "kind": S}]}}],
-                         "addresses": [{"type": S, "value": S}]},
+    "namespaces": {"metadata": META},
+    "gateways": {"metadata": META,
+                "spec": {"gatewayClassName": S, "listeners": [LISTENER], "addresses": [{"type": S, "value": S}],
+                         "allowedListeners": {"namespaces": {"from": S, "selector": SELECTOR}}},
                 "status": {"addresses": [{"type": S, "value": S}], "conditions": CONDITIONS,
                            "listeners": [{"name": S, "conditions": CONDITIONS}]}},
-    **{kind.name: ROUTE for kind in GATEWAY_ROUTES},
-    "ReferenceGrant": {"metadata": META, "spec": {"from": [{"group": S, "kind": S, "namespace": S}],
+    **{resource: ROUTE for resource in ("httproutes", "grpcroutes", "tlsroutes", "tcproutes", "udproutes")},
+    "listenersets": {"metadata": META,
+                     "spec": {"parentRef": {"group": S, "kind": S, "namespace": S, "name": S}, "listeners": [LISTENER]},
+                     "status": {"conditions": CONDITIONS, "listeners": [{"name": S, "conditions": CONDITIONS}]}},
+    "referencegrants": {"metadata": META, "spec": {"from": [{"group": S, "kind": S, "namespace": S}],
                                                   "to": [{"group": S, "kind": S, "name": S}]}},
-    "Route": {"metadata": META,
+    "routes": {"metadata": META,
               "spec": {"host": S, "subdomain": S, "path": S, "wildcardPolicy": S, "to": {"kind": S, "name": S, "weight": I},
                        "alternateBackends": [{"kind": S, "name": S, "weight": I}],
                        "port": {"targetPort": INT_OR_STRING},
                        "tls": {"termination": S, "insecureEdgeTerminationPolicy": S}},
               "status": {"ingress": [{"host": S, "routerName": S, "routerCanonicalHostname": S, "wildcardPolicy": S,
                                       "conditions": CONDITIONS}]}},
-    "Deployment": WORKLOAD, "StatefulSet": WORKLOAD, "DaemonSet": WORKLOAD,
+    "deployments": WORKLOAD, "statefulsets": WORKLOAD, "daemonsets": WORKLOAD,
 }
 
 def _json_type(value: Any) -> str:
@@ -97,15 +91,20 @@ def _json_type(value: Any) -> str:
 
 def conform(resource: str, obj: Any) -> List[str]:
     """Remove the fields of `obj` (one object of `resource`) that have the wrong JSON type; what was removed."""
-    kind = BY_RESOURCE[resource].name if resource in BY_RESOURCE else None
-    if kind not in SCHEMAS or not isinstance(obj, dict):
+    from .kinds import BY_RESOURCE, short_ref
+
+    kind = BY_RESOURCE.get(resource)
+    if kind is None or not isinstance(obj, dict):
+        return []
+    schema = kind.schema or SCHEMAS.get(resource)
+    if not schema:
         return []
     problems: List[Tuple[str, str, Any]] = []
-    _walk(obj, {"kind": S, "apiVersion": S, **SCHEMAS[kind]}, "", problems)
+    _walk(obj, {"kind": S, "apiVersion": S, **schema}, "", problems)
     if not problems:
         return []
     meta: Dict[str, Any] = obj["metadata"] if isinstance(obj.get("metadata"), dict) else {}
-    who = short_ref(kind, meta["name"] if isinstance(meta.get("name"), str) else "?")
+    who = short_ref(kind.name, meta["name"] if isinstance(meta.get("name"), str) else "?")
     if isinstance(meta.get("namespace"), str):
         who = f"{who} (namespace {meta['namespace']})"
     return [f"{who}: {path} is {_json_type(value)}, expected {want}: ignored" for path, want, value in problems]

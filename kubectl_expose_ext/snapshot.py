@@ -2,13 +2,14 @@
 
 from collections import defaultdict
 from dataclasses import dataclass, field as dc_field
-from typing import Dict, List, Optional, Set
+from typing import Any, Dict, List, Optional, Set
 
 from .addresses import NodeTable
-from .endpoints.gateway import cross_namespaces
+from .doors.gateway import cross_namespaces
+from .fetch import SERVICE_NAME_LABEL
 from .objects import field, items, labels, name, namespace
 
-SERVICE_NAME_LABEL = "kubernetes.io/service-name"  # an EndpointSlice's Service
+__all__ = ["SERVICE_NAME_LABEL", "Snapshot"]
 
 
 def _by_namespace(objects: List[dict]) -> Dict[str, List[dict]]:
@@ -41,6 +42,9 @@ class Snapshot:
     backends_elsewhere: List[dict] = dc_field(default_factory=list)  # Services of other namespaces routes lead to
     # The Namespaces of the routes, where a Gateway listener admits routes by namespace selector; None: not read
     namespaces: Optional[List[dict]] = None
+    # What the other front doors read (doors/), by the key each door chose: its kinds' resources ("ingressroutes"),
+    # and what they depend on ("traefik/services": the controller's Services)
+    extra: Dict[str, List[Any]] = dc_field(default_factory=dict)
 
     def __post_init__(self):
         self._services = _by_namespace(self.services + self.backends_elsewhere)  # (the listing shows `services`)
@@ -53,6 +57,7 @@ class Snapshot:
                 self._routes_from_elsewhere[other].append(route)
         self._openshift_routes = _by_namespace(self.openshift_routes)
         self.gateways_by_key = {(namespace(g), name(g)): g for g in self.gateways}
+        self.listener_sets_by_key = {(namespace(s), name(s)): s for s in self.extra.get("listenersets", [])}
         self.namespace_labels = None if self.namespaces is None else {name(n): labels(n) for n in self.namespaces}
         self._ready_nodes: Optional[Dict[tuple, Set[str]]] = None
         self._terminating_nodes: Dict[tuple, Set[str]] = defaultdict(set)

@@ -10,10 +10,12 @@ How it watches, as client-go's reflector does (k8s.io/client-go/tools/cache/refl
 does:
 
 - one watch per kind the answer reads (`watched_for`, `watched_by_listing`): the target itself by
-  `fieldSelector=metadata.name=`; in its namespace Services, EndpointSlices, Ingresses (and pods, for a workload);
-  nodes and IngressClasses; the Gateway API and OpenShift kinds the cluster serves. A kind that cannot be read (403)
-  and that the answer does without (nodes, IngressClasses, the newer front doors) is not watched; any other refusal
-  to watch (403, 405) makes the wait poll instead, every 1 s doubling to 10 s;
+  `fieldSelector=metadata.name=`; in its namespace Services and EndpointSlices (and pods, for a workload); nodes;
+  and every kind each front door reads (doors/: `FrontDoor.watched`), where the cluster serves it: Ingresses and
+  IngressClasses, the Gateway API kinds, OpenShift Routes, Traefik, Istio, Contour and NGINX kinds and the
+  controllers' Services they read. A kind that cannot be read (403) and that the answer does without (nodes,
+  IngressClasses, the optional front doors) is not watched; any other refusal to watch (403, 405) makes the wait
+  poll instead, every 1 s doubling to 10 s;
 - each watch starts from the resourceVersion of a one-item LIST, asks for bookmarks, and runs for a random 5 to 10
   minutes (client-go's timeoutSeconds); ended by the server at its timeout, it starts again at once from the last
   version it saw; it LISTs again only when the watch says so (410 Gone / Expired);
@@ -29,7 +31,7 @@ does:
   REQUESTS_PER_SECOND a second after a burst of BURST: at most BURST + 60 x REQUESTS_PER_SECOND requests in any
   minute, plus one computation's. client-go's rest client limits each client to 5 a second after 10; twice that
   here, and a burst for a dozen watches starting at once (two requests each) and a few computations after them,
-  because a computation re-reads the answer whole (about 15 LISTs where every front door is served) and a change
+  because a computation re-reads the answer whole (about 30 LISTs where every front door is served) and a change
   must still print within a second.
 """
 
@@ -41,7 +43,7 @@ from dataclasses import dataclass
 from typing import Any, Callable, Dict, List, Optional, Tuple, TypeVar
 
 from .errors import ApiError, Gone, ReachError
-from .kinds import BY_NAME, GATEWAY_ROUTES, POD, SERVICE, WORKLOAD
+from .kinds import BY_NAME, POD, SERVICE, WORKLOAD
 from .snapshot import SERVICE_NAME_LABEL
 
 POLL_FIRST, POLL_MAX = 1.0, 10.0
@@ -162,12 +164,15 @@ class Watched:
 
 
 def _around(namespace: Optional[str], served: Dict[str, str]) -> List[Watched]:
-    """What every answer may read besides its own objects: nodes, IngressClasses and the newer front doors."""
-    doors = [Watched("gateways", None, optional=True)] if "gateways" in served else []
-    doors += [Watched(k.resource, namespace, optional=True) for k in GATEWAY_ROUTES if k.resource in served]
-    doors += [Watched(r, namespace, optional=True) for r in ("referencegrants", "routes") if r in served]
-    return [Watched("nodes", None, reads=node_fields, optional=True), Watched("ingressclasses", None, optional=True),
-            *doors]
+    """What every answer may read besides its own objects: nodes, and every front door's kinds (doors/: each door
+    says which it reads, where, and which objects of them)."""
+    from .doors import DOORS
+
+    doors = [Watched(w.kind.resource, None if w.cluster_wide else namespace,
+                     optional=w.kind.optional or w.kind.role != door.role,
+                     selector=tuple((k, "In", (v,)) for k, v in sorted(w.labels.items())) if w.labels else None)
+             for door in DOORS for w in door.watched(served)]
+    return [Watched("nodes", None, reads=node_fields, optional=True), *doors]
 
 
 def watched_for(kube, answer, namespace: str) -> List[Watched]:
@@ -177,8 +182,7 @@ def watched_for(kube, answer, namespace: str) -> List[Watched]:
     ns = namespace if kind.namespaced else None
     slices = ((SERVICE_NAME_LABEL, "In", (answer.name,)),) if kind.role == SERVICE else None
     own = [Watched(kind.resource, ns, name=answer.name, reads=pod_fields if kind.role == POD else everything),
-           Watched("services", namespace), Watched("endpointslices", namespace, reads=slice_fields, selector=slices),
-           Watched("ingresses", namespace)]
+           Watched("services", namespace), Watched("endpointslices", namespace, reads=slice_fields, selector=slices)]
     if kind.role == WORKLOAD:
         from .objects import field
 
@@ -191,8 +195,8 @@ def watched_for(kube, answer, namespace: str) -> List[Watched]:
 
 
 def watched_by_listing(kube, scope: Optional[str]) -> List[Watched]:
-    """What the listing reads: Services, Ingresses, the host-networked pods, EndpointSlices, and what is around."""
-    return [Watched("services", scope), Watched("ingresses", scope), Watched("pods", scope, reads=host_network_pod),
+    """What the listing reads: Services, the host-networked pods, EndpointSlices, and what is around (the doors)."""
+    return [Watched("services", scope), Watched("pods", scope, reads=host_network_pod),
             Watched("endpointslices", scope, reads=slice_fields), *_around(scope, kube.discover())]
 
 

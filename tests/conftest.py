@@ -18,8 +18,8 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from kubectl_expose_ext.cli import run
-from kubectl_expose_ext.demo.apiserver import BY_KIND, FakeAPIServer, FakeCluster, Request
-from support import IN_CI, needs
+from kubectl_expose_ext.demo.apiserver import BY_KIND, FakeAPIServer, FakeCluster, Request, type_of
+from support import OTHER_DOOR_GROUPS, IN_CI, needs
 
 FIXTURES = pathlib.Path(__file__).parent / "fixtures"
 HOW_TO_ENABLE = ("build it once with `python tests/realcluster/controlplane.py --build` (needs Go; ~6 minutes, "
@@ -72,7 +72,7 @@ class Api:
 
     def delete(self, kind: str, name: str, namespace: str = "default") -> None:
         rtype = BY_KIND[kind]
-        self.cluster.objects.pop((rtype.resource, namespace if rtype.namespaced else "", name))
+        self.cluster.objects.pop((rtype.key, namespace if rtype.namespaced else "", name))
 
     def log(self, since: int = 0) -> List[Logged]:
         return self.cluster.log[since:]
@@ -81,7 +81,7 @@ class Api:
         """The names of every object of a kind the server holds (in one namespace, for namespaced kinds)."""
         rtype = BY_KIND[kind]
         return sorted(n for (resource, ns, n) in self.cluster.objects
-                      if resource == rtype.resource and (ns == namespace or not rtype.namespaced))
+                      if resource == rtype.key and (ns == namespace or not rtype.namespaced))
 
     def forbid(self, verb: str, resource: str) -> None:
         self.cluster.forbid(verb, resource)
@@ -121,7 +121,7 @@ class RealApi(Api):
 
     def add(self, obj: dict) -> None:
         obj = json.loads(json.dumps(obj))
-        rtype = BY_KIND[obj["kind"]]
+        rtype = type_of(obj)
         meta = obj.setdefault("metadata", {})
         namespace = meta.setdefault("namespace", "default") if rtype.namespaced else ""
         existing = self.get(obj["kind"], meta["name"], namespace)
@@ -249,7 +249,7 @@ def api_factory(tmp_path, capsys, backend, request):
         for name in fixture_files:
             everything += fixture_objects(name)
         # a cluster without a CRD cannot hold its objects (the fake keeps them, unserved)
-        everything = [o for o in everything if BY_KIND[o["kind"]].group not in absent]
+        everything = [o for o in everything if type_of(o).group not in absent]
         loader.clear()
         loader.serve(set(CRD_GROUPS) - set(absent))
         loader.load(everything)
@@ -264,8 +264,10 @@ def api_factory(tmp_path, capsys, backend, request):
 
 @pytest.fixture
 def realworld(api_factory) -> Api:
-    """EKS/GKE/kubeadm shapes; the Gateway API CRDs are installed (no Gateway yet), OpenShift's are not."""
-    return api_factory("realworld.yaml", namespace="shop", absent=("route.openshift.io",))
+    """EKS/GKE/kubeadm shapes; the Gateway API CRDs are installed (no Gateway yet), OpenShift's and the other front
+    doors' (Traefik, Istio, Contour, NGINX) are not."""
+    return api_factory("realworld.yaml", namespace="shop", absent=("route.openshift.io", *OTHER_DOOR_GROUPS))
+
 
 
 @pytest.fixture

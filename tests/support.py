@@ -126,3 +126,7 @@ users: [{{name: c, user: {user}}}]
 contexts: [{{name: c, context: {{cluster: c, user: c}}}}]
 """)
     return str(path)
+
+
+# The API groups of the front doors a cluster serves only with their controller installed (kubectl_expose_ext/doors/)
+OTHER_DOOR_GROUPS = ("traefik.io", "traefik.containo.us", "networking.istio.io", "projectcontour.io", "k8s.nginx.org")

@@ -6,7 +6,7 @@ import ast
 from support import ROOT
 
 PACKAGE = ROOT / "kubectl_expose_ext"
-PURE = ("reach", "snapshot", "frontdoors", "hints", "audit", "endpoints", "addresses", "objects", "kinds", "render",
+PURE = ("reach", "snapshot", "doors", "hints", "audit", "endpoints", "addresses", "objects", "kinds", "render",
         "loadbalancers")
 IO = {"kube", "kubeconfig", "credentials", "probe", "cli", "commands", "streams", "kubeflags", "completion"}
 

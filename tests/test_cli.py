@@ -31,6 +31,8 @@ def test_demo_pod_json_contract(demo_api):
         ("LoadBalancer", "http://198.51.100.20:8086", None), ("Ingress", "https://influxdb.example.com/", None),
         ("Gateway", "https://metrics.example.com/", None),
         ("Route", "https://influxdb-default.apps.demo.example.com/", None),
+        ("IngressRoute", "https://influxdb.traefik.example.com/", None),
+        ("VirtualService", "https://influxdb.istio.example.com/", None),
         ("ExternalIP", "http://203.0.113.50:8086", None),
         ("NodePort", "http://203.0.113.10:30000", "node-a"), ("NodePort", "http://203.0.113.11:30000", "node-b"),
         ("NodePort", "http://203.0.113.10:31086", "node-a"), ("NodePort", "http://203.0.113.11:31086", "node-b")]
@@ -51,7 +53,7 @@ def test_table_output_with_warnings_on_stderr(demo_api):
     assert lines[0].split() == ["METHOD", "URL", "NODE", "BACKEND", "NOTES"]
     assert lines[1].split() == ["Ingress", "https://influxdb.example.com/", "influxdb:8086", "->", "8086", "ingress",
                                 "influxdb"]
-    assert lines[4].split() == ["NodePort", "http://203.0.113.10:30000", "node-a", "influxdb:8086", "->", "8086"]
+    assert lines[6].split() == ["NodePort", "http://203.0.113.10:30000", "node-a", "influxdb:8086", "->", "8086"]
     assert out.err == "Warning: service influxdb: NotReady node(s) skipped: node-c\n"
 
 
@@ -145,7 +147,8 @@ def test_listing_all_namespaces(demo_api):
     lines = out.out.splitlines()
     assert lines[0].split()[:3] == ["NAMESPACE", "TARGET", "METHOD"]
     methods = {line.split()[2] for line in lines[1:]}
-    assert methods == {"hostNetwork", "hostPort", "NodePort", "LoadBalancer", "ExternalIP", "Ingress", "Gateway", "Route"}
+    assert methods == {"hostNetwork", "hostPort", "NodePort", "LoadBalancer", "ExternalIP", "Ingress", "Gateway", "Route",
+                       "IngressRoute", "VirtualService"}
     assert demo_api.reach("-n", "empty").err == "No externally reachable resources found in namespace empty.\n"
 
 
@@ -177,7 +180,9 @@ def test_user_errors(realworld, tmp_path):
         ("svc/nope",): 'error: services "nope" not found',
         ("deploy/nope",): 'error: deployments.apps "nope" not found',
         ("nope",): 'error: no service, pod or deployment named "nope" in namespace "shop"',
-        ("foo/bar",): 'error: unknown resource type "foo" (use one of: pod, svc, deploy, sts, ds, ingress, httproute, grpcroute, tlsroute, tcproute, udproute, route)',
+        ("foo/bar",): 'error: unknown resource type "foo" (use one of: pod, svc, deploy, sts, ds, ingress, httproute, '
+                      'grpcroute, tlsroute, tcproute, udproute, route, ingressroute, ingressroutetcp, ingressrouteudp, '
+                      'virtualservice, httpproxy, virtualserver, virtualserverroute)',
         ("pod/",): 'error: invalid target "pod/": arguments in resource/name form must have a single resource and name',
         ("svc/mail", "-o", "xml"): 'error: unable to match a printer suitable for the output format "xml", '
                                    "allowed formats are: custom-columns,custom-columns-file,headlamp,json,jsonpath,jsonpath-file,name,table,url,wide,yaml",
@@ -253,9 +258,9 @@ def test_service_target_makes_a_constant_number_of_narrow_requests(realworld):
         ("GET", "/api/v1/namespaces/shop/services/web-aws", None),
         ("GET", "/apis/networking.k8s.io/v1/namespaces/shop/ingresses", None),
         ("GET", "/apis/networking.k8s.io/v1/ingressclasses", None),
-        ("GET", "/apis/discovery.k8s.io/v1/namespaces/shop/endpointslices", "kubernetes.io/service-name=web-aws"),
-        ("GET", "/apis", None),  # discovery: Gateway API served, OpenShift Routes not
+        ("GET", "/apis", None),  # discovery: Gateway API served, OpenShift Routes and the other doors not
         ("GET", "/apis/gateway.networking.k8s.io/v1/gateways", None),  # none: no route is read
+        ("GET", "/apis/discovery.k8s.io/v1/namespaces/shop/endpointslices", "kubernetes.io/service-name=web-aws"),
         ("GET", "/api/v1/nodes", None),  # as a Table: node-v6 prints only an IPv6 address, and web-aws is IPv4,
         ("GET", "/api/v1/nodes", None),  # so the objects are read too (a hidden second InternalIP may be IPv4)
     ]
@@ -275,9 +280,9 @@ def test_pod_and_workload_targets_use_selectors(realworld):
         ("GET", "/api/v1/namespaces/shop/services", None),
         ("GET", "/apis/networking.k8s.io/v1/namespaces/shop/ingresses", None),
         ("GET", "/apis/networking.k8s.io/v1/ingressclasses", None),
-        ("GET", "/apis/discovery.k8s.io/v1/namespaces/shop/endpointslices", "kubernetes.io/service-name=api"),
         ("GET", "/apis", None),
         ("GET", "/apis/gateway.networking.k8s.io/v1/gateways", None),
+        ("GET", "/apis/discovery.k8s.io/v1/namespaces/shop/endpointslices", "kubernetes.io/service-name=api"),
         ("GET", "/api/v1/nodes", None),  # the Table, then the objects: node-v6 prints only IPv6, api is IPv4
         ("GET", "/api/v1/nodes", None),
     ]

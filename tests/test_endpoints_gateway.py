@@ -3,7 +3,7 @@
 
 import pytest
 
-from kubectl_expose_ext.endpoints.gateway import hostname_intersection, suffix_match
+from kubectl_expose_ext.doors.gateway import hostname_intersection, suffix_match
 from kubectl_expose_ext.endpoints import BackendRef
 from kubectl_expose_ext.endpoints.openshift import admitted_ingresses
 

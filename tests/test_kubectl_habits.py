@@ -168,6 +168,6 @@ def test_sort_by_orders_every_printer_as_kubectl_does(kubectl):
     """kubectl sorts the items of -o json/yaml/name too; a document here keeps its targets and sorts their URLs."""
     done, _ = kubectl("reach", "svc/influxdb", "-o", "json", "--sort-by=.url")
     urls = [e["url"] for e in json.loads(done.stdout)["endpoints"]]
-    assert urls == sorted(urls) and len(urls) == 5
+    assert urls == sorted(urls) and len(urls) == 7
     done, _ = kubectl("reach", "svc/influxdb", "-o", "jsonpath={.endpoints[*].port}", "--sort-by=.port")
     assert done.stdout.split() == sorted(done.stdout.split(), key=int)

@@ -10,7 +10,7 @@ import pytest
 from builders import fixture_objects
 from kubectl_expose_ext.addresses import NodeTable
 from kubectl_expose_ext.audit import assess
-from kubectl_expose_ext.endpoints.gateway import refusal, selector_matches
+from kubectl_expose_ext.doors.gateway import refusal, selector_matches
 from kubectl_expose_ext.loadbalancers import LOAD_BALANCERS, markdown, read, status_reason
 from kubectl_expose_ext.reach import Snapshot, reach_target
 

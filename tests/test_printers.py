@@ -80,12 +80,12 @@ def test_printers_on_the_demo(demo_api, tmp_path):
     columns = demo_api.reach("svc/influxdb", "-o", "custom-columns=METHOD:.method,URL:.url,NODE:.node")
     assert columns.out.splitlines()[0].split() == ["METHOD", "URL", "NODE"]
     assert columns.out.splitlines()[1].split() == ["Ingress", "https://influxdb.example.com/", "<none>"]
-    assert columns.out.splitlines()[4].split() == ["NodePort", "http://203.0.113.10:30000", "node-a"]
+    assert columns.out.splitlines()[6].split() == ["NodePort", "http://203.0.113.10:30000", "node-a"]
     spec = tmp_path / "columns"
     spec.write_text("URL  PORT\n.url .port\n")
     from_file = demo_api.reach("svc/influxdb", "-o", f"custom-columns-file={spec}", "--no-headers", "--sort-by",
                                "{.port}")
-    assert [line.split()[1] for line in from_file.out.splitlines()] == ["443", "443", "443", "30000", "30000"]
+    assert [line.split()[1] for line in from_file.out.splitlines()] == ["443", "443", "443", "443", "443", "30000", "30000"]
     table = demo_api.reach("svc/influxdb", "--no-headers", "--sort-by", ".url")
     assert [line.split()[1] for line in table.out.splitlines()] == sorted(urls.out.split())
     template = tmp_path / "t"

@@ -81,7 +81,7 @@ def test_the_demo_report_in_chromium(demo_api, tmp_path):
     assert seen["requests"] == [f"file://{tmp_path}/demo.html"]  # the page itself, and nothing else
     assert seen["bait_hits"] == [] and seen["blocked"] == []
     text = seen["text"]
-    for expected in ("Exposure audit", "8\nexposed objects", "2\nhigh", "4\nmedium", "From the internet to the pods",
+    for expected in ("Exposure audit", "10\nexposed objects", "2\nhigh", "4\nmedium", "From the internet to the pods",
                      "internet", "LoadBalancer 198.51.100.20:8086", "pods of svc/influxdb-lb", "ingress/influxdb",
                      "publichttp://198.51.100.20:8086 LoadBalancer",
                      "highopen-lb: load balancer open to the internet (no loadBalancerSourceRanges)",

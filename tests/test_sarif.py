@@ -79,7 +79,8 @@ def test_the_demo_audit_validates_and_holds_every_finding(demo_api, validator):
     assert rules[first["ruleIndex"]]["id"] == first["ruleId"] == "open-lb"
     assert len({r["partialFingerprints"]["kubectlReachFinding/v1"] for r in run["results"]}) == len(findings)
     assert run["automationDetails"]["id"] == "kubectl-reach/audit/fake/namespace/default"
-    assert run["properties"]["summary"] == {"exposed": 8, "public": 8, "internal": 0, "high": 2, "medium": 4, "low": 0}
+    assert run["properties"]["summary"] == {"exposed": 10, "public": 10, "internal": 0, "high": 2, "medium": 4,
+                                            "low": 0}
 
 
 def test_fail_on_gates_a_sarif_run_too(demo_api):

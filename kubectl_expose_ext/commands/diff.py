@@ -238,13 +238,18 @@ def key(obj: dict) -> Tuple[str, str, str]:
 def after_snapshot(before: Any, applied: Sequence[Applied]) -> Any:
     """The snapshot with each applied object in place of (or beside) the one it names."""
     from ..endpoints.hostports import uses_host_network
-    from ..kinds import GATEWAY_ROUTES
+    from ..kinds import BY_NAME, GATEWAY_ROUTES
 
     routes = {k.name for k in GATEWAY_ROUTES}
     changed: Dict[str, list] = {}
+    extra = dict(before.extra)  # the other front doors' objects (doors/), by resource
     for item in applied:
-        field_name = "gateway_routes" if item.kind in routes else SNAPSHOT_FIELDS[item.kind]
-        current = changed.setdefault(field_name, list(getattr(before, field_name) or []))
+        if item.kind in routes or item.kind in SNAPSHOT_FIELDS:
+            field_name = "gateway_routes" if item.kind in routes else SNAPSHOT_FIELDS[item.kind]
+            current = changed.setdefault(field_name, list(getattr(before, field_name) or []))
+        else:
+            field_name = BY_NAME[item.kind].resource
+            current = extra[field_name] = list(extra.get(field_name, []))
         after = item.after
         if field_name != "gateway_routes":
             after = {**after, "kind": item.kind}
@@ -252,7 +257,7 @@ def after_snapshot(before: Any, applied: Sequence[Applied]) -> Any:
         current[:] = [o for o in current if (o.get("kind") or item.kind, *key(o)[1:]) != wanted]
         if item.kind != "Pod" or uses_host_network(after):  # the listing keeps host-networked pods only
             current.append(after)
-    return dataclasses.replace(before, **changed)
+    return dataclasses.replace(before, **changed, extra=extra)
 
 
 def placeholders(applied: Sequence[Applied]) -> Dict[Tuple[str, str], set]:

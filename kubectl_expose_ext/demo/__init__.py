@@ -19,8 +19,8 @@ DEMO_COMMANDS = [
     ["convert", "svc/influxdb", "--to", "clusterip", "--dry-run"],  # a change, previewed by the server, not made
 ]
 INTRO = """# A demo cluster is serving on {url}: 3 nodes (node-c NotReady), the five classic ways to reach an
-# InfluxDB pod (hostNetwork, hostPort, NodePort, LoadBalancer, Ingress), Service externalIPs, and two modern
-# relatives (a Gateway API HTTPRoute, an OpenShift Route).
+# InfluxDB pod (hostNetwork, hostPort, NodePort, LoadBalancer, Ingress), Service externalIPs, and four modern
+# relatives (a Gateway API HTTPRoute, an OpenShift Route, a Traefik IngressRoute, an Istio VirtualService).
 """
 OUTRO = """# Next: `kubectl-reach demo --serve` keeps this cluster up for your own commands (and plain kubectl get).
 # Its addresses are documentation addresses (RFC 5737) that reach nothing: --probe, -w and --open are for a

@@ -35,6 +35,12 @@ class ResourceType:
     version: str
     namespaced: bool
     short_names: Tuple[str, ...] = ()
+    qualify: bool = False  # another group serves the same plural (Istio's gateways): stored as `plural.group`
+
+    @property
+    def key(self) -> str:
+        """How its objects are stored: the plural, or `plural.group` where two groups share it."""
+        return f"{self.resource}.{self.group}" if self.qualify else self.resource
 
     @property
     def api_version(self) -> str:
@@ -68,6 +74,19 @@ TYPES = [
     ResourceType("ReferenceGrant", "referencegrants", "gateway.networking.k8s.io", "v1beta1", True, ("refgrant",)),
     ResourceType("Route", "routes", "route.openshift.io", "v1", True),
     ResourceType("Application", "applications", "app.k8s.io", "v1beta1", True),  # kubernetes-sigs/application
+    # the other front doors' CRDs (kubectl_expose_ext/doors/), at the version each project stores
+    ResourceType("ListenerSet", "listenersets", "gateway.networking.k8s.io", "v1", True, ("lset",)),
+    ResourceType("IngressRoute", "ingressroutes", "traefik.io", "v1alpha1", True),
+    ResourceType("IngressRouteTCP", "ingressroutetcps", "traefik.io", "v1alpha1", True),
+    ResourceType("IngressRouteUDP", "ingressrouteudps", "traefik.io", "v1alpha1", True),
+    ResourceType("IngressRoute", "ingressroutes", "traefik.containo.us", "v1alpha1", True, qualify=True),
+    ResourceType("IngressRouteTCP", "ingressroutetcps", "traefik.containo.us", "v1alpha1", True, qualify=True),
+    ResourceType("IngressRouteUDP", "ingressrouteudps", "traefik.containo.us", "v1alpha1", True, qualify=True),
+    ResourceType("Gateway", "gateways", "networking.istio.io", "v1", True, ("gw",), qualify=True),
+    ResourceType("VirtualService", "virtualservices", "networking.istio.io", "v1", True, ("vs",)),
+    ResourceType("HTTPProxy", "httpproxies", "projectcontour.io", "v1", True, ("proxy", "proxies")),
+    ResourceType("VirtualServer", "virtualservers", "k8s.nginx.org", "v1", True, ("vs",)),
+    ResourceType("VirtualServerRoute", "virtualserverroutes", "k8s.nginx.org", "v1", True, ("vsr",)),
 ]
 SYSTEM_NAMESPACES = ("default", "kube-node-lease", "kube-public", "kube-system")
 # The API server's own Service (pkg/controlplane/controller/kubernetesservice), in every cluster.
@@ -78,10 +97,19 @@ KUBERNETES_SERVICE = {"kind": "Service", "metadata": {"name": "kubernetes", "nam
 # How a cluster's objects come to be: what others refer to first (admission reads IngressClasses and Nodes).
 CREATION_ORDER = ["Namespace", "IngressClass", "Node", "Service", "Deployment", "StatefulSet", "DaemonSet",
                   "ReplicaSet", "Pod", "EndpointSlice", "Ingress", "Gateway", "HTTPRoute", "GRPCRoute", "TLSRoute",
-                  "TCPRoute", "UDPRoute", "ReferenceGrant", "Route", "Application"]
+                  "TCPRoute", "UDPRoute", "ReferenceGrant", "Route", "Application", "ListenerSet", "IngressRoute",
+                  "IngressRouteTCP", "IngressRouteUDP", "VirtualService", "HTTPProxy", "VirtualServer",
+                  "VirtualServerRoute"]
 AGGREGATED = "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList"
-BY_KIND = {t.kind: t for t in TYPES}
+BY_KIND = {t.kind: t for t in reversed(TYPES)}  # a kind name two groups serve: the first one
 BY_PATH = {(t.group, t.version, t.resource): t for t in TYPES}
+_BY_GROUP_KIND = {(t.group, t.kind): t for t in TYPES}
+
+
+def type_of(obj: dict) -> ResourceType:
+    """An object's type: its kind, in the group its apiVersion names (Istio's Gateway is not the Gateway API's)."""
+    group = str(obj.get("apiVersion") or "").rpartition("/")[0]
+    return _BY_GROUP_KIND.get((group, obj["kind"])) or BY_KIND[obj["kind"]]
 VERBS = ["create", "delete", "get", "list", "patch", "update", "watch"]
 # Field selectors the real API server accepts, per resource (besides metadata.name/namespace).
 FIELD_SELECTORS = {
@@ -242,7 +270,7 @@ def _field_value(obj: dict, path: str) -> str:
 
 def field_selector(rtype: ResourceType, selector: str) -> Callable[[dict], bool]:
     checks = []
-    allowed = {"metadata.name", "metadata.namespace"} | FIELD_SELECTORS.get(rtype.resource, set())
+    allowed = {"metadata.name", "metadata.namespace"} | FIELD_SELECTORS.get(rtype.key, set())
     for term in _split_terms(selector or ""):
         match = re.match(r"^\s*([A-Za-z.]+)\s*(==|=|!=)\s*(.*?)\s*$", term)
         if not match:
@@ -482,12 +510,12 @@ class FakeCluster:
 
     def add(self, obj: dict) -> dict:
         """Store an object as if it had been created (uid, resourceVersion, creationTimestamp)."""
-        rtype = BY_KIND[obj["kind"]]
+        rtype = type_of(obj)
         obj = copy.deepcopy(obj)
         meta = obj.setdefault("metadata", {})
         if rtype.namespaced:
             meta.setdefault("namespace", "default")
-        meta.setdefault("uid", str(uuid.uuid5(uuid.NAMESPACE_URL, f"{rtype.resource}/{meta.get('namespace')}/{meta['name']}")))
+        meta.setdefault("uid", str(uuid.uuid5(uuid.NAMESPACE_URL, f"{rtype.key}/{meta.get('namespace')}/{meta['name']}")))
         meta.setdefault("creationTimestamp", "2026-01-01T00:00:00Z")
         meta["resourceVersion"] = self._next_version()
         if rtype.kind == "Service":  # stored objects are defaulted, as the API server stores them
@@ -502,7 +530,7 @@ class FakeCluster:
         if rtype.namespaced and ("namespaces", "", meta["namespace"]) not in self.objects:
             self.add({"kind": "Namespace", "metadata": {"name": meta["namespace"]}, "status": {"phase": "Active"}})
         obj.setdefault("apiVersion", rtype.api_version)
-        self._store((rtype.resource, meta.get("namespace", ""), meta["name"]), obj)
+        self._store((rtype.key, meta.get("namespace", ""), meta["name"]), obj)
         return obj
 
     def _store(self, key: Tuple[str, str, str], obj: Optional[dict]) -> None:
@@ -556,7 +584,7 @@ class FakeCluster:
 
     def get(self, kind: str, name: str, namespace: str = "default") -> Optional[dict]:
         rtype = BY_KIND[kind]
-        return copy.deepcopy(self.objects.get((rtype.resource, namespace if rtype.namespaced else "", name)))
+        return copy.deepcopy(self.objects.get((rtype.key, namespace if rtype.namespaced else "", name)))
 
     def inject(self, **fault) -> Fault:
         """Make matching requests fail; see Fault."""
@@ -815,7 +843,7 @@ class FakeCluster:
              "verbs": VERBS, **({"shortNames": list(t.short_names)} if t.short_names else {})} for t in types]}
 
     def _stored(self, rtype: ResourceType, namespace: str, name: str) -> dict:
-        obj = self.objects.get((rtype.resource, namespace if rtype.namespaced else "", name))
+        obj = self.objects.get((rtype.key, namespace if rtype.namespaced else "", name))
         if obj is None:
             raise not_found(rtype, name)
         return obj
@@ -865,11 +893,11 @@ class FakeCluster:
         changes, so the pages of one LIST filter the store once (a 50,000-pod LIST is 100 pages), as the real
         server's snapshot does."""
         stamp = (self.resource_version, len(self.objects))
-        key = (stamp, rtype.resource, namespace or "", labels, fields)
+        key = (stamp, rtype.key, namespace or "", labels, fields)
         if key not in self._selections:
             match_labels, match_fields = label_selector(labels), field_selector(rtype, fields)
             self._selections = {k: v for k, v in self._selections.items() if k[0] == stamp and len(self._selections) < 8}
-            self._selections[key] = [obj for _, obj in self._sorted(rtype.resource, namespace or "")
+            self._selections[key] = [obj for _, obj in self._sorted(rtype.key, namespace or "")
                                      if match_labels(obj.get("metadata", {}).get("labels") or {}) and match_fields(obj)]
         return self._selections[key]
 
@@ -929,7 +957,7 @@ class FakeCluster:
             meta["resourceVersion"] = old["metadata"]["resourceVersion"] if old else ""
             return (201 if old is None else 200), new
         meta["resourceVersion"] = self._next_version()
-        self._store((rtype.resource, namespace if rtype.namespaced else "", meta["name"]), new)
+        self._store((rtype.key, namespace if rtype.namespaced else "", meta["name"]), new)
         return (201 if old is None else 200), copy.deepcopy(new)
 
     def _create(self, rtype, namespace, name, request, accept):
@@ -939,7 +967,7 @@ class FakeCluster:
         body_name = (body.get("metadata") or {}).get("name")
         if not body_name:
             raise invalid(rtype, "", ["metadata.name: Required value: name or generateName is required"])
-        if (rtype.resource, namespace if rtype.namespaced else "", body_name) in self.objects:
+        if (rtype.key, namespace if rtype.namespaced else "", body_name) in self.objects:
             raise APIStatus(409, "AlreadyExists", f'{rtype.qualified} "{body_name}" already exists',
                             {"name": body_name, "kind": rtype.resource})
         return self._save(rtype, namespace, None, copy.deepcopy(body), request)
@@ -989,7 +1017,7 @@ class FakeCluster:
             raise APIStatus(400, "BadRequest", f"invalid object type: /, Kind={body.get('kind') or ''}")
         if (body.get("metadata") or {}).get("name") not in (None, name):
             raise APIStatus(400, "BadRequest", "the name of the object does not match the name on the URL")
-        key = (rtype.resource, namespace if rtype.namespaced else "", name)
+        key = (rtype.key, namespace if rtype.namespaced else "", name)
         if key not in self.objects:
             created = copy.deepcopy(body)
             created.setdefault("metadata", {})["name"] = name
@@ -1026,7 +1054,7 @@ class FakeCluster:
         if request.dry_run:
             return 200, new
         meta["resourceVersion"] = self._next_version()
-        self._store((rtype.resource, namespace if rtype.namespaced else "", name), new)
+        self._store((rtype.key, namespace if rtype.namespaced else "", name), new)
         return 200, copy.deepcopy(new)
 
     def _openapi_v3(self, group_version: str) -> dict:
@@ -1073,10 +1101,10 @@ class FakeCluster:
                 obj["metadata"]["deletionGracePeriodSeconds"] = int(str(grace)) if str(grace).isdigit() else int(
                     (obj.get("spec") or {}).get("terminationGracePeriodSeconds", 30))
                 obj["metadata"]["resourceVersion"] = self._next_version()
-                self._store((rtype.resource, namespace, name), obj)
+                self._store((rtype.key, namespace, name), obj)
             return 200, copy.deepcopy(obj)
         if not request.dry_run:
-            self._store((rtype.resource, namespace if rtype.namespaced else "", name), None)
+            self._store((rtype.key, namespace if rtype.namespaced else "", name), None)
         return 200, copy.deepcopy(obj)
 
 
@@ -1098,7 +1126,7 @@ class WatchStream:
         self.timeout, self.bookmarks = timeout, bookmarks
 
     def _matches(self, key, obj) -> bool:
-        return key[0] == self.rtype.resource and (not self.namespace or key[1] == self.namespace) and \
+        return key[0] == self.rtype.key and (not self.namespace or key[1] == self.namespace) and \
             self.match_labels((obj.get("metadata") or {}).get("labels") or {}) and self.match_fields(obj)
 
     def serve(self, out) -> None:

@@ -9,9 +9,10 @@ from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Set, 
 
 from ..objects import port_number
 
-METHODS = ("hostNetwork", "hostPort", "NodePort", "LoadBalancer", "ExternalIP", "Ingress", "Gateway", "Route")
-# Methods whose URL is a virtual host on a shared proxy: the port is left out where it is the scheme's default.
-PROXIED = ("Ingress", "Gateway", "Route")
+# Methods whose URL is a virtual host on a shared proxy (the front doors': doors/): the port is left out where it is
+# the scheme's default, and the ranking takes them as one way in.
+PROXIED = ("Ingress", "Gateway", "Route", "IngressRoute", "VirtualService", "HTTPProxy", "VirtualServer")
+METHODS = ("hostNetwork", "hostPort", "NodePort", "LoadBalancer", "ExternalIP", *PROXIED)
 # A proxied URL leaves its port out only where the scheme has a default one (tls: passthrough, conventionally 443);
 # tcp:// and udp:// always carry it.
 DEFAULT_PORTS = {"http": 80, "https": 443, "tls": 443}

@@ -61,10 +61,13 @@ def ingress_class_warning(ingress: dict, classes: Optional[Iterable[dict]]) -> O
 
 # Controllers whose annotations change which listeners serve an Ingress, by IngressClass spec.controller (and the
 # legacy `kubernetes.io/ingress.class` values that name them).
-ALB, NGINX, GCE = "ingress.k8s.aws/alb", "k8s.io/ingress-nginx", "k8s.io/ingress-gce"
-_LEGACY_CLASSES = {"alb": ALB, "nginx": NGINX, "gce": GCE, "gce-internal": GCE}
+ALB, NGINX, GCE, TRAEFIK = ("ingress.k8s.aws/alb", "k8s.io/ingress-nginx", "k8s.io/ingress-gce",
+                             "traefik.io/ingress-controller")
+_LEGACY_CLASSES = {"alb": ALB, "nginx": NGINX, "gce": GCE, "gce-internal": GCE, "traefik": TRAEFIK}
 _ALB = "alb.ingress.kubernetes.io/"
 _NGINX = "nginx.ingress.kubernetes.io/"
+TRAEFIK_ENTRYPOINTS = "traefik.ingress.kubernetes.io/router.entrypoints"
+TRAEFIK_TLS = "traefik.ingress.kubernetes.io/router.tls"
 Listener = Tuple[str, int, List[str]]  # scheme, port, notes
 
 
@@ -124,7 +127,8 @@ def alb_listeners(ingress: dict) -> Tuple[List[Tuple[str, int]], List[str]]:
     return list(dict.fromkeys(listeners)), []
 
 
-def listeners(ingress: dict, host: Optional[str], controller: Optional[str]) -> Tuple[List[Listener], List[str]]:
+def listeners(ingress: dict, host: Optional[str], controller: Optional[str],
+              traefik_services: Optional[List[dict]] = None) -> Tuple[List[Listener], List[str]]:
     """The (scheme, port, notes) a client reaches `host` of this ingress on, as its controller serves it, and
     warnings about the annotations read.
 
@@ -134,8 +138,18 @@ def listeners(ingress: dict, host: Optional[str], controller: Optional[str]) -> 
     - AWS ALB: the listeners of `listen-ports`, whatever `spec.tls` says (TLS is `certificate-arn` or certificate
       discovery); with `ssl-redirect`, the HTTP listeners only redirect.
     - GKE (ingress-gce): https on 443 with TLS *and* http on 80, unless `kubernetes.io/ingress.allow-http: "false"`.
+    - Traefik: with `traefik.ingress.kubernetes.io/router.entrypoints`, the port of each entry point named (the
+      Traefik Service's, else the chart's: doors/traefik.py), https where `router.tls: "true"`, a `spec.tls` entry
+      covers the host or the entry point has TLS (the chart's `websecure`); without it, as generally.
     """
     covered = tls_covers(ingress, host)
+    if controller == TRAEFIK and _annotation(ingress, TRAEFIK_ENTRYPOINTS):
+        from ..doors.traefik import ingress_listeners
+        from ..loadbalancers import go_bool
+
+        tls = covered or bool(go_bool(_annotation(ingress, TRAEFIK_TLS)))
+        return ingress_listeners(_annotation(ingress, TRAEFIK_ENTRYPOINTS), tls, traefik_services or [],
+                                 namespace(ingress), name(ingress))
     if controller == ALB:
         ports, warnings = alb_listeners(ingress)
         redirect = port_number(_annotation(ingress, _ALB + "ssl-redirect"))
@@ -182,8 +196,10 @@ def backend_ref(backend: Any) -> Optional[BackendRef]:
     return BackendRef(service["name"], port_number(port.get("number")) or port.get("name") or None)
 
 
-def ingress_endpoints(ingress: dict, resolve: Resolve, classes: Optional[Iterable[dict]] = None) -> Found:
-    """Every rule/path of `ingress` whose backend leads to the target (`resolve`), as URLs."""
+def ingress_endpoints(ingress: dict, resolve: Resolve, classes: Optional[Iterable[dict]] = None,
+                      traefik_services: Optional[List[dict]] = None) -> Found:
+    """Every rule/path of `ingress` whose backend leads to the target (`resolve`), as URLs (`traefik_services`: the
+    Traefik Services, whose ports a Traefik Ingress's entry points are)."""
     found = Found()
     addresses = ingress_addresses(ingress)
     controller = controller_of(ingress, classes)
@@ -200,7 +216,7 @@ def ingress_endpoints(ingress: dict, resolve: Resolve, classes: Optional[Iterabl
             notes.append(f"wildcard host: use any single name under {host[2:]}")
         if set(path) & _PATTERN_CHARS:
             notes.append(f"path {path} is a pattern: substitute a real path")
-        served, why = listeners(ingress, host, controller)
+        served, why = listeners(ingress, host, controller, traefik_services)
         found.warnings.extend(w for w in why if w not in found.warnings)
         for target_host in [host] if host else addresses:
             for scheme, port, listener_notes in served:

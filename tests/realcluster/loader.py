@@ -4,14 +4,16 @@ Objects are created, then their `status` is written through the status subresour
 owner references are rewritten to the uids the server gave the owners; every namespace gets its `default`
 ServiceAccount before its pods (the ServiceAccount admission plugin wants it); Pod Security labels are applied
 after the pods exist (as on a cluster that adopted them later); pods are deleted with grace period 0 (there is no
-kubelet to finish a graceful deletion). The Gateway API and OpenShift Route CRDs (tests/fixtures/crds.yaml) are
-installed or removed to match the API groups a test wants served.
+kubelet to finish a graceful deletion). The CRDs (tests/fixtures/crds.yaml, and the front doors' real ones that
+crds.py fetches from the Go module proxy) are installed or removed to match the API groups a test wants served.
 """
 
 import copy
 import http.client
 import json
+import os
 import pathlib
+import shutil
 import ssl
 import time
 import urllib.parse
@@ -19,11 +21,18 @@ from typing import Dict, Iterable, List, Optional, Set, Tuple
 
 import yaml
 
-from kubectl_expose_ext.demo.apiserver import BY_KIND, CREATION_ORDER, TYPES, ResourceType
+from kubectl_expose_ext.demo.apiserver import CREATION_ORDER, TYPES, ResourceType, type_of
 
 from .controlplane import TOKENS, ControlPlane
+from .crds import fetch, real_crds
 
-CRDS = [d for d in yaml.safe_load_all((pathlib.Path(__file__).parent.parent / "fixtures" / "crds.yaml").read_text()) if d]
+# the reduced CRDs (tests/fixtures/crds.yaml: the Gateway API's older kinds, OpenShift's Route, Application, and NGINX's
+# built from its published types), then the front doors' real ones, fetched from the Go module proxy (crds.py)
+REDUCED = [d for d in yaml.safe_load_all((pathlib.Path(__file__).parent.parent / "fixtures" / "crds.yaml").read_text())
+           if d]
+if os.environ.get("CI") == "true" or shutil.which("go"):
+    _fetched = fetch(quiet=True)  # once per machine; CI fetches them in .ci/run (a failure here is a failure)
+CRDS = REDUCED + real_crds()
 CRD_GROUPS = sorted({crd["spec"]["group"] for crd in CRDS})
 SERVER_OWNED = ("uid", "resourceVersion", "creationTimestamp", "managedFields", "generation", "selfLink",
                 "deletionTimestamp")
@@ -145,7 +154,7 @@ class Loader:
         namespace_labels: Dict[str, dict] = {}
         wanted_namespaces = {"default"}
         for obj in objects:
-            rtype = BY_KIND[obj["kind"]]
+            rtype = type_of(obj)
             if rtype.kind == "Namespace":
                 wanted_namespaces.add(obj["metadata"]["name"])
                 namespace_labels[obj["metadata"]["name"]] = obj["metadata"].get("labels") or {}
@@ -174,7 +183,7 @@ class Loader:
                              ok=(201, 409))
 
     def _create(self, obj: dict, uids: Dict[Tuple[str, str, str], str]) -> dict:
-        rtype = BY_KIND[obj["kind"]]
+        rtype = type_of(obj)
         meta = obj.setdefault("metadata", {})
         namespace = meta.get("namespace", "") if rtype.namespaced else ""
         for key in SERVER_OWNED:
