@@ -28,8 +28,8 @@ from typing import TYPE_CHECKING, Any, Callable, Dict, List, Mapping, Optional, 
 
 from ..endpoints import BackendRef, Endpoint, Found, Resolve
 from ..kind import GATEWAY_ROUTE, Kind
-from ..objects import (condition_true, field, format_labels, items, label_selector_string, name, namespace,
-                       port_number, strings)
+from ..objects import (condition_true, field, format_labels, items, label_selector_matches, label_selector_string, name,
+                       namespace, port_number, strings)
 from .base import BROKEN, OK, UNKNOWN, WARNING, Fetched, FrontDoor, Hop, Reader, backends_hop, evidence_command
 
 if TYPE_CHECKING:
@@ -168,20 +168,9 @@ NamespaceLabels = Optional[Mapping[str, Mapping[str, str]]]  # namespace -> its 
 
 
 def selector_matches(selector: Any, labels: Mapping[str, str]) -> bool:
-    """A metav1.LabelSelector (matchLabels, matchExpressions: In, NotIn, Exists, DoesNotExist) against labels; an
-    empty selector matches everything (unlike a Service's), an unknown operator nothing."""
-    selector = selector if isinstance(selector, dict) else {}
-    match = selector.get("matchLabels") if isinstance(selector.get("matchLabels"), dict) else {}
-    if any(labels.get(k) != v for k, v in match.items()):
-        return False
-    for expression in items(selector, "matchExpressions"):
-        key, operator, values = str(expression.get("key")), expression.get("operator"), strings(expression, "values")
-        present = key in labels
-        if not ((operator == "In" and present and labels[key] in values)
-                or (operator == "NotIn" and (not present or labels[key] not in values))
-                or (operator == "Exists" and present) or (operator == "DoesNotExist" and not present)):
-            return False
-    return True
+    """A Gateway's namespace selector (objects.label_selector_matches; a missing one is the empty selector, which the
+    CRD defaults it to: everything)."""
+    return label_selector_matches(selector if isinstance(selector, dict) else {}, labels)
 
 
 def selector_keys(listener: dict) -> set:
