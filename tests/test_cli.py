@@ -405,3 +405,16 @@ def test_url_output_leaves_a_wildcard_host_out(realworld):
     assert out.code == 0 and "*" not in out.out and "http://plain.example.com/" in out.out.splitlines()
     assert "Warning: URL not printed: http://*.preview.example.com/: a wildcard host (any name under it is served)" \
         in out.err.splitlines()
+
+
+@pytest.mark.fake_only("no request is involved")
+def test_the_top_level_help_lists_the_flags_of_the_default_command(demo_api):
+    """`kubectl reach --help` shows what `kubectl reach TARGET` takes (issue 25: it showed no flag), and names the
+    connection flags every command shares."""
+    from support import run_installed
+
+    text = " ".join(run_installed(["kubectl-reach", "--help"], {**demo_api.env(), "COLUMNS": "200"}).stdout.split(" "))
+    section = text.split("Flags of the default command (kubectl reach [TARGET] [flags]):", 1)[1]
+    for flag in ("-o, --output FORMAT", "--probe", "--wait DURATION", "-w, --watch", "--open", "-A, --all-namespaces"):
+        assert flag in section, flag
+    assert "--kubeconfig, --context, -n/--namespace" in section

@@ -178,3 +178,14 @@ def test_a_terminal_sees_one_status_line_that_updates(api_factory):
     assert code == 1
     assert text.count("waiting for svc/web: load balancer pending") >= 2  # rewritten in place as the clock ticks
     assert "\r\x1b[K" in text and text.rstrip().endswith("error: timed out waiting for the condition on svc/web")
+
+
+def test_a_dumb_terminal_gets_no_cursor_escape(api_factory):
+    """TERM=dumb (Emacs shells, CI log viewers) cannot erase a line: no status line, no escape, the same result."""
+    from support import on_terminal
+
+    api = api_factory(objects=[NODE, LB])
+    code, text = on_terminal(api, ["svc/web", "--wait=1s", "-o", "url"], b"", env_extra={"TERM": "dumb"})
+    assert code == 1 and "\x1b" not in text and "\r" not in text.replace("\r\n", "\n")
+    assert "waiting for svc/web" not in text
+    assert text.rstrip().endswith("error: timed out waiting for the condition on svc/web")
