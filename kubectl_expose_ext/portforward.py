@@ -42,8 +42,9 @@ def forward(session: Session, ref: str, port: int, scheme: str, open_url) -> int
             last = (err or "").strip().splitlines()[-1:] or ["no output"]
             raise ReachError(f"--fallback port-forward: kubectl port-forward {ref} did not start: {last[0]}")
         url = f"{scheme}://127.0.0.1:{local}"
-        session.streams.write(url + "\n")
+        # stderr first: once the URL is on stdout (what a script waits for), everything before it has been said
         session.streams.warn(f"Forwarding {url} to {ref} port {port} (kubectl port-forward; Ctrl-C stops it)")
+        session.streams.write(url + "\n")
         open_url(url)
         code = process.wait()
         raise ReachError(f"--fallback port-forward: kubectl port-forward ended (exit code {code})")
