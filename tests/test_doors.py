@@ -215,6 +215,16 @@ def test_a_forbidden_door_degrades_with_a_warning(doors):
     assert "Warning: cannot list virtualservices.networking.istio.io in namespace shop" in out.err
 
 
+def test_forbidden_gateway_routes_degrade_with_a_warning_too(doors):
+    """The doors that were there before issue 27 degrade as the new ones do: the answer, and a line saying what is
+    left out (they used to be left out silently)."""
+    doors.forbid("list", "httproutes")
+    out = doors.reach("svc/api", "-o", "json")
+    assert out.code == 0 and "Gateway" not in {m for m, _ in urls(out)}
+    assert "Warning: cannot list httproutes.gateway.networking.k8s.io in namespace shop" in out.err
+    assert ("Ingress", "https://app.example.com/") in urls(out)
+
+
 # --- each door explains an object, hop by hop (kubectl reach explain, issue 29) -------------------------------------
 
 @pytest.mark.fake_only("pure")

@@ -40,7 +40,9 @@ def test_aggregated_discovery_is_one_request_and_gateways_come_first(shop):
     requested = paths(shop)
     assert requested.count("/apis") == 1 and not any(p.startswith(GATEWAY + "/v1") and p.count("/") == 3 for p in requested)
     assert requested.index(GATEWAY + "/v1/gateways") < requested.index(GATEWAY + "/v1/namespaces/shop/httproutes")
-    assert GATEWAY + "/v1alpha2/namespaces/shop/tlsroutes" in requested  # TLSRoute at the version served
+    # TLSRoute at the version served: v1alpha2 on the fake, v1 with the Gateway API v1.5 CRDs of the real tier
+    assert [p for p in requested if p.endswith("/namespaces/shop/tlsroutes")] == [
+        GATEWAY + ("/v1" if shop.backend == "real" else "/v1alpha2") + "/namespaces/shop/tlsroutes"]
     assert "/apis/route.openshift.io/v1/namespaces/shop/routes" in requested
 
 

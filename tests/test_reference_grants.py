@@ -24,7 +24,8 @@ ROUTE = {"apiVersion": f"{GATEWAY_API}/v1", "kind": "HTTPRoute", "metadata": {"n
                   "rules": [{"matches": [{"path": {"type": "PathPrefix", "value": "/api"}}],
                              "backendRefs": [{"name": "api", "namespace": "backend", "port": 8080}]}]},
          "status": {"parents": [{"parentRef": PARENT, "controllerName": "gateway.envoyproxy.io/gatewayclass-controller",
-                                 "conditions": [{"type": "Accepted", "status": "True", "reason": "Accepted"}]}]}}
+                                 "conditions": [{"type": "Accepted", "status": "True", "reason": "Accepted", "message": "",
+                                                 "lastTransitionTime": "2026-01-01T00:00:00Z"}]}]}}
 GRANT = {"apiVersion": f"{GATEWAY_API}/v1beta1", "kind": "ReferenceGrant",
          "metadata": {"name": "frontend-routes", "namespace": "backend"},
          "spec": {"from": [{"group": GATEWAY_API, "kind": "HTTPRoute", "namespace": "frontend"}],

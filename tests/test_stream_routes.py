@@ -1,6 +1,7 @@
 """TCPRoute and UDPRoute (Gateway API, experimental channel): added as two rows of kinds.py. Their URLs keep the
 listener's port (`tcp://` and `udp://` have no default port) and use the Gateway's address: TCP and UDP listeners
-match no hostname."""
+match no hostname (the Gateway API's CRD refuses a hostname on them since v1.5: `hostname must not be specified for
+protocols ['TCP', 'UDP']`; the rule is kept for older Gateways, tested in test_cluster_shapes)."""
 
 import json
 
@@ -13,7 +14,7 @@ SERVICE = {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "pg", "na
                                                         {"name": "dns", "port": 53, "protocol": "UDP"}]}}
 GATEWAY = {"apiVersion": "gateway.networking.k8s.io/v1", "kind": "Gateway", "metadata": {"name": "edge", "namespace": NS},
            "spec": {"gatewayClassName": "eg",
-                    "listeners": [{"name": "pg", "protocol": "TCP", "port": 443, "hostname": "ignored.example.com"},
+                    "listeners": [{"name": "pg", "protocol": "TCP", "port": 443},
                                   {"name": "dns", "protocol": "UDP", "port": 53},
                                   {"name": "web", "protocol": "HTTPS", "port": 443}]},
            "status": {"addresses": [{"type": "IPAddress", "value": "198.51.100.9"}]}}
@@ -24,7 +25,8 @@ def route(kind, name, section, port):
     return {"apiVersion": "gateway.networking.k8s.io/v1alpha2", "kind": kind, "metadata": {"name": name, "namespace": NS},
             "spec": {"parentRefs": [parent], "rules": [{"backendRefs": [{"name": "pg", "port": port}]}]},
             "status": {"parents": [{"parentRef": parent, "controllerName": "gateway.envoyproxy.io/gatewayclass-controller",
-                                    "conditions": [{"type": "Accepted", "status": "True", "reason": "Accepted"}]}]}}
+                                    "conditions": [{"type": "Accepted", "status": "True", "reason": "Accepted", "message": "",
+                                                 "lastTransitionTime": "2026-01-01T00:00:00Z"}]}]}}
 
 
 @pytest.fixture

@@ -458,9 +458,10 @@ class GatewayDoor(FrontDoor):
         sets: List[dict] = []
         if gateways != []:  # None: not readable cluster-wide; the routes say which namespace to read
             for kind in ROUTES:
-                if kind.resource in served:
-                    routes.extend(optional_list(kube, kind.resource, namespace=namespace,
-                                                keep=tag_kind(kind.resource), **chosen) or [])
+                if kind.resource in served:  # refused by RBAC: a warning names what is left out
+                    routes.extend(reader.list(kind, namespace, chosen.get("label_selector"),
+                                              chosen.get("field_selector"), keep=tag_kind(kind.resource),
+                                              leaves_out=self.unread(kind)) or [])
             if "referencegrants" in served:
                 grants = optional_list(kube, "referencegrants", namespace=namespace)
                 if namespace is not None and grants:

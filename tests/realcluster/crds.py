@@ -6,7 +6,7 @@ cached under ~/.cache/kubectl-reach/crds/ (a machine fetches them once; nothing 
 
 | door | module | file in the module |
 | --- | --- | --- |
-| Gateway API ListenerSet | sigs.k8s.io/gateway-api v1.5.1 | config/crd/standard/..._listenersets.yaml |
+| Gateway API: Gateway, GatewayClass, HTTP/GRPC/TLS/TCP/UDPRoute, ReferenceGrant, ListenerSet | sigs.k8s.io/gateway-api v1.5.1 | config/crd/experimental/gateway.networking.k8s.io_*.yaml |
 | Istio Gateway, VirtualService | istio.io/api v1.32.0 | kubernetes/customresourcedefinitions.gen.yaml |
 | Traefik IngressRoute(TCP, UDP) | github.com/traefik/traefik/v3 v3.7.13 | docs/.../kubernetes-crd-definition-v1.yml |
 | Contour HTTPProxy | github.com/projectcontour/contour v1.33.8 | examples/contour/01-crds.yaml |
@@ -16,7 +16,8 @@ dropped it, and the proxy does not serve github.com/traefik/traefik/v2): its CRD
 renamed, as Traefik v2.10 and v2.11 shipped both groups with one schema; NGINX Inc.'s VirtualServer and
 VirtualServerRoute (the proxy does not serve github.com/nginx/kubernetes-ingress): tests/fixtures/crds.yaml has CRDs
 built from the project's published types (pkg/apis/configuration/v1/types.go), with the fields the door reads.
-The other Gateway API kinds keep the reduced CRDs of tests/fixtures/crds.yaml.
+tests/fixtures/crds.yaml keeps reduced CRDs for what the proxy cannot serve (OpenShift's Route, Application) and for
+the fake-vs-real comparisons that predate these; a real CRD replaces a reduced one of the same name (loader.py).
 """
 
 import json
@@ -30,9 +31,13 @@ from typing import Dict, List, Optional, Tuple
 import yaml
 
 # (module, version, file in the module, the CRD names taken from it)
+GATEWAY_API = ("sigs.k8s.io/gateway-api", "v1.5.1")
+# the experimental channel: it serves every route kind the door reads (TCPRoute and UDPRoute are experimental only)
+GATEWAY_KINDS = ("gateways", "gatewayclasses", "httproutes", "grpcroutes", "tlsroutes", "tcproutes", "udproutes",
+                 "referencegrants", "listenersets")
 SOURCES: Tuple[Tuple[str, str, str, Tuple[str, ...]], ...] = (
-    ("sigs.k8s.io/gateway-api", "v1.5.1", "config/crd/standard/gateway.networking.k8s.io_listenersets.yaml",
-     ("listenersets.gateway.networking.k8s.io",)),
+    *((*GATEWAY_API, f"config/crd/experimental/gateway.networking.k8s.io_{kind}.yaml",
+       (f"{kind}.gateway.networking.k8s.io",)) for kind in GATEWAY_KINDS),
     ("istio.io/api", "v1.32.0", "kubernetes/customresourcedefinitions.gen.yaml",
      ("gateways.networking.istio.io", "virtualservices.networking.istio.io")),
     ("github.com/traefik/traefik/v3", "v3.7.13",
@@ -49,14 +54,14 @@ def cache_dir() -> pathlib.Path:
     return base / "kubectl-reach" / "crds"
 
 
-def _cached(module: str, version: str) -> pathlib.Path:
-    return cache_dir() / f"{module.replace('/', '+')}@{version}.yaml"
+def _cached(module: str, version: str, path: str) -> pathlib.Path:
+    return cache_dir() / f"{module.replace('/', '+')}@{version}+{pathlib.Path(path).stem}.yaml"
 
 
 def fetch(quiet: bool = False) -> Optional[pathlib.Path]:
     """Fetch what is not cached (None when `go` is missing and something is); the cache directory."""
     for module, version, path, names in SOURCES:
-        target = _cached(module, version)
+        target = _cached(module, version, path)
         if target.exists():
             continue
         if not shutil.which("go"):
@@ -93,8 +98,8 @@ def legacy(crd: dict) -> dict:
 def real_crds() -> List[dict]:
     """Every fetched CRD (and the legacy Traefik ones made from them); empty when they are not fetched."""
     found: List[dict] = []
-    for module, version, _, _ in SOURCES:
-        target = _cached(module, version)
+    for module, version, path, _ in SOURCES:
+        target = _cached(module, version, path)
         if not target.exists():
             return []
         found += [d for d in yaml.safe_load_all(target.read_text()) if d]

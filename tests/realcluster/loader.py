@@ -26,13 +26,15 @@ from kubectl_expose_ext.demo.apiserver import CREATION_ORDER, TYPES, ResourceTyp
 from .controlplane import TOKENS, ControlPlane
 from .crds import fetch, real_crds
 
-# the reduced CRDs (tests/fixtures/crds.yaml: the Gateway API's older kinds, OpenShift's Route, Application, and NGINX's
-# built from its published types), then the front doors' real ones, fetched from the Go module proxy (crds.py)
+# the front doors' real CRDs, fetched from the Go module proxy (crds.py: the Gateway API's, Istio's, Traefik's,
+# Contour's), and the reduced ones of tests/fixtures/crds.yaml for what the proxy cannot serve (OpenShift's Route,
+# Application, NGINX's built from its published types); a real CRD replaces a reduced one of the same name
 REDUCED = [d for d in yaml.safe_load_all((pathlib.Path(__file__).parent.parent / "fixtures" / "crds.yaml").read_text())
            if d]
 if os.environ.get("CI") == "true" or shutil.which("go"):
     _fetched = fetch(quiet=True)  # once per machine; CI fetches them in .ci/run (a failure here is a failure)
-CRDS = REDUCED + real_crds()
+_REAL = real_crds()
+CRDS = [d for d in REDUCED if d["metadata"]["name"] not in {r["metadata"]["name"] for r in _REAL}] + _REAL
 CRD_GROUPS = sorted({crd["spec"]["group"] for crd in CRDS})
 SERVER_OWNED = ("uid", "resourceVersion", "creationTimestamp", "managedFields", "generation", "selfLink",
                 "deletionTimestamp")
