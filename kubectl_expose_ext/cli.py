@@ -19,6 +19,7 @@ from .commands.audit import AuditOptions
 from .commands.convert import ConvertOptions, WriteFlags
 from .commands.demo import DemoOptions
 from .commands.diff import DiffOptions
+from .commands.explain import ExplainOptions
 from .commands.mcp import McpOptions
 from .commands.show import ShowOptions
 from .commands.version import VersionOptions
@@ -187,6 +188,29 @@ def convert_help() -> str:
       kubectl reach convert svc/web --to ingress --host web.example.com --tls-secret web-tls
       kubectl reach convert deploy/influxdb --to hostport --port 8086
     """
+
+
+@cli.command("explain", context_settings=CONTEXT_SETTINGS)
+@click.argument("target", nargs=-1, shell_complete=complete_target)
+@kube_flags
+@click_options(ExplainOptions)
+def explain_command(flags: KubeFlags, **typed: Any) -> int:
+    """Why TARGET can or cannot be reached: every way in, hop by hop, with a verdict.
+
+    For each way in (a load balancer, a node port, an external IP, a host port, each front door object), the hops
+    from the client to the container: name resolution, the entry address, the front door, the Service port, the
+    EndpointSlice endpoints, the container port and the NetworkPolicies (a static prediction). Each hop has a verdict
+    (ok, broken, warning, unknown), the evidence read and a kubectl command that shows it; a way rolls up to healthy,
+    degraded, unknown or broken, and names its first broken hop. --probe adds what this machine sees, apart.
+
+    \b
+    Examples:
+      kubectl reach explain svc/web
+      kubectl reach explain pod/influxdb -o wide
+      kubectl reach explain ingress/shop -n prod -o json
+      kubectl reach explain deploy/api --probe
+    """
+    return execute(ExplainOptions(**typed), flags)
 
 
 @cli.command("convert", cls=Documented, doc=convert_help, context_settings=CONTEXT_SETTINGS,

@@ -105,6 +105,7 @@ VALUES: Dict[str, Callable[[Dict[str, str]], List[str]]] = {
     "write-outputs": _choices(".options", "WRITE_OUTPUTS"),
     "fallbacks": _choices(".commands.show", "FALLBACKS"),
     "version-outputs": _choices(".commands.version", "OUTPUTS"),
+    "explain-outputs": _choices(".commands.explain", "EXPLAIN_OUTPUTS"),
     "address-types": lambda flags: _address_types(),
     "strategies": _strategies,
     "traffic-policies": lambda flags: ["Cluster", "Local"],

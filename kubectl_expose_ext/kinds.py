@@ -29,6 +29,7 @@ _CORE_READ = (  # read to compute the answer, never a target; the doors' other k
     Kind("Node", "nodes", "node", namespaced=False, aliases=("no",)),
     Kind("Namespace", "namespaces", "namespace", namespaced=False, aliases=("ns",)),
     Kind("EndpointSlice", "endpointslices", "endpointslice", "discovery.k8s.io"),
+    Kind("NetworkPolicy", "networkpolicies", "netpol", "networking.k8s.io"),  # explain's prediction (netpol.py)
 )
 _LINKS = (  # kubernetes-sigs/application: declared links (links.py), read only for objects labelled app.kubernetes.io/name
     Kind("Application", "applications", "application", "app.k8s.io", ("v1beta1",), optional=True),

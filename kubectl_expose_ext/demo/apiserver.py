@@ -64,6 +64,7 @@ TYPES = [
     ResourceType("Ingress", "ingresses", "networking.k8s.io", "v1", True, ("ing",)),
     ResourceType("IngressClass", "ingressclasses", "networking.k8s.io", "v1", False),
     ResourceType("EndpointSlice", "endpointslices", "discovery.k8s.io", "v1", True),
+    ResourceType("NetworkPolicy", "networkpolicies", "networking.k8s.io", "v1", True, ("netpol",)),
     # CRDs: Gateway API (standard channel; TLSRoute, TCPRoute and UDPRoute still experimental) and OpenShift Routes
     ResourceType("Gateway", "gateways", "gateway.networking.k8s.io", "v1", True, ("gtw",)),
     ResourceType("HTTPRoute", "httproutes", "gateway.networking.k8s.io", "v1", True),
@@ -96,10 +97,10 @@ KUBERNETES_SERVICE = {"kind": "Service", "metadata": {"name": "kubernetes", "nam
                                                                     "targetPort": 6443}]}}
 # How a cluster's objects come to be: what others refer to first (admission reads IngressClasses and Nodes).
 CREATION_ORDER = ["Namespace", "IngressClass", "Node", "Service", "Deployment", "StatefulSet", "DaemonSet",
-                  "ReplicaSet", "Pod", "EndpointSlice", "Ingress", "Gateway", "HTTPRoute", "GRPCRoute", "TLSRoute",
-                  "TCPRoute", "UDPRoute", "ReferenceGrant", "Route", "Application", "ListenerSet", "IngressRoute",
-                  "IngressRouteTCP", "IngressRouteUDP", "VirtualService", "HTTPProxy", "VirtualServer",
-                  "VirtualServerRoute"]
+                  "ReplicaSet", "Pod", "EndpointSlice", "NetworkPolicy", "Ingress", "Gateway", "HTTPRoute",
+                  "GRPCRoute", "TLSRoute", "TCPRoute", "UDPRoute", "ReferenceGrant", "Route", "Application",
+                  "ListenerSet", "IngressRoute", "IngressRouteTCP", "IngressRouteUDP", "VirtualService", "HTTPProxy",
+                  "VirtualServer", "VirtualServerRoute"]
 AGGREGATED = "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList"
 BY_KIND = {t.kind: t for t in reversed(TYPES)}  # a kind name two groups serve: the first one
 BY_PATH = {(t.group, t.version, t.resource): t for t in TYPES}

@@ -25,18 +25,20 @@ VERDICTS = (OK, BROKEN, WARNING, UNKNOWN)
 
 class Hop(NamedTuple):
     """One link of the chain from a client to a Service, as a door sees it (`kubectl reach explain`): its name, a
-    verdict (ok, broken, warning, unknown), what was found, the evidence (object and field path read) and a kubectl
-    command that shows that evidence."""
+    verdict (ok, broken, warning, unknown), what was found, the evidence (object and field path read), a kubectl
+    command that shows that evidence, and where it was seen from (explain.py: the cluster's objects, this machine,
+    the API server's proxy...)."""
 
     name: str
     verdict: str
     detail: str
     evidence: str
     command: str
+    vantage: str = "cluster state"
 
     def to_dict(self) -> Dict[str, str]:
         return {"hop": self.name, "verdict": self.verdict, "detail": self.detail, "evidence": self.evidence,
-                "command": self.command}
+                "command": self.command, "vantage": self.vantage}
 
 
 def evidence_command(kind: Kind, namespace: str, name: str, path: str = "") -> str:

@@ -1,0 +1,171 @@
+"""`kubectl reach explain TARGET`: every way into TARGET as a chain of hops, each with its verdict, evidence and the
+kubectl command that shows it (explain.py computes; this fetches and prints)."""
+
+from dataclasses import dataclass
+from typing import Any, Dict, List, Optional
+
+from ..errors import UsageError
+from ..exitcodes import ExitCode
+from ..flags import flag
+from ..kubeflags import Session
+from ..options import TargetSpec
+
+EXPLAIN_OUTPUTS = ("text", "wide", "json", "yaml")
+MARKS = {"ok": "ok", "broken": "BROKEN", "warning": "warning", "unknown": "unknown"}
+
+
+@dataclass
+class ExplainOptions:
+    """The flags as typed: each declared here once (flags.flag), with its default."""
+
+    target: tuple = ()
+    output: str = flag("-o", "--output", default="text", show_default=True, metavar="FORMAT", values="explain-outputs",
+                       help="text (each hop; evidence and command for the hops that are not ok), wide (for every "
+                            "hop), json or yaml.")
+    address_type: str = flag("--address-type", default="auto", show_default=True, metavar="TYPE",
+                             values="address-types", help="Node address to use: auto (ExternalIP, else InternalIP, "
+                                                          "else Hostname), ExternalIP, InternalIP or Hostname.")
+    probe: bool = flag("--probe", default=False,
+                       help="Also try every URL from this machine (name resolution, TCP, TLS, HTTP): hops seen from "
+                            "'this machine', apart from the cluster's.")
+    timeout: str = flag("--timeout", default="2s", show_default=True, metavar="DURATION",
+                        help="--probe: time limit per URL.")
+    probe_allow_local: bool = flag("--probe-allow-local", default=False,
+                                   help="--probe: also connect to loopback and this machine's own addresses.")
+
+    def validate(self) -> "Explain":
+        from ..options import parse_duration, parse_targets, validate_address_type
+
+        specs = parse_targets(self.target)
+        if len(specs) != 1:
+            raise UsageError("explain needs one target: kubectl reach explain svc/NAME")
+        if self.output not in EXPLAIN_OUTPUTS:
+            raise UsageError(f'unable to match a printer suitable for the output format "{self.output}", allowed '
+                             f'formats are: {",".join(EXPLAIN_OUTPUTS)}')
+        if self.probe_allow_local and not self.probe:
+            raise UsageError("--probe-allow-local applies only with --probe")
+        timeout = parse_duration(self.timeout, "--timeout")
+        if not timeout:
+            raise UsageError(f'invalid --timeout "{self.timeout}": a probe needs a time limit, e.g. 2s or 500ms')
+        return Explain(specs[0], self.output, validate_address_type(self.address_type),
+                       timeout if self.probe else None, self.probe_allow_local)
+
+
+@dataclass(frozen=True)
+class Explain:
+    spec: TargetSpec
+    output: str
+    address_type: str
+    probe_timeout: Optional[float] = None
+    probe_allow_local: bool = False
+
+    def run(self, session: Session) -> int:
+        from ..explain import add_probes, explain_target
+
+        resolved, pods, policies, snapshot = self.fetch(session)
+        ways = explain_target(resolved.kind.name, resolved.obj, pods, snapshot, policies)
+        probes = None
+        if self.probe_timeout:
+            from ..probe import probe_all
+
+            probes = probe_all([e for w in ways for e in w.endpoints if not e.dead], self.probe_timeout,
+                               allow_local=self.probe_allow_local)
+            add_probes(ways, probes)
+        from . import report_malformed
+
+        report_malformed(session)
+        self.emit(session, resolved, ways)
+        if probes is not None:
+            return ExitCode.OK if any(p.answered for p in probes.values()) else ExitCode.NO_ANSWER
+        return ExitCode.OK
+
+    def fetch(self, session: Session):
+        """The target as `show` resolves it, plus what only the hops read: the pods behind a Service (or a front
+        door's namespace), the EndpointSlices of a door's backends, and the namespace's NetworkPolicies (one LIST
+        each; None where RBAC forbids it: those hops say unknown)."""
+        import dataclasses
+
+        from ..fetch import optional_list, slices_of
+        from ..kinds import SERVICE, WORKLOAD, POD
+        from ..objects import field, label_selector_string
+        from ..targets import resolve
+
+        kube, ns = session.kube, session.namespace
+        resolved = resolve(kube, self.spec, ns, self.address_type, note=session.streams.warn)
+        ns = field(resolved.obj, "metadata", "namespace") or ns
+        snapshot = resolved.snapshot
+        role = resolved.kind.role
+        pods: Optional[List[dict]]
+        if role in (POD, WORKLOAD):
+            pods = resolved.pods if role == WORKLOAD else [resolved.obj]
+        elif role == SERVICE:
+            selector = field(resolved.obj, "spec", "selector")
+            wanted = label_selector_string({"matchLabels": selector}) if isinstance(selector, dict) and selector \
+                else None
+            pods = optional_list(kube, "pods", namespace=ns, label_selector=wanted) if wanted else []
+        else:  # a front door's own object: its backends' slices and pods
+            names = sorted({s for s in _backend_services(resolved)})
+            slices = slices_of(kube, ns, names) if names else []
+            pods = optional_list(kube, "pods", namespace=ns)
+            snapshot = dataclasses.replace(snapshot, slices=slices)
+        if role not in (POD, WORKLOAD) and pods:
+            snapshot = dataclasses.replace(snapshot, pods=pods)
+        policies = optional_list(kube, "networkpolicies", namespace=ns)
+        return resolved, pods, policies, snapshot
+
+    def emit(self, session: Session, resolved: Any, ways: List) -> None:
+        from ..explain import summary
+        from ..objects import field, name
+
+        target = {"kind": resolved.kind.name, "namespace": field(resolved.obj, "metadata", "namespace") or "",
+                  "name": name(resolved.obj)}
+        if self.output in ("json", "yaml"):
+            from ..render import dump
+
+            doc: Dict[str, Any] = {"target": target, "summary": summary(ways), "ways": [w.to_dict() for w in ways]}
+            session.streams.write(dump(doc, self.output) + "\n")
+            return
+        lines = [f"{resolved.kind.ref(name(resolved.obj))} in namespace {target['namespace']}: {summary(ways)}"]
+        for way in ways:
+            lines += [""] + way_lines(way, self.output == "wide")
+        session.streams.print("\n".join(lines))
+
+
+def _backend_services(resolved: Any) -> List[str]:
+    """The Services a front door object names (its endpoints' and its backend hop's), for their slices."""
+    from ..doors import BY_ROLE
+    from ..endpoints import BackendRef
+
+    door = BY_ROLE[resolved.kind.role]
+    named: List[str] = []
+
+    def note(ref: BackendRef) -> Optional[dict]:
+        if not ref.namespace:
+            named.append(ref.service)
+        return None
+
+    door.hops(resolved.obj, note, resolved.snapshot)
+    return named
+
+
+def way_lines(way: Any, wide: bool) -> List[str]:
+    """One way: its heading (method, what it goes through, verdict), its URLs, then one line per hop; evidence and
+    command under the hops that are not ok (every hop with -o wide)."""
+    broken = way.first_broken()
+    heading = f"{way.method} via {way.through}: {way.verdict()}"
+    if broken is not None:
+        heading += f" (first broken hop: {broken.name})"
+    extra = [f"{v}: {way.verdict(v)}" for v in way.vantages]
+    lines = [heading + (f"; seen from {', '.join(extra)}" if extra else "")]
+    lines += [f"  {url}" for url in way.urls]
+    from ..explain import STATE, tried
+
+    width = max((len(h.name) for h in way.hops), default=0)
+    for h in way.hops:
+        where = "" if h.vantage == STATE else f" [{h.vantage}]"
+        lines.append(f"  {MARKS[h.verdict] if tried(h) else '-':<8} {h.name:<{width}}  {h.detail}{where}")
+        if (wide or h.verdict != "ok") and tried(h):
+            pad = " " * (13 + width)
+            lines.append(f"{pad}evidence: {h.evidence}")
+            lines.append(f"{pad}$ {h.command}")
+    return lines
