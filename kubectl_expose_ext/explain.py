@@ -465,16 +465,19 @@ def pod_ways(pod: dict, context: Context, done: Optional[set] = None) -> List[Wa
         ports = ports_targeting(service, pod)
         if not ports:
             evidence, command = _service_evidence(service, ".spec.ports")
+            targets = ", ".join(str(p.get("targetPort", p.get("port"))) for p in items(service, "spec", "ports"))
+            declared = ", ".join(f"{p['name']}={p.get('containerPort')}" if p.get("name") else
+                                 str(p.get("containerPort")) for p in _ports_of(pod)) or "no ports"
             ways.append(dead_end(f"svc/{name(service)}", "service port", f"service {name(service)} selects pod "
-                                 f"{name(pod)} but none of its ports targets a port the pod declares", evidence,
-                                 command))
+                                 f"{name(pod)} but none of its ports targets a port the pod declares (targets "
+                                 f"{targets or 'nothing'}; the pod declares {declared})", evidence, command))
             continue
         routes[name(service)] = ports
         if done is not None and (ns, name(service)) in done:
             continue
         target = PodTarget(name(pod), node) if is_local(service) and done is None else None
         ways += service_ways(service, ports, context, target) or []
-    if done is None or not set((ns, s) for s in routes) <= done:  # a workload's pods share their front doors
+    if routes and (done is None or not set((ns, s) for s in routes) <= done):  # a workload's pods share their front doors
         ways += door_ways(snapshot, context, ns, routes)
     if condition_true(pod, "Ready") is False:
         for way in ways:

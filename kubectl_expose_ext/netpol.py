@@ -100,6 +100,8 @@ def _peer_matches(peer: dict, source: Source, policy_namespace: str) -> Optional
             return None
         if not label_selector_matches(namespaces, source.namespace_labels):
             return False
+    elif source.namespace is None:
+        return None  # pods of a namespace not known (a front door's proxy): whether it is this one cannot be told
     elif source.namespace != policy_namespace:
         return False
     if isinstance(pods, dict) and pods:

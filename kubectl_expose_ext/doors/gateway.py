@@ -321,6 +321,46 @@ def listener_set_view(parent: dict, ns: str, gateways: Dict[Tuple[str, str], dic
     return view, shown, ""
 
 
+def listeners_hop(route: dict, parent: dict, gateway: dict, snapshot: "Snapshot") -> Hop:
+    """Which listeners of the parent Gateway the route attaches to (sectionName, port, protocol, allowedRoutes) and
+    whose hostname it shares: the Gateway API's rules, whatever the route's status says (a status may be stale, or
+    written by a controller that skipped a check)."""
+    attached, refused, unchecked = _listeners(gateway, parent, route, snapshot.namespace_labels)
+    listed = field(route, "spec", "hostnames")
+    hostnames: List[str] = [h for h in listed if isinstance(h, str)] if isinstance(listed, list) else []
+    sharing = [(listener, scheme) for listener, scheme in attached if not hostnames or any(
+        hostname_intersection(h, listener.get("hostname")) for h in hostnames)]
+    refused += [f"listener {listener.get('name')}: its hostname {listener.get('hostname')} and the route's "
+                f"({', '.join(hostnames)}) do not intersect" for listener, _ in attached if (listener, _) not in sharing]
+    serving = [listener for listener, _ in sharing if not listener_problem(gateway, listener)]
+    gw = f"{namespace(gateway)}/{name(gateway)}"
+    evidence = f"gateway/{name(gateway)} spec.listeners, status.listeners"
+    command = evidence_command(GATEWAY, namespace(gateway), name(gateway), ".spec.listeners")
+    if not sharing:
+        return Hop("listener", BROKEN, f"no listener of gateway {gw} takes it: " + ("; ".join(refused) or
+                   "none speaks its protocol"), evidence, command)
+    problems = [p for listener, _ in sharing for p in [listener_problem(gateway, listener)] if p]
+    names = ", ".join(str(listener.get("name")) for listener in serving)
+    if not serving:
+        return Hop("listener", BROKEN, "; ".join(problems), evidence, command)
+    if unchecked:
+        return Hop("listener", UNKNOWN, f"listeners {names}; " + "; ".join(unchecked), evidence, command)
+    return Hop("listener", WARNING if problems else OK, f"listeners {names} of gateway {gw}" +
+               "".join(f"; {p}" for p in problems + refused), evidence, command)
+
+
+def stale_status(route: dict, status: Optional[dict]) -> Optional[str]:
+    """Why a parent's Accepted condition may be out of date: its `observedGeneration` is below the route's
+    `metadata.generation` (Gateway API: conditions carry the generation they were set for; a controller that has not
+    processed the latest spec leaves the older one)."""
+    condition = next((c for c in items(status, "conditions") if c.get("type") == "Accepted"), None)
+    observed, generation = (condition or {}).get("observedGeneration"), field(route, "metadata", "generation")
+    if isinstance(observed, int) and isinstance(generation, int) and observed < generation:
+        return (f"stale status: observedGeneration {observed} < generation {generation} (its controller has not "
+                "processed the latest change)")
+    return None
+
+
 def rejection(route: dict, parent: dict, status: Optional[dict]) -> str:
     gateway = f"{parent.get('namespace') or namespace(route)}/{parent.get('name')}"
     ref = f"{route_ref(route)} is not accepted by gateway {gateway}"
@@ -516,10 +556,16 @@ class GatewayDoor(FrontDoor):
             status = parent_status(obj, parent)
             accepted = condition_true(status, "Accepted", ("conditions",))
             parent_ns = parent.get("namespace") or ns
+            verdict, detail = (OK, "Accepted") if accepted else (BROKEN, rejection(obj, parent, status))
+            stale = stale_status(obj, status)
+            if stale:  # what the controller said is about an older spec: the current one is not judged yet
+                verdict, detail = (WARNING if accepted else UNKNOWN), f"{detail}; {stale}"
             hops.append(Hop(f"accepted by {parent.get('kind') or 'Gateway'} {parent_ns}/{parent.get('name')}",
-                            OK if accepted else BROKEN, "Accepted" if accepted else rejection(obj, parent, status),
-                            f"{ref} status.parents", evidence_command(kind, ns, name(obj), ".status.parents")))
+                            verdict, detail, f"{ref} status.parents",
+                            evidence_command(kind, ns, name(obj), ".status.parents")))
             gateway = snapshot.gateways_by_key.get((parent_ns, parent.get("name") or ""))
+            if (parent.get("kind") or "Gateway") == "Gateway" and gateway is not None:
+                hops.append(listeners_hop(obj, parent, gateway, snapshot))
             if (parent.get("kind") or "Gateway") == "Gateway":
                 addresses = gateway_addresses(gateway) if gateway else []
                 hops.append(Hop("entry address", UNKNOWN if gateway is None else OK if addresses else WARNING,
