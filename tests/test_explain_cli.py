@@ -1,0 +1,96 @@
+"""`kubectl reach explain` end to end, on the fake and the real API server: the demo healthy through every way in,
+a broken hop named with its evidence, RBAC degrading a hop to unknown, a constant number of requests, and the
+installed executable."""
+
+import json
+
+import pytest
+
+pytestmark = pytest.mark.both_backends
+
+NO_POD = {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "orphan", "namespace": "default"},
+          "spec": {"type": "NodePort", "selector": {"app": "nothing-has-this"},
+                   "ports": [{"name": "http", "port": 80, "targetPort": 8080, "nodePort": 30999}]}}
+DENY_ALL = {"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy",
+            "metadata": {"name": "deny-all", "namespace": "default"},
+            "spec": {"podSelector": {}, "policyTypes": ["Ingress"]}}
+
+
+def test_the_demo_is_healthy_through_every_way_in(demo_api):
+    result = demo_api.reach("explain", "pod/influxdb")
+    assert result.code == 0, result.err
+    first = result.out.splitlines()[0]
+    assert first.startswith("pod/influxdb in namespace default: ") and first.endswith(" healthy"), first
+    count = int(first.split(": ")[1].split()[0])
+    assert count >= 9 and f"{count} way(s) in: {count} healthy" in first
+    assert "BROKEN" not in result.out and "evidence:" not in result.out  # text: evidence only where not ok
+    wide = demo_api.reach("explain", "svc/influxdb-lb", "-o", "wide")
+    assert wide.out.count("evidence: ") == wide.out.count("$ kubectl get ") + wide.out.count("$ getent") > 4
+
+
+def test_the_json_trace(demo_api):
+    document = json.loads(demo_api.reach("explain", "svc/influxdb-lb", "-o", "json").out)
+    assert document["target"] == {"kind": "Service", "namespace": "default", "name": "influxdb-lb"}
+    lb = next(w for w in document["ways"] if w["method"] == "LoadBalancer")
+    assert lb["urls"] == ["http://198.51.100.20:8086"] and lb["verdict"] == "healthy" and lb["firstBroken"] is None
+    assert [h["hop"] for h in lb["hops"]] == ["load balancer", "service port", "endpoints", "container port",
+                                             "network policy"]
+    assert set(lb["hops"][0]) == {"hop", "verdict", "detail", "evidence", "command", "vantage"}
+
+
+def test_the_first_broken_hop_is_named_with_its_evidence(demo_api):
+    demo_api.add(NO_POD)
+    result = demo_api.reach("explain", "svc/orphan")
+    assert result.code == 0, result.err
+    assert "NodePort via svc/orphan port 80 (nodePort 30999): broken (first broken hop: endpoints)" in result.out
+    assert "BROKEN   endpoints       its selector app=nothing-has-this matches no pod" in result.out
+    assert "$ kubectl get pods -n default -l app=nothing-has-this" in result.out
+
+
+def test_a_network_policy_that_admits_nothing(demo_api):
+    demo_api.add(DENY_ALL)
+    document = json.loads(demo_api.reach("explain", "svc/influxdb-lb", "-o", "json").out)
+    lb = next(w for w in document["ways"] if w["method"] == "LoadBalancer")
+    assert (lb["verdict"], lb["firstBroken"]) == ("broken", "network policy")
+    assert "networkpolicy/deny-all isolate pod influxdb" in lb["hops"][-1]["detail"]
+    assert lb["hops"][-1]["detail"].endswith("(static prediction)")
+
+
+def test_rbac_makes_a_hop_unknown_not_an_error(demo_api):
+    demo_api.forbid("list", "networkpolicies")
+    result = demo_api.reach("explain", "svc/influxdb-lb")
+    assert result.code == 0, result.err
+    assert "unknown  network policy  NetworkPolicies could not be read" in result.out
+    assert ": unknown" in result.out.splitlines()[2]
+
+
+def test_explain_asks_for_a_constant_number_of_requests(demo_api):
+    """What `show` sends for the same target, each once, plus one LIST of the namespace's NetworkPolicies (and, for a
+    Service, one of the pods it selects): constant, whatever the cluster's size."""
+    def sent(*args):
+        since = len(demo_api.log())
+        assert demo_api.reach(*args).code == 0
+        return [(r.method, r.path, tuple(sorted(r.query.items()))) for r in demo_api.log(since)]
+
+    for target, more in (("pod/influxdb", 1), ("svc/influxdb-lb", 2)):
+        shown, explained = sent(target), sent("explain", target)
+        assert len(set(explained)) == len(explained) == len(shown) + more, (explained, shown)
+        assert any(path.endswith("/networkpolicies") for _, path, _ in explained)
+
+
+def test_usage_errors_are_one_line(demo_api):
+    for args, message in [(("explain",), "explain needs one target"),
+                          (("explain", "svc/a", "svc/b"), "explain needs one target"),
+                          (("explain", "svc/influxdb", "-o", "table"), 'output format "table"'),
+                          (("explain", "svc/influxdb", "--probe-allow-local"), "applies only with --probe")]:
+        result = demo_api.reach(*args)
+        assert result.code == 1 and result.err.count("\n") == 1 and message in result.err, (args, result.err)
+
+
+def test_the_installed_executable_explains(demo_api):
+    from support import run_installed
+
+    done = run_installed(["kubectl-reach", "explain", "ingress/influxdb"], demo_api.env())
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("ingress/influxdb in namespace default: 1 way(s) in: 1 healthy")
+    assert "-        name resolution  influxdb.example.com: not tried" in done.stdout
