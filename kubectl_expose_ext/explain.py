@@ -297,8 +297,8 @@ def load_balancer_hop(service: dict, found: Found) -> Hop:
         why = "; ".join(found.warnings) or "no address in status.loadBalancer.ingress"
         return hop("load balancer", BROKEN, why, evidence, command)
     hosts = ", ".join(dict.fromkeys(e.host for e in endpoints))
-    facts = list(dict.fromkeys(w for e in endpoints for w in e.warnings)) + \
-        [w for w in found.warnings if "pending" not in w]
+    facts = list(dict.fromkeys(w for e in endpoints for w in e.warnings))
+    facts += [w for w in found.warnings if not any(e.dead and e.dead in w for e in endpoints)]
     dead = [e for e in endpoints if e.dead]
     verdict = BROKEN if len(dead) == len(endpoints) else WARNING if dead or any(e.internal for e in endpoints) or \
         source_ranges(service)[0] else OK

@@ -44,6 +44,9 @@ CASES = [  # (fixture, namespace, command)
     ("realworld.yaml", "shop", "svc/pending-lb -n shop --wait=2s -o url"),
     ("loadbalancers.yaml", "lb", "svc/eks-nlb -n lb"),
     ("loadbalancers.yaml", "lb", "svc/port-error -n lb -o url"),
+    ("demo", "default", "explain svc/influxdb-lb"),
+    ("realworld.yaml", "shop", "explain svc/pending-lb -n shop"),
+    ("gateway.yaml", "shop", "explain httproute/web-legacy -n shop"),
 ]
 
 

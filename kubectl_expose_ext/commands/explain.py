@@ -152,7 +152,8 @@ def way_lines(way: Any, wide: bool) -> List[str]:
     """One way: its heading (method, what it goes through, verdict), its URLs, then one line per hop; evidence and
     command under the hops that are not ok (every hop with -o wide)."""
     broken = way.first_broken()
-    heading = f"{way.method} via {way.through}: {way.verdict()}"
+    heading = f"{'no way in (' + way.through + ')' if way.method == 'none' else way.method + ' via ' + way.through}: " \
+        f"{way.verdict()}"
     if broken is not None:
         heading += f" (first broken hop: {broken.name})"
     extra = [f"{v}: {way.verdict(v)}" for v in way.vantages]

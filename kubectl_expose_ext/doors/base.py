@@ -228,12 +228,12 @@ def backends_hop(door: FrontDoor, obj: dict, refs: Sequence[Any], resolve: "Reso
     command = evidence_command(kind, namespace(obj), name(obj), path)
     if not refs:
         return Hop("backend", BROKEN, f"{kind.ref(name(obj))} names no Service backend", f"{kind.ref(name(obj))} "
-                   f"{path}", command)
+                   f"{path.lstrip('.')}", command)
     if not leading:
         return Hop("backend", BROKEN, f"none of its backends ({shown}) leads to the Service port",
-                   f"{kind.ref(name(obj))} {path}", command)
+                   f"{kind.ref(name(obj))} {path.lstrip('.')}", command)
     return Hop("backend", OK, f"backends {', '.join(f'{r.service}:{r.port}' for r in leading)} lead to the Service",
-               f"{kind.ref(name(obj))} {path}", command)
+               f"{kind.ref(name(obj))} {path.lstrip('.')}", command)
 
 
 # --- a controller's own Service: where a door without an address in its status is reached ---------------------------
