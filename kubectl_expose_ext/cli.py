@@ -291,8 +291,8 @@ def diff_command(flags: KubeFlags, **typed: Any) -> int:
 def mcp_command(flags: KubeFlags, **typed: Any) -> int:
     """Serve kubectl reach to AI agents: a Model Context Protocol server on stdio.
 
-    Tools: urls, exposure, audit (read-only), probe (--allow-probe), convert (--allow-convert: a dry run unless the
-    call confirms). Each answers with the document -o json prints, for the cluster the usual flags select. Needs
+    Tools: urls, explain, exposure, audit (read-only), probe (--allow-probe), convert (--allow-convert: a dry run
+    unless the call confirms). Each answers with the document -o json prints, for the cluster the usual flags select. Needs
     Python 3.10+ and the extra: pip install 'kubectl-reach[mcp]'.
 
     \b

@@ -14,7 +14,8 @@ become a flag). Tools run one at a time.
   change with dryRun=All; nothing changes) and returns the diff and the URLs gained and lost; with `confirm: true` the
   dry run is made again and then the change, guarded by the resourceVersion the diff came from (convert/engine.py).
   Its input schema is generated from the convert flags (commands/convert.py ConvertOptions).
-- `explain` (why a target is or is not reachable) does not exist yet (issue 29): there is no such tool.
+- `explain`: why a target is or is not reachable, hop by hop (`kubectl reach explain TARGET -o json`): read-only,
+  always there; it never probes (the cluster's objects only).
 """
 
 import io
@@ -135,6 +136,12 @@ TOOLS = (
                  "outside breaks and, when nothing works, the fallbacks (port-forward). `kubectl reach TARGET -o json`.",
          lambda: {"target": TARGET, "namespace": NAMESPACE}, ("target",),
          lambda a: ["show", "-o", "json", *scope_args(a), *target_args(a)]),
+    Tool("explain", "Why a target can or cannot be reached: every way in as a chain of hops (entry address, front "
+                    "door, Service port, endpoints, container port, NetworkPolicy prediction), each with a verdict, "
+                    "the evidence and a kubectl command showing it; each way's verdict and first broken hop. "
+                    "`kubectl reach explain TARGET -o json`.",
+         lambda: {"target": TARGET, "namespace": NAMESPACE}, ("target",),
+         lambda a: ["explain", "-o", "json", *scope_args(a), *target_args(a)]),
     Tool("exposure", "Everything externally reachable in a namespace (or the cluster): one item per exposing Service, "
                      "Ingress, route or host-networked pod, with its URLs and audit findings. `kubectl reach -o json`.",
          lambda: dict(SCOPE), (), lambda a: ["show", "-o", "json", *scope_args(a)]),

@@ -41,12 +41,13 @@ def session(request: dict, netns: bool = False) -> dict:
 @sdk
 def test_an_mcp_client_lists_the_tools_and_gets_the_demos_urls():
     seen = session({"calls": [["urls", {"target": "svc/influxdb-lb"}], ["exposure", {}], ["audit", {}],
-                              ["urls", {"target": "influxdb", "namespace": "default"}]],
+                              ["urls", {"target": "influxdb", "namespace": "default"}],
+                              ["explain", {"target": "svc/influxdb-lb"}]],
                     "cli": [["svc/influxdb-lb", "-o", "json"], ["-o", "json"], ["audit", "-o", "json"],
-                            ["influxdb", "-n", "default", "-o", "json"]]})
+                            ["influxdb", "-n", "default", "-o", "json"], ["explain", "svc/influxdb-lb", "-o", "json"]]})
     assert seen["server"]["name"] == "kubectl-reach"
     tools = {t["name"]: t for t in seen["tools"]}
-    assert list(tools) == ["urls", "exposure", "audit"]  # read-only by default: no probe, no convert
+    assert list(tools) == ["urls", "explain", "exposure", "audit"]  # read-only by default: no probe, no convert
     assert tools["urls"]["inputSchema"]["required"] == ["target"]
     assert set(tools["audit"]["inputSchema"]["properties"]) == {"namespace", "all_namespaces", "selector"}
     assert all(t["annotations"]["readOnlyHint"] is True for t in seen["tools"])
@@ -63,7 +64,7 @@ def test_errors_are_tool_errors_and_an_argument_is_never_a_flag():
     seen = session({"calls": [["urls", {"target": "svc/nope"}], ["urls", {"target": "--kubeconfig=/etc/passwd"}],
                               ["urls", {"target": "-A"}], ["urls", {}], ["urls", {"target": "svc/x", "bogus": 1}],
                               ["audit", {"all_namespaces": "yes"}], ["probe", {"target": "svc/influxdb"}],
-                              ["convert", {"target": "svc/influxdb", "to": "clusterip"}], ["explain", {}]]})
+                              ["convert", {"target": "svc/influxdb", "to": "clusterip"}], ["whois", {}]]})
     texts = [(r["isError"], r["text"]) for r in seen["results"]]
     assert texts == [
         (True, 'error: services "nope" not found'),
@@ -76,7 +77,7 @@ def test_errors_are_tool_errors_and_an_argument_is_never_a_flag():
         (True, 'error: audit: the argument "all_namespaces" must be a boolean'),
         (True, 'error: the tool "probe" is off: start the server with --allow-probe'),
         (True, 'error: the tool "convert" is off: start the server with --allow-convert'),
-        (True, 'error: no tool "explain" (there are: urls, exposure, audit)')]
+        (True, 'error: no tool "whois" (there are: urls, explain, exposure, audit)')]
 
 
 @sdk
@@ -87,7 +88,7 @@ def test_convert_is_a_dry_run_unless_confirmed():
                                            "source_range": ["203.0.113.0/24"]}]],
                     "get": [["Service", "influxdb"], ["Service", "influxdb-lb"]]})
     tools = {t["name"]: t for t in seen["tools"]}
-    assert list(tools) == ["urls", "exposure", "audit", "convert"]
+    assert list(tools) == ["urls", "explain", "exposure", "audit", "convert"]
     convert = tools["convert"]
     assert convert["annotations"]["readOnlyHint"] is False and convert["annotations"]["destructiveHint"] is True
     assert convert["inputSchema"]["required"] == ["target", "to"]
@@ -116,7 +117,7 @@ def test_probe_only_when_allowed_and_from_this_machine():
     """Run in a network namespace with only lo: the demo's documentation addresses lead nowhere from here."""
     seen = session({"server_args": ["--allow-probe"],
                     "calls": [["probe", {"target": "svc/influxdb-lb", "timeout": "300ms"}]]}, netns=True)
-    assert [t["name"] for t in seen["tools"]] == ["urls", "exposure", "audit", "probe"]
+    assert [t["name"] for t in seen["tools"]] == ["urls", "explain", "exposure", "audit", "probe"]
     assert next(t for t in seen["tools"] if t["name"] == "probe")["annotations"]["openWorldHint"] is True
     result = seen["results"][0]
     assert result["isError"] is False  # nothing answered: an answer (exit code 3), not an error
@@ -128,7 +129,7 @@ def test_the_requirements_are_said():
     assert requirement_error((3, 9, 18)) == (
         "kubectl reach mcp needs Python 3.10 or newer (the MCP SDK does); this is Python 3.9.18: install "
         "kubectl-reach with a newer Python, e.g. pipx install --python python3.12 'kubectl-reach[mcp]'")
-    assert [t.name for t in TOOLS] == ["urls", "exposure", "audit", "probe", "convert"]  # no explain yet (issue 29)
+    assert [t.name for t in TOOLS] == ["urls", "explain", "exposure", "audit", "probe", "convert"]
 
 
 @pytest.mark.skipif(NEW_ENOUGH, reason="Python 3.9 only: newer ones run the server")

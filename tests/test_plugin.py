@@ -28,6 +28,9 @@ def test_demo_shows_all_five_methods():
     for method in ("hostNetwork", "hostPort", "NodePort", "LoadBalancer", "Ingress"):
         assert f" {method} " in out.stdout, method
     assert "https://influxdb.example.com/" in out.stdout and '"url": "http://203.0.113.11:8086"' in out.stdout
+    # why each way in works, hop by hop
+    assert "$ kubectl reach explain svc/influxdb-lb\nsvc/influxdb-lb in namespace default: 2 way(s) in: 2 healthy" \
+        in out.stdout
     # and a change, previewed by the API server (dryRun=All) but not made
     assert "$ kubectl reach convert svc/influxdb --to clusterip --dry-run" in out.stdout
     assert "+  type: ClusterIP" in out.stdout and "Dry run: nothing was changed" in out.stderr

@@ -15,6 +15,7 @@ DEMO_COMMANDS = [
     ["pod/influxdb"],              # one pod, through its Services and every front door, best way in first
     ["svc/influxdb-lb", "--wait=30s", "-o", "url"],  # once it can be reached, one URL per line (the load balancer's first)
     ["pod/influxdb-hostnetwork", "-o", "json"],
+    ["explain", "svc/influxdb-lb"],  # why it works: each way in, hop by hop, with a verdict
     ["audit"],                     # the same inventory, with its risks
     ["convert", "svc/influxdb", "--to", "clusterip", "--dry-run"],  # a change, previewed by the server, not made
 ]
