@@ -38,6 +38,7 @@ class Reach:
     labels: Dict[str, str] = dc_field(default_factory=dict)  # the target's own (--show-labels), not in the contract
     annotations: Dict[str, Any] = dc_field(default_factory=dict)  # the target's own (declared links), idem
     links: List["Link"] = dc_field(default_factory=list)  # declared links (links.py), set by the command
+    ways: Optional[List[dict]] = None  # explain's trace (show --explain), set by the command
 
     @property
     def ref(self) -> str:
@@ -49,6 +50,8 @@ class Reach:
                     "warnings": self.found.warnings + self.found.hints}
         if self.links:  # only where links are declared: the contract's other documents keep exactly their keys
             document["links"] = [link.to_dict() for link in self.links]
+        if self.ways is not None:  # only when asked for (--explain)
+            document["ways"] = self.ways
         return document
 
 

@@ -94,3 +94,13 @@ def test_the_installed_executable_explains(demo_api):
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith("ingress/influxdb in namespace default: 1 way(s) in: 1 healthy")
     assert "-        name resolution  influxdb.example.com: not tried" in done.stdout
+
+
+def test_show_holds_the_same_trace_when_asked(demo_api):
+    shown = json.loads(demo_api.reach("svc/influxdb-lb", "-o", "json", "--explain").out)
+    explained = json.loads(demo_api.reach("explain", "svc/influxdb-lb", "-o", "json").out)
+    assert shown["ways"] == explained["ways"] and shown["endpoints"]
+    assert "ways" not in json.loads(demo_api.reach("svc/influxdb-lb", "-o", "json").out)  # only when asked for
+    refused = demo_api.reach("svc/influxdb-lb", "--explain")
+    assert refused.code == 1 and refused.err == ("error: --explain adds explain's trace to -o json or yaml of named "
+                                                 "targets: kubectl reach svc/NAME -o json --explain\n")

@@ -80,38 +80,12 @@ class Explain:
         return ExitCode.OK
 
     def fetch(self, session: Session):
-        """The target as `show` resolves it, plus what only the hops read: the pods behind a Service (or a front
-        door's namespace), the EndpointSlices of a door's backends, and the namespace's NetworkPolicies (one LIST
-        each; None where RBAC forbids it: those hops say unknown)."""
-        import dataclasses
-
-        from ..fetch import optional_list, slices_of
-        from ..kinds import SERVICE, WORKLOAD, POD
-        from ..objects import field, label_selector_string
+        from ..objects import field
         from ..targets import resolve
 
-        kube, ns = session.kube, session.namespace
-        resolved = resolve(kube, self.spec, ns, self.address_type, note=session.streams.warn)
-        ns = field(resolved.obj, "metadata", "namespace") or ns
-        snapshot = resolved.snapshot
-        role = resolved.kind.role
-        pods: Optional[List[dict]]
-        if role in (POD, WORKLOAD):
-            pods = resolved.pods if role == WORKLOAD else [resolved.obj]
-        elif role == SERVICE:
-            selector = field(resolved.obj, "spec", "selector")
-            wanted = label_selector_string({"matchLabels": selector}) if isinstance(selector, dict) and selector \
-                else None
-            pods = optional_list(kube, "pods", namespace=ns, label_selector=wanted) if wanted else []
-        else:  # a front door's own object: its backends' slices and pods
-            names = sorted({s for s in _backend_services(resolved)})
-            slices = slices_of(kube, ns, names) if names else []
-            pods = optional_list(kube, "pods", namespace=ns)
-            snapshot = dataclasses.replace(snapshot, slices=slices)
-        if role not in (POD, WORKLOAD) and pods:
-            snapshot = dataclasses.replace(snapshot, pods=pods)
-        policies = optional_list(kube, "networkpolicies", namespace=ns)
-        return resolved, pods, policies, snapshot
+        resolved = resolve(session.kube, self.spec, session.namespace, self.address_type, note=session.streams.warn)
+        ns = field(resolved.obj, "metadata", "namespace") or session.namespace
+        return (resolved, *hop_inputs(session.kube, ns, resolved))
 
     def emit(self, session: Session, resolved: Any, ways: List) -> None:
         from ..explain import summary
@@ -129,6 +103,42 @@ class Explain:
         for way in ways:
             lines += [""] + way_lines(way, self.output == "wide")
         session.streams.print("\n".join(lines))
+
+
+def hop_inputs(kube: Any, ns: str, resolved: Any):
+    """What only the hops read, besides what `show` resolves for the target: the pods behind a Service (or a front
+    door's namespace), the EndpointSlices of a door's backends, and the namespace's NetworkPolicies (one LIST each;
+    None where RBAC forbids it: those hops say unknown). (pods, policies, snapshot)."""
+    import dataclasses
+
+    from ..fetch import optional_list, slices_of
+    from ..kinds import POD, SERVICE, WORKLOAD
+    from ..objects import field, label_selector_string
+
+    snapshot = resolved.snapshot
+    role = resolved.kind.role
+    pods: Optional[List[dict]]
+    if role in (POD, WORKLOAD):
+        pods = resolved.pods if role == WORKLOAD else [resolved.obj]
+    elif role == SERVICE:
+        selector = field(resolved.obj, "spec", "selector")
+        wanted = label_selector_string({"matchLabels": selector}) if isinstance(selector, dict) and selector else None
+        pods = optional_list(kube, "pods", namespace=ns, label_selector=wanted) if wanted else []
+    else:  # a front door's own object: its backends' slices and pods
+        names = sorted(set(_backend_services(resolved)))
+        pods = optional_list(kube, "pods", namespace=ns)
+        snapshot = dataclasses.replace(snapshot, slices=slices_of(kube, ns, names) if names else [])
+    if role not in (POD, WORKLOAD) and pods:
+        snapshot = dataclasses.replace(snapshot, pods=pods)
+    return pods, optional_list(kube, "networkpolicies", namespace=ns), snapshot
+
+
+def trace(kube: Any, ns: str, resolved: Any) -> List[Any]:
+    """explain's ways for a target `show` resolved (show --explain)."""
+    from ..explain import explain_target
+
+    pods, policies, snapshot = hop_inputs(kube, ns, resolved)
+    return explain_target(resolved.kind.name, resolved.obj, pods, snapshot, policies)
 
 
 def _backend_services(resolved: Any) -> List[str]:

@@ -44,6 +44,9 @@ class ShowOptions(Selection, Rows):
     open_browser: bool = flag("--open", default=False, help="Open the best http(s) URL in the browser (the first of "
                                                             "-o url; with --probe, one that answered).")
     show_labels: bool = flag("--show-labels", default=False, help="table, wide: a last column with the target's labels.")
+    explain: bool = flag("--explain", default=False,
+                         help="-o json, yaml of named targets: each target's document also holds `ways`, the trace "
+                              "`kubectl reach explain` prints (each way in, hop by hop).")
     fallback: Optional[str] = flag("--fallback", metavar="WAY", values="fallbacks",
                                    help="port-forward: when no URL answers from here (--probe) or none can work, run "
                                         "kubectl port-forward to TARGET on a free local port and print (--open: open) "
@@ -81,12 +84,15 @@ class ShowOptions(Selection, Rows):
             if len(specs) != 1 or self.watch:
                 raise UsageError("--fallback port-forward needs one target and no --watch: kubectl reach svc/NAME "
                                  "--fallback port-forward")
+        if self.explain and (not specs or printer.format not in ("json", "yaml") or self.watch or wait is not None):
+            raise UsageError("--explain adds explain's trace to -o json or yaml of named targets: kubectl reach "
+                             "svc/NAME -o json --explain")
         if self.watch and printer.format not in ("table", "wide", "url", "json"):
             raise UsageError("--watch prints table, wide, url or json lines: not -o " + printer.format)
         return Show(specs, self.all_namespaces, printer.format, validate_address_type(self.address_type),
                     probe_timeout if self.probe else None, self.probe_allow_local, self.selector, self.field_selector,
                     printer, self.no_headers, parse_sort_by(self.sort_by), self.show_labels, wait, self.open_browser,
-                    self.watch, self.fallback)
+                    self.watch, self.fallback, self.explain)
 
 
 @dataclass(frozen=True)
@@ -112,6 +118,7 @@ class Show:
     open_browser: bool = False
     watch: bool = False
     fallback: Optional[str] = None  # --fallback: a FALLBACKS value
+    explain: bool = False  # --explain: each target's document holds explain's trace
 
     def one_context_only(self) -> Optional[str]:
         if self.wait is not None or self.watch or self.open_browser or self.fallback:
@@ -253,6 +260,10 @@ class Show:
                 continue
             resolved_all.append(resolved)
             answers.append(reach_target(resolved.kind.name, resolved.obj, resolved.pods, resolved.snapshot))
+            if self.explain:
+                from .explain import trace
+
+                answers[-1].ways = [w.to_dict() for w in trace(session.kube, answers[-1].namespace, resolved)]
         declare_links(session, answers, session.namespace,
                       [chain(answer, r.snapshot) for answer, r in zip(answers, resolved_all)])
         return resolved_all, answers, missing
