@@ -542,7 +542,8 @@ PROBE_VERDICTS = {"ok": OK, "skipped": UNKNOWN}  # anything else (refused, timeo
 
 def add_probes(ways: Sequence[Way], probes: Dict[tuple, Any]) -> None:
     """--probe's answers as hops seen from this machine, one per URL; a name that did not resolve breaks the name
-    resolution hop, one that connected shows it resolved."""
+    resolution hop (a probe may still have reached the proxy's address with the name as Host: its own hop says so),
+    one that connected shows it resolved."""
     for way in ways:
         tried = [(e, probes[e.key()]) for e in way.endpoints if e.key() in probes]
         for endpoint, probe in tried:
@@ -552,14 +553,15 @@ def add_probes(ways: Sequence[Way], probes: Dict[tuple, Any]) -> None:
                                 if endpoint.scheme in ("http", "https") else f"nc -vz {endpoint.host} {endpoint.port}",
                                 THIS_MACHINE))
         for index, existing in enumerate(way.hops):
-            if existing.name == "name resolution" and tried:
-                unresolved = [p.detail for _, p in tried if "does not resolve" in p.detail]
-                resolved = [p for _, p in tried if p.status in ("ok", "refused", "timeout", "tls-error")]
-                if unresolved or resolved:
-                    way.hops[index] = existing._replace(
-                        verdict=BROKEN if unresolved and not resolved else OK,
-                        detail=unresolved[0] if unresolved and not resolved else
-                        existing.detail.split(":")[0] + ": resolved here (the probe connected)")
+            if existing.name != "name resolution" or not tried:
+                continue
+            unresolved = [part for _, p in tried for part in p.detail.split("; ") if "does not resolve" in part]
+            connected = [p for _, p in tried if p.status in ("ok", "refused", "timeout", "tls-error")]
+            if unresolved:  # a name that does not resolve here, even where its proxy's address answered
+                way.hops[index] = existing._replace(verdict=BROKEN, detail=unresolved[0].split(": reached")[0])
+            elif connected:
+                way.hops[index] = existing._replace(verdict=OK, detail=existing.detail[:-len(NOT_TRIED)] +
+                                                    ": resolved here (the probe connected)")
 
 
 def add_indirect(ways: Sequence[Way], hops_by_through: Dict[str, List[Hop]]) -> None:

@@ -104,3 +104,49 @@ def test_show_holds_the_same_trace_when_asked(demo_api):
     refused = demo_api.reach("svc/influxdb-lb", "--explain")
     assert refused.code == 1 and refused.err == ("error: --explain adds explain's trace to -o json or yaml of named "
                                                  "targets: kubectl reach svc/NAME -o json --explain\n")
+
+
+# --- --probe: this machine's vantage, in a network namespace with only `lo` -------------------------------------------
+
+def test_probe_is_this_machines_vantage_apart_from_the_cluster_state():
+    """The cluster's objects say both ways are healthy; from this machine the node port answers, and the Ingress's
+    name does not resolve (`.invalid`), though its controller's address answers with the name as Host."""
+    from test_hostile_probe import in_netns
+
+    pod = {"kind": "Pod", "metadata": {"name": "web-0", "labels": {"app": "web"}},
+           "spec": {"nodeName": "node-a", "containers": [{"name": "web", "ports": [{"containerPort": 8080}]}]},
+           "status": {"phase": "Running", "conditions": [{"type": "Ready", "status": "True"}]}}
+    objects = [
+        {"kind": "Node", "metadata": {"name": "node-a"}, "status": {
+            "addresses": [{"type": "ExternalIP", "address": "127.0.0.1"}],
+            "conditions": [{"type": "Ready", "status": "True"}]}},
+        {"kind": "IngressClass", "metadata": {"name": "nginx", "annotations": {
+            "ingressclass.kubernetes.io/is-default-class": "true"}}, "spec": {"controller": "k8s.io/ingress-nginx"}},
+        {"kind": "Service", "metadata": {"name": "web"}, "spec": {
+            "type": "NodePort", "selector": {"app": "web"},
+            "ports": [{"name": "http", "port": 80, "targetPort": 8080, "nodePort": "{port:node}"}]}},
+        pod,
+        {"kind": "EndpointSlice", "metadata": {"name": "web-1", "labels": {"kubernetes.io/service-name": "web"}},
+         "addressType": "IPv4", "ports": [{"name": "http", "port": 8080}],
+         "endpoints": [{"addresses": ["10.244.0.5"], "nodeName": "node-a", "conditions": {"ready": True}}]},
+        {"kind": "Ingress", "metadata": {"name": "web"}, "spec": {"rules": [{"host": "shop.invalid", "http": {
+            "paths": [{"path": "/", "pathType": "Prefix", "backend": {"service": {"name": "web", "port": {
+                "number": 80}}}}]}}]},
+         "status": {"loadBalancer": {"ingress": [{"ip": "127.0.0.1", "ports": [{"port": "{port:proxy}",
+                                                                               "protocol": "TCP"}]}]}}},
+    ]
+    ran = in_netns({"listeners": {"node": {"kind": "record", "port": 0}, "proxy": {"kind": "record", "port": 80}},
+                    "objects": objects,
+                    "args": ["explain", "svc/web", "-o", "json", "--probe", "--probe-allow-local", "--timeout", "3s"]})
+    assert ran["code"] == 0, ran["err"]
+    ways = {w["method"]: w for w in json.loads(ran["out"])["ways"]}
+    node, door = ways["NodePort"], ways["Ingress"]
+    assert node["verdict"] == "healthy" and node["vantages"] == {"this machine": "healthy"}
+    assert node["hops"][-1]["hop"].startswith("probe http://127.0.0.1:") and node["hops"][-1]["detail"].startswith(
+        "ok: HTTP 200")
+    resolution = door["hops"][0]
+    assert (resolution["hop"], resolution["verdict"], resolution["vantage"]) == ("name resolution", "broken",
+                                                                               "this machine")
+    assert resolution["detail"].startswith("shop.invalid does not resolve")
+    assert door["verdict"] == "healthy" and door["vantages"] == {"this machine": "broken"}
+    assert len(ran["requests"]["node"]) == 1 and len(ran["requests"]["proxy"]) == 1
