@@ -79,3 +79,19 @@ def test_usage(demo_api):
     assert demo_api.reach("--fallback", "port-forward").err.startswith("error: --fallback port-forward needs one target")
     assert demo_api.reach("svc/influxdb", "--fallback", "tunnel").err == \
         'error: invalid --fallback "tunnel": use port-forward\n'
+
+
+def test_explain_falls_back_after_its_trace(realworld, tmp_path):
+    record, env = stand_in(tmp_path)
+    reach = start(["explain", "pod/lonely", "-n", "shop", "--fallback", "port-forward", "--kubeconfig",
+                   realworld.kubeconfig], env)
+    lines = [reach.stdout.readline() for _ in range(5)]  # the trace, then (the event) the forwarded URL
+    assert lines[0] == "pod/lonely in namespace shop: 1 way(s) in: 1 broken\n"
+    while lines[-1] != "tcp://127.0.0.1:43215\n":
+        lines.append(reach.stdout.readline())
+        assert lines[-1], lines
+    reach.send_signal(signal.SIGINT)
+    out, err = reach.communicate(timeout=60)
+    assert reach.returncode == 0, err
+    assert "Hint: nothing reaches pod/lonely from this machine: falling back to kubectl port-forward" in err
+    assert (tmp_path / "kubectl.json.stopped").read_text() == str(int(signal.SIGTERM))

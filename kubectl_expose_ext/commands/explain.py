@@ -9,6 +9,7 @@ from ..exitcodes import ExitCode
 from ..flags import flag
 from ..kubeflags import Session
 from ..options import TargetSpec
+from .show import FALLBACKS
 
 EXPLAIN_OUTPUTS = ("text", "wide", "json", "yaml")
 MARKS = {"ok": "ok", "broken": "BROKEN", "warning": "warning", "unknown": "unknown"}
@@ -32,6 +33,10 @@ class ExplainOptions:
                         help="--probe: time limit per URL.")
     probe_allow_local: bool = flag("--probe-allow-local", default=False,
                                    help="--probe: also connect to loopback and this machine's own addresses.")
+    fallback: Optional[str] = flag("--fallback", metavar="WAY", values="fallbacks",
+                                   help="port-forward: when no way in is healthy (--probe: no URL answered from here), "
+                                        "after the trace, run kubectl port-forward to TARGET on a free local port and "
+                                        "print its URL, until Ctrl-C.")
 
     def validate(self) -> "Explain":
         from ..options import parse_duration, parse_targets, validate_address_type
@@ -44,11 +49,13 @@ class ExplainOptions:
                              f'formats are: {",".join(EXPLAIN_OUTPUTS)}')
         if self.probe_allow_local and not self.probe:
             raise UsageError("--probe-allow-local applies only with --probe")
+        if self.fallback is not None and self.fallback not in FALLBACKS:
+            raise UsageError(f'invalid --fallback "{self.fallback}": use {" or ".join(FALLBACKS)}')
         timeout = parse_duration(self.timeout, "--timeout")
         if not timeout:
             raise UsageError(f'invalid --timeout "{self.timeout}": a probe needs a time limit, e.g. 2s or 500ms')
         return Explain(specs[0], self.output, validate_address_type(self.address_type),
-                       timeout if self.probe else None, self.probe_allow_local)
+                       timeout if self.probe else None, self.probe_allow_local, self.fallback)
 
 
 @dataclass(frozen=True)
@@ -58,6 +65,7 @@ class Explain:
     address_type: str
     probe_timeout: Optional[float] = None
     probe_allow_local: bool = False
+    fallback: Optional[str] = None
 
     def run(self, session: Session) -> int:
         from ..explain import add_probes, explain_target
@@ -75,9 +83,23 @@ class Explain:
 
         report_malformed(session)
         self.emit(session, resolved, ways)
+        if self.fallback and not self.works(ways, probes):
+            from .show import port_forward
+
+            return port_forward(session, self.spec, self.address_type, [e for w in ways for e in w.endpoints], False)
         if probes is not None:
             return ExitCode.OK if any(p.answered for p in probes.values()) else ExitCode.NO_ANSWER
         return ExitCode.OK
+
+    @staticmethod
+    def works(ways: List, probes: Optional[dict]) -> bool:
+        """Whether a way in works from here: with --probe, a URL that answered; else a way the cluster's objects say is
+        healthy or degraded, with a URL."""
+        from ..explain import DEGRADED, HEALTHY
+
+        if probes is not None:
+            return any(p.answered for p in probes.values())
+        return any(w.urls and w.verdict() in (HEALTHY, DEGRADED) for w in ways)
 
     def fetch(self, session: Session):
         from ..objects import field

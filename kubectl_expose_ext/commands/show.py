@@ -133,25 +133,8 @@ class Show:
         return code
 
     def port_forward(self, session: Session, answers: List) -> int:
-        """--fallback port-forward: kubectl port-forward to the target (hints.port_forward_target: a running pod, a
-        Service that selects one), on a free local port, until Ctrl-C."""
-        from ..hints import port_forward_target
-        from ..portforward import forward
-        from ..scheme import port_scheme
-        from ..targets import resolve
-
-        resolved = resolve(session.kube, self.specs[0], session.namespace, self.address_type, note=lambda m: None)
-        found = port_forward_target(resolved.kind.name, resolved.obj, resolved.pods)
-        port = found[2] if found else None
-        if found is None or port is None:
-            raise ReachError(f"--fallback port-forward: {self.specs[0].name} has no running pod (or declared port) "
-                             "that kubectl port-forward could reach")
-        ref = found[1]
-        schemes = [e.scheme for a in answers for e in a.found.endpoints if e.scheme in ("http", "https")]
-        scheme = schemes[0] if schemes else port_scheme(numbers=[port])
-        session.streams.warn(f"Hint: nothing reaches {ref} from this machine: falling back to kubectl port-forward")
-        return forward(session, ref, port, scheme,
-                       lambda url: open_url(session, url) if self.open_browser and url.startswith("http") else None)
+        return port_forward(session, self.specs[0], self.address_type, [e for a in answers for e in a.found.endpoints],
+                            self.open_browser)
 
     def collect(self, session: Session) -> Tuple[List, Optional[List], Optional[dict], List[str]]:
         """(answers, findings of a listing, probes, targets not found): everything but the output."""
@@ -471,3 +454,26 @@ def _say_exactly(session: Session, line: str) -> None:
 
     session.streams.err.write(clean(line) + "\n")
     session.streams.err.flush()
+
+
+def port_forward(session: Session, spec: TargetSpec, address_type: str, endpoints: List, open_browser: bool) -> int:
+    """--fallback port-forward (show, explain): kubectl port-forward to the target (hints.port_forward_target: a
+    running pod, a Service that selects one), on a free local port, until Ctrl-C; the URL's scheme from the target's
+    http(s) endpoints, else its port."""
+    from ..hints import port_forward_target
+    from ..portforward import forward
+    from ..scheme import port_scheme
+    from ..targets import resolve
+
+    resolved = resolve(session.kube, spec, session.namespace, address_type, note=lambda m: None)
+    found = port_forward_target(resolved.kind.name, resolved.obj, resolved.pods)
+    port = found[2] if found else None
+    if found is None or port is None:
+        raise ReachError(f"--fallback port-forward: {spec.name} has no running pod (or declared port) "
+                         "that kubectl port-forward could reach")
+    ref = found[1]
+    schemes = [e.scheme for e in endpoints if e.scheme in ("http", "https")]
+    scheme = schemes[0] if schemes else port_scheme(numbers=[port])
+    session.streams.warn(f"Hint: nothing reaches {ref} from this machine: falling back to kubectl port-forward")
+    return forward(session, ref, port, scheme,
+                   lambda url: open_url(session, url) if open_browser and url.startswith("http") else None)
