@@ -302,7 +302,18 @@ def load_balancer_hop(service: dict, found: Found) -> Hop:
     dead = [e for e in endpoints if e.dead]
     verdict = BROKEN if len(dead) == len(endpoints) else WARNING if dead or any(e.internal for e in endpoints) or \
         source_ranges(service)[0] else OK
-    return hop("load balancer", verdict, f"{hosts}" + (f": {'; '.join(facts)}" if facts else ""), evidence, command)
+    providers = provisioned_by(service)
+    shown = f"{hosts}" + (f" ({', '.join(providers)})" if providers else "")
+    return hop("load balancer", verdict, shown + (f": {'; '.join(facts)}" if facts else ""), evidence, command)
+
+
+def provisioned_by(service: dict) -> List[str]:
+    """The controllers (loadbalancers.py's table) that provision the Service's `loadBalancerClass`. Without a class,
+    the cloud's own controller does, and which cloud it is cannot be told from the Service: its annotations only
+    refine the answer (the facts a hop shows: internal, TLS...)."""
+    from .loadbalancers import serving
+
+    return [row.name for row in serving(service)] if field(service, "spec", "loadBalancerClass") else []
 
 
 def node_port_hop(service: dict, port: dict, found: Found) -> Hop:
