@@ -96,6 +96,16 @@ class Context:
     snapshot: Snapshot
     pods: Optional[List[dict]]
     policies: Optional[List[dict]]
+    selections: Dict[tuple, List[dict]] = dc_field(default_factory=dict)
+
+    def selecting(self, pod: dict) -> List[dict]:
+        """The Services that select `pod`, matched once per distinct label set (a DaemonSet's 5,000 pods share one)."""
+        from .reach import selecting_services
+
+        key = (namespace(pod), frozenset(labels(pod).items()))
+        if key not in self.selections:
+            self.selections[key] = selecting_services(pod, self.snapshot)
+        return self.selections[key]
 
 
 def _service_evidence(service: dict, path: str) -> Tuple[str, str]:
@@ -454,7 +464,7 @@ def pod_ways(pod: dict, context: Context, done: Optional[set] = None) -> List[Wa
     front doors; or the hop that stops it (not scheduled, ended, selected by no Service, no port targets it)."""
     from .endpoints.hostports import ended_warning, has_ended
     from .endpoints.service import PodTarget, is_local
-    from .reach import ports_targeting, selecting_services
+    from .reach import ports_targeting
 
     snapshot = context.snapshot
     ref, ns = f"pod/{name(pod)}", namespace(pod)
@@ -466,7 +476,7 @@ def pod_ways(pod: dict, context: Context, done: Optional[set] = None) -> List[Wa
         return [dead_end(ref, "pod", f"{field(pod, 'status', 'phase') or 'Pending'} and not scheduled to a node",
                          f"{ref} spec.nodeName", pod_command)]
     ways = host_ways(pod, context)
-    services = selecting_services(pod, snapshot)
+    services = context.selecting(pod)
     if not services and not ways:
         return [dead_end(ref, "service", f"no Service selects pod {name(pod)} (labels {format_labels(labels(pod))})",
                          f"{ref} metadata.labels; services spec.selector",
@@ -527,16 +537,10 @@ def explain_target(kind_name: str, obj: dict, pods: Optional[List[dict]], snapsh
         done: set = set()
         for pod in pods:
             ways += pod_ways(pod, context, done)
-            done |= {(namespace(s), name(s)) for s in _selecting(pod, snapshot)}
+            done |= {(namespace(s), name(s)) for s in context.selecting(pod)}
         return _unique(ways)
     door = BY_ROLE[kind.role]
     return door_ways(snapshot, context, ns, {}, [(door, obj)])
-
-
-def _selecting(pod: dict, snapshot: Snapshot) -> List[dict]:
-    from .reach import selecting_services
-
-    return selecting_services(pod, snapshot)
 
 
 def _unique(ways: Iterable[Way]) -> List[Way]:
