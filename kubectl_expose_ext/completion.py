@@ -103,7 +103,7 @@ VALUES: Dict[str, Callable[[Dict[str, str]], List[str]]] = {
     "show-outputs": _outputs("OUTPUTS"),
     "audit-outputs": _outputs("AUDIT_OUTPUTS"),
     "write-outputs": _choices(".options", "WRITE_OUTPUTS"),
-    "fallbacks": _choices(".commands.show", "FALLBACKS"),
+    "fallbacks": _choices(".portforward", "FALLBACKS"),
     "version-outputs": _choices(".commands.version", "OUTPUTS"),
     "explain-outputs": _choices(".commands.explain", "EXPLAIN_OUTPUTS"),
     "address-types": lambda flags: _address_types(),

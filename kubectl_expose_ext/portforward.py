@@ -10,7 +10,7 @@ command (Ctrl-C, an error, kubectl exiting), the kubectl it started is stopped: 
 import re
 import subprocess
 import threading
-from typing import List, Optional
+from typing import Any, Callable, List, Optional
 
 from .errors import ReachError
 from .exitcodes import ExitCode
@@ -24,6 +24,30 @@ def command(session: Session, ref: str, port: int, kubectl: str = "kubectl") -> 
     """The kubectl command line: loopback only (kubectl's default too, said explicitly), a free local port."""
     return [kubectl, "port-forward", "-n", session.namespace, *session.kubectl_args, "--address=127.0.0.1", ref,
             f":{port}"]
+
+
+FALLBACKS = ("port-forward",)  # --fallback's values (show, explain)
+
+
+def fall_back(session: Session, spec: Any, address_type: str, endpoints: List, on_url: Callable[[str], None]) -> int:
+    """--fallback port-forward (show, explain): kubectl port-forward to the target (hints.port_forward_target: a
+    running pod, a Service that selects one), on a free local port, until Ctrl-C; the URL's scheme from the target's
+    http(s) endpoints, else its port; `on_url` gets the URL once it is served (show --open opens it)."""
+    from .hints import port_forward_target
+    from .scheme import port_scheme
+    from .targets import resolve
+
+    resolved = resolve(session.kube, spec, session.namespace, address_type, note=lambda m: None)
+    found = port_forward_target(resolved.kind.name, resolved.obj, resolved.pods)
+    port = found[2] if found else None
+    if found is None or port is None:
+        raise ReachError(f"--fallback port-forward: {spec.name} has no running pod (or declared port) "
+                         "that kubectl port-forward could reach")
+    ref = found[1]
+    schemes = [e.scheme for e in endpoints if e.scheme in ("http", "https")]
+    scheme = schemes[0] if schemes else port_scheme(numbers=[port])
+    session.streams.warn(f"Hint: nothing reaches {ref} from this machine: falling back to kubectl port-forward")
+    return forward(session, ref, port, scheme, on_url)
 
 
 def forward(session: Session, ref: str, port: int, scheme: str, open_url) -> int:

@@ -9,7 +9,7 @@ from ..exitcodes import ExitCode
 from ..flags import flag
 from ..kubeflags import Session
 from ..options import TargetSpec
-from .show import FALLBACKS
+from ..portforward import FALLBACKS
 
 EXPLAIN_OUTPUTS = ("text", "wide", "json", "yaml")
 MARKS = {"ok": "ok", "broken": "BROKEN", "warning": "warning", "unknown": "unknown"}
@@ -84,9 +84,10 @@ class Explain:
         report_malformed(session)
         self.emit(session, resolved, ways)
         if self.fallback and not self.works(ways, probes):
-            from .show import port_forward
+            from ..portforward import fall_back
 
-            return port_forward(session, self.spec, self.address_type, [e for w in ways for e in w.endpoints], False)
+            return fall_back(session, self.spec, self.address_type, [e for w in ways for e in w.endpoints],
+                             lambda url: None)
         if probes is not None:
             return ExitCode.OK if any(p.answered for p in probes.values()) else ExitCode.NO_ANSWER
         return ExitCode.OK

@@ -79,6 +79,8 @@ class ShowOptions(Selection, Rows):
         if self.show_labels and printer.format not in ("table", "wide"):  # kubectl get's refusal, in its words
             raise UsageError(f"--show-labels option cannot be used with {self.output} printer")
         if self.fallback is not None:
+            from ..portforward import FALLBACKS
+
             if self.fallback not in FALLBACKS:
                 raise UsageError(f'invalid --fallback "{self.fallback}": use {" or ".join(FALLBACKS)}')
             if len(specs) != 1 or self.watch:
@@ -133,8 +135,10 @@ class Show:
         return code
 
     def port_forward(self, session: Session, answers: List) -> int:
-        return port_forward(session, self.specs[0], self.address_type, [e for a in answers for e in a.found.endpoints],
-                            self.open_browser)
+        from ..portforward import fall_back
+
+        return fall_back(session, self.specs[0], self.address_type, [e for a in answers for e in a.found.endpoints],
+                         lambda url: open_url(session, url) if self.open_browser and url.startswith("http") else None)
 
     def collect(self, session: Session) -> Tuple[List, Optional[List], Optional[dict], List[str]]:
         """(answers, findings of a listing, probes, targets not found): everything but the output."""
@@ -383,7 +387,6 @@ class Show:
         return bool(text)
 
 
-FALLBACKS = ("port-forward",)
 
 
 def reachable(answers: List, probes: Optional[dict]) -> bool:
@@ -455,25 +458,3 @@ def _say_exactly(session: Session, line: str) -> None:
     session.streams.err.write(clean(line) + "\n")
     session.streams.err.flush()
 
-
-def port_forward(session: Session, spec: TargetSpec, address_type: str, endpoints: List, open_browser: bool) -> int:
-    """--fallback port-forward (show, explain): kubectl port-forward to the target (hints.port_forward_target: a
-    running pod, a Service that selects one), on a free local port, until Ctrl-C; the URL's scheme from the target's
-    http(s) endpoints, else its port."""
-    from ..hints import port_forward_target
-    from ..portforward import forward
-    from ..scheme import port_scheme
-    from ..targets import resolve
-
-    resolved = resolve(session.kube, spec, session.namespace, address_type, note=lambda m: None)
-    found = port_forward_target(resolved.kind.name, resolved.obj, resolved.pods)
-    port = found[2] if found else None
-    if found is None or port is None:
-        raise ReachError(f"--fallback port-forward: {spec.name} has no running pod (or declared port) "
-                         "that kubectl port-forward could reach")
-    ref = found[1]
-    schemes = [e.scheme for e in endpoints if e.scheme in ("http", "https")]
-    scheme = schemes[0] if schemes else port_scheme(numbers=[port])
-    session.streams.warn(f"Hint: nothing reaches {ref} from this machine: falling back to kubectl port-forward")
-    return forward(session, ref, port, scheme,
-                   lambda url: open_url(session, url) if open_browser and url.startswith("http") else None)
