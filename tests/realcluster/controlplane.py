@@ -4,7 +4,7 @@ kube-controller-manager (service account and namespace controllers only), no kub
     python tests/realcluster/controlplane.py --build   # build once (cached), as .ci/run does
     python tests/realcluster/controlplane.py           # build if needed, start, print a KUBECONFIG, wait for Ctrl-C
 
-The binaries come from tests/realcluster/build.sh (cached under ~/.cache/kubectl-reach/realcluster/<version>/).
+The binaries come from tests/realcluster/build.sh (cached under ~/.cache/kubectl-reach-tests/realcluster/<version>/: cache.py).
 TLS from a throw-away CA made by openssl; static tokens: `admin` (system:masters), `nobody` (no rights: tests bind
 roles to it for 403s) and `loader` (system:masters; what the fixture loader writes is told apart in the audit log).
 The audit log (level Request) is how tests see which requests the CLI sent, as the fake API server's log does.
@@ -43,8 +43,11 @@ rules:
 
 
 def cache_dir() -> pathlib.Path:
-    base = pathlib.Path(os.environ.get("XDG_CACHE_HOME") or pathlib.Path.home() / ".cache")
-    return base / "kubectl-reach" / "realcluster" / KUBE_VERSION
+    try:
+        from .cache import machine_cache
+    except ImportError:  # run as a script: python tests/realcluster/controlplane.py --build
+        from cache import machine_cache  # type: ignore[no-redef]
+    return machine_cache("realcluster", KUBE_VERSION)
 
 
 def binaries(build: bool = False) -> Optional[pathlib.Path]:
@@ -55,8 +58,9 @@ def binaries(build: bool = False) -> Optional[pathlib.Path]:
     if all((directory / n).is_file() for n in names):
         return directory
     if build and not explicit and shutil.which("go"):
-        subprocess.run(["bash", str(HERE / "build.sh")], check=True, env={**os.environ, "KUBE_VERSION": KUBE_VERSION},
-                       stdout=subprocess.DEVNULL)
+        subprocess.run(["bash", str(HERE / "build.sh")], check=True, env={
+            **os.environ, "KUBE_VERSION": KUBE_VERSION, "REACH_REALCLUSTER_CACHE": str(cache_dir())},
+            stdout=subprocess.DEVNULL)
         return binaries(build=False)
     return None
 

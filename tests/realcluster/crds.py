@@ -1,6 +1,6 @@
 """The front doors' real CustomResourceDefinitions, for the real-cluster tier: each project's own YAML, as its Go
 module ships it, fetched from the Go module proxy (`go mod download -json MODULE@VERSION` gives the module's Dir) and
-cached under ~/.cache/kubectl-reach/crds/ (a machine fetches them once; nothing of them is committed here).
+cached under ~/.cache/kubectl-reach-tests/crds/ (cache.py) (a machine fetches them once; nothing of them is committed here).
 
     python tests/realcluster/crds.py      # fetch once (what .ci/run does); prints the cache directory
 
@@ -50,8 +50,11 @@ LEGACY = ("traefik.io", "traefik.containo.us")  # Traefik v2's group: v3's CRDs,
 
 
 def cache_dir() -> pathlib.Path:
-    base = pathlib.Path(os.environ.get("XDG_CACHE_HOME") or pathlib.Path.home() / ".cache")
-    return base / "kubectl-reach" / "crds"
+    try:
+        from .cache import machine_cache
+    except ImportError:  # run as a script: python tests/realcluster/crds.py
+        from cache import machine_cache  # type: ignore[no-redef]
+    return machine_cache("crds")
 
 
 def _cached(module: str, version: str, path: str) -> pathlib.Path:
