@@ -436,7 +436,7 @@ class Kube:
             response, raw, sent = self._send("GET", url, None, "", accept, deadline, limit)
             if response.status != 401 or renewed or not self._refreshed(sent):
                 break
-        self.warnings.extend(_warnings(response))
+        # no Warning headers kept: through the proxy they are the backend's, and must not pass for the API server's
         return response.status, str(response.headers.get("Content-Type") or ""), raw
 
     def _send(self, method: str, url: str, data: Optional[bytes], content_type: str, accept: str,
