@@ -253,10 +253,26 @@ def create(kube: "Kube", pod: Dict[str, Any], dry_run: bool) -> Dict[str, Any]:
         raise refusal(exc, namespace) from None
 
 
+# What the flow needs besides the create (which the dry run checks): (verb, subresource, what fails without it).
+# Delete first: a pod that could not be deleted must never be made.
+NEEDED = (("delete", "", "deleted afterwards"), ("watch", "", "watched to its end"), ("get", "log", "read"))
+
+
 def check(kube: "Kube", plan: ProbePlan) -> Dict[str, Any]:
-    """The dry run (`dryRun=All`): the Pod as the API server would create it, or the one-line refusal (Forbidden:
-    RBAC or Pod Security; Invalid). Nothing is created. Pod Security's warn-mode texts land in kube.warnings."""
-    return create(kube, plan.manifest(), dry_run=True)
+    """Before any consent: the dry run (`dryRun=All`: the Pod as the API server would create it, or the one-line
+    refusal: Forbidden for RBAC or Pod Security, Invalid), then one SelfSubjectAccessReview per other verb the flow
+    needs (NEEDED), so that a pod is never made that could not be watched, read or deleted. Nothing is created.
+    Pod Security's warn-mode texts land in kube.warnings."""
+    from .vantages import allowed
+
+    pod = create(kube, plan.manifest(), dry_run=True)
+    for verb, subresource, why in NEEDED:
+        if not allowed(kube, plan.namespace, "pods", subresource, verb):
+            what = f"pods/{subresource}" if subresource else "pods"
+            raise Forbidden(f"not allowed to {verb} {what} in namespace {clean(plan.namespace)}: the probe pod could "
+                            f"not be {why}, so it is not created (kubectl auth can-i {verb} {what} -n "
+                            f"{shlex.quote(plan.namespace)})", code=403)
+    return pod
 
 
 def wait_for_end(kube: "Kube", pod: Dict[str, Any], seconds: float) -> Dict[str, Any]:
@@ -312,13 +328,16 @@ def delete(kube: "Kube", namespace: str, name: str) -> None:
 
 def run(kube: "Kube", plan: ProbePlan, consent: bool, warn: Callable[[str], None] = lambda line: None
         ) -> List[VantageResult]:
-    """Create the probe Pod (only with `consent`: the user's --yes, after check() and the manifest were shown), wait
-    for it to end, read its log, and delete it whatever happens (Ctrl-C included): one result per target, in order.
-    A delete that fails is said through `warn`, with the command that finishes it.
+    """With `consent` (the user's --yes): check() (the dry run and the reviews), then create the probe Pod, wait for
+    it to end, read its log, and delete it whatever happens (Ctrl-C included): one result per target, in order. A
+    delete that fails is said through `warn`, with the command that finishes it. Without consent: UsageError, and
+    nothing is sent (show plan.manifest() and check() instead).
 
-    Requests: a create, one watch (more only past a server's watch timeout or a 410), a log read, a delete."""
+    Requests: check()'s four, a create, one watch (more only past a server's watch timeout or a 410), a log read, a
+    delete."""
     if not consent:
         raise UsageError("the probe pod is created only with --yes (the dry run above shows it)")
+    check(kube, plan)
     created = create(kube, plan.manifest(), dry_run=False)
     meta = created.setdefault("metadata", {})
     namespace, name = str(meta.setdefault("namespace", plan.namespace)), str(meta.get("name") or "")

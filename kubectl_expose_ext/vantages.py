@@ -84,18 +84,30 @@ def proxy_path(target: ProxyTarget) -> str:
     if target.resource not in PROXY_RESOURCES or target.scheme not in SCHEMES:
         raise ValueError(f"no proxy for {target.resource} over {target.scheme}")
     port = str(target.port)
-    if not port or not all(c.isalnum() or c == "-" for c in port):  # a port number or an IANA_SVC_NAME
+    if not port or not all(c.isascii() and (c.isalnum() or c == "-") for c in port):  # a number or an IANA_SVC_NAME
         raise ValueError(f"invalid port {port!r}")
+    if target.resource == "pods" and not port.isdigit():  # a pod's proxy dials the port as given: a number
+        raise ValueError(f"a pod is proxied on a port number, not {port!r}")
     prefix = "https:" if target.scheme == "https" else ""
     return (f"/api/v1/namespaces/{quote(target.namespace, safe='')}/{target.resource}/"
             f"{prefix}{quote(target.name, safe='')}:{port}/proxy{wire_path(target.path)}")
 
 
-def access_review(namespace: str, resource: str) -> dict:
-    """The SelfSubjectAccessReview `kubectl auth can-i get RESOURCE/proxy -n NAMESPACE` sends."""
+def access_review(namespace: str, resource: str, subresource: str = "proxy", verb: str = "get") -> dict:
+    """The SelfSubjectAccessReview `kubectl auth can-i VERB RESOURCE/SUBRESOURCE -n NAMESPACE` sends (core group)."""
+    attributes = {"namespace": namespace, "verb": verb, "group": "", "resource": resource}
+    if subresource:
+        attributes["subresource"] = subresource
     return {"apiVersion": "authorization.k8s.io/v1", "kind": "SelfSubjectAccessReview",
-            "spec": {"resourceAttributes": {"namespace": namespace, "verb": "get", "group": "",
-                                            "resource": resource, "subresource": "proxy"}}}
+            "spec": {"resourceAttributes": attributes}}
+
+
+def allowed(kube: "Kube", namespace: str, resource: str, subresource: str = "proxy", verb: str = "get") -> bool:
+    """Whether a SelfSubjectAccessReview says yes (its errors are the caller's: ApiError, Unreachable)."""
+    review = kube.request("POST", "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews", None,
+                          access_review(namespace, resource, subresource, verb))
+    status = review.get("status")
+    return isinstance(status, dict) and status.get("allowed") is True
 
 
 def can_i_command(namespace: str, resource: str) -> str:
@@ -163,16 +175,12 @@ def allowed_proxies(kube: "Kube", pairs: Sequence[Tuple[str, str]]) -> Dict[Tupl
         if (namespace, resource) in answers:
             continue
         try:
-            review = kube.request("POST", "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews", None,
-                                  access_review(namespace, resource))
+            yes = allowed(kube, namespace, resource)
         except (ApiError, Unreachable) as exc:
             answers[(namespace, resource)] = f"could not check RBAC for {resource}/proxy: {_short(str(exc))}"
             continue
-        status = review.get("status")
-        if isinstance(status, dict) and status.get("allowed") is True:
-            answers[(namespace, resource)] = None
-        else:
-            answers[(namespace, resource)] = f"not allowed to use {resource}/proxy in namespace {clean(namespace)}"
+        answers[(namespace, resource)] = None if yes else \
+            f"not allowed to use {resource}/proxy in namespace {clean(namespace)}"
     return answers
 
 

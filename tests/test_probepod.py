@@ -195,7 +195,9 @@ def test_a_restricted_namespace_admits_the_dry_run_and_nothing_is_created(api_fa
     assert pod["metadata"]["name"].startswith("kubectl-reach-probe-")
     assert pod["spec"]["containers"][0]["securityContext"]["capabilities"] == {"drop": ["ALL"]}
     assert api.names("Pod", "shop") == []
-    assert [(r.method, r.query.get("dryRun")) for r in api.log(since)] == [("POST", "All")]
+    sent = [(r.method, r.path, r.query.get("dryRun")) for r in api.log(since)]
+    assert sent == [("POST", "/api/v1/namespaces/shop/pods", "All")] + [
+        ("POST", "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews", None)] * 3, sent
 
 
 def test_a_manifest_that_breaks_pod_security_is_refused_in_one_line(api_factory):
@@ -222,9 +224,23 @@ def test_rbac_refusal_is_one_line_before_anything_is_created(api_factory):
     line = str(refused.value)
     assert line.startswith("not allowed to create the probe pod in namespace shop: pods") and \
         'cannot create resource "pods"' in line, line
+    since = len(api.log())
     with pytest.raises(UsageError, match="only with --yes"):
         probepod.run(kube_of(api), PLAN, consent=False)
+    assert api.log(since) == [] and api.names("Pod", "shop") == []
+
+
+@pytest.mark.parametrize("verb, what, why", [("delete", "pods", "deleted afterwards"),
+                                             ("watch", "pods", "watched to its end")])
+def test_a_pod_that_could_not_be_deleted_or_watched_is_never_made(api_factory, verb, what, why):
+    api = api_factory(objects=[namespace("shop")])
+    api.forbid(verb, what)
+    with pytest.raises(Forbidden) as refused:
+        probepod.run(kube_of(api), PLAN, consent=True)
+    assert str(refused.value) == (f"not allowed to {verb} pods in namespace shop: the probe pod could not be {why}, so "
+                                  f"it is not created (kubectl auth can-i {verb} pods -n shop)")
     assert api.names("Pod", "shop") == []
+    assert not [r for r in api.log() if r.method == "POST" and r.path.endswith("/pods") and not r.query.get("dryRun")]
 
 
 def test_a_pod_that_does_not_end_is_deleted_at_its_deadline(api_factory):
@@ -260,6 +276,8 @@ def test_the_whole_flow(api_factory, phase):
         ("in-cluster probe pod", "broken", "the connection was refused or failed")]
     name = seen[0]["metadata"]["name"]
     assert [(r.method, r.path, r.query) for r in api.log(since)] == [
+        ("POST", "/api/v1/namespaces/shop/pods", {"fieldManager": "kubectl-reach", "dryRun": "All"}),
+        *[("POST", "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews", {})] * 3,
         ("POST", "/api/v1/namespaces/shop/pods", {"fieldManager": "kubectl-reach"}),
         ("GET", "/api/v1/namespaces/shop/pods", {
             "watch": "true", "resourceVersion": seen[0]["metadata"]["resourceVersion"],
@@ -289,15 +307,14 @@ def test_ctrl_c_while_waiting_still_deletes_the_pod(api_factory):
     assert api.log()[-1].method == "DELETE"
 
 
-@pytest.mark.fake_only("a delete the fake refuses")
+@pytest.mark.fake_only("a delete that fails: an injected fault")
 def test_a_failed_delete_is_said_with_the_command_that_finishes_it(api_factory):
     api = api_factory(objects=[namespace("shop")])
     api.cluster.kubelet = lambda pod: ("Succeeded", "reach-probe 1 0 200 0.1\n")
-    api.forbid("delete", "pods")
+    api.cluster.inject(method="DELETE", path="/namespaces/shop/pods/", status=500)
     warnings = []
     results = probepod.run(kube_of(api), ProbePlan((WEB,), "shop"), consent=True, warn=warnings.append)
     assert [r.verdict for r in results] == ["ok"]
     [name] = api.names("Pod", "shop")
-    assert warnings == [f"could not delete the probe pod shop/{name} (pods \"{name}\" is forbidden: User "
-                        f"\"system:serviceaccount:default:reach\" cannot delete resource \"pods\" in API group \"\" "
-                        f"in the namespace \"shop\"): kubectl delete pod {name} -n shop"]
+    assert warnings == [f"could not delete the probe pod shop/{name} (injected fault: InternalError): "
+                        f"kubectl delete pod {name} -n shop"]

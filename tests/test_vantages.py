@@ -44,7 +44,9 @@ def test_proxy_path(target, path):
 
 @pytest.mark.parametrize("target", [
     ProxyTarget("shop", "web", "a:b"), ProxyTarget("shop", "web", ""), ProxyTarget("shop", "web", 80, scheme="tcp"),
-    ProxyTarget("shop", "web", 80, resource="nodes")], ids=["colon-port", "no-port", "tcp", "nodes"])
+    ProxyTarget("shop", "web", 80, resource="nodes"), ProxyTarget("shop", "web-0", "http", resource="pods"),
+    ProxyTarget("shop", "web", "\uff18\uff10")], ids=["colon-port", "no-port", "tcp", "nodes", "pod-named-port",
+                                                       "fullwidth-digits"])
 def test_targets_the_proxy_cannot_take_are_refused(target):
     with pytest.raises(ValueError):
         proxy_path(target)
