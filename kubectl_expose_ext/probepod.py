@@ -56,6 +56,7 @@ TARGET_TIMEOUT = 3  # seconds for one target: connect and answer
 DEADLINE = 60  # seconds: activeDeadlineSeconds, from the kubelet's start of the pod (image pull included)
 SCHEDULING_SLACK = 15  # seconds (at most the deadline again) the client waits beyond it: scheduling is not counted
 MAX_TARGETS = 32
+ENDED = ("Succeeded", "Failed")
 LOG_LIMIT = 64 * 1024  # bytes of the log read; 32 lines of ours are under 2 KB
 LINE_LIMIT = 200  # characters of one line considered
 RESOURCES = {"requests": {"cpu": "10m", "memory": "16Mi"},
@@ -150,12 +151,14 @@ class ProbePlan:
             },
         }
 
-    def results(self, log: str) -> List[VantageResult]:
-        """One result per target, in order, from the pod's log (parse_log)."""
+    def results(self, log: str, silent: str = "the probe pod reported nothing for it") -> List[VantageResult]:
+        """One result per target, in order, from the pod's log (parse_log); `silent`: the detail where it has no
+        line."""
         found = parse_log(log, len(self.targets))
         out = []
         for index, target in enumerate(self.targets, 1):
-            verdict, detail = verdict_of(target, found.get(index), self.timeout)
+            answer = found.get(index)
+            verdict, detail = verdict_of(target, answer, self.timeout) if answer else (UNKNOWN, silent)
             out.append(VantageResult(PROBE_POD, clean(f"{target.tried}: {target.url()}"), verdict, detail,
                                      reproduce(target, self.namespace, self.image, self.timeout)))
         return out
@@ -220,12 +223,14 @@ def refusal(exc: ApiError, namespace: str) -> ApiError:
     return type(exc)(f"could not create the probe pod in namespace {clean(namespace)}: {said}", code=exc.code)
 
 
-def why_not_ended(pod: Optional[Dict[str, Any]]) -> str:
-    """What a pod that did not end was doing: its phase and the first waiting reason, or why it is not scheduled."""
+def state_of(pod: Optional[Dict[str, Any]]) -> str:
+    """What a pod is doing, in one line: its phase and reason (`Failed: DeadlineExceeded`), the first container
+    waiting reason (`ImagePullBackOff: ...`), or why it is not scheduled."""
     if not isinstance(pod, dict):
         return "no status seen"
     status: Dict[str, Any] = pod["status"] if isinstance(pod.get("status"), dict) else {}
-    said = [str(status.get("phase") or "Pending")]
+    said = [": ".join(str(p) for p in (status.get("phase") or "Pending", status.get("reason"), status.get("message"))
+                      if p)]
     for container in status.get("containerStatuses") or []:
         waiting = ((container or {}).get("state") or {}).get("waiting") if isinstance(container, dict) else None
         if isinstance(waiting, dict) and waiting.get("reason"):
@@ -275,6 +280,11 @@ def check(kube: "Kube", plan: ProbePlan) -> Dict[str, Any]:
     return pod
 
 
+def _phase(pod: Any) -> str:
+    status = pod.get("status") if isinstance(pod, dict) else None
+    return str(status.get("phase") or "") if isinstance(status, dict) else ""
+
+
 def wait_for_end(kube: "Kube", pod: Dict[str, Any], seconds: float) -> Dict[str, Any]:
     """The pod once its phase is Succeeded or Failed, watched (fieldSelector metadata.name) from the version `pod` (as
     created) has; bounded by `seconds` (each watch asks the server to end by then; a 410 re-reads the pod)."""
@@ -294,31 +304,33 @@ def wait_for_end(kube: "Kube", pod: Dict[str, Any], seconds: float) -> Dict[str,
                     raise ReachError(f"the probe pod {clean(namespace)}/{clean(name)} was deleted before it ended")
                 if kind in ("ADDED", "MODIFIED"):
                     last = obj
-                    if (obj.get("status") or {}).get("phase") in ("Succeeded", "Failed"):
+                    if _phase(obj) in ENDED:
                         return obj
                 if time.monotonic() >= end:
                     break
         except Gone:
             last = kube.get("pods", name, namespace)
             version = str((last.get("metadata") or {}).get("resourceVersion") or "")
-            if (last.get("status") or {}).get("phase") in ("Succeeded", "Failed"):
+            if _phase(last) in ENDED:
                 return last
     raise ReachError(f"the probe pod {clean(namespace)}/{clean(name)} did not end within {seconds:g}s "
-                     f"({why_not_ended(last)})")
+                     f"({state_of(last)})")
 
 
-def read_log(kube: "Kube", namespace: str, name: str) -> str:
-    """The probe container's log: at most LOG_LIMIT bytes (limitBytes, and the read itself bounded)."""
+def read_log(kube: "Kube", namespace: str, name: str) -> Optional[str]:
+    """The probe container's log: at most LOG_LIMIT bytes (limitBytes, and the read itself bounded); None when the
+    server has none to give (a container that never started: the kubelet answers 400)."""
     query = urlencode({"container": CONTAINER, "limitBytes": str(LOG_LIMIT)})
     status, _, body = kube.read(f"{_path(namespace, name, 'log')}?{query}", LOG_LIMIT)
-    if status != 200:
-        raise ApiError(f"could not read the probe pod's log ({clean(namespace)}/{clean(name)}): HTTP {status}",
-                       code=status)
-    return body.decode("utf-8", "replace")
+    return body.decode("utf-8", "replace") if status == 200 else None
 
 
-def delete(kube: "Kube", namespace: str, name: str) -> None:
-    body = {"kind": "DeleteOptions", "apiVersion": "v1", "gracePeriodSeconds": 1, "propagationPolicy": "Background"}
+def delete(kube: "Kube", namespace: str, name: str, uid: str = "") -> None:
+    """Delete the probe pod (that very one: a uid precondition), within its 1 s grace period."""
+    body: Dict[str, Any] = {"kind": "DeleteOptions", "apiVersion": "v1", "gracePeriodSeconds": 1,
+                            "propagationPolicy": "Background"}
+    if uid:
+        body["preconditions"] = {"uid": uid}
     try:
         kube.request("DELETE", _path(namespace, name), None, body)
     except ApiError as exc:
@@ -340,17 +352,21 @@ def run(kube: "Kube", plan: ProbePlan, consent: bool, warn: Callable[[str], None
     check(kube, plan)
     created = create(kube, plan.manifest(), dry_run=False)
     meta = created.setdefault("metadata", {})
-    namespace, name = str(meta.setdefault("namespace", plan.namespace)), str(meta.get("name") or "")
-    if not name:
-        raise ApiError("the API server's answer to the probe pod's create has no name")
+    namespace, name, uid = plan.namespace, str(meta.get("name") or ""), str(meta.get("uid") or "")
+    if meta.setdefault("namespace", namespace) != namespace or not name.startswith(GENERATE_NAME) or \
+            not re.fullmatch(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?", name):  # never watch, read or delete another pod
+        raise ApiError(f"the API server's answer to the probe pod's create names another pod "
+                       f"({clean(meta.get('namespace'))}/{clean(name)}): nothing more is done with it")
     try:
         slack = min(SCHEDULING_SLACK, plan.deadline)  # the kubelet counts the deadline from its start of the pod
-        wait_for_end(kube, created, plan.deadline + slack)
+        ended = wait_for_end(kube, created, plan.deadline + slack)
         log = read_log(kube, namespace, name)
     finally:
         try:
-            delete(kube, namespace, name)
+            delete(kube, namespace, name, uid)
         except ReachError as exc:
             warn(f"could not delete the probe pod {clean(namespace)}/{clean(name)} ({_one_line(str(exc), 200)}): "
                  f"kubectl delete pod {shlex.quote(name)} -n {shlex.quote(namespace)}")
+    if log is None:
+        return plan.results("", f"the probe pod left no log ({state_of(ended)})")
     return plan.results(log)

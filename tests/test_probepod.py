@@ -318,3 +318,28 @@ def test_a_failed_delete_is_said_with_the_command_that_finishes_it(api_factory):
     [name] = api.names("Pod", "shop")
     assert warnings == [f"could not delete the probe pod shop/{name} (injected fault: InternalError): "
                         f"kubectl delete pod {name} -n shop"]
+
+
+@pytest.mark.fake_only("the fake's kubelet: a container that never started")
+def test_a_pod_that_never_started_gives_unknown_results_with_its_state(api_factory):
+    api = api_factory(objects=[namespace("shop")])
+    api.cluster.kubelet = lambda pod: ("Failed", None)
+    results = probepod.run(kube_of(api), ProbePlan((WEB, POD), "shop"), consent=True)
+    assert {(r.verdict, r.detail) for r in results} == {
+        ("unknown", "the probe pod left no log (Failed: DeadlineExceeded: Pod was active on the node longer than the "
+                    "specified deadline)")}
+    assert api.names("Pod", "shop") == []
+
+
+@pytest.mark.fake_only("a create answer naming another pod: an injected fault")
+def test_a_create_answer_naming_another_pod_is_not_followed(api_factory):
+    import json
+
+    api = api_factory(objects=[namespace("shop"), {"kind": "Pod", "metadata": {"name": "victim", "namespace": "shop"},
+                                                   "spec": {"containers": [{"name": "c", "image": "i"}]}}])
+    forged = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "victim", "namespace": "shop", "uid": "u"}}
+    api.cluster.inject(method="POST", path="/namespaces/shop/pods", unless="dryRun", body=json.dumps(forged).encode())
+    with pytest.raises(ReachError, match=r"names another pod \(shop/victim\): nothing more is done with it"):
+        probepod.run(kube_of(api), PLAN, consent=True)
+    assert api.names("Pod", "shop") == ["victim"]
+    assert not [r for r in api.log() if r.method == "DELETE" or "watch" in r.query]

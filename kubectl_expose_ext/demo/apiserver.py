@@ -511,7 +511,7 @@ class FakeCluster:
         # `kubectl reach explain`'s vantages (_vantage_route): the proxy's backend answer (None: a page for a Service
         # with a ready endpoint), and a kubelet for probe pods: pod -> (phase, log) (None: they stay Pending)
         self.proxy_answer: Optional[Callable[[Request], Tuple[int, str, bytes]]] = None
-        self.kubelet: Optional[Callable[[dict], Tuple[str, str]]] = None
+        self.kubelet: Optional[Callable[[dict], Tuple[str, Optional[str]]]] = None  # log None: it never started
         self.pod_logs: Dict[Tuple[str, str], str] = {}
         for namespace in SYSTEM_NAMESPACES:  # what every API server creates at start
             self.add({"kind": "Namespace", "metadata": {"name": namespace}, "status": {"phase": "Active"}})
@@ -1017,7 +1017,10 @@ class FakeCluster:
                 raise APIStatus(403, "Forbidden", f'pods "{name}" is forbidden: User "{self.user}" cannot get resource '
                                 f'"pods/log" in API group "" in the namespace "{namespace}"')
             self._stored(BY_KIND["Pod"], namespace, name)
-            text = self.pod_logs.get((namespace, name), "").encode()
+            if (namespace, name) not in self.pod_logs:  # as the kubelet says it of a container that never started
+                raise APIStatus(400, "BadRequest", f'container "probe" in pod "{name}" is waiting to start: '
+                                "ContainerCreating")
+            text = self.pod_logs[(namespace, name)].encode()
             limit = request.query.get("limitBytes", "")
             return 200, RawBody(text[: int(limit)] if limit.isdigit() else text, "text/plain")
         if resource not in ("services", "pods") or sub != "proxy":
@@ -1048,13 +1051,17 @@ class FakeCluster:
             return
         phase, log = self.kubelet(copy.deepcopy(pod))
         name = pod["metadata"]["name"]
-        self.pod_logs[(namespace, name)] = log
         ran = copy.deepcopy(pod)
         code = 0 if phase == "Succeeded" else 1
-        ran["status"] = {"phase": phase, "containerStatuses": [
-            {"name": c.get("name"), "ready": False, "restartCount": 0, "image": c.get("image"),
-             "state": {"terminated": {"exitCode": code, "reason": "Completed" if code == 0 else "Error"}}}
-            for c in (pod.get("spec") or {}).get("containers") or []]}
+        if log is None:  # never started: ended by its activeDeadlineSeconds
+            ran["status"] = {"phase": phase, "reason": "DeadlineExceeded",
+                             "message": "Pod was active on the node longer than the specified deadline"}
+        else:
+            self.pod_logs[(namespace, name)] = log
+            ran["status"] = {"phase": phase, "containerStatuses": [
+                {"name": c.get("name"), "ready": False, "restartCount": 0, "image": c.get("image"),
+                 "state": {"terminated": {"exitCode": code, "reason": "Completed" if code == 0 else "Error"}}}
+                for c in (pod.get("spec") or {}).get("containers") or []]}
         ran["metadata"]["resourceVersion"] = self._next_version()
         self._store(("pods", namespace, name), ran)
 
