@@ -27,7 +27,10 @@ TLS is not verified from inside (-k): whether the certificate suits a browser is
 this one asks whether the path answers.
 
 The log is untrusted (the image is a user's choice, the kubelet a cluster's): at most LOG_LIMIT bytes are read, only
-lines of the exact form `reach-probe INDEX EXIT HTTP_CODE TIME_CONNECT` count, the first per index wins.
+lines of the exact form `reach-probe INDEX EXIT HTTP_CODE TIME_CONNECT` count, the first per index wins. A pod that
+left no log (it never started) gives `unknown` results that say its state. The create's answer is checked too: a name
+that is not `kubectl-reach-probe-...` in our namespace is never watched, read or deleted, and the delete carries the
+created pod's uid as a precondition.
 """
 
 import re
