@@ -37,7 +37,7 @@ import re
 import shlex
 import time
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Callable, Dict, List, Optional, Tuple
+from typing import TYPE_CHECKING, Any, Callable, Dict, List, Optional, Sequence, Tuple
 from urllib.parse import quote, urlencode
 
 from .doors.base import BROKEN, OK, UNKNOWN, WARNING
@@ -113,6 +113,63 @@ class ProbeTarget:
 
 
 # --- pure: the manifest, the log, the verdicts -------------------------------------------------------------
+
+def _probe_scheme(scheme: str) -> Optional[str]:
+    """What the pod does for a URL scheme: an HTTP GET (http, https; ws and wss start as HTTP), a TCP connect
+    (any other TCP protocol: tcp, tls, grpc), or nothing (udp, sctp: None)."""
+    from .vantages import http_scheme
+
+    return http_scheme(scheme) or (None if scheme in ("udp", "sctp") else "tcp")
+
+
+def cluster_targets(service: Dict[str, Any], slices: Sequence[Dict[str, Any]], urls: Sequence[Any] = ()
+                    ) -> List[ProbeTarget]:
+    """What `--from-cluster` tries, in order, at most MAX_TARGETS: the Service by its DNS name (`NAME.NS.svc`, the
+    pod's resolv.conf search list completes it) on each TCP port; each ready endpoint address of its EndpointSlices on
+    each TCP port (pod IPs, deduplicated); each URL computed for it (endpoints.Endpoint: NodePorts, load balancers,
+    Ingresses...). Schemes from scheme.port_scheme; UDP and SCTP are not tried; a host that is no IP literal nor DNS
+    name (urls.host_problem) is left out."""
+    from .objects import field
+    from .scheme import port_scheme
+    from .urls import host_problem
+
+    namespace, name = str(field(service, "metadata", "namespace") or "default"), str(field(service, "metadata", "name"))
+    found: List[ProbeTarget] = []
+    seen: set = set()
+
+    def add(tried: str, scheme: Optional[str], host: Any, port: Any, path: str = "/") -> None:
+        key = (scheme, host, port, path)
+        if scheme and isinstance(host, str) and not host_problem(host) and isinstance(port, int) and \
+                0 < port < 65536 and key not in seen:
+            seen.add(key)
+            found.append(ProbeTarget(clean(tried), scheme, host, port, path))
+
+    def scheme_of(port: Dict[str, Any]) -> Optional[str]:
+        return _probe_scheme(port_scheme(port.get("appProtocol"), port.get("name"), (port.get("port"),),
+                                         port.get("protocol") or "TCP"))
+
+    if field(service, "spec", "type") != "ExternalName":
+        for port in field(service, "spec", "ports") or []:
+            if isinstance(port, dict):
+                add(f"service {namespace}/{name} port {port.get('port')}", scheme_of(port), f"{name}.{namespace}.svc",
+                    port.get("port"))
+    for endpoint_slice in slices:
+        if field(endpoint_slice, "metadata", "labels", "kubernetes.io/service-name") != name or \
+                field(endpoint_slice, "addressType") not in ("IPv4", "IPv6"):
+            continue
+        for endpoint in field(endpoint_slice, "endpoints") or []:
+            if not isinstance(endpoint, dict) or field(endpoint, "conditions", "ready") is False:
+                continue
+            pod = field(endpoint, "targetRef", "name")
+            for address in endpoint.get("addresses") or []:
+                for port in field(endpoint_slice, "ports") or []:
+                    if isinstance(port, dict):
+                        add(f"pod {namespace}/{pod or address} port {port.get('port')}", scheme_of(port), address,
+                            port.get("port"))
+    for url in urls:
+        add(f"{url.method} {url.url}", _probe_scheme(url.scheme), url.host, url.port, url.path or "/")
+    return found[:MAX_TARGETS]
+
 
 @dataclass(frozen=True)
 class ProbePlan:

@@ -22,7 +22,7 @@ backend never sees the credential; it appears in no result either.
 
 import json
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Dict, List, NamedTuple, Optional, Sequence, Tuple, Union
+from typing import TYPE_CHECKING, Any, Dict, List, NamedTuple, Optional, Sequence, Tuple, Union
 from urllib.parse import quote
 
 from .doors.base import BROKEN, OK, UNKNOWN, WARNING
@@ -163,6 +163,31 @@ def verdict_of(resource: str, status: int, content_type: str, body: bytes) -> Tu
     if status >= 500:
         return WARNING, f"the backend answered HTTP {status} (through the API server's proxy)"
     return OK, f"the backend answered HTTP {status} (through the API server's proxy)"
+
+
+def http_scheme(scheme: str) -> Optional[str]:
+    """http or https for a URL scheme that speaks HTTP (ws and wss start as HTTP), else None."""
+    return {"http": "http", "ws": "http", "https": "https", "wss": "https"}.get(scheme)
+
+
+def service_targets(service: Dict[str, Any], path: str = "/") -> List[ProxyTarget]:
+    """A Service's TCP ports that speak HTTP or HTTPS (scheme.port_scheme: appProtocol, port name, number), as
+    proxy targets by port number. None for an ExternalName Service: it has no endpoints to proxy to."""
+    from .objects import field
+    from .scheme import port_scheme
+
+    if field(service, "spec", "type") == "ExternalName":
+        return []
+    namespace, name = str(field(service, "metadata", "namespace") or "default"), str(field(service, "metadata", "name"))
+    targets = []
+    for port in field(service, "spec", "ports") or []:
+        if not isinstance(port, dict) or not isinstance(port.get("port"), int):
+            continue
+        scheme = http_scheme(port_scheme(port.get("appProtocol"), port.get("name"), (port.get("port"),),
+                                         port.get("protocol") or "TCP"))
+        if scheme:
+            targets.append(ProxyTarget(namespace, name, port["port"], "services", scheme, path))
+    return targets
 
 
 # --- I/O ---------------------------------------------------------------------------------------------------

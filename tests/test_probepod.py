@@ -343,3 +343,49 @@ def test_a_create_answer_naming_another_pod_is_not_followed(api_factory):
         probepod.run(kube_of(api), PLAN, consent=True)
     assert api.names("Pod", "shop") == ["victim"]
     assert not [r for r in api.log() if r.method == "DELETE" or "watch" in r.query]
+
+
+# --- pure: what --from-cluster tries --------------------------------------------------------------------------
+
+def test_cluster_targets_from_real_shapes():
+    from kubectl_expose_ext.endpoints import Endpoint
+
+    service = {"kind": "Service", "metadata": {"name": "web", "namespace": "shop"},
+               "spec": {"type": "NodePort", "ports": [{"name": "http", "port": 80, "targetPort": 8080, "nodePort": 30080},
+                                                      {"name": "dns", "port": 53, "protocol": "UDP"},
+                                                      {"name": "grpc", "port": 9090}]}}
+    slices = [
+        {"metadata": {"name": "web-a", "labels": {"kubernetes.io/service-name": "web"}}, "addressType": "IPv4",
+         "ports": [{"name": "http", "port": 8080, "protocol": "TCP"}],
+         "endpoints": [{"addresses": ["10.1.0.5"], "conditions": {"ready": True},
+                        "targetRef": {"kind": "Pod", "name": "web-0", "namespace": "shop"}},
+                       {"addresses": ["10.1.0.6"], "conditions": {"ready": False},
+                        "targetRef": {"kind": "Pod", "name": "web-1", "namespace": "shop"}},
+                       {"addresses": ["10.1.0.5"], "conditions": {}}]},  # the same address again: once
+        {"metadata": {"name": "other", "labels": {"kubernetes.io/service-name": "other"}}, "addressType": "IPv4",
+         "ports": [{"port": 1}], "endpoints": [{"addresses": ["10.9.9.9"]}]},
+        {"metadata": {"name": "web-f", "labels": {"kubernetes.io/service-name": "web"}}, "addressType": "FQDN",
+         "ports": [{"port": 80}], "endpoints": [{"addresses": ["db.example"]}]},
+        {"metadata": {"name": "web-6", "labels": {"kubernetes.io/service-name": "web"}}, "addressType": "IPv6",
+         "ports": [{"name": "https", "port": 8443}], "endpoints": [{"addresses": ["fd00::5"]}]},
+    ]
+    urls = [Endpoint("NodePort", "http", "192.168.1.10", 30080), Endpoint("Ingress", "https", "shop.example.com", 443,
+                                                                          path="/cart"),
+            Endpoint("Ingress", "http", "bank.example@evil.example", 80), Endpoint("LoadBalancer", "udp", "1.2.3.4", 53)]
+    targets = probepod.cluster_targets(service, slices, urls)
+    assert [(t.tried, t.url()) for t in targets] == [
+        ("service shop/web port 80", "http://web.shop.svc:80/"),
+        ("service shop/web port 9090", "telnet://web.shop.svc:9090"),
+        ("pod shop/web-0 port 8080", "http://10.1.0.5:8080/"),
+        ("pod shop/fd00::5 port 8443", "https://[fd00::5]:8443/"),
+        ("NodePort http://192.168.1.10:30080", "http://192.168.1.10:30080/"),
+        ("Ingress https://shop.example.com/cart", "https://shop.example.com:443/cart"),
+    ]
+    ProbePlan(tuple(targets), "shop").manifest()  # every one can be handed to the pod
+
+
+def test_cluster_targets_are_capped():
+    slices = [{"metadata": {"labels": {"kubernetes.io/service-name": "web"}}, "addressType": "IPv4",
+               "ports": [{"port": 80}], "endpoints": [{"addresses": [f"10.1.0.{i}"]} for i in range(1, 100)]}]
+    service = {"metadata": {"name": "web", "namespace": "shop"}, "spec": {"ports": [{"port": 80}]}}
+    assert len(probepod.cluster_targets(service, slices)) == probepod.MAX_TARGETS

@@ -200,3 +200,28 @@ def test_the_real_proxy_inside_a_network_namespace():
     assert all("\x1b" not in r["detail"] for r in answer["results"])
     assert [verb for verb, _ in answer["sent"]] == ["create", "create"] + ["get"] * 7  # one review per kind
     assert answer["requests"] == 9
+
+
+# --- pure: a Service's proxy targets ---------------------------------------------------------------------------
+
+@pytest.mark.parametrize("ports, targets", [
+    ([{"name": "http", "port": 80}], [("http", 80)]),
+    ([{"name": "web", "port": 8443}], [("https", 8443)]),
+    ([{"name": "api", "port": 9000, "appProtocol": "https"}], [("https", 9000)]),
+    ([{"name": "ws", "port": 9001, "appProtocol": "kubernetes.io/wss"}], [("https", 9001)]),
+    ([{"name": "dns", "port": 53, "protocol": "UDP"}, {"name": "metrics", "port": 9100}], []),  # not HTTP
+    ([{"name": "grpc", "port": 50051}, {"port": 80}, {"port": "80"}], [("http", 80)]),
+], ids=["http-name", "https-number", "app-protocol", "wss", "not-http", "grpc-and-malformed"])
+def test_service_targets(ports, targets):
+    from kubectl_expose_ext.vantages import service_targets
+
+    service = {"kind": "Service", "metadata": {"name": "web", "namespace": "shop"}, "spec": {"ports": ports}}
+    assert [(t.scheme, t.port) for t in service_targets(service)] == targets
+    assert all((t.namespace, t.name, t.resource) == ("shop", "web", "services") for t in service_targets(service))
+
+
+def test_an_external_name_service_has_no_proxy_target():
+    from kubectl_expose_ext.vantages import service_targets
+
+    assert service_targets({"metadata": {"name": "x"}, "spec": {"type": "ExternalName", "externalName": "a.example",
+                                                                 "ports": [{"port": 80}]}}) == []
