@@ -36,12 +36,13 @@ created pod's uid as a precondition.
 import re
 import shlex
 import time
-from dataclasses import dataclass
+import uuid
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, Dict, List, Optional, Sequence, Tuple
 from urllib.parse import quote, urlencode
 
 from .doors.base import BROKEN, OK, UNKNOWN, WARNING
-from .errors import ApiError, Forbidden, Gone, Invalid, ReachError, UsageError, redact
+from .errors import ApiError, Forbidden, Gone, Invalid, ReachError, Unreachable, UsageError, redact
 from .terminal import clean
 from .vantages import VantageResult
 
@@ -51,6 +52,7 @@ if TYPE_CHECKING:
 PROBE_POD = "in-cluster probe pod"
 DEFAULT_IMAGE = "curlimages/curl:8.11.1"  # the curl project's own image: sh and curl, non-root, multi-arch
 GENERATE_NAME = "kubectl-reach-probe-"
+RUN_LABEL = "kubectl-reach/probe-run"  # one value per run: a create interrupted by Ctrl-C is found by it
 CONTAINER = "probe"
 LABELS = {"app.kubernetes.io/name": "kubectl-reach-probe", "app.kubernetes.io/managed-by": "kubectl-reach",
           "app.kubernetes.io/component": "explain-from-cluster"}
@@ -174,13 +176,15 @@ def cluster_targets(service: Dict[str, Any], slices: Sequence[Dict[str, Any]], u
 @dataclass(frozen=True)
 class ProbePlan:
     """Everything the probe pod is made of: the targets, the namespace it runs in, its image (--probe-image), the
-    seconds for one target, and its activeDeadlineSeconds."""
+    seconds for one target, its activeDeadlineSeconds, and the run's own label value (RUN_LABEL: how a pod whose
+    create was interrupted is found again)."""
 
     targets: Tuple[ProbeTarget, ...]
     namespace: str
     image: str = DEFAULT_IMAGE
     timeout: int = TARGET_TIMEOUT
     deadline: int = DEADLINE
+    run_id: str = field(default_factory=lambda: uuid.uuid4().hex[:12])
 
     def manifest(self) -> Dict[str, Any]:
         """The probe Pod: least privilege (see the module's docstring), one container running SCRIPT over the
@@ -193,7 +197,8 @@ class ProbePlan:
         urls = [t.url() for t in self.targets]
         return {
             "apiVersion": "v1", "kind": "Pod",
-            "metadata": {"generateName": GENERATE_NAME, "namespace": self.namespace, "labels": dict(LABELS),
+            "metadata": {"generateName": GENERATE_NAME, "namespace": self.namespace,
+                         "labels": {**LABELS, RUN_LABEL: self.run_id},
                          "annotations": {"kubectl-reach/purpose": "a one-shot reachability probe of kubectl reach "
                                                                   "explain --from-cluster; safe to delete"}},
             "spec": {
@@ -398,6 +403,21 @@ def delete(kube: "Kube", namespace: str, name: str, uid: str = "") -> None:
             raise
 
 
+def remove_run(kube: "Kube", plan: ProbePlan, warn: Callable[[str], None]) -> None:
+    """Delete the pods of this run (found by RUN_LABEL: a create whose answer never came), each by its uid."""
+    selector = f"{RUN_LABEL}={plan.run_id}"
+    try:
+        found = kube.request("GET", _path(plan.namespace), {"labelSelector": selector, "limit": MAX_TARGETS})
+        for pod in found.get("items") or []:
+            meta = pod.get("metadata") if isinstance(pod, dict) else None
+            name = str(meta.get("name") or "") if isinstance(meta, dict) else ""
+            if name.startswith(GENERATE_NAME):
+                delete(kube, plan.namespace, name, str(meta.get("uid") or "") if isinstance(meta, dict) else "")
+    except ReachError as exc:
+        warn(f"could not look for the probe pod ({_one_line(str(exc), 200)}): kubectl delete pod -n "
+             f"{shlex.quote(plan.namespace)} -l {selector}")
+
+
 def run(kube: "Kube", plan: ProbePlan, consent: bool, warn: Callable[[str], None] = lambda line: None
         ) -> List[VantageResult]:
     """With `consent` (the user's --yes): check() (the dry run and the reviews), then create the probe Pod, wait for
@@ -410,7 +430,11 @@ def run(kube: "Kube", plan: ProbePlan, consent: bool, warn: Callable[[str], None
     if not consent:
         raise UsageError("the probe pod is created only with --yes (the dry run above shows it)")
     check(kube, plan)
-    created = create(kube, plan.manifest(), dry_run=False)
+    try:
+        created = create(kube, plan.manifest(), dry_run=False)
+    except (KeyboardInterrupt, Unreachable):  # the create may have landed without our hearing of it
+        remove_run(kube, plan, warn)
+        raise
     meta = created.setdefault("metadata", {})
     namespace, name, uid = plan.namespace, str(meta.get("name") or ""), str(meta.get("uid") or "")
     if meta.setdefault("namespace", namespace) != namespace or not name.startswith(GENERATE_NAME) or \

@@ -35,7 +35,9 @@ def test_the_manifest_is_least_privilege():
     assert pod["metadata"]["namespace"] == "shop"
     assert pod["metadata"]["labels"] == {"app.kubernetes.io/name": "kubectl-reach-probe",
                                          "app.kubernetes.io/managed-by": "kubectl-reach",
-                                         "app.kubernetes.io/component": "explain-from-cluster"}
+                                         "app.kubernetes.io/component": "explain-from-cluster",
+                                         "kubectl-reach/probe-run": PLAN.run_id}
+    assert len(PLAN.run_id) == 12 and PLAN.run_id != ProbePlan((WEB,), "shop").run_id
     assert (spec["restartPolicy"], spec["automountServiceAccountToken"], spec["enableServiceLinks"]) == \
         ("Never", False, False)
     assert spec["activeDeadlineSeconds"] == 60
@@ -305,6 +307,33 @@ def test_ctrl_c_while_waiting_still_deletes_the_pod(api_factory):
         release.set()
     assert api.names("Pod", "shop") == []
     assert api.log()[-1].method == "DELETE"
+
+
+@pytest.mark.fake_only("Ctrl-C while the fake holds the create")
+def test_ctrl_c_during_the_create_finds_the_pod_by_its_run_label(api_factory):
+    plan = ProbePlan((WEB,), "shop")
+    landed = {"kind": "Pod", "metadata": {"name": "kubectl-reach-probe-zzzzz", "namespace": "shop",
+                                          "labels": {"kubectl-reach/probe-run": plan.run_id}},
+              "spec": {"containers": [{"name": "probe", "image": "i"}]}}  # as if the create had landed
+    other = {**landed, "metadata": {**landed["metadata"], "name": "kubectl-reach-probe-other",
+                                    "labels": {"kubectl-reach/probe-run": "another-run"}}}
+    api = api_factory(objects=[namespace("shop", "privileged"), landed, other])
+    release = threading.Event()
+    fault = api.cluster.inject(method="POST", path="/namespaces/shop/pods", unless="dryRun", hold=release)
+
+    def interrupt():
+        if fault.arrived.wait(30):
+            os.kill(os.getpid(), signal.SIGINT)
+
+    threading.Thread(target=interrupt, daemon=True).start()
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            probepod.run(kube_of(api), plan, consent=True)
+        assert api.names("Pod", "shop") == ["kubectl-reach-probe-other"]  # another run's pod is not ours to delete
+        lookups = [r.query.get("labelSelector") for r in api.log() if r.method == "GET" and r.path.endswith("/pods")]
+        assert lookups == [f"kubectl-reach/probe-run={plan.run_id}"]
+    finally:
+        release.set()
 
 
 @pytest.mark.fake_only("a delete that fails: an injected fault")
