@@ -30,7 +30,8 @@ The log is untrusted (the image is a user's choice, the kubelet a cluster's): at
 lines of the exact form `reach-probe INDEX EXIT HTTP_CODE TIME_CONNECT` count, the first per index wins. A pod that
 left no log (it never started) gives `unknown` results that say its state. The create's answer is checked too: a name
 that is not `kubectl-reach-probe-...` in our namespace is never watched, read or deleted, and the delete carries the
-created pod's uid as a precondition.
+created pod's uid as a precondition. Each run labels its pod `kubectl-reach/probe-run=ID`: a Ctrl-C (or a timeout)
+while the create is in flight finds the pod that may have landed by that label, and deletes it.
 """
 
 import re
