@@ -225,3 +225,15 @@ def test_an_external_name_service_has_no_proxy_target():
 
     assert service_targets({"metadata": {"name": "x"}, "spec": {"type": "ExternalName", "externalName": "a.example",
                                                                  "ports": [{"port": 80}]}}) == []
+
+
+@pytest.mark.fake_only("the demo cluster is the fake's")
+def test_the_demo_clusters_services_answer_through_the_proxy(demo_api):
+    from kubectl_expose_ext.vantages import service_targets
+
+    services = [o for (resource, _, name), o in demo_api.cluster.objects.items()
+                if resource == "services" and name != "kubernetes"]  # the API server's own: no EndpointSlice here
+    targets = [t for s in services for t in service_targets(s)]
+    results = through_apiserver(kube_of(demo_api), targets)
+    assert len(results) >= 5 and {r.verdict for r in results} == {"ok"}, [r.to_dict() for r in results]
+    assert {r.vantage for r in results} == {"API server proxy (indirect)"}
