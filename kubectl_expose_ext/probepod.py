@@ -51,7 +51,7 @@ if TYPE_CHECKING:
     from .kube import Kube
 
 PROBE_POD = "in-cluster probe pod"
-DEFAULT_IMAGE = "curlimages/curl:8.11.1"  # the curl project's own image: sh and curl, non-root, multi-arch
+DEFAULT_IMAGE = "curlimages/curl:8.20.0"  # the curl project's own image: sh and curl, non-root, multi-arch
 GENERATE_NAME = "kubectl-reach-probe-"
 RUN_LABEL = "kubectl-reach/probe-run"  # one value per run: a create interrupted by Ctrl-C is found by it
 CONTAINER = "probe"

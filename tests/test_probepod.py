@@ -47,7 +47,7 @@ def test_the_manifest_is_least_privilege():
                                             "runAsNonRoot": True, "privileged": False,
                                             "capabilities": {"drop": ["ALL"]}}
     assert container["resources"]["limits"] == {"cpu": "200m", "memory": "64Mi", "ephemeral-storage": "1Mi"}
-    assert container["image"] == probepod.DEFAULT_IMAGE == "curlimages/curl:8.11.1"
+    assert container["image"] == probepod.DEFAULT_IMAGE == "curlimages/curl:8.20.0"
     assert not {"volumes", "hostNetwork", "hostPID", "serviceAccountName"} & set(spec)
     # the targets are arguments, never part of the script
     assert container["command"][:2] == ["sh", "-c"] and container["command"][3] == "sh"
@@ -124,16 +124,16 @@ def test_results_name_the_vantage_and_a_command():
     assert [r.to_dict() for r in results] == [
         {"vantage": "in-cluster probe pod", "tried": "service shop/web port 80: http://web.shop.svc.cluster.local:80/",
          "verdict": "ok", "detail": "HTTP 200 (from inside the cluster)",
-         "command": "kubectl run reach-probe --rm -i --restart=Never -n shop --image=curlimages/curl:8.11.1 --command "
+         "command": "kubectl run reach-probe --rm -i --restart=Never -n shop --image=curlimages/curl:8.20.0 --command "
                     "-- curl -sS -k -o /dev/null -w '%{http_code}\\n' --connect-timeout 3 "
                     "http://web.shop.svc.cluster.local:80/"},
         {"vantage": "in-cluster probe pod", "tried": "pod shop/web-0 port 8080: telnet://10.1.0.5:8080",
          "verdict": "ok", "detail": "TCP connect succeeded (from inside the cluster)",
-         "command": "kubectl run reach-probe --rm -i --restart=Never -n shop --image=curlimages/curl:8.11.1 --command "
+         "command": "kubectl run reach-probe --rm -i --restart=Never -n shop --image=curlimages/curl:8.20.0 --command "
                     "-- curl -sS -k -o /dev/null -w '%{http_code}\\n' --connect-timeout 3 telnet://10.1.0.5:8080"},
         {"vantage": "in-cluster probe pod", "tried": "ingress shop/web: https://shop.example.invalid:443/cart",
          "verdict": "unknown", "detail": "the probe pod reported nothing for it",
-         "command": "kubectl run reach-probe --rm -i --restart=Never -n shop --image=curlimages/curl:8.11.1 --command "
+         "command": "kubectl run reach-probe --rm -i --restart=Never -n shop --image=curlimages/curl:8.20.0 --command "
                     "-- curl -sS -k -o /dev/null -w '%{http_code}\\n' --connect-timeout 3 "
                     "https://shop.example.invalid:443/cart"}]
 
