@@ -19,12 +19,12 @@ left (a decision: a Job would need the Job controller and its RBAC for no gain h
 It runs in the pod network (hostNetwork is what the baseline profile forbids): "from a node's side" here means from
 where the cluster's own clients stand, through kube-proxy, CoreDNS and NetworkPolicies.
 
-What it runs: DEFAULT_IMAGE's `curl` (overridable: --probe-image; the image needs `sh` and curl 7.75+), one per target
-in parallel, each bounded by `--connect-timeout` and `--max-time`, never following a redirect (no -L), with only
-http, https and telnet (a TCP connect) allowed as protocols (--proto), and no URL globbing. The targets are arguments
-of `sh -c SCRIPT`, never part of the script, and every host passed is an IP literal or a DNS name (urls.host_problem).
-TLS is not verified from inside (-k): whether the certificate suits a browser is the `--probe` vantage's question;
-this one asks whether the path answers.
+What it runs: DEFAULT_IMAGE's `curl` (overridable: --probe-image; the image needs `sh`, and curl with http, https
+and telnet), one per target in parallel, each bounded by `--connect-timeout` and `--max-time`, never following a
+redirect (no -L), with only http, https and telnet (a TCP connect) allowed as protocols (--proto), and no URL
+globbing. The targets are arguments of `sh -c SCRIPT`, never part of the script, and every host passed is an IP
+literal or a DNS name (urls.host_problem). TLS is not verified from inside (-k): whether the certificate suits a
+browser is the `--probe` vantage's question; this one asks whether the path answers.
 
 The log is untrusted (the image is a user's choice, the kubelet a cluster's): at most LOG_LIMIT bytes are read, only
 lines of the exact form `reach-probe INDEX EXIT HTTP_CODE TIME_CONNECT` count, the first per index wins. A pod that
