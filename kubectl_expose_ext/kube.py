@@ -423,8 +423,24 @@ class Kube:
             self.warnings.extend(_warnings(response))
             return _decode(response, raw, method, path)
 
+    def read(self, path: str, limit: int, timeout: Optional[float] = None, accept: str = "*/*"
+             ) -> Tuple[int, str, bytes]:
+        """One GET whose answer is no API object (a backend's page through the API server's proxy, a pod's log):
+        (status, Content-Type, at most `limit` bytes of the body). The rest of the body is never read (the
+        connection is dropped), nothing is decoded as JSON, no status is an error, and it is sent once: a retry
+        would hide what the backend answered. `timeout` (default --request-timeout) bounds the whole exchange."""
+        wait = timeout or self.timeout
+        deadline = time.monotonic() + wait if wait else None
+        url = self.host + path
+        for renewed in (False, True):  # a 401 renews an exec plugin's credential, once, as request() does
+            response, raw, sent = self._send("GET", url, None, "", accept, deadline, limit)
+            if response.status != 401 or renewed or not self._refreshed(sent):
+                break
+        # no Warning headers kept: through the proxy they are the backend's, and must not pass for the API server's
+        return response.status, str(response.headers.get("Content-Type") or ""), raw
+
     def _send(self, method: str, url: str, data: Optional[bytes], content_type: str, accept: str,
-              deadline: Optional[float]):
+              deadline: Optional[float], limit: Optional[int] = None):
         """The HTTP exchange itself: (response, body, headers sent); transport failures become Unreachable. -v 6
         logs it, -v 8 adds headers.
 
@@ -443,7 +459,7 @@ class Kube:
 
         def exchange() -> None:
             try:
-                outcome["response"] = self._exchange(method, url, data, headers, remaining)
+                outcome["response"] = self._exchange(method, url, data, headers, remaining, limit)
             except BaseException as exc:
                 outcome["error"] = exc
 
@@ -465,8 +481,9 @@ class Kube:
         return response, body, headers
 
     def _exchange(self, method: str, url: str, data: Optional[bytes], headers: List[Tuple[str, str]],
-                  remaining: Optional[float]):
-        """(response, body): send, then read the body in small decoded steps, at most MAX_RESPONSE_BYTES of it."""
+                  remaining: Optional[float], limit: Optional[int] = None):
+        """(response, body): send, then read the body in small decoded steps, at most MAX_RESPONSE_BYTES of it (with
+        `limit`: its first `limit` bytes, and the connection closed on the rest)."""
         import urllib3
 
         try:
@@ -475,6 +492,10 @@ class Kube:
             body, size = [], 0
             for chunk in response.stream(_READ_CHUNK, decode_content=True):
                 size += len(chunk)
+                if limit is not None and size >= limit:
+                    body.append(chunk)
+                    response.close()  # not back to the pool: the unread rest would be the next answer's start
+                    return response, b"".join(body)[:limit]
                 if size > MAX_RESPONSE_BYTES:
                     response.release_conn()
                     raise ApiError(f"the server's answer to {method} {redact(url)} is larger than "

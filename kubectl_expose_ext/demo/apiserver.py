@@ -196,6 +196,14 @@ PRINTERS = {
 }
 
 
+@dataclass(frozen=True)
+class RawBody:
+    """An answer that is no API object (a proxied page, a pod's log): sent as these bytes, with this type."""
+
+    data: bytes
+    content_type: str
+
+
 class PageNotFound(Exception):
     """A path no API group serves: the real server's mux answers `404 page not found` in text/plain."""
 
@@ -501,6 +509,11 @@ class FakeCluster:
         self.authenticate: Optional[Callable[[Optional[str]], bool]] = None
         self.absent_groups: set = set()  # API groups this cluster does not serve (CRDs not installed)
         self.aggregated_discovery = True  # as 1.30+ servers; False: only the classic discovery documents
+        # `kubectl reach explain`'s vantages (_vantage_route): the proxy's backend answer (None: a page for a Service
+        # with a ready endpoint), and a kubelet for probe pods: pod -> (phase, log) (None: they stay Pending)
+        self.proxy_answer: Optional[Callable[[Request], Tuple[int, str, bytes]]] = None
+        self.kubelet: Optional[Callable[[dict], Tuple[str, Optional[str]]]] = None  # log None: it never started
+        self.pod_logs: Dict[Tuple[str, str], str] = {}
         for namespace in SYSTEM_NAMESPACES:  # what every API server creates at start
             self.add({"kind": "Namespace", "metadata": {"name": namespace}, "status": {"phase": "Active"}})
         self.add(KUBERNETES_SERVICE)
@@ -732,6 +745,8 @@ class FakeCluster:
                 return 404, [("Content-Type", "text/plain; charset=utf-8"), ("X-Content-Type-Options", "nosniff")], \
                     b"404 page not found\n"
             request.status = status
+            if isinstance(payload, RawBody):
+                return status, [("Content-Type", payload.content_type)], payload.data
             if isinstance(payload, WatchStream):
                 return status, [("Content-Type", "application/json"), ("Transfer-Encoding", "chunked")], payload
             aggregated = isinstance(payload, dict) and payload.get("kind") == "APIGroupDiscoveryList"
@@ -760,6 +775,9 @@ class FakeCluster:
         if path == "/openapi/v3" or path.startswith("/openapi/v3/"):
             return 200, self._openapi_v3(path[len("/openapi/v3/"):])
         segments = [s for s in path.split("/") if s]
+        vantage = self._vantage_route(request, segments)
+        if vantage is not None:
+            return vantage
         if segments[:2] == ["api", "v1"]:
             group, version, rest = "", "v1", segments[2:]
         elif len(segments) >= 3 and segments[0] == "apis":
@@ -966,12 +984,87 @@ class FakeCluster:
         if not isinstance(body, dict):
             raise APIStatus(400, "BadRequest", "the body of the request was in an unknown format")
         body_name = (body.get("metadata") or {}).get("name")
+        generate = (body.get("metadata") or {}).get("generateName")
+        if not body_name and isinstance(generate, str) and generate:  # names.SimpleNameGenerator: 5 random chars
+            body_name = body["metadata"]["name"] = generate + uuid.uuid4().hex[:5]
         if not body_name:
             raise invalid(rtype, "", ["metadata.name: Required value: name or generateName is required"])
         if (rtype.key, namespace if rtype.namespaced else "", body_name) in self.objects:
             raise APIStatus(409, "AlreadyExists", f'{rtype.qualified} "{body_name}" already exists',
                             {"name": body_name, "kind": rtype.resource})
-        return self._save(rtype, namespace, None, copy.deepcopy(body), request)
+        status, created = self._save(rtype, namespace, None, copy.deepcopy(body), request)
+        if rtype.kind == "Pod" and not request.dry_run:
+            self._run_probe_pod(namespace, created)
+        return status, created
+
+    # -- kubectl reach explain's vantages: SelfSubjectAccessReview, the proxy subresource, pod logs, a kubelet
+    #    for probe pods. Kept apart: one dispatch (_vantage_route) before the API machinery's.
+
+    PROBE_LABEL = ("app.kubernetes.io/name", "kubectl-reach-probe")
+
+    def _vantage_route(self, request: Request, segments: List[str]) -> Optional[Tuple[int, Any]]:
+        if request.method == "POST" and segments == ["apis", "authorization.k8s.io", "v1", "selfsubjectaccessreviews"]:
+            review = copy.deepcopy(request.body) if isinstance(request.body, dict) else {}
+            attributes = (review.get("spec") or {}).get("resourceAttributes") or {}
+            what = "/".join(p for p in (attributes.get("resource"), attributes.get("subresource")) if p)
+            allowed = (attributes.get("verb"), what) not in self.forbidden
+            review["status"] = {"allowed": allowed} if allowed else {"allowed": False, "reason": ""}
+            return 201, review
+        if request.method != "GET" or segments[:3] != ["api", "v1", "namespaces"] or len(segments) < 7:
+            return None
+        namespace, resource, name, sub = segments[3], segments[4], segments[5], segments[6]
+        if resource == "pods" and sub == "log" and len(segments) == 7:
+            if ("get", "pods/log") in self.forbidden:
+                raise APIStatus(403, "Forbidden", f'pods "{name}" is forbidden: User "{self.user}" cannot get resource '
+                                f'"pods/log" in API group "" in the namespace "{namespace}"')
+            self._stored(BY_KIND["Pod"], namespace, name)
+            if (namespace, name) not in self.pod_logs:  # as the kubelet says it of a container that never started
+                raise APIStatus(400, "BadRequest", f'container "probe" in pod "{name}" is waiting to start: '
+                                "ContainerCreating")
+            text = self.pod_logs[(namespace, name)].encode()
+            limit = request.query.get("limitBytes", "")
+            return 200, RawBody(text[: int(limit)] if limit.isdigit() else text, "text/plain")
+        if resource not in ("services", "pods") or sub != "proxy":
+            return None
+        if ("get", f"{resource}/proxy") in self.forbidden:
+            raise APIStatus(403, "Forbidden", f'{resource} "{name}" is forbidden: User "{self.user}" cannot get '
+                            f'resource "{resource}/proxy" in API group "" in the namespace "{namespace}"')
+        target = name.split(":")[1] if name.count(":") == 2 else name.split(":")[0]
+        obj = self._stored(BY_KIND["Pod" if resource == "pods" else "Service"], namespace, target)
+        if self.proxy_answer is not None:
+            status, content_type, data = self.proxy_answer(request)
+            return status, RawBody(data, content_type)
+        if resource == "services" and not self._ready_endpoint(namespace, target):
+            raise APIStatus(503, "ServiceUnavailable", f'no endpoints available for service "{target}"')
+        if resource == "pods" and not (obj.get("status") or {}).get("podIP"):
+            raise APIStatus(503, "ServiceUnavailable", f'pod "{target}" has no IP address')
+        return 200, RawBody(b"<html><body>the fake backend</body></html>\n", "text/html")
+
+    def _ready_endpoint(self, namespace: str, service: str) -> bool:
+        slices = self._selected(BY_KIND["EndpointSlice"], namespace, f"kubernetes.io/service-name={service}", "")
+        return any((e.get("conditions") or {}).get("ready", True) is not False
+                   for s in slices for e in s.get("endpoints") or [])
+
+    def _run_probe_pod(self, namespace: str, pod: dict) -> None:
+        """The kubelet's part for a probe pod: run it to its end at once (phase, log from `self.kubelet`)."""
+        key, value = self.PROBE_LABEL
+        if self.kubelet is None or (pod["metadata"].get("labels") or {}).get(key) != value:
+            return
+        phase, log = self.kubelet(copy.deepcopy(pod))
+        name = pod["metadata"]["name"]
+        ran = copy.deepcopy(pod)
+        code = 0 if phase == "Succeeded" else 1
+        if log is None:  # never started: ended by its activeDeadlineSeconds
+            ran["status"] = {"phase": phase, "reason": "DeadlineExceeded",
+                             "message": "Pod was active on the node longer than the specified deadline"}
+        else:
+            self.pod_logs[(namespace, name)] = log
+            ran["status"] = {"phase": phase, "containerStatuses": [
+                {"name": c.get("name"), "ready": False, "restartCount": 0, "image": c.get("image"),
+                 "state": {"terminated": {"exitCode": code, "reason": "Completed" if code == 0 else "Error"}}}
+                for c in (pod.get("spec") or {}).get("containers") or []]}
+        ran["metadata"]["resourceVersion"] = self._next_version()
+        self._store(("pods", namespace, name), ran)
 
     def _check_version(self, rtype, old: dict, new: dict) -> None:
         wanted = (new.get("metadata") or {}).get("resourceVersion")
