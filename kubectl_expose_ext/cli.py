@@ -201,7 +201,8 @@ def explain_command(flags: KubeFlags, **typed: Any) -> int:
     from the client to the container: name resolution, the entry address, the front door, the Service port, the
     EndpointSlice endpoints, the container port and the NetworkPolicies (a static prediction). Each hop has a verdict
     (ok, broken, warning, unknown), the evidence read and a kubectl command that shows it; a way rolls up to healthy,
-    degraded, unknown or broken, and names its first broken hop. --probe adds what this machine sees, apart.
+    degraded, unknown or broken, and names its first broken hop. --probe, --via-apiserver and --from-cluster add what
+    this machine, the API server's proxy and a probe pod see, each apart.
 
     \b
     Examples:
@@ -209,6 +210,8 @@ def explain_command(flags: KubeFlags, **typed: Any) -> int:
       kubectl reach explain pod/influxdb -o wide
       kubectl reach explain ingress/shop -n prod -o json
       kubectl reach explain deploy/api --probe
+      kubectl reach explain svc/web --via-apiserver       # through the API server's proxy (RBAC checked first)
+      kubectl reach explain svc/web --from-cluster        # the probe pod's dry run; --yes runs it, then deletes it
     """
     return execute(ExplainOptions(**typed), flags)
 

@@ -150,3 +150,69 @@ def test_probe_is_this_machines_vantage_apart_from_the_cluster_state():
     assert resolution["detail"].startswith("shop.invalid does not resolve")
     assert door["verdict"] == "healthy" and door["vantages"] == {"this machine": "broken"}
     assert len(ran["requests"]["node"]) == 1 and len(ran["requests"]["proxy"]) == 1
+
+
+# --- the other vantages: the API server's proxy, a probe pod ---------------------------------------------------------
+
+@pytest.mark.fake_only("the demo's pods have no process behind them on a real cluster")
+def test_via_the_api_server_is_its_own_indirect_vantage(demo_api):
+    document = json.loads(demo_api.reach("explain", "svc/influxdb-lb", "-o", "json", "--via-apiserver").out)
+    lb = next(w for w in document["ways"] if w["method"] == "LoadBalancer")
+    proxied = [h for h in lb["hops"] if h["vantage"] == "API server proxy (indirect)"]
+    assert [h["hop"] for h in proxied] == ["via the API server"] and proxied[0]["verdict"] == "ok"
+    assert proxied[0]["command"] == "kubectl get --raw /api/v1/namespaces/default/services/influxdb-lb:8086/proxy/"
+    assert lb["verdict"] == "healthy" and lb["vantages"] == {"API server proxy (indirect)": "healthy"}
+
+
+def test_via_the_api_server_checks_rbac_first(demo_api):
+    demo_api.forbid("get", "services/proxy")
+    since = len(demo_api.log())
+    result = demo_api.reach("explain", "svc/influxdb-lb", "--via-apiserver")
+    assert result.code == 0, result.err
+    assert "unknown  via the API server  service default/influxdb-lb port 8086 (http), path /: not allowed to use " \
+           "services/proxy in namespace default [API server proxy (indirect)]" in result.out
+    assert "$ kubectl auth can-i get services/proxy -n default" in result.out
+    assert not any("/proxy" in r.path for r in demo_api.log(since))
+
+
+def test_from_cluster_shows_the_pod_and_creates_nothing_without_yes(demo_api):
+    result = demo_api.reach("explain", "svc/influxdb-lb", "--from-cluster")
+    assert result.code == 0, result.err
+    assert "The probe pod --from-cluster needs (the API server accepted it in a dry run; nothing was created" in result.err
+    assert "automountServiceAccountToken: false" in result.err and "readOnlyRootFilesystem: true" in result.err
+    assert "image: curlimages/curl:8.20.0" in result.err
+    assert [n for n in demo_api.names("Pod", "default") if n.startswith("kubectl-reach-probe-")] == []
+
+
+def test_from_cluster_refused_by_rbac_is_one_line_after_the_trace(demo_api):
+    demo_api.forbid("create", "pods")
+    result = demo_api.reach("explain", "svc/influxdb-lb", "--from-cluster", "--yes")
+    assert result.code == 1 and result.out.startswith("svc/influxdb-lb in namespace default: 2 way(s) in")
+    assert result.err.count("\n") == 1 and result.err.startswith("error: ") and "pods" in result.err
+
+
+@pytest.mark.fake_only("the fake's kubelet runs the probe pod")
+def test_from_cluster_with_yes_runs_the_pod_deletes_it_and_labels_its_results(demo_api):
+    demo_api.cluster.kubelet = lambda pod: ("Succeeded", "".join(
+        f"reach-probe {i} 0 200 0.002\n" for i in range(1, 33)))
+    result = demo_api.reach("explain", "svc/influxdb-lb", "-o", "json", "--from-cluster", "--yes",
+                            "--probe-image", "registry.example/curl:1")
+    assert result.code == 0, result.err
+    lb = next(w for w in json.loads(result.out)["ways"] if w["method"] == "LoadBalancer")
+    from_pod = [h for h in lb["hops"] if h["vantage"] == "in-cluster probe pod"]
+    assert from_pod and all(h["verdict"] == "ok" for h in from_pod)
+    assert any("http://198.51.100.20:8086" in h["detail"] for h in from_pod)  # its own URL, from inside
+    assert any(h["detail"].startswith("service default/influxdb-lb port 8086") for h in from_pod)
+    assert lb["vantages"]["in-cluster probe pod"] == "healthy"
+    assert [n for n in demo_api.names("Pod", "default") if n.startswith("kubectl-reach-probe-")] == []
+    created = [r for r in demo_api.log() if r.method == "POST" and r.path.endswith("/pods")
+               and "dryRun" not in r.query]
+    assert len(created) == 1 and created[0].body["spec"]["containers"][0]["image"] == "registry.example/curl:1"
+
+
+def test_vantage_flags_are_checked(demo_api):
+    for args, message in [(("--yes",), "--yes and --probe-image apply only with --from-cluster"),
+                          (("--probe-image", "x"), "--yes and --probe-image apply only with --from-cluster"),
+                          (("--from-cluster", "--probe-image", "a b"), 'invalid --probe-image "a b"')]:
+        result = demo_api.reach("explain", "svc/influxdb", *args)
+        assert result.code == 1 and message in result.err, (args, result.err)

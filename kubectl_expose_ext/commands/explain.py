@@ -10,6 +10,7 @@ from ..flags import flag
 from ..kubeflags import Session
 from ..options import TargetSpec
 from ..portforward import FALLBACKS
+from ..probepod import DEFAULT_IMAGE
 
 EXPLAIN_OUTPUTS = ("text", "wide", "json", "yaml")
 MARKS = {"ok": "ok", "broken": "BROKEN", "warning": "warning", "unknown": "unknown"}
@@ -33,6 +34,16 @@ class ExplainOptions:
                         help="--probe: time limit per URL.")
     probe_allow_local: bool = flag("--probe-allow-local", default=False,
                                    help="--probe: also connect to loopback and this machine's own addresses.")
+    via_apiserver: bool = flag("--via-apiserver", default=False,
+                               help="Also fetch each Service port through the API server's proxy (RBAC checked "
+                                    "first; an indirect, in-cluster view that changes nothing).")
+    from_cluster: bool = flag("--from-cluster", default=False,
+                              help="Also try the Services, their pods and the URLs from a short-lived probe pod in the "
+                                   "namespace: its dry run and manifest are shown; it is created (and always deleted) "
+                                   "only with --yes.")
+    yes: bool = flag("--yes", default=False, help="--from-cluster: create the probe pod (no prompt).")
+    probe_image: str = flag("--probe-image", default=DEFAULT_IMAGE, show_default=True, metavar="IMAGE",
+                            help="--from-cluster: the probe pod's image (it needs sh and curl).")
     fallback: Optional[str] = flag("--fallback", metavar="WAY", values="fallbacks",
                                    help="port-forward: when no way in is healthy (--probe: no URL answered from here), "
                                         "after the trace, run kubectl port-forward to TARGET on a free local port and "
@@ -54,8 +65,13 @@ class ExplainOptions:
         timeout = parse_duration(self.timeout, "--timeout")
         if not timeout:
             raise UsageError(f'invalid --timeout "{self.timeout}": a probe needs a time limit, e.g. 2s or 500ms')
+        if (self.yes or self.probe_image != DEFAULT_IMAGE) and not self.from_cluster:
+            raise UsageError("--yes and --probe-image apply only with --from-cluster")
+        if not self.probe_image or any(c.isspace() for c in self.probe_image):
+            raise UsageError(f'invalid --probe-image "{self.probe_image}"')
         return Explain(specs[0], self.output, validate_address_type(self.address_type),
-                       timeout if self.probe else None, self.probe_allow_local, self.fallback)
+                       timeout if self.probe else None, self.probe_allow_local, self.fallback,
+                       timeout if self.via_apiserver else None, self.from_cluster, self.yes, self.probe_image)
 
 
 @dataclass(frozen=True)
@@ -66,6 +82,10 @@ class Explain:
     probe_timeout: Optional[float] = None
     probe_allow_local: bool = False
     fallback: Optional[str] = None
+    proxy_timeout: Optional[float] = None  # --via-apiserver (its time limit per request: --timeout)
+    from_cluster: bool = False
+    consent: bool = False  # --yes
+    image: str = DEFAULT_IMAGE
 
     def run(self, session: Session) -> int:
         from ..explain import add_probes, explain_target
@@ -79,10 +99,14 @@ class Explain:
             probes = probe_all([e for w in ways for e in w.endpoints if not e.dead], self.probe_timeout,
                                allow_local=self.probe_allow_local)
             add_probes(ways, probes)
+        refused = self.vantages(session, resolved, ways)
         from . import report_malformed
 
         report_malformed(session)
         self.emit(session, resolved, ways)
+        if refused is not None:
+            session.streams.warn(f"error: {refused}")
+            return ExitCode.ERROR
         if self.fallback and not self.works(ways, probes):
             from ..portforward import fall_back
 
@@ -91,6 +115,56 @@ class Explain:
         if probes is not None:
             return ExitCode.OK if any(p.answered for p in probes.values()) else ExitCode.NO_ANSWER
         return ExitCode.OK
+
+    def vantages(self, session: Session, resolved: Any, ways: List) -> Optional[str]:
+        """--via-apiserver and --from-cluster: their results as hops of the ways they concern, each labelled with its
+        vantage (vantages.py, probepod.py). A refusal (RBAC, Pod Security) is returned, said after the trace."""
+        from ..errors import ReachError
+
+        services = involved_services(resolved, ways)
+        try:
+            if self.proxy_timeout:
+                from ..vantages import service_targets, through_apiserver
+
+                targets = [t for s in services for t in service_targets(s)]
+                attach(ways, targets, through_apiserver(session.kube, targets, self.proxy_timeout))
+            if self.from_cluster:
+                self.probe_pod(session, services, ways)
+        except ReachError as exc:
+            return str(exc)
+        return None
+
+    def probe_pod(self, session: Session, services: List[dict], ways: List) -> None:
+        """--from-cluster: the probe pod's dry run (and its manifest) without --yes; with it, the pod made, run and
+        deleted, and its results as hops."""
+        from ..objects import field
+        from ..probepod import MAX_TARGETS, ProbePlan, check, cluster_targets, run
+        from ..render import dump
+
+        kube = session.kube
+        ns = (field(services[0], "metadata", "namespace") if services else None) or session.namespace
+        if not services:
+            raise UsageError("--from-cluster: no Service leads to this target: there is nothing to try from inside")
+        owned: List[tuple] = []
+        for service in services:
+            svc = field(service, "metadata", "name")
+            slices = kube.list("endpointslices", ns, label_selector=f"kubernetes.io/service-name={svc}") or []
+            urls = [e for w in ways for e in w.endpoints if e.service == svc and not e.dead]
+            owned += [(svc, t) for t in cluster_targets(service, slices, urls)]
+        first = {t: index for index, (_, t) in reversed(list(enumerate(owned)))}  # each target once, where first met
+        owned = [pair for index, pair in enumerate(owned) if first[pair[1]] == index][:MAX_TARGETS]
+        plan = ProbePlan(tuple(t for _, t in owned), ns, self.image)
+        if not self.consent:
+            check(kube, plan)
+            session.streams.warn("The probe pod --from-cluster needs (the API server accepted it in a dry run; "
+                                 "nothing was created; --yes creates it, runs it and deletes it):")
+            for line in dump(plan.manifest(), "yaml").splitlines():
+                session.streams.warn("  " + line)
+            for warning in dict.fromkeys(kube.warnings):
+                session.streams.warn(f"Warning: {warning}")
+            return
+        results = run(kube, plan, True, lambda line: session.streams.warn(f"Warning: {line}"))
+        attach_probe(ways, owned, results)
 
     @staticmethod
     def works(ways: List, probes: Optional[dict]) -> bool:
@@ -162,6 +236,43 @@ def trace(kube: Any, ns: str, resolved: Any) -> List[Any]:
 
     pods, policies, snapshot = hop_inputs(kube, ns, resolved)
     return explain_target(resolved.kind.name, resolved.obj, pods, snapshot, policies)
+
+
+def involved_services(resolved: Any, ways: List) -> List[dict]:
+    """The Services the ways lead to (the target itself for a Service), each once, in order."""
+    from ..objects import field, name
+
+    named = resolved.snapshot.services_named(field(resolved.obj, "metadata", "namespace") or "")
+    wanted = [resolved.obj] if resolved.kind.role == "service" else []
+    wanted += [named[e.service] for w in ways for e in w.endpoints if e.service and e.service in named]
+    return list({name(s): s for s in wanted}.values())
+
+
+def attach(ways: List, targets: List, results: List) -> None:
+    """The API server proxy's results (one per target, in order) as hops of each way through that Service port."""
+    from ..doors.base import Hop
+    from ..objects import port_number
+
+    for target, result in zip(targets, results):
+        hop = Hop("via the API server", result.verdict, f"{result.tried}: {result.detail}",
+                  f"services/{target.name}:{target.port}/proxy", result.command, result.vantage)
+        for way in ways:
+            if any(e.service == target.name and port_number(e.service_port) == port_number(target.port)
+                   for e in way.endpoints):
+                way.hops.append(hop)
+
+
+def attach_probe(ways: List, owned: List, results: List) -> None:
+    """The probe pod's results as hops: a URL's to the ways that give it, a Service's or one of its pods' to every way
+    through that Service (`owned`: (Service name, target), in the plan's order)."""
+    from ..doors.base import Hop
+
+    for (service, target), result in zip(owned, results):
+        hop = Hop("from a pod", result.verdict, f"{result.tried}: {result.detail}", "the probe pod's log",
+                  result.command, result.vantage)
+        by_url = [w for w in ways if any((e.host, e.port) == (target.host, target.port) for e in w.endpoints)]
+        for way in by_url or [w for w in ways if any(e.service == service for e in w.endpoints)]:
+            way.hops.append(hop)
 
 
 def _backend_services(resolved: Any) -> List[str]:
