@@ -37,10 +37,8 @@ while the create is in flight finds the pod that may have landed by that label, 
 import re
 import shlex
 import time
-import uuid
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, Dict, List, Optional, Sequence, Tuple
-from urllib.parse import quote, urlencode
 
 from .doors.base import BROKEN, OK, UNKNOWN, WARNING
 from .errors import ApiError, Forbidden, Gone, Invalid, ReachError, Unreachable, UsageError, redact
@@ -117,6 +115,12 @@ class ProbeTarget:
 
 # --- pure: the manifest, the log, the verdicts -------------------------------------------------------------
 
+def _run_id() -> str:
+    import uuid  # (imported here: `kubectl reach --help` imports this module, and must stay light)
+
+    return uuid.uuid4().hex[:12]
+
+
 def _probe_scheme(scheme: str) -> Optional[str]:
     """What the pod does for a URL scheme: an HTTP GET (http, https; ws and wss start as HTTP), a TCP connect
     (any other TCP protocol: tcp, tls, grpc), or nothing (udp, sctp: None)."""
@@ -185,7 +189,7 @@ class ProbePlan:
     image: str = DEFAULT_IMAGE
     timeout: int = TARGET_TIMEOUT
     deadline: int = DEADLINE
-    run_id: str = field(default_factory=lambda: uuid.uuid4().hex[:12])
+    run_id: str = field(default_factory=lambda: _run_id())
 
     def manifest(self) -> Dict[str, Any]:
         """The probe Pod: least privilege (see the module's docstring), one container running SCRIPT over the
@@ -311,6 +315,8 @@ def state_of(pod: Optional[Dict[str, Any]]) -> str:
 # --- I/O ---------------------------------------------------------------------------------------------------
 
 def _path(namespace: str, name: str = "", sub: str = "") -> str:
+    from urllib.parse import quote
+
     path = f"/api/v1/namespaces/{quote(namespace, safe='')}/pods"
     return path + (f"/{quote(name, safe='')}" if name else "") + (f"/{sub}" if sub else "")
 
@@ -386,6 +392,8 @@ def wait_for_end(kube: "Kube", pod: Dict[str, Any], seconds: float) -> Dict[str,
 def read_log(kube: "Kube", namespace: str, name: str) -> Optional[str]:
     """The probe container's log: at most LOG_LIMIT bytes (limitBytes, and the read itself bounded); None when the
     server has none to give (a container that never started: the kubelet answers 400)."""
+    from urllib.parse import urlencode
+
     query = urlencode({"container": CONTAINER, "limitBytes": str(LOG_LIMIT)})
     status, _, body = kube.read(f"{_path(namespace, name, 'log')}?{query}", LOG_LIMIT)
     return body.decode("utf-8", "replace") if status == 200 else None

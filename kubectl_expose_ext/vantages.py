@@ -20,10 +20,8 @@ Authorization header once it has authenticated us (k8s.io/apiserver endpoints/fi
 backend never sees the credential; it appears in no result either.
 """
 
-import json
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Dict, List, NamedTuple, Optional, Sequence, Tuple, Union
-from urllib.parse import quote
 
 from .doors.base import BROKEN, OK, UNKNOWN, WARNING
 from .errors import ApiError, Unreachable, redact
@@ -79,6 +77,8 @@ class VantageResult(NamedTuple):
 def proxy_path(target: ProxyTarget) -> str:
     """`/api/v1/namespaces/shop/services/https:web:443/proxy/`: the scheme only when it is not http (the API
     server's default), the path percent-encoded where it could end the request line (probe.wire_path)."""
+    from urllib.parse import quote
+
     from .probe import wire_path
 
     if target.resource not in PROXY_RESOURCES or target.scheme not in SCHEMES:
@@ -133,6 +133,8 @@ def _apiserver_status(content_type: str, body: bytes) -> Optional[dict]:
     if "json" not in content_type.lower():
         return None
     try:
+        import json
+
         status = json.loads(body.decode("utf-8", "replace"))
     except (ValueError, RecursionError):
         return None  # a cut-short body (BODY_LIMIT) is a backend's page, not a Status
