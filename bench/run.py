@@ -126,10 +126,14 @@ def build_zipapp():
     import tarfile
 
     out = tempfile.mkdtemp()
-    done = subprocess.run([sys.executable, str(ROOT / "krew" / "build.py"), "--out", out], capture_output=True,
-                          text=True)
-    subprocess.run(["git", "-C", str(ROOT), "checkout", "--", "plugin.yaml", "krew/plugins/reach.yaml",
-                    "kubectl_expose_ext/helptext.py"], capture_output=True)  # generated: the lead commits them
+    generated = [ROOT / p for p in ("plugin.yaml", "krew/plugins/reach.yaml", "kubectl_expose_ext/helptext.py")]
+    kept = {p: p.read_bytes() for p in generated if p.exists()}
+    try:
+        done = subprocess.run([sys.executable, str(ROOT / "krew" / "build.py"), "--out", out], capture_output=True,
+                              text=True)
+    finally:  # build.py also writes these: they stay as they were
+        for path, data in kept.items():
+            path.write_bytes(data)
     archives = list(pathlib.Path(out).glob("*.tar.gz"))
     if done.returncode != 0 or not archives:
         return None
