@@ -133,21 +133,25 @@ def node_list(kube: Kube, address_type: str, families: Set[str], only: Optional[
     `every_address`: the audit names every public address, and a Table prints only a node's first ExternalIP) from
     the objects: a second LIST, still not one request per node."""
     if address_type != "Hostname" and not every_address:  # the watch cache: 20 ms against 119 ms for 2,000 nodes
-        nodes = kube.list("nodes", keep=slim_node, table=True, cached=True)
+        nodes = kube.list("nodes", keep=slim_node, table=True, cached=True, remember=False)
         if printed_suffices(nodes, families, only):
             return nodes
-    return kube.list("nodes", keep=slim_node)
+    return kube.list("nodes", keep=slim_node, remember=False)
 
 
 def list_nodes(kube: Kube, address_type: str, services: Sequence[dict] = (), every_address: bool = False) -> NodeTable:
-    """The full node table (for NodePorts), from a LIST that keeps only what the table needs."""
+    """The full node table (for NodePorts), from a LIST that keeps only what the table needs; made once per
+    command for the same question (`reach svc/a svc/b`), and the table kept, not the LIST's rows."""
     families = {f for s in services if has_node_ports(s) for f in [single_family(s)] if f}
-    try:
-        return NodeTable.complete(node_list(kube, address_type, families, every_address=every_address), address_type)
-    except Forbidden as exc:
-        table = NodeTable([], address_type)
-        table.unavailable = f"forbidden: {exc}"
-        return table
+    key = ("nodes", address_type, frozenset(families), every_address)
+    if key not in kube.derived:
+        try:
+            kube.derived[key] = NodeTable.complete(node_list(kube, address_type, families, every_address=every_address),
+                                                   address_type)
+        except Forbidden as exc:
+            kube.derived[key] = NodeTable([], address_type)
+            kube.derived[key].unavailable = f"forbidden: {exc}"
+    return kube.derived[key]
 
 
 def fetch_nodes(kube: Kube, pods: List[dict], services: List[dict], address_type: str) -> NodeTable:

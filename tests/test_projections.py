@@ -124,3 +124,21 @@ def test_slim_nodes_make_the_same_node_table():
         return t.addresses, t.by_family, t.not_ready, t.without_address, t.public, t.cordoned, t.usable()
 
     assert table([slim_node(n) for n in nodes]) == table(nodes)
+
+
+def test_two_targets_read_the_nodes_once_and_keep_the_table_not_the_rows(api_factory):
+    web = service("web", {"port": 80, "targetPort": 8080, "nodePort": 30080}, type="NodePort", selector=LABELS)
+    other = service("other", {"port": 81, "targetPort": 8080, "nodePort": 30081}, type="NodePort", selector=LABELS)
+    api = api_factory(objects=[{"kind": "Node", **node("n1", ("ExternalIP", "203.0.113.1"))},
+                               {**web, "kind": "Service"}, {**other, "kind": "Service"}])
+    out = api.reach("svc/web", "svc/other", "-o", "url")
+    assert out.out.split() == ["http://203.0.113.1:30080", "tcp://203.0.113.1:30081"]
+    assert len([r for r in api.log() if r.path == "/api/v1/nodes"]) == 1
+
+
+def test_endpoints_carry_no_dict_and_each_its_own_warnings():
+    from kubectl_expose_ext.endpoints import Endpoint
+
+    first, second = Endpoint("NodePort", "http", "203.0.113.1", 30080), Endpoint("NodePort", "http", "h", 1)
+    first.warnings.append("x")
+    assert not hasattr(first, "__dict__") and second.warnings == [] and second.node is None
