@@ -108,7 +108,7 @@ def assessed_by_namespace(kube: Any, address_type: str, every_address: bool = Fa
     from .endpoints.service import has_node_ports, single_family
     from .reach import listed_doors
     from .snapshot import Snapshot
-    from .targets import front_doors, host_networked, list_nodes
+    from .targets import front_doors, host_networked, list_nodes, without_bookkeeping
 
     doors = front_doors(kube, None)
     nodes = list_nodes(kube, address_type, [], every_address)
@@ -117,7 +117,7 @@ def assessed_by_namespace(kube: Any, address_type: str, every_address: bool = Fa
     door_objects: Dict[str, List[tuple]] = defaultdict(list)
     for door, obj in listed_doors(snapshot):
         door_objects[namespace(obj)].append((door, obj))
-    lists = {"services": Reading(kube, "services"), "pods": Reading(kube, "pods", host_networked)}
+    lists = {"services": Reading(kube, "services", without_bookkeeping), "pods": Reading(kube, "pods", host_networked)}
     if slices is not None:
         lists["endpointslices"] = slices
     lockstep = Lockstep(lists, set(door_objects))

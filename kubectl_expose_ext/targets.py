@@ -8,7 +8,7 @@ import dataclasses
 from dataclasses import dataclass, field as dc_field
 from typing import Any, Callable, Dict, List, Optional, Sequence, Set, Tuple
 
-from .addresses import AUTO, NodeTable, ip_family, node_is_ready
+from .addresses import AUTO, FAMILIES, NodeTable, ip_family, node_is_ready
 from .endpoints.hostports import uses_host_network
 from .endpoints.service import has_node_ports, single_family
 from .errors import Forbidden, NotFound
@@ -94,6 +94,23 @@ def printed_suffices(nodes: List[dict], families: Set[str], only: Optional[Set[s
     return True
 
 
+LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
+
+
+def without_bookkeeping(obj: dict) -> dict:
+    """An object as the listing keeps it (its Services): whole but for what no answer reads and a real server
+    adds to every object: managedFields, and kubectl apply's copy of the object in an annotation."""
+    metadata = obj.get("metadata")
+    annotations = metadata.get("annotations") if isinstance(metadata, dict) else None
+    if not isinstance(metadata, dict) or not ("managedFields" in metadata or isinstance(annotations, dict)
+                                              and LAST_APPLIED in annotations):
+        return obj
+    kept = {k: v for k, v in metadata.items() if k != "managedFields"}
+    if isinstance(kept.get("annotations"), dict):
+        kept["annotations"] = {k: v for k, v in kept["annotations"].items() if k != LAST_APPLIED}
+    return {**obj, "metadata": kept}
+
+
 def slim_pod(pod: dict) -> dict:
     """What an answer reads of a pod (reach_pod, endpoints/hostports.py, hints.py, waiting.py): its name, labels,
     whether it is terminating, its node, host network, containers' and restartable init containers' ports, phase,
@@ -143,15 +160,21 @@ def list_nodes(kube: Kube, address_type: str, services: Sequence[dict] = (), eve
     """The full node table (for NodePorts), from a LIST that keeps only what the table needs; made once per
     command for the same question (`reach svc/a svc/b`), and the table kept, not the LIST's rows."""
     families = {f for s in services if has_node_ports(s) for f in [single_family(s)] if f}
-    key = ("nodes", address_type, frozenset(families), every_address)
-    if key not in kube.derived:
-        try:
-            kube.derived[key] = NodeTable.complete(node_list(kube, address_type, families, every_address=every_address),
-                                                   address_type)
-        except Forbidden as exc:
-            kube.derived[key] = NodeTable([], address_type)
-            kube.derived[key].unavailable = f"forbidden: {exc}"
-    return kube.derived[key]
+    made: List[Tuple[Set[str], NodeTable]] = kube.derived.setdefault(("nodes", address_type, every_address), [])
+    for answers, table in made:  # a table made for other Services may hold these families too
+        if families <= answers:
+            return table
+    try:
+        nodes = node_list(kube, address_type, families, every_address=every_address)
+    except Forbidden as exc:
+        table = NodeTable([], address_type)
+        table.unavailable = f"forbidden: {exc}"
+        made.append((set(FAMILIES), table))
+        return table
+    printed = any(node.get("printed") for node in nodes)
+    made.append(({f for f in FAMILIES if not printed or printed_suffices(nodes, {f})},
+                 NodeTable.complete(nodes, address_type)))
+    return made[-1][1]
 
 
 def fetch_nodes(kube: Kube, pods: List[dict], services: List[dict], address_type: str) -> NodeTable:
@@ -266,7 +289,7 @@ def fetch_everything(kube: Kube, namespace: Optional[str], address_type: str = A
     chooses them (on the server; a field a kind does not support is the server's error). What the chosen ones
     depend on is read whole: the Services an Ingress or route leads to (a second LIST, only then), slices, nodes."""
     chosen = {"label_selector": label_selector, "field_selector": field_selector}
-    services = selected_list(kube, "services", namespace, label_selector, field_selector)
+    services = selected_list(kube, "services", namespace, label_selector, field_selector, keep=without_bookkeeping)
     doors = front_doors(kube, namespace, **chosen)
     # hostPort cannot be selected on the server (hostNetwork could): every pod is read, few are kept
     pods = selected_list(kube, "pods", namespace, label_selector, field_selector, keep=host_networked)

@@ -142,3 +142,15 @@ def test_endpoints_carry_no_dict_and_each_its_own_warnings():
     first, second = Endpoint("NodePort", "http", "203.0.113.1", 30080), Endpoint("NodePort", "http", "h", 1)
     first.warnings.append("x")
     assert not hasattr(first, "__dict__") and second.warnings == [] and second.node is None
+
+
+def test_the_listing_keeps_services_without_their_bookkeeping():
+    from kubectl_expose_ext.targets import LAST_APPLIED, without_bookkeeping
+
+    web = service("web", {"port": 80, "targetPort": 8080, "nodePort": 30080}, type="NodePort", selector=LABELS)
+    web["metadata"].update(managedFields=[{"manager": "kubectl"}], annotations={LAST_APPLIED: "{}", "team": "a"})
+    kept = without_bookkeeping(web)
+    assert "managedFields" not in kept["metadata"] and kept["metadata"]["annotations"] == {"team": "a"}
+    assert kept["spec"] is web["spec"] and "managedFields" in web["metadata"]  # the object itself is left as sent
+    plain = service("plain", {"port": 80})
+    assert without_bookkeeping(plain) is plain

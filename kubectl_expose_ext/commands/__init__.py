@@ -121,8 +121,9 @@ def nothing_exposed(session: Session, all_namespaces: bool) -> None:
 def print_by_namespace(session: Session, address_type: str, every_address: bool,
                        render: Callable[[List[Any]], str]) -> List[Any]:
     """-A (and audit -A) as a table: each namespace's rows printed as soon as its answer is complete (chunks.py),
-    `render`ed from its assessments (ranked; the header only with the first rows printed). Every assessment, for what is
-    said after the table (warnings, the findings hint, --fail-on).
+    `render`ed from its assessments (ranked; the header only with the first rows printed). Every assessment, as
+    much as is said after the table (warnings, hints, the findings hint, --fail-on): a printed namespace's URLs are
+    not kept.
 
     Column widths: each chunk is aligned on its own, as kubectl's printer aligns each chunk of a list (its
     tabwriter is flushed per chunk): a wide URL in one namespace does not push every other namespace's columns."""
@@ -139,8 +140,18 @@ def print_by_namespace(session: Session, address_type: str, every_address: bool,
             if text:
                 session.streams.status_done()
                 session.streams.print(text)
-            every.extend(assessed)
+            every.extend(said_after(a) for a in assessed)
     finally:
         session.streams.status_done()
     report_malformed(session)
     return every
+
+
+def said_after(assessed: Any) -> Any:
+    """An assessment without its URLs, once its rows are printed: its warnings, hints and findings."""
+    from dataclasses import replace
+
+    from ..endpoints import Found
+
+    found = assessed.answer.found
+    return replace(assessed, answer=replace(assessed.answer, found=Found(warnings=found.warnings, hints=found.hints)))
