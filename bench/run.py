@@ -195,6 +195,18 @@ class Bench:
         shutil.rmtree(self.tmp, ignore_errors=True)
 
 
+class Sections(list):
+    """The report's sections, each also on stderr as soon as it is measured: a run that fails late keeps them."""
+
+    def append(self, text):
+        print(text, file=sys.stderr, flush=True)
+        super().append(text)
+
+    def insert(self, index, text):
+        print(text, file=sys.stderr, flush=True)
+        super().insert(index, text)
+
+
 def fmt_ratio(ours, other):
     return f"{ours / other:.2f}x" if other else "-"
 
@@ -281,8 +293,8 @@ def main():
     Bench.skip_kubectl = args.no_kubectl
     if not shutil.which("kubectl-reach") or not shutil.which("kubectl"):
         raise SystemExit("needs kubectl-reach (pip install .) and kubectl on PATH")
-    out = [f"Machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}; {repeat} runs per case; "
-           "times are whole processes (start-up included)."]
+    out = Sections([f"Machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}; {repeat} runs per case; "
+           "times are whole processes (start-up included)."])
     if args.only_real:
         out.append(real_cases(0.2 if args.quick else 1.0, repeat))
         print("\n".join(out))
@@ -384,6 +396,9 @@ def real_cases(factor, repeat):
     for obj in wanted:  # what the server sets itself
         for key in ("resourceVersion", "uid", "managedFields", "creationTimestamp"):
             obj["metadata"].pop(key, None)
+        if obj["kind"] == "Service" and obj["metadata"]["namespace"] != TARGET_NS:
+            for port in obj["spec"].get("ports") or []:  # the fake does not check them: the generator reuses them
+                port.pop("nodePort", None)
     plane = ControlPlane(pathlib.Path(tempfile.mkdtemp()) / "plane").start(bin_dir)
     try:
         started = time.perf_counter()
