@@ -17,11 +17,25 @@ def scaled(factor: float) -> dict:
     return {k: max(1, int(v * factor)) for k, v in FULL.items()}
 
 
+IMAGES = 50  # what a kubelet reports at most (--node-status-max-images)
+LABEL_KEYS = ("kubernetes.io/hostname", "kubernetes.io/os", "kubernetes.io/arch", "node.kubernetes.io/instance-type",
+              "topology.kubernetes.io/zone", "topology.kubernetes.io/region", "eks.amazonaws.com/nodegroup",
+              "eks.amazonaws.com/capacityType", "eks.amazonaws.com/nodegroup-image", "eks.amazonaws.com/sourceLaunchTemplateId",
+              "beta.kubernetes.io/os", "beta.kubernetes.io/arch", "beta.kubernetes.io/instance-type",
+              "failure-domain.beta.kubernetes.io/zone", "failure-domain.beta.kubernetes.io/region")
+ANNOTATIONS = ("node.alpha.kubernetes.io/ttl", "volumes.kubernetes.io/controller-managed-attach-detach",
+               "csi.volume.kubernetes.io/nodeid", "alpha.kubernetes.io/provided-node-ip", "projectcalico.org/IPv4Address")
+
+
 def node(i: int, rng: random.Random) -> dict:
+    """A node as an EKS kubelet reports it (~19 KB of JSON, as on real clusters): 50 images with digests, four
+    conditions with messages, 15 labels, capacity, nodeInfo, managedFields as a kubelet writes them."""
     name = f"ip-10-{i // 250}-{i % 250}-{i % 7}.ec2.internal"
-    images = [{"names": [f"registry.example.com/team-{j}/app-{rng.randrange(10**6)}@sha256:{rng.getrandbits(256):064x}",
-                         f"registry.example.com/team-{j}/app:v1.{rng.randrange(100)}.{rng.randrange(100)}"],
-               "sizeBytes": rng.randrange(10**7, 10**9)} for j in range(12)]
+    registry = "123456789012.dkr.ecr.us-east-1.amazonaws.com"
+    images = [{"names": [f"{registry}/team-{j}/service-{rng.randrange(10**6)}@sha256:{rng.getrandbits(256):064x}",
+                         f"{registry}/team-{j}/service-{j}:v1.{rng.randrange(100)}.{rng.randrange(100)}"],
+               "sizeBytes": rng.randrange(10**7, 10**9)} for j in range(IMAGES)]
+    volumes = [f"kubernetes.io/csi/ebs.csi.aws.com^vol-{rng.getrandbits(64):017x}" for _ in range(3)]
     ready = "True" if i % 50 else "False"
     conditions = [{"type": t, "status": "False", "reason": f"KubeletHasSufficient{t}", "message": f"kubelet has sufficient {t}",
                    "lastHeartbeatTime": "2026-11-25T10:00:00Z", "lastTransitionTime": "2026-11-01T10:00:00Z"}
@@ -34,23 +48,29 @@ def node(i: int, rng: random.Random) -> dict:
         addresses.insert(1, {"type": "ExternalIP", "address": f"198.51.{i // 250}.{i % 250}"})
     capacity = {"cpu": "8", "memory": "32386440Ki", "pods": "110", "ephemeral-storage": "104845292Ki",
                 "hugepages-1Gi": "0", "hugepages-2Mi": "0", "attachable-volumes-aws-ebs": "25"}
-    managed = [{"manager": manager, "operation": "Update", "apiVersion": "v1", "time": "2026-11-25T10:00:00Z",
-                "fieldsType": "FieldsV1", "subresource": sub,
-                "fieldsV1": {"f:status": {f"f:{key}": {".": {}, **{f"k:{{\"type\":\"{t}\"}}": {
-                    ".": {}, "f:lastHeartbeatTime": {}, "f:lastTransitionTime": {}, "f:message": {}, "f:reason": {},
-                    "f:status": {}, "f:type": {}} for t in ("MemoryPressure", "DiskPressure", "PIDPressure", "Ready")}}
-                    for key in ("conditions", "addresses", "images", "nodeInfo")}}}
-               for manager, sub in (("kubelet", "status"), ("kube-controller-manager", None), ("aws-node", None))]
+    managed = [{"manager": "kubelet", "operation": "Update", "apiVersion": "v1", "time": "2026-11-25T10:00:00Z",
+                "fieldsType": "FieldsV1", "subresource": "status",
+                "fieldsV1": {"f:status": {"f:conditions": {**{f"k:{{\"type\":\"{t}\"}}": {
+                    "f:lastHeartbeatTime": {}, "f:lastTransitionTime": {}, "f:message": {}, "f:reason": {},
+                    "f:status": {}} for t in ("MemoryPressure", "DiskPressure", "PIDPressure", "Ready")}},
+                    "f:images": {}, "f:nodeInfo": {"f:bootID": {}, "f:machineID": {}, "f:systemUUID": {}}}}},
+               {"manager": "kubelet", "operation": "Update", "apiVersion": "v1", "time": "2026-11-01T10:00:00Z",
+                "fieldsType": "FieldsV1", "fieldsV1": {"f:metadata": {"f:annotations": {".": {}, **{
+                    f"f:{k}": {} for k in ANNOTATIONS}}, "f:labels": {".": {}, **{f"f:{k}": {} for k in LABEL_KEYS}}},
+                    "f:spec": {"f:providerID": {}}}}]
     return {"kind": "Node", "metadata": {
         "managedFields": managed, "resourceVersion": str(10**6 + i), "uid": f"{rng.getrandbits(128):032x}",
         "creationTimestamp": "2026-11-01T10:00:00Z",
-        "name": name, "labels": {"kubernetes.io/hostname": name, "kubernetes.io/os": "linux", "kubernetes.io/arch": "amd64",
-                                 "node.kubernetes.io/instance-type": "m5.2xlarge", "topology.kubernetes.io/zone": f"us-east-1{'abc'[i % 3]}",
-                                 "topology.kubernetes.io/region": "us-east-1", "eks.amazonaws.com/nodegroup": f"ng-{i % 20}"},
-        "annotations": {"node.alpha.kubernetes.io/ttl": "0", "volumes.kubernetes.io/controller-managed-attach-detach": "true"}},
+        "name": name, "labels": {**dict(zip(LABEL_KEYS, (
+            name, "linux", "amd64", "m5.2xlarge", f"us-east-1{'abc'[i % 3]}", "us-east-1", f"ng-{i % 20}", "ON_DEMAND",
+            f"ami-{rng.getrandbits(64):017x}", f"ng-{i % 20}-{rng.getrandbits(32):08x}", "linux", "amd64",
+            "m5.2xlarge", f"us-east-1{'abc'[i % 3]}", "us-east-1")))},
+        "annotations": dict(zip(ANNOTATIONS, ("0", "true", f'{{"ebs.csi.aws.com":"i-{rng.getrandbits(64):016x}"}}',
+                                              f"10.{i // 250}.{i % 250}.{1 + i % 7}", f"10.{i // 250}.{i % 250}.{1 + i % 7}")))},
         "spec": {"providerID": f"aws:///us-east-1a/i-{rng.getrandbits(64):016x}", "podCIDR": f"10.244.{i % 256}.0/24"},
         "status": {"addresses": addresses, "conditions": conditions, "capacity": capacity, "allocatable": capacity,
                    "daemonEndpoints": {"kubeletEndpoint": {"Port": 10250}}, "images": images,
+                   "volumesInUse": volumes, "volumesAttached": [{"name": v, "devicePath": ""} for v in volumes],
                    "nodeInfo": {"machineID": f"{rng.getrandbits(128):032x}", "systemUUID": f"{rng.getrandbits(128):032x}",
                                 "bootID": f"{rng.getrandbits(128):032x}", "kernelVersion": "6.1.112-124.190.amzn2023.x86_64",
                                 "osImage": "Amazon Linux 2023", "containerRuntimeVersion": "containerd://1.7.22",
@@ -60,7 +80,19 @@ def node(i: int, rng: random.Random) -> dict:
 
 def pod(name: str, ns: str, labels: dict, node_name: str, ip: str, port: int, host_port: bool = False) -> dict:
     ports = [{"name": "http", "containerPort": port, "protocol": "TCP", **({"hostPort": port} if host_port else {})}]
-    return {"kind": "Pod", "metadata": {"name": name, "namespace": ns, "labels": labels,
+    managed = [{"manager": manager, "operation": "Update", "apiVersion": "v1", "time": "2026-11-20T10:00:00Z",
+                "fieldsType": "FieldsV1", "fieldsV1": fields, **({"subresource": "status"} if manager == "kubelet" else {})}
+               for manager, fields in (
+                   ("kube-controller-manager", {"f:metadata": {"f:labels": {f"f:{k}": {} for k in labels},
+                                                                "f:ownerReferences": {}},
+                                                "f:spec": {"f:containers": {'k:{"name":"app"}': {
+                                                    f"f:{k}": {} for k in ("image", "ports", "resources",
+                                                                           "readinessProbe", "volumeMounts")}}}}),
+                   ("kubelet", {"f:status": {"f:conditions": {f'k:{{"type":"{t}"}}': {
+                       "f:lastProbeTime": {}, "f:lastTransitionTime": {}, "f:status": {}, "f:type": {}}
+                       for t in ("Ready", "ContainersReady", "Initialized", "PodScheduled")},
+                       "f:containerStatuses": {}, "f:hostIP": {}, "f:phase": {}, "f:podIP": {}, "f:startTime": {}}}))]
+    return {"kind": "Pod", "metadata": {"name": name, "namespace": ns, "labels": labels, "managedFields": managed,
                                         "annotations": {"kubectl.kubernetes.io/restartedAt": "2026-11-20T10:00:00Z"}},
             "spec": {"nodeName": node_name, "serviceAccountName": "default", "restartPolicy": "Always",
                      "containers": [{"name": "app", "image": "registry.example.com/app:v1.2.3", "ports": ports,

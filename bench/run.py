@@ -62,22 +62,29 @@ def measure(commands, env, repeat):
     return walls, peak
 
 
-def floor(server, requests, repeat):
-    """The same HTTP requests made in this process with urllib3, plus json.loads: what no client can beat."""
-    import urllib3
+TABLE = "application/json;as=Table;v=v1;g=meta.k8s.io"
 
-    pool = urllib3.PoolManager()
-    walls = []
-    for _ in range(repeat):
-        started = time.perf_counter()
-        for request in requests:
-            query = "&".join(f"{k}={v}" for k, v in request.query.items())
-            body = json.dumps(request.body).encode() if request.body is not None else None
-            response = pool.request(request.method, f"{server.url}{request.path}?{query}", body=body,
-                                    headers={"Accept-Encoding": "gzip", "Content-Type": request.content_type or "application/json"})
-            json.loads(response.data)
-        walls.append(time.perf_counter() - started)
-    return statistics.median(walls)
+
+def floor_process(base, requests, repeat, headers=None, ca=None):
+    """{"median", "bytes", "decoded"} of the requests replayed by bench/floor.py: its own process, warmed by one
+    untimed pass (here the floor shared the interpreter and its GIL with the fake API server's threads). `requests`:
+    (method, path with query, accept, body, content type)."""
+    plan = {"base": base, "headers": headers or {}, "ca": ca, "repeat": repeat,
+            "requests": [{"method": m, "path": path, "accept": accept, "body": body, "content_type": content_type}
+                         for m, path, accept, body, content_type in requests]}
+    out = subprocess.run([sys.executable, str(ROOT / "bench" / "floor.py")], input=json.dumps(plan), text=True,
+                         capture_output=True, check=True)
+    return json.loads(out.stdout)
+
+
+def floor(server, requests, repeat):
+    """The same HTTP requests as full JSON (a Table asked for is asked as objects), in a warm process of its own,
+    plus json.loads: what no client reading the objects can beat."""
+    def path(request):
+        query = "&".join(f"{k}={v}" for k, v in request.query.items() if k != "includeObject")
+        return f"{request.path}?{query}"
+    replayed = [(r.method, path(r), "application/json", r.body, r.content_type) for r in requests]
+    return floor_process(server.url, replayed, repeat, {"Authorization": "Bearer fake-token"})["median"]
 
 
 def script_floor(server, requests, repeat):
@@ -90,6 +97,62 @@ def script_floor(server, requests, repeat):
             "'Accept-Encoding': 'gzip'}).data)\n")
     walls, _ = measure([[sys.executable, "-c", code]], os.environ, repeat)
     return statistics.median(walls)
+
+
+HELP_WIDTHS = (40, 60, 80, 100, 120, 160, 200)
+
+
+def help_rows(env, repeat):
+    """`--help` at several terminal widths (COLUMNS), through the pip install and the krew zipapp (built here by
+    krew/build.py, run once first: its first run unpacks itself), against `python3 -c pass`."""
+    rows = []
+    bare = statistics.median(measure([[sys.executable, "-c", "pass"]], env, repeat)[0])
+    zipapp = build_zipapp()
+    for label, argv in (("pip", ["kubectl-reach"]), ("zipapp", [sys.executable, zipapp] if zipapp else None)):
+        if argv is None:
+            continue
+        subprocess.run([*argv, "--help"], env=env, capture_output=True)  # a zipapp's first run unpacks it
+        for width in HELP_WIDTHS:
+            walls, _ = measure([[*argv, "--help"]], {**env, "COLUMNS": str(width)}, repeat)
+            median, low, high = summary(walls)
+            rows.append({"case": f"--help, {width} columns ({label})", "median": median, "low": low, "high": high,
+                         "kubectl": bare, "floor": None, "requests": 0, "bytes": 0, "rss": 0, "largest": 0,
+                         "note": ""})
+    return rows
+
+
+def build_zipapp():
+    """The krew archive's zipapp, built into a temporary directory (None when it cannot be built)."""
+    import tarfile
+
+    out = tempfile.mkdtemp()
+    generated = [ROOT / p for p in ("plugin.yaml", "krew/plugins/reach.yaml", "kubectl_expose_ext/helptext.py")]
+    kept = {p: p.read_bytes() for p in generated if p.exists()}
+    try:
+        done = subprocess.run([sys.executable, str(ROOT / "krew" / "build.py"), "--out", out], capture_output=True,
+                              text=True)
+    finally:  # build.py also writes these: they stay as they were
+        for path, data in kept.items():
+            path.write_bytes(data)
+    archives = list(pathlib.Path(out).glob("*.tar.gz"))
+    if done.returncode != 0 or not archives:
+        return None
+    with tarfile.open(archives[0]) as archive:
+        archive.extractall(out)
+    found = [p for p in pathlib.Path(out).rglob("kubectl-reach") if p.is_file()]
+    return str(found[0]) if found else None
+
+
+def first_row(argv, env):
+    """Seconds until the first row (the line after the header) of a table is on stdout, and until the end."""
+    started = time.perf_counter()
+    process = subprocess.Popen(argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    process.stdout.readline()
+    process.stdout.readline()
+    first = time.perf_counter() - started
+    process.stdout.read()
+    process.wait()
+    return first, time.perf_counter() - started
 
 
 def summary(walls):
@@ -130,6 +193,18 @@ class Bench:
     def stop(self):
         self.server.stop()
         shutil.rmtree(self.tmp, ignore_errors=True)
+
+
+class Sections(list):
+    """The report's sections, each also on stderr as soon as it is measured: a run that fails late keeps them."""
+
+    def append(self, text):
+        print(text, file=sys.stderr, flush=True)
+        super().append(text)
+
+    def insert(self, index, text):
+        print(text, file=sys.stderr, flush=True)
+        super().insert(index, text)
 
 
 def fmt_ratio(ours, other):
@@ -212,13 +287,14 @@ def main():
     parser.add_argument("--targets-only", action="store_true", help="the single-target cases only (no -A, no curve)")
     parser.add_argument("--no-kubectl", action="store_true", help="skip the kubectl sessions (ratios to the floor only)")
     parser.add_argument("--demo-only", action="store_true", help="start-up and the demo cluster only")
+    parser.add_argument("--no-curve", action="store_true", help="skip the growth curve (1k/2k/5k nodes)")
     args = parser.parse_args()
     repeat = args.repeat or (3 if args.quick else 5)
     Bench.skip_kubectl = args.no_kubectl
     if not shutil.which("kubectl-reach") or not shutil.which("kubectl"):
         raise SystemExit("needs kubectl-reach (pip install .) and kubectl on PATH")
-    out = [f"Machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}; {repeat} runs per case; "
-           "times are whole processes (start-up included)."]
+    out = Sections([f"Machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}; {repeat} runs per case; "
+           "times are whole processes (start-up included)."])
     if args.only_real:
         out.append(real_cases(0.2 if args.quick else 1.0, repeat))
         print("\n".join(out))
@@ -227,17 +303,14 @@ def main():
     # start-up and the small cluster
     demo = Bench(demo_cluster(), repeat, "demo")
     env = demo.env
-    walls_help, _ = measure([["kubectl-reach", "--help"]], env, repeat)
-    walls_py, _ = measure([[sys.executable, "-c", "pass"]], env, repeat)
-    demo.rows.append({"case": "kubectl-reach --help (vs python3 -c pass)", **dict(zip(("median", "low", "high"), summary(walls_help))),
-                      "kubectl": statistics.median(walls_py), "floor": None, "requests": 0, "bytes": 0, "rss": 0, "largest": 0, "note": ""})
+    demo.rows.extend(help_rows(env, repeat))
     row = demo.case("reach svc/x on the demo cluster", ["svc/influxdb", "-n", "default"],
                     [["get", "svc", "influxdb", "-n", "default", "-o", "json"]])
     bare = script_floor(demo.server, row["sent"], repeat)
     out.append(f"\nThe demo's `reach svc/x` ({row['requests']} requests): {row['median']:.3f} s; a bare Python script making "
                f"the same requests (interpreter, urllib3 and json included): {bare:.3f} s ({row['median'] / bare:.2f}x).")
     demo.stop()
-    out.insert(1, table(demo.rows, "Start-up and the demo cluster (vs kubectl: `python3 -c pass` for --help, `kubectl get svc x -o json` for the demo)"))
+    out.insert(1, table(demo.rows, "Start-up and the demo cluster (vs kubectl: `python3 -c pass` for --help, at each terminal width, through the pip install and the krew zipapp; `kubectl get svc x -o json` for the demo)"))
     if args.demo_only:
         print("\n".join(out))
         return
@@ -268,10 +341,20 @@ def main():
     big.case("reach -A, vs kubectl also getting pods", ["-A"], [["get", "nodes,svc,ingress,pods", "-A", "-o", "json"]])
     big.case("audit -A (vs kubectl getting the same kinds)", ["audit", "-A"],
              [["get", "nodes,svc,ingress,pods,endpointslices", "-A", "-o", "json"]])
+    for argv in (["-A"], ["audit", "-A"]):
+        firsts = [first_row(["kubectl-reach", *argv], big.env) for _ in range(repeat)]
+        out.append(f"\n`kubectl reach {' '.join(argv)}` ({size} nodes): first row after "
+                   f"{statistics.median(f for f, _ in firsts):.2f} s, the end after "
+                   f"{statistics.median(e for _, e in firsts):.2f} s (medians of {repeat}).")
     big.stop()
     out.append(table(big.rows, f"{size} nodes, {int(200 * factor)} namespaces, {int(20000 * factor)} services, "
                                 f"~{int(50000 * factor)} pods, {int(5000 * factor)} ingresses"))
 
+    if args.no_curve:
+        if args.real:
+            out.append(real_cases(factor, repeat))
+        print("\n".join(out))
+        return
     curve = []
     for f in ((0.04, 0.08, 0.2) if args.quick else (0.2, 0.4, 1.0)):
         bench = Bench(build(f), repeat, f"curve {f}")
@@ -286,11 +369,19 @@ def main():
     print("\n".join(out))
 
 
-def real_cases(factor, repeat):
-    """The single-target cases against a real kube-apiserver (tests/realcluster), loaded with the benchmark's nodes
-    and targets; the floor replays the same paths as full JSON (no Table) with the same credentials."""
-    import urllib3
+REAL_CASES = (("reach svc/x (NodePort)", ["svc/bench-nodeport"]),
+              ("reach svc/y (externalTrafficPolicy Local)", ["svc/bench-local"]),
+              ("reach pod/z", ["pod/bench-web-5d9c7b6f8-0"]), ("reach deploy/w", ["deploy/bench-web"]),
+              ("reach ds/a (a pod on every node)", ["ds/bench-agent"]),
+              ("reach -A (the 21 namespaces)", ["-A"]), ("audit -A", ["audit", "-A"]))
+BACKGROUND_NAMESPACES = 20
 
+
+def real_cases(factor, repeat):
+    """The cases against a real kube-apiserver (tests/realcluster), loaded with the benchmark's nodes, its targets'
+    namespace and 20 background namespaces. Each case's floor replays its requests as full JSON (no Table), with
+    the same credentials, in its own warm process (bench/floor.py); its bytes are those of its own requests, replayed
+    as it sent them (a Table where it asked for one), gzip as on the wire."""
     sys.path.insert(0, str(ROOT / "tests"))
     from realcluster.controlplane import TOKENS, ControlPlane, binaries
     from realcluster.loader import Loader
@@ -299,43 +390,52 @@ def real_cases(factor, repeat):
     if bin_dir is None:
         raise SystemExit("no kube-apiserver binaries: python tests/realcluster/controlplane.py --build")
     cluster = build(factor)
-    wanted = [o for o in cluster.objects.values()
-              if o["kind"] == "Node" or o["metadata"].get("namespace") == TARGET_NS and o["kind"] != "Event"]
+    background = {f"team-{i:03}" for i in range(BACKGROUND_NAMESPACES)}
+    wanted = [o for o in cluster.objects.values() if o["kind"] == "Node" or o["kind"] != "Event" and
+              o["metadata"].get("namespace") in background | {TARGET_NS}]
     for obj in wanted:  # what the server sets itself
         for key in ("resourceVersion", "uid", "managedFields", "creationTimestamp"):
             obj["metadata"].pop(key, None)
+        if obj["kind"] == "Service" and obj["metadata"]["namespace"] != TARGET_NS:
+            for port in obj["spec"].get("ports") or []:  # the fake does not check them: the generator reuses them
+                port.pop("nodePort", None)
     plane = ControlPlane(pathlib.Path(tempfile.mkdtemp()) / "plane").start(bin_dir)
     try:
         started = time.perf_counter()
         loader = Loader(plane)
         loader.serve(set())
         loader.load(wanted)
-        loaded = f"{sum(o['kind'] == 'Node' for o in wanted)} nodes loaded in {time.perf_counter() - started:.0f} s"
+        nodes = sum(o["kind"] == "Node" for o in wanted)
+        loaded = (f"{nodes} nodes of ~19 KB, {len(wanted) - nodes} objects in {BACKGROUND_NAMESPACES + 1} namespaces, "
+                  f"loaded in {time.perf_counter() - started:.0f} s")
         kubeconfig = os.path.join(plane.workdir, "bench-kubeconfig")
         pathlib.Path(kubeconfig).write_text(plane.kubeconfig(namespace=TARGET_NS))
         env = {**os.environ, "KUBECONFIG": kubeconfig, "NO_COLOR": "1"}
-        pool = urllib3.PoolManager(ca_certs=str(plane.ca), cert_reqs="CERT_REQUIRED")
-        rows = []
-        for name, argv in (("reach svc/x (NodePort)", ["svc/bench-nodeport"]), ("reach pod/z", ["pod/bench-web-5d9c7b6f8-0"]),
-                           ("reach deploy/w", ["deploy/bench-web"]), ("reach ds/a (a pod on every node)", ["ds/bench-agent"])):
+        auth = {"Authorization": f"Bearer {TOKENS['admin']}"}
+        rows, notes = [], []
+        for name, argv in REAL_CASES:
             mark = plane.mark()
             walls, rss = measure([["kubectl-reach", *argv]], env, repeat)
             seen = [e for e in plane.requests_since(mark) if e["verb"] in ("get", "list")]
-            per_run = seen[: len(seen) // repeat]
-            floor_walls = []
-            for _ in range(repeat):
-                begun = time.perf_counter()
-                for event in per_run:
-                    uri = event["requestURI"].replace("includeObject=None", "")
-                    response = pool.request("GET", plane.url + uri, headers={
-                        "Authorization": f"Bearer {TOKENS['admin']}", "Accept-Encoding": "gzip"})
-                    json.loads(response.data)
-                floor_walls.append(time.perf_counter() - begun)
+            per_run = [e["requestURI"] for e in seen[: len(seen) // repeat]]
+            full = [("GET", uri.replace("includeObject=None", ""), "application/json", None, None) for uri in per_run]
+            as_sent = [("GET", uri, TABLE if "includeObject=None" in uri else "application/json", None, None)
+                       for uri in per_run]
+            floor_s = floor_process(plane.url, full, repeat, auth, str(plane.ca))
+            sent = floor_process(plane.url, as_sent, 0, auth, str(plane.ca))
             median, low, high = summary(walls)
             rows.append({"case": name, "median": median, "low": low, "high": high, "kubectl": None,
-                         "floor": statistics.median(floor_walls), "requests": len(per_run), "bytes": 0, "rss": rss,
+                         "floor": floor_s["median"], "requests": len(per_run), "bytes": sent["bytes"], "rss": rss,
                          "largest": 0, "note": ""})
-        return table(rows, f"A real kube-apiserver ({loaded}; vs floor: the same paths as full JSON)")
+            notes.append(f"{name}: its floor reads {floor_s['bytes'] / 1e6:.2f} MB on the wire "
+                         f"({floor_s['decoded'] / 1e6:.1f} MB of JSON decoded), reach {sent['bytes'] / 1e6:.2f} MB "
+                         f"({sent['decoded'] / 1e6:.1f} MB).")
+            if argv[-1] == "-A":
+                firsts = [first_row(["kubectl-reach", *argv], env) for _ in range(repeat)]
+                notes.append(f"{name}: first row after {statistics.median(f for f, _ in firsts):.2f} s, the end after "
+                             f"{statistics.median(e for _, e in firsts):.2f} s.")
+        return table(rows, f"A real kube-apiserver ({loaded}; vs floor: the same requests as full JSON)") + \
+            "\n\n" + "\n".join(f"- {n}" for n in notes)
     finally:
         plane.stop()
 

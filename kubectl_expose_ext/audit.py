@@ -7,7 +7,7 @@ generated from it (docs/development.md: "How to add an audit check").
 """
 
 from dataclasses import dataclass, field as dc_field
-from typing import Callable, Dict, List, NamedTuple, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, List, NamedTuple, Optional, Sequence, Tuple
 
 from .endpoints import Found
 from .doors import BY_ROLE
@@ -224,10 +224,11 @@ def findings_for(subject: Subject) -> List[Finding]:
     return sorted(findings, key=lambda f: SEVERITIES.index(f.severity))
 
 
-def assess(snapshot: Snapshot) -> List[Assessment]:
-    """Every exposing object with its findings (worst first), in inventory order."""
+def assess(snapshot: Snapshot, **chunk: Any) -> List[Assessment]:
+    """Every exposing object with its findings (worst first), in inventory order (`chunk`: one namespace's, as
+    reach.exposing_objects takes them)."""
     return [Assessment(answer, findings_for(Subject(obj, BY_NAME[answer.kind].role, answer.found, broken, snapshot)))
-            for obj, answer, broken in exposing_objects(snapshot)]
+            for obj, answer, broken in exposing_objects(snapshot, **chunk)]
 
 
 def audit(snapshot: Snapshot) -> List[Assessment]:

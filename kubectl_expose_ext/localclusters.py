@@ -9,7 +9,7 @@ node must match, so one oddly named node in a real cluster does not make it "loc
 
 import re
 from dataclasses import dataclass
-from typing import Callable, Iterable, Optional
+from typing import Callable, Iterable, Optional, Set, Tuple
 
 from .endpoints import Endpoint
 
@@ -18,16 +18,22 @@ NODE_METHODS = ("NodePort", "hostPort", "hostNetwork", "LoadBalancer")  # URLs o
 
 def on_this_machine(found, nodes) -> None:
     """Where every node is a local cluster's: note it on each URL on a node's address, and add the way in that works
-    (one hint per distinct way). `found`: an answer's endpoints; `nodes`: its NodeTable."""
-    cluster = local_cluster(nodes.names())
+    (one hint per distinct way). `found`: an answer's endpoints; `nodes`: its NodeTable, whose cluster and node
+    hosts are found once per table (NodeTable.fact), not once per answer."""
+    cluster, hosts = nodes.fact("local cluster", _local)
     if cluster is None:
         return
-    hosts = {address.host for address in nodes.addresses.values()}
     for endpoint in found.endpoints:
         if endpoint.method in NODE_METHODS and (endpoint.node or endpoint.host in hosts):
             endpoint.warnings.append(cluster.note)
             found.hints.append(cluster.how(endpoint))
     found.hints[:] = list(dict.fromkeys(found.hints))
+
+
+def _local(nodes) -> Tuple[Optional["LocalCluster"], Set[str]]:
+    """The local cluster the nodes are, and (only then) their hosts."""
+    cluster = local_cluster(nodes.names())
+    return cluster, set() if cluster is None else {address.host for address in nodes.addresses.values()}
 
 
 @dataclass(frozen=True)

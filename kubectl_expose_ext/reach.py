@@ -19,7 +19,7 @@ from .kinds import BY_NAME, POD, SERVICE, WORKLOAD, short_ref
 from .localclusters import on_this_machine
 from .objects import (condition_true, field, format_labels, items, label_selector_string, labels, name, namespace,
                       port_number, selector_matches)
-from .snapshot import Snapshot
+from .snapshot import Snapshot, Unread
 
 if TYPE_CHECKING:
     from .links import Link
@@ -292,7 +292,9 @@ def reach_target(kind: str, obj: dict, pods: List[dict], snapshot: Snapshot) -> 
 LISTING_NODES_PER_PORT = 1
 
 
-def exposing_objects(snapshot: Snapshot) -> Iterator[Tuple[dict, Reach, List[str]]]:
+def exposing_objects(snapshot: Snapshot, services: Optional[List[dict]] = None,
+                     doors: Optional[List[Tuple[FrontDoor, dict]]] = None, pods: Optional[List[dict]] = None,
+                     later: Optional[List[Tuple[FrontDoor, dict]]] = None) -> Iterator[Tuple[dict, Reach, List[str]]]:
     """(object, its answer, its broken backends) for everything externally reachable in the snapshot.
 
     Services report their own endpoints, front doors theirs, pods their hostNetwork/hostPort:
@@ -300,21 +302,33 @@ def exposing_objects(snapshot: Snapshot) -> Iterator[Tuple[dict, Reach, List[str
     best node only (a note counts the others); the single-target command lists every node. Listing
     every node for every NodePort service would be services x nodes rows (35 million on a
     5,000-node cluster with 7,000 NodePort services).
+
+    The listing by namespace (chunks.py) hands one namespace's `services`, `doors` ((door, object)) and `pods`; a
+    front door leading into a namespace still being read (snapshot.Unread) is put in `later`, answered at the end.
     """
-    for service in snapshot.services:
+    for service in snapshot.services if services is None else services:
         if is_exposed(service):
             found = reach_service(service, snapshot, with_front_doors=False, nodes_per_port=LISTING_NODES_PER_PORT)
             on_this_machine(found, snapshot.nodes)
             yield service, Reach("Service", namespace(service), name(service), found, labels(service),
                                 annotations(service)), []
-    for door in DOORS:
-        for obj in filter(door.listed, door.objects(snapshot)):
-            broken: List[str] = []
+    for door, obj in listed_doors(snapshot) if doors is None else doors:
+        broken: List[str] = []
+        try:
             found = reach_front_door(door, obj, snapshot, broken)
-            yield obj, Reach(door.kind_of(obj), namespace(obj), name(obj), found, labels(obj), annotations(obj)), broken
-    for pod in snapshot.pods:
+        except Unread:
+            if later is None:
+                raise
+            later.append((door, obj))
+            continue
+        yield obj, Reach(door.kind_of(obj), namespace(obj), name(obj), found, labels(obj), annotations(obj)), broken
+    for pod in snapshot.pods if pods is None else pods:
         if uses_host_network(pod):
             found = node_endpoints(pod, snapshot.nodes)
             on_this_machine(found, snapshot.nodes)
             yield pod, Reach("Pod", namespace(pod), name(pod), found, labels(pod), annotations(pod)), []
 
+
+def listed_doors(snapshot: Snapshot) -> List[Tuple[FrontDoor, dict]]:
+    """Every front door's listed objects, door by door."""
+    return [(door, obj) for door in DOORS for obj in filter(door.listed, door.objects(snapshot))]

@@ -2,14 +2,19 @@
 
 from collections import defaultdict
 from dataclasses import dataclass, field as dc_field
-from typing import Any, Dict, List, Optional, Set
+from typing import Any, Callable, Dict, List, Optional, Set
 
 from .addresses import NodeTable
 from .doors.gateway import cross_namespaces
 from .fetch import SERVICE_NAME_LABEL
 from .objects import field, items, labels, name, namespace
 
-__all__ = ["SERVICE_NAME_LABEL", "Snapshot"]
+__all__ = ["SERVICE_NAME_LABEL", "Snapshot", "Unread"]
+
+
+class Unread(Exception):
+    """An answer looked into a namespace whose Services or EndpointSlices are still being read (the listing by
+    namespace, chunks.py): it is answered at the end, when every namespace is read."""
 
 
 def _by_namespace(objects: List[dict]) -> Dict[str, List[dict]]:
@@ -59,32 +64,52 @@ class Snapshot:
         self.gateways_by_key = {(namespace(g), name(g)): g for g in self.gateways}
         self.listener_sets_by_key = {(namespace(s), name(s)): s for s in self.extra.get("listenersets", [])}
         self.namespace_labels = None if self.namespaces is None else {name(n): labels(n) for n in self.namespaces}
-        self._ready_nodes: Optional[Dict[tuple, Set[str]]] = None
+        self._ready_nodes: Optional[Dict[tuple, Set[str]]] = None if self.slices is None else defaultdict(set)
         self._terminating_nodes: Dict[tuple, Set[str]] = defaultdict(set)
         self._endpoint_ports: Dict[tuple, Dict[str, Set[int]]] = defaultdict(lambda: defaultdict(set))
-        if self.slices is not None:
-            self._ready_nodes = defaultdict(set)
-            for eps in self.slices:
-                owner = (namespace(eps), labels(eps).get(SERVICE_NAME_LABEL))
-                for port in items(eps, "ports"):
-                    if isinstance(port.get("port"), int):
-                        self._endpoint_ports[owner][str(port.get("name") or "")].add(port["port"])
-                for endpoint in items(eps, "endpoints"):
-                    node = endpoint.get("nodeName")
-                    if not node:
-                        continue
-                    ready = field(endpoint, "conditions", "ready") is not False  # unset means ready (the API)
-                    serving = field(endpoint, "conditions", "serving")
-                    if ready:
-                        self._ready_nodes[owner].add(node)
-                    elif field(endpoint, "conditions", "terminating") is True and (serving is True or serving is None):
-                        self._terminating_nodes[owner].add(node)
+        self._index_slices(self.slices or [])
+        self.unread: Optional[Callable[[str], bool]] = None  # chunks.py: whether a namespace is still being read
+
+    def _index_slices(self, slices: List[dict]) -> None:
+        for eps in slices:
+            owner = (namespace(eps), labels(eps).get(SERVICE_NAME_LABEL))
+            for port in items(eps, "ports"):
+                if isinstance(port.get("port"), int):
+                    self._endpoint_ports[owner][str(port.get("name") or "")].add(port["port"])
+            for endpoint in items(eps, "endpoints"):
+                node = endpoint.get("nodeName")
+                if not node:
+                    continue
+                ready = field(endpoint, "conditions", "ready") is not False  # unset means ready (the API)
+                serving = field(endpoint, "conditions", "serving")
+                if ready:
+                    self._ready_nodes[owner].add(node)  # type: ignore[index]
+                elif field(endpoint, "conditions", "terminating") is True and (serving is True or serving is None):
+                    self._terminating_nodes[owner].add(node)
+
+    def grow(self, services: List[dict], slices: Optional[List[dict]], pods: List[dict]) -> None:
+        """More of the namespaced lists, as the listing reads them namespace by namespace (chunks.py): indexed as
+        they come, not the whole snapshot again per namespace."""
+        self.services.extend(services)
+        self.pods.extend(pods)
+        for ns, found in _by_namespace(services).items():
+            self._services.setdefault(ns, []).extend(found)
+            self._named.pop(ns, None)
+        if slices is not None and self.slices is not None:
+            self.slices.extend(slices)
+            self._index_slices(slices)
+
+    def _read(self, ns: str) -> None:
+        if self.unread is not None and self.unread(ns):
+            raise Unread(ns)
 
     def services_in(self, ns: str) -> List[dict]:
+        self._read(ns)
         return self._services.get(ns, [])
 
     def services_named(self, ns: str) -> Dict[str, dict]:
         """name -> Service in `ns`, built once per namespace (every Ingress and route there looks up its backends)."""
+        self._read(ns)
         if ns not in self._named:
             self._named[ns] = {name(s): s for s in self.services_in(ns)}
         return self._named[ns]
@@ -109,16 +134,19 @@ class Snapshot:
         if self._ready_nodes is None:
             return None
         key = (namespace(service), name(service))
+        self._read(key[0])
         return self._ready_nodes.get(key) or self._terminating_nodes.get(key, set())
 
     def endpoint_ports(self, ns: str, service: str) -> Dict[str, Set[int]]:
         """Service port name -> the pods' port numbers it resolves to (EndpointSlice ports: a named targetPort
         becomes a number there); empty when slices were not read."""
+        self._read(ns)
         return self._endpoint_ports.get((ns, service), {})
 
     def only_terminating(self, service: dict) -> bool:
         """No ready endpoint, but serving terminating ones: kube-proxy falls back to those."""
         key = (namespace(service), name(service))
+        self._read(key[0])
         return self._ready_nodes is not None and not self._ready_nodes.get(key) and bool(self._terminating_nodes.get(key))
 
     def has_no_ready_pod(self, service: dict) -> bool:

@@ -8,14 +8,14 @@ import dataclasses
 from dataclasses import dataclass, field as dc_field
 from typing import Any, Callable, Dict, List, Optional, Sequence, Set, Tuple
 
-from .addresses import AUTO, NodeTable, ip_family, node_is_ready
+from .addresses import AUTO, FAMILIES, NodeTable, ip_family, node_is_ready
 from .endpoints.hostports import uses_host_network
 from .endpoints.service import has_node_ports, single_family
 from .errors import Forbidden, NotFound
 from .doors import DOORS
 from .kinds import BY_NAME, POD, SERVICE, Kind, siblings
 from .kube import Kube
-from .objects import field, label_selector_string, name
+from .objects import field, items, label_selector_string, name
 from .options import BARE_NAME_ORDER, TargetSpec
 from .reach import selecting_any
 from .fetch import one_list, optional_list, selected_list, slices_of, slim_namespace, slim_slice  # noqa: F401
@@ -94,9 +94,53 @@ def printed_suffices(nodes: List[dict], families: Set[str], only: Optional[Set[s
     return True
 
 
+LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
+
+
+def without_bookkeeping(obj: dict) -> dict:
+    """An object as the listing keeps it (its Services): whole but for what no answer reads and a real server
+    adds to every object: managedFields, and kubectl apply's copy of the object in an annotation."""
+    metadata = obj.get("metadata")
+    annotations = metadata.get("annotations") if isinstance(metadata, dict) else None
+    if not isinstance(metadata, dict) or not ("managedFields" in metadata or isinstance(annotations, dict)
+                                              and LAST_APPLIED in annotations):
+        return obj
+    kept = {k: v for k, v in metadata.items() if k != "managedFields"}
+    if isinstance(kept.get("annotations"), dict):
+        kept["annotations"] = {k: v for k, v in kept["annotations"].items() if k != LAST_APPLIED}
+    return {**obj, "metadata": kept}
+
+
+def slim_pod(pod: dict) -> dict:
+    """What an answer reads of a pod (reach_pod, endpoints/hostports.py, hints.py, waiting.py): its name, labels,
+    whether it is terminating, its node, host network, containers' and restartable init containers' ports, phase,
+    IPs and conditions; not its volumes, env, probes, resources, managedFields (a DaemonSet on 5,000 nodes: its
+    pods were kept whole, 143 MB on a real server)."""
+    metadata: Dict[str, Any] = pod["metadata"] if isinstance(pod.get("metadata"), dict) else {}
+    status: Dict[str, Any] = pod["status"] if isinstance(pod.get("status"), dict) else {}
+
+    spec: Dict[str, Any] = pod["spec"] if isinstance(pod.get("spec"), dict) else {}
+    return {"metadata": _only(metadata, "name", "namespace", "labels", "deletionTimestamp", "ownerReferences"),
+            "spec": {**_only(spec, "nodeName", "hostNetwork"),
+                     **{kind: [_only(c, "name", "ports", "restartPolicy") for c in items(pod, "spec", kind)]
+                        for kind in ("containers", "initContainers") if kind in spec}},
+            "status": _only(status, "phase", "reason", "podIP", "podIPs", "hostIP", "hostIPs", "conditions")}
+
+
+def _only(obj: Dict[str, Any], *keys: str) -> Dict[str, Any]:
+    """These keys of an object, where it has them (the projection keeps an object's shape: shapes.conform checks
+    it as sent)."""
+    return {k: obj[k] for k in keys if k in obj}
+
+
 def host_networked(pod: dict) -> Optional[dict]:
-    """Keep a pod only when it uses hostNetwork or hostPort (for the listing)."""
-    return pod if uses_host_network(pod) else None
+    """Keep a pod only when it uses hostNetwork or hostPort (for the listing), slim, with its annotations (the
+    links it declares: links.py)."""
+    if not uses_host_network(pod):
+        return None
+    slim = slim_pod(pod)
+    slim["metadata"].update(_only(pod["metadata"], "annotations") if isinstance(pod.get("metadata"), dict) else {})
+    return slim
 
 
 def node_list(kube: Kube, address_type: str, families: Set[str], only: Optional[Set[str]] = None,
@@ -106,21 +150,31 @@ def node_list(kube: Kube, address_type: str, families: Set[str], only: Optional[
     `every_address`: the audit names every public address, and a Table prints only a node's first ExternalIP) from
     the objects: a second LIST, still not one request per node."""
     if address_type != "Hostname" and not every_address:  # the watch cache: 20 ms against 119 ms for 2,000 nodes
-        nodes = kube.list("nodes", keep=slim_node, table=True, cached=True)
+        nodes = kube.list("nodes", keep=slim_node, table=True, cached=True, remember=False)
         if printed_suffices(nodes, families, only):
             return nodes
-    return kube.list("nodes", keep=slim_node)
+    return kube.list("nodes", keep=slim_node, remember=False)
 
 
 def list_nodes(kube: Kube, address_type: str, services: Sequence[dict] = (), every_address: bool = False) -> NodeTable:
-    """The full node table (for NodePorts), from a LIST that keeps only what the table needs."""
+    """The full node table (for NodePorts), from a LIST that keeps only what the table needs; made once per
+    command for the same question (`reach svc/a svc/b`), and the table kept, not the LIST's rows."""
     families = {f for s in services if has_node_ports(s) for f in [single_family(s)] if f}
+    made: List[Tuple[Set[str], NodeTable]] = kube.derived.setdefault(("nodes", address_type, every_address), [])
+    for answers, table in made:  # a table made for other Services may hold these families too
+        if families <= answers:
+            return table
     try:
-        return NodeTable.complete(node_list(kube, address_type, families, every_address=every_address), address_type)
+        nodes = node_list(kube, address_type, families, every_address=every_address)
     except Forbidden as exc:
         table = NodeTable([], address_type)
         table.unavailable = f"forbidden: {exc}"
+        made.append((set(FAMILIES), table))
         return table
+    printed = any(node.get("printed") for node in nodes)
+    made.append(({f for f in FAMILIES if not printed or printed_suffices(nodes, {f})},
+                 NodeTable.complete(nodes, address_type)))
+    return made[-1][1]
 
 
 def fetch_nodes(kube: Kube, pods: List[dict], services: List[dict], address_type: str) -> NodeTable:
@@ -211,7 +265,7 @@ def resolve(kube: Kube, spec: TargetSpec, namespace: str, address_type: str = AU
         pods = [obj]
     else:
         selector = label_selector_string(field(obj, "spec", "selector"))
-        pods = kube.list("pods", namespace, label_selector=selector) if selector else []
+        pods = kube.list("pods", namespace, label_selector=selector, keep=slim_pod) if selector else []
     all_services = kube.list("services", namespace)
     involved = selecting_any(pods, Snapshot(services=all_services))
     snapshot = surroundings(kube, namespace, involved, pods, address_type, all_services)
@@ -235,7 +289,7 @@ def fetch_everything(kube: Kube, namespace: Optional[str], address_type: str = A
     chooses them (on the server; a field a kind does not support is the server's error). What the chosen ones
     depend on is read whole: the Services an Ingress or route leads to (a second LIST, only then), slices, nodes."""
     chosen = {"label_selector": label_selector, "field_selector": field_selector}
-    services = selected_list(kube, "services", namespace, label_selector, field_selector)
+    services = selected_list(kube, "services", namespace, label_selector, field_selector, keep=without_bookkeeping)
     doors = front_doors(kube, namespace, **chosen)
     # hostPort cannot be selected on the server (hostNetwork could): every pod is read, few are kept
     pods = selected_list(kube, "pods", namespace, label_selector, field_selector, keep=host_networked)

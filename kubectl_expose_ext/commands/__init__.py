@@ -7,7 +7,7 @@ was printed, so `curl "$(kubectl reach svc/x -o url | head -1)"` never gets an e
 """
 
 from dataclasses import dataclass
-from typing import Any, List, Optional, Sequence
+from typing import Any, Callable, List, Optional, Sequence
 
 from typing import Protocol, runtime_checkable
 
@@ -116,3 +116,42 @@ def show_progress(session: Session) -> None:
 def nothing_exposed(session: Session, all_namespaces: bool) -> None:
     where = "the cluster" if all_namespaces else f"namespace {session.namespace}"
     session.streams.warn(f"No externally reachable resources found in {where}.")
+
+
+def print_by_namespace(session: Session, address_type: str, every_address: bool,
+                       render: Callable[[List[Any]], str]) -> List[Any]:
+    """-A (and audit -A) as a table: each namespace's rows printed as soon as its answer is complete (chunks.py),
+    `render`ed from its assessments (ranked; the header only with the first rows printed). Every assessment, as
+    much as is said after the table (warnings, hints, the findings hint, --fail-on): a printed namespace's URLs are
+    not kept.
+
+    Column widths: each chunk is aligned on its own, as kubectl's printer aligns each chunk of a list (its
+    tabwriter is flushed per chunk): a wide URL in one namespace does not push every other namespace's columns."""
+    from ..chunks import assessed_by_namespace
+
+    every: List[Any] = []
+    show_progress(session)
+    try:
+        for assessed in assessed_by_namespace(session.kube, address_type, every_address):
+            answers = [a.answer for a in assessed]
+            declare_links(session, answers, None)
+            rank(answers, None)
+            text = render(assessed)
+            if text:
+                session.streams.status_done()
+                session.streams.print(text)
+            every.extend(said_after(a) for a in assessed)
+    finally:
+        session.streams.status_done()
+    report_malformed(session)
+    return every
+
+
+def said_after(assessed: Any) -> Any:
+    """An assessment without its URLs, once its rows are printed: its warnings, hints and findings."""
+    from dataclasses import replace
+
+    from ..endpoints import Found
+
+    found = assessed.answer.found
+    return replace(assessed, answer=replace(assessed.answer, found=Found(warnings=found.warnings, hints=found.hints)))

@@ -53,7 +53,30 @@ class Audit:
         return None
 
     def run(self, session: Session) -> int:
+        if self.all_namespaces and self.output == "table" and not self.sort_by and not self.selector \
+                and not self.field_selector:
+            return self.print_by_namespace(session)
         return self.report(session, self.collect(session))
+
+    def print_by_namespace(self, session: Session) -> int:
+        """audit -A as a table: namespace by namespace (commands.print_by_namespace), riskiest first within each."""
+        from .. import audit, render
+        from . import print_by_namespace
+
+        printed: List[bool] = []
+
+        def table(assessed: List) -> str:
+            riskiest = sorted(assessed, key=lambda a: audit.SEVERITIES.index(a.risk) if a.risk else
+                              len(audit.SEVERITIES))
+            text = render.render_audit_table(riskiest, all_namespaces=True,
+                                             headers_shown=not any(printed) and not self.no_headers)
+            printed.append(bool(text))
+            return text
+
+        assessed = print_by_namespace(session, "auto", True, table)
+        if not assessed:
+            nothing_exposed(session, True)
+        return ExitCode.FINDINGS if self.failing(assessed) else ExitCode.OK
 
     def collect(self, session: Session) -> List:
         """The assessed exposures: everything but the output."""

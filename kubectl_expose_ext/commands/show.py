@@ -128,11 +128,44 @@ class Show:
         return None
 
     def run(self, session: Session) -> int:
+        if self.by_namespace():
+            return self.print_by_namespace(session)
         answers, findings, probes, missing = self.collect(session)
         code = self.report(session, answers, findings, probes, missing)
         if self.fallback and not missing and not reachable(answers, probes):
             return self.port_forward(session, answers)
         return code
+
+    def by_namespace(self) -> bool:
+        """-A as a table is printed namespace by namespace (chunks.py), as kubectl get -A prints each chunk; not
+        with what needs every row first (--sort-by, --probe, --watch) or a selector (-l, --field-selector: the
+        Services they leave out are read whole, for the front doors that lead to them)."""
+        return (self.all_namespaces and not self.specs and self.output in ("table", "wide") and not self.sort_by
+                and not self.probe_timeout and not self.watch and not self.selector and not self.field_selector)
+
+    def print_by_namespace(self, session: Session) -> int:
+        from .. import render
+        from . import print_by_namespace
+
+        printed: List[bool] = []
+
+        def table(assessed: List) -> str:
+            text = render.render_table([a.answer for a in assessed], wide=self.output == "wide", listing=True,
+                                       all_namespaces=True, headers_shown=not any(printed) and not self.no_headers,
+                                       show_labels=self.show_labels)
+            printed.append(bool(text))
+            return text
+
+        assessed = print_by_namespace(session, self.address_type, False, table)
+        answers = [a.answer for a in assessed]
+        if not any(printed):
+            nothing_exposed(session, True)
+        for line in render.render_warnings(answers):
+            session.streams.warn(line)
+        hint = render.findings_hint([a.findings for a in assessed], "-A")
+        if hint:
+            session.streams.warn(hint)
+        return ExitCode.OK
 
     def port_forward(self, session: Session, answers: List) -> int:
         from ..portforward import fall_back

@@ -4,7 +4,7 @@ Every function here takes plain API objects (dicts) and returns `Found`: endpoin
 Nothing in this package does I/O.
 """
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Set, Union
 
 from ..objects import port_number
@@ -29,6 +29,16 @@ def format_url(scheme: str, host: str, port: Optional[int], path: Optional[str] 
     return f"{scheme}://{netloc}{path or ''}"
 
 
+def slotted(cls: Any) -> Any:
+    """A dataclass without a per-instance `__dict__` (`@dataclass(slots=True)`, which Python 3.9 lacks, done as 3.10
+    does it: the class made again with `__slots__` and without the fields' class attributes; the defaults live in
+    the generated `__init__`). An 8-port NodePort Service on 5,000 nodes is 40,000 endpoints: ~200 bytes each less."""
+    names = tuple(f.name for f in fields(cls))
+    body = {k: v for k, v in cls.__dict__.items() if k not in (*names, "__dict__", "__weakref__")}
+    return type(cls)(cls.__name__, cls.__bases__, {**body, "__slots__": names})
+
+
+@slotted
 @dataclass
 class Endpoint:
     """One way in from outside. `to_dict()` is the `-o json` contract."""
