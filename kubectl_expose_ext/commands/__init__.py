@@ -56,6 +56,20 @@ class Selection:
 
 
 @dataclass
+class Probing:
+    """The node address a URL uses and --probe's limits: the flags show and explain both take."""
+
+    address_type: str = flag("--address-type", default="auto", show_default=True, metavar="TYPE",
+                             values="address-types", help="Node address to use: auto (ExternalIP, else InternalIP, "
+                                                          "else Hostname), ExternalIP, InternalIP or Hostname.")
+    timeout: str = flag("--timeout", default="2s", show_default=True, metavar="DURATION",
+                        help="--probe: time limit per URL.")
+    probe_allow_local: bool = flag("--probe-allow-local", default=False,
+                                   help="--probe: also connect to loopback and this machine's own addresses (refused "
+                                        "by default: the cluster chooses them).")
+
+
+@dataclass
 class Rows:
     """How the rows of a table are printed, in show and audit (a row: one URL in show, one exposing object in
     audit)."""

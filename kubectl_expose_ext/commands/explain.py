@@ -9,6 +9,7 @@ from ..exitcodes import ExitCode
 from ..flags import flag
 from ..kubeflags import Session
 from ..options import TargetSpec
+from . import Probing
 from ..portforward import FALLBACKS
 from ..probepod import DEFAULT_IMAGE
 
@@ -17,23 +18,16 @@ MARKS = {"ok": "ok", "broken": "BROKEN", "warning": "warning", "unknown": "unkno
 
 
 @dataclass
-class ExplainOptions:
+class ExplainOptions(Probing):
     """The flags as typed: each declared here once (flags.flag), with its default."""
 
     target: tuple = ()
     output: str = flag("-o", "--output", default="text", show_default=True, metavar="FORMAT", values="explain-outputs",
                        help="text (each hop; evidence and command for the hops that are not ok), wide (for every "
                             "hop), json or yaml.")
-    address_type: str = flag("--address-type", default="auto", show_default=True, metavar="TYPE",
-                             values="address-types", help="Node address to use: auto (ExternalIP, else InternalIP, "
-                                                          "else Hostname), ExternalIP, InternalIP or Hostname.")
     probe: bool = flag("--probe", default=False,
                        help="Also try every URL from this machine (name resolution, TCP, TLS, HTTP): hops seen from "
                             "'this machine', apart from the cluster's.")
-    timeout: str = flag("--timeout", default="2s", show_default=True, metavar="DURATION",
-                        help="--probe: time limit per URL.")
-    probe_allow_local: bool = flag("--probe-allow-local", default=False,
-                                   help="--probe: also connect to loopback and this machine's own addresses.")
     via_apiserver: bool = flag("--via-apiserver", default=False,
                                help="Also fetch each Service port through the API server's proxy (RBAC checked "
                                     "first; an indirect, in-cluster view that changes nothing).")

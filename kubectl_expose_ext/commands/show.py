@@ -11,11 +11,11 @@ from ..options import OUTPUTS, TargetSpec
 if TYPE_CHECKING:
     from ..printers import Printer, SortBy
 from ..exitcodes import ExitCode
-from . import Rows, Selection, declare_links, nothing_exposed, rank, report_malformed, show_progress
+from . import Probing, Rows, Selection, declare_links, nothing_exposed, rank, report_malformed, show_progress
 
 
 @dataclass
-class ShowOptions(Selection, Rows):
+class ShowOptions(Selection, Rows, Probing):
     """The flags as typed: each declared here once (flags.flag), with its default."""
 
     target: Sequence[str] = ()
@@ -23,17 +23,9 @@ class ShowOptions(Selection, Rows):
                        help="table, wide, json, yaml, url (one URL per line), headlamp (links keyed by object, for "
                             "UIs), name, jsonpath=TEMPLATE, jsonpath-file=FILE, custom-columns=SPEC or "
                             "custom-columns-file=FILE.")
-    address_type: str = flag("--address-type", default="auto", show_default=True, metavar="TYPE",
-                             values="address-types", help="Node address to use: auto (ExternalIP, else InternalIP, "
-                                                          "else Hostname), ExternalIP, InternalIP or Hostname.")
     probe: bool = flag("--probe", default=False,
                        help="Try every URL from this machine (TCP connect; HTTP GET; TLS certificate check) and report "
                             "ok, refused, timeout or tls-error. Exit code 3 when none answers.")
-    timeout: str = flag("--timeout", default="2s", show_default=True, metavar="DURATION",
-                        help="--probe: time limit per URL.")
-    probe_allow_local: bool = flag("--probe-allow-local", default=False,
-                                   help="--probe: also connect to loopback and this machine's own addresses (refused "
-                                        "by default: the cluster chooses them).")
     wait: Optional[str] = flag("--wait", metavar="DURATION",
                                help="Wait (--wait: up to 5m; --wait=DURATION) until TARGET can be reached: a URL that "
                                     "can work, its load balancer, a ready pod (--probe: a URL that answers). Exit code "
