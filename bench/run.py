@@ -391,8 +391,9 @@ def real_cases(factor, repeat):
         raise SystemExit("no kube-apiserver binaries: python tests/realcluster/controlplane.py --build")
     cluster = build(factor)
     background = {f"team-{i:03}" for i in range(BACKGROUND_NAMESPACES)}
-    wanted = [o for o in cluster.objects.values() if o["kind"] == "Node" or o["kind"] != "Event" and
-              o["metadata"].get("namespace") in background | {TARGET_NS}]
+    wanted = sorted((o for o in cluster.objects.values() if o["kind"] == "Node" or o["kind"] != "Event" and
+                     o["metadata"].get("namespace") in background | {TARGET_NS}),
+                    key=lambda o: o["metadata"].get("namespace") != TARGET_NS)  # the targets' node ports first
     for obj in wanted:  # what the server sets itself
         for key in ("resourceVersion", "uid", "managedFields", "creationTimestamp"):
             obj["metadata"].pop(key, None)
