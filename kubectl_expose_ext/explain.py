@@ -500,7 +500,7 @@ def pod_ways(pod: dict, context: Context, done: Optional[set] = None) -> List[Wa
         ways += service_ways(service, ports, context, target) or []
     if routes and (done is None or not set((ns, s) for s in routes) <= done):  # a workload's pods share their front doors
         ways += door_ways(snapshot, context, ns, routes)
-    if condition_true(pod, "Ready") is False:
+    if done is None and condition_true(pod, "Ready") is False:  # one pod's view (a workload's: workload_ready)
         for way in ways:
             if way.method not in ("hostNetwork", "hostPort", "none"):
                 way.hops.append(hop("pod ready", BROKEN, f"pod {name(pod)} is not Ready: its Services send it no "
@@ -538,9 +538,26 @@ def explain_target(kind_name: str, obj: dict, pods: Optional[List[dict]], snapsh
         for pod in pods:
             ways += pod_ways(pod, context, done)
             done |= {(namespace(s), name(s)) for s in context.selecting(pod)}
-        return _unique(ways)
+        return workload_ready(kind.ref(name(obj)), pods, _unique(ways))
     door = BY_ROLE[kind.role]
     return door_ways(snapshot, context, ns, {}, [(door, obj)])
+
+
+def workload_ready(ref: str, pods: List[dict], ways: List[Way]) -> List[Way]:
+    """A workload's pods that are not Ready get no traffic from its Services: a warning on each way through a Service
+    while some are Ready, broken when none is (host ports do not depend on readiness)."""
+    unready = [p for p in pods if condition_true(p, "Ready") is False]
+    if not unready:
+        return ways
+    verdict = BROKEN if len(unready) == len(pods) else WARNING
+    shown = ", ".join(name(p) for p in unready[:3]) + (f" and {len(unready) - 3} more" if len(unready) > 3 else "")
+    ready_hop = hop("pods ready", verdict, f"{len(unready)} of {len(pods)} pod(s) not Ready ({shown}): its Services "
+                    "send them no traffic", f"{ref} pods status.conditions",
+                    f"kubectl get pods -n {namespace(pods[0])} -o wide")
+    for way in ways:
+        if way.method not in ("hostNetwork", "hostPort", "none"):
+            way.hops.append(ready_hop)
+    return ways
 
 
 def _unique(ways: Iterable[Way]) -> List[Way]:

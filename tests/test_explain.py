@@ -287,3 +287,18 @@ def test_the_demo_cluster_is_healthy_through_every_way_in():
     assert len(ways) >= 9 and {w.verdict() for w in ways} == {HEALTHY}, [
         (w.method, w.first_broken()) for w in ways if w.verdict() != HEALTHY]
     assert isinstance(ways[0], Way)
+
+
+def test_a_workloads_unready_pods_degrade_its_ways_and_break_them_when_none_is_ready():
+    deployment = {"metadata": {"name": "web", "namespace": "default"},
+                  "spec": {"selector": {"matchLabels": {"app": "web"}}}}
+    ready = copy.deepcopy(WEB_POD)
+    unready = pod("web-1", [{"name": "http", "containerPort": 8080}], labels={"app": "web"}, node="node-b",
+                  ready=False)
+    ways = explain("Deployment", deployment, [ready, unready], world(pods=[ready, unready]))
+    assert {w.verdict() for w in ways} == {DEGRADED}
+    hop = ways[0].hops[-1]
+    assert (hop.name, hop.detail) == ("pods ready", "1 of 2 pod(s) not Ready (web-1): its Services send them no "
+                                                    "traffic")
+    ways = explain("Deployment", deployment, [unready], world(pods=[unready]))
+    assert {(w.verdict(), w.first_broken().name) for w in ways} == {(BROKEN_WAY, "pods ready")}

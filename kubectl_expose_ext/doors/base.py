@@ -232,7 +232,8 @@ def backends_hop(door: FrontDoor, obj: dict, refs: Sequence[Any], resolve: "Reso
     if not leading:
         return Hop("backend", BROKEN, f"none of its backends ({shown}) leads to the Service port",
                    f"{kind.ref(name(obj))} {path.lstrip('.')}", command)
-    return Hop("backend", OK, f"backends {', '.join(f'{r.service}:{r.port}' for r in leading)} lead to the Service",
+    return Hop("backend", OK, f"backends {', '.join(dict.fromkeys(f'{r.service}:{r.port}' for r in leading))} lead to "
+               "the Service",
                f"{kind.ref(name(obj))} {path.lstrip('.')}", command)
 
 
