@@ -42,12 +42,7 @@ ROLLUP = ((BROKEN, BROKEN_WAY), (WARNING, DEGRADED), (UNKNOWN, UNKNOWN_WAY))  # 
 # ipBlock admitting only private networks does not admit it (RFC 5737; shown as "a client outside the cluster")
 OUTSIDE = "192.0.2.1"
 
-SERVICE_KIND, POD_KIND, SLICE_KIND = BY_NAME["Service"], BY_NAME["Pod"], BY_RESOURCE["endpointslices"]
-NODE_KIND, NETPOL_KIND = BY_RESOURCE["nodes"], BY_RESOURCE["networkpolicies"]
-
-
-def hop(name_: str, verdict: str, detail: str, evidence: str, command: str, vantage: str = STATE) -> Hop:
-    return Hop(name_, verdict, detail, evidence, command, vantage)
+SERVICE_KIND, POD_KIND, NODE_KIND = BY_NAME["Service"], BY_NAME["Pod"], BY_RESOURCE["nodes"]
 
 
 @dataclass
@@ -118,7 +113,7 @@ def port_hop(service: dict, port: dict) -> Hop:
     target = port.get("targetPort", port.get("port"))
     label = f" ({port['name']})" if port.get("name") else ""
     evidence, command = _service_evidence(service, f".spec.ports[{index}]")
-    return hop("service port", OK, f"service {name(service)} port {port.get('port')}/{port.get('protocol') or 'TCP'}"
+    return Hop("service port", OK, f"service {name(service)} port {port.get('port')}/{port.get('protocol') or 'TCP'}"
                f"{label} -> targetPort {target}", evidence, command)
 
 
@@ -148,26 +143,24 @@ def endpoints_hop(service: dict, context: Context) -> Hop:
     evidence = f"endpointslices {shown} endpoints[*].conditions"
     command = f"kubectl get endpointslices -n {namespace(service)} {shown} -o wide"
     counts = slice_counts(context.snapshot, service)
-    selected = None if context.pods is None or not isinstance(selector, dict) else \
-        [p for p in context.pods if namespace(p) == namespace(service) and selector_matches(selector, labels(p))]
-    if isinstance(selector, dict) and selector and selected == []:
-        return hop("endpoints", BROKEN, f"its selector {format_labels(selector)} matches no pod",
+    if _backing(service, context) == []:
+        return Hop("endpoints", BROKEN, f"its selector {format_labels(selector)} matches no pod",
                    f"svc/{name(service)} spec.selector; pods metadata.labels",
                    f"kubectl get pods -n {namespace(service)} -l {format_labels(selector)}")
     if counts is None:
-        return hop("endpoints", UNKNOWN, "its EndpointSlices could not be read", evidence, command)
+        return Hop("endpoints", UNKNOWN, "its EndpointSlices could not be read", evidence, command)
     on = f" on {', '.join(sorted(counts['nodes']))}" if counts["nodes"] else ""
     others = ", ".join(f"{counts[k]} {k}" for k in ("terminating", "not ready") if counts[k])
     if counts["ready"]:
-        return hop("endpoints", OK, f"{counts['ready']} ready{on}" + (f" ({others})" if others else ""), evidence,
+        return Hop("endpoints", OK, f"{counts['ready']} ready{on}" + (f" ({others})" if others else ""), evidence,
                    command)
     if counts["terminating"]:
-        return hop("endpoints", WARNING, f"no ready endpoint: only {counts['terminating']} terminating still serve "
+        return Hop("endpoints", WARNING, f"no ready endpoint: only {counts['terminating']} terminating still serve "
                    "(kube-proxy falls back to them until they are gone)", evidence, command)
     why = "no endpoint at all" if not others else f"no ready endpoint ({others})"
     if not selector:
         why += ": the Service has no selector, so its EndpointSlices are written by hand (or by a controller)"
-    return hop("endpoints", BROKEN, why, evidence, command)
+    return Hop("endpoints", BROKEN, why, evidence, command)
 
 
 def _declares(pod: dict, target: Any, protocol: str) -> Optional[dict]:
@@ -195,26 +188,26 @@ def container_hop(service: dict, port: dict, context: Context) -> Hop:
               "-o jsonpath='{range .items[*]}{.metadata.name}{\"\\t\"}{.spec.containers[*].ports}{\"\\n\"}{end}'"
     evidence = "pods spec.containers[*].ports"
     if pods is None:
-        return hop("container port", UNKNOWN, "the pods behind it were not read (a Service without a selector, or "
+        return Hop("container port", UNKNOWN, "the pods behind it were not read (a Service without a selector, or "
                    "pods not readable)", evidence, command)
     if not pods:
-        return hop("container port", UNKNOWN, "no pod to look at", evidence, command)
+        return Hop("container port", UNKNOWN, "no pod to look at", evidence, command)
     declaring = [p for p in pods if _declares(p, target, protocol)]
     named = port_number(target) is None
     if len(declaring) == len(pods):
         found = _declares(declaring[0], target, protocol) or {}
-        return hop("container port", OK, f"{len(pods)} pod(s) declare {target} = "
+        return Hop("container port", OK, f"{len(pods)} pod(s) declare {target} = "
                    f"{found.get('containerPort')}/{protocol}" if named else
                    f"{len(pods)} pod(s) declare {target}/{protocol}", evidence, command)
     missing = ", ".join(name(p) for p in pods if p not in declaring)
     if named:
-        return hop("container port", BROKEN if not declaring else WARNING,
+        return Hop("container port", BROKEN if not declaring else WARNING,
                    f"targetPort {target} is a name no container of {missing} declares for {protocol}: "
                    "those pods get no traffic on it", evidence, command)
-    if any(True for p in pods if p not in declaring for _ in _ports_of(p)):
-        return hop("container port", WARNING, f"{missing} declare(s) other ports, not {target}/{protocol}: traffic "
+    if any(_ports_of(p) for p in pods if p not in declaring):
+        return Hop("container port", WARNING, f"{missing} declare(s) other ports, not {target}/{protocol}: traffic "
                    "still goes there; is anything listening?", evidence, command)
-    return hop("container port", OK, f"port {target} (the pods declare no ports: declaring is optional)", evidence,
+    return Hop("container port", OK, f"port {target} (the pods declare no ports: declaring is optional)", evidence,
                command)
 
 
@@ -232,12 +225,12 @@ def policy_hop(pods: Optional[List[dict]], port: Any, protocol: str, source: Any
     command = f"kubectl get networkpolicies -n {ns} -o yaml"
     evidence = f"networkpolicies in {ns} spec.podSelector, spec.ingress"
     if host_network:
-        return hop("network policy", OK, "a host-network pod: NetworkPolicy does not apply to it (static prediction)",
+        return Hop("network policy", OK, "a host-network pod: NetworkPolicy does not apply to it (static prediction)",
                    evidence, command)
     if policies is None:
-        return hop("network policy", UNKNOWN, "NetworkPolicies could not be read", evidence, command)
+        return Hop("network policy", UNKNOWN, "NetworkPolicies could not be read", evidence, command)
     if not pods:
-        return hop("network policy", UNKNOWN, "no pod to predict for", evidence, command)
+        return Hop("network policy", UNKNOWN, "no pod to predict for", evidence, command)
     number = port_number(port)
     distinct = {frozenset(labels(p).items()): p for p in pods}
     verdicts = []
@@ -246,17 +239,17 @@ def policy_hop(pods: Optional[List[dict]], port: Any, protocol: str, source: Any
         if resolved:
             verdicts.append(admits(policies, pod, resolved, source, protocol))
     if not verdicts:
-        return hop("network policy", UNKNOWN, f"port {port} resolves to no number in the pods", evidence, command)
+        return Hop("network policy", UNKNOWN, f"port {port} resolves to no number in the pods", evidence, command)
     worst = next((v for want in (BROKEN, UNKNOWN, OK) for v in verdicts if v.verdict == want))
     why = worst.why.replace(f"outside the cluster ({OUTSIDE})", "a client outside the cluster")
-    return hop("network policy", worst.verdict, why + " (static prediction)", evidence, command)
+    return Hop("network policy", worst.verdict, why + " (static prediction)", evidence, command)
 
 
 def service_hops(service: dict, port: dict, context: Context, source: Any) -> List[Hop]:
     """service port -> endpoints -> container port -> network policy; an ExternalName alias ends at its name."""
     if field(service, "spec", "type") == "ExternalName":
         evidence, command = _service_evidence(service, ".spec.externalName")
-        return [hop("service port", OK, f"service {name(service)} is an alias (ExternalName) of "
+        return [Hop("service port", OK, f"service {name(service)} is an alias (ExternalName) of "
                     f"{field(service, 'spec', 'externalName')}: traffic leaves the cluster there", evidence, command)]
     pods = _backing(service, context)
     return [port_hop(service, port), endpoints_hop(service, context), container_hop(service, port, context),
@@ -270,11 +263,11 @@ def outside() -> Any:
     return Source(address=OUTSIDE)
 
 
-def through_door(door_namespace: Optional[str] = None) -> Any:
-    """The front door's proxy pods: their namespace is known only for a controller's own Service (Traefik, Istio)."""
+def through_door() -> Any:
+    """The front door's proxy pods, of a namespace not known here (netpol.py: a rule that names one is undecided)."""
     from .netpol import Source
 
-    return Source(namespace=door_namespace)
+    return Source()
 
 
 # --- entrances of a Service --------------------------------------------------------------------------------------
@@ -286,7 +279,7 @@ def name_hop(endpoints: Sequence[Endpoint]) -> Optional[Hop]:
     names = sorted({e.host for e in endpoints if ip_family(e.host) is None})
     if not names:
         return None
-    return hop("name resolution", UNKNOWN, f"{', '.join(names)}{NOT_TRIED}", "DNS", f"getent hosts {names[0]}",
+    return Hop("name resolution", UNKNOWN, f"{', '.join(names)}{NOT_TRIED}", "DNS", f"getent hosts {names[0]}",
                THIS_MACHINE)
 
 
@@ -305,7 +298,7 @@ def load_balancer_hop(service: dict, found: Found) -> Hop:
     endpoints = found.endpoints
     if not endpoints:
         why = "; ".join(found.warnings) or "no address in status.loadBalancer.ingress"
-        return hop("load balancer", BROKEN, why, evidence, command)
+        return Hop("load balancer", BROKEN, why, evidence, command)
     hosts = ", ".join(dict.fromkeys(e.host for e in endpoints))
     facts = list(dict.fromkeys(w for e in endpoints for w in e.warnings))
     facts += [w for w in found.warnings if not any(e.dead and e.dead in w for e in endpoints)]
@@ -314,7 +307,7 @@ def load_balancer_hop(service: dict, found: Found) -> Hop:
         source_ranges(service)[0] else OK
     providers = provisioned_by(service)
     shown = f"{hosts}" + (f" ({', '.join(providers)})" if providers else "")
-    return hop("load balancer", verdict, shown + (f": {'; '.join(facts)}" if facts else ""), evidence, command)
+    return Hop("load balancer", verdict, shown + (f": {'; '.join(facts)}" if facts else ""), evidence, command)
 
 
 def provisioned_by(service: dict) -> List[str]:
@@ -331,21 +324,21 @@ def node_port_hop(service: dict, port: dict, found: Found) -> Hop:
     nodes = ", ".join(f"{e.node} ({e.host})" for e in found.endpoints)
     notes = "; ".join(dict.fromkeys(found.warnings))
     if not found.endpoints:
-        return hop("node port", BROKEN, f"nodePort {port.get('nodePort')}: {notes or 'no usable node'}",
+        return Hop("node port", BROKEN, f"nodePort {port.get('nodePort')}: {notes or 'no usable node'}",
                    f"{evidence}; nodes status.addresses, status.conditions", command)
     private = all(e.warnings and "node has" in e.warnings[0] for e in found.endpoints)
     detail = f"nodePort {port.get('nodePort')} on {nodes}" + (f"; {notes}" if notes else "")
     if private:
         detail += "; the nodes have no ExternalIP: reachable only from their network"
-    return hop("node port", WARNING if private else OK, detail, evidence, command)
+    return Hop("node port", WARNING if private else OK, detail, evidence, command)
 
 
 def external_ip_hop(service: dict, found: Found) -> Hop:
     evidence, command = _service_evidence(service, ".spec.externalIPs")
     if not found.endpoints:
-        return hop("external IP", BROKEN, "; ".join(found.warnings) or "no external IP programmed", evidence, command)
+        return Hop("external IP", BROKEN, "; ".join(found.warnings) or "no external IP programmed", evidence, command)
     ips = ", ".join(dict.fromkeys(e.host for e in found.endpoints))
-    return hop("external IP", OK, f"{ips} in spec.externalIPs: your network must route it to a node (not checked "
+    return Hop("external IP", OK, f"{ips} in spec.externalIPs: your network must route it to a node (not checked "
                "here)", evidence, command)
 
 
@@ -438,25 +431,25 @@ def host_ways(pod: dict, context: Context) -> List[Way]:
     for endpoint in found.endpoints:
         groups.setdefault((endpoint.method, endpoint.port), []).append(endpoint)
     for (method, number), endpoints in groups.items():
-        node_hop = hop("node", OK, f"node {node} at {', '.join(dict.fromkeys(e.host for e in endpoints))}" +
+        node_hop = Hop("node", OK, f"node {node} at {', '.join(dict.fromkeys(e.host for e in endpoints))}" +
                        "".join(f"; {w}" for w in dict.fromkeys(w for e in endpoints for w in e.warnings)),
                        f"node/{node} status.addresses", evidence_command(NODE_KIND, "", node, ".status.addresses"))
         host_network = method == "hostNetwork"
         where = ".spec.containers[*].ports"
-        port_hop_ = hop("container port", OK, f"{'the host network' if host_network else 'hostPort'} port {number}",
+        port_hop_ = Hop("container port", OK, f"{'the host network' if host_network else 'hostPort'} port {number}",
                         f"pod/{name(pod)} {where.lstrip('.')}", evidence_command(POD_KIND, namespace(pod), name(pod),
                                                                                  where))
         ways.append(Way(method, f"pod/{name(pod)} port {number}", endpoints, [
             node_hop, port_hop_, policy_hop([pod], number, "TCP", outside(), namespace(pod), context.policies,
                                             host_network)]))
     if found.warnings and not found.endpoints:
-        ways.append(Way("hostPort", f"pod/{name(pod)}", [], [hop("node", BROKEN, "; ".join(found.warnings),
+        ways.append(Way("hostPort", f"pod/{name(pod)}", [], [Hop("node", BROKEN, "; ".join(found.warnings),
                         f"node/{node} status", evidence_command(NODE_KIND, "", node, ".status"))]))
     return ways
 
 
 def dead_end(through: str, name_: str, detail: str, evidence: str, command: str) -> Way:
-    return Way("none", through, [], [hop(name_, BROKEN, detail, evidence, command)])
+    return Way("none", through, [], [Hop(name_, BROKEN, detail, evidence, command)])
 
 
 def pod_ways(pod: dict, context: Context, done: Optional[set] = None) -> List[Way]:
@@ -501,12 +494,17 @@ def pod_ways(pod: dict, context: Context, done: Optional[set] = None) -> List[Wa
     if routes and (done is None or not set((ns, s) for s in routes) <= done):  # a workload's pods share their front doors
         ways += door_ways(snapshot, context, ns, routes)
     if done is None and condition_true(pod, "Ready") is False:  # one pod's view (a workload's: workload_ready)
-        for way in ways:
-            if way.method not in ("hostNetwork", "hostPort", "none"):
-                way.hops.append(hop("pod ready", BROKEN, f"pod {name(pod)} is not Ready: its Services send it no "
-                                    "traffic", f"{ref} status.conditions",
-                                    evidence_command(POD_KIND, ns, name(pod), ".status.conditions")))
+        through_services(ways, Hop("pod ready", BROKEN, f"pod {name(pod)} is not Ready: its Services send it no "
+                                   "traffic", f"{ref} status.conditions",
+                                   evidence_command(POD_KIND, ns, name(pod), ".status.conditions")))
     return ways
+
+
+def through_services(ways: List[Way], readiness: Hop) -> None:
+    """A readiness hop on each way through a Service (a host port or host network does not depend on readiness)."""
+    for way in ways:
+        if way.method not in ("hostNetwork", "hostPort", "none"):
+            way.hops.append(readiness)
 
 
 def explain_target(kind_name: str, obj: dict, pods: Optional[List[dict]], snapshot: Snapshot,
@@ -551,12 +549,9 @@ def workload_ready(ref: str, pods: List[dict], ways: List[Way]) -> List[Way]:
         return ways
     verdict = BROKEN if len(unready) == len(pods) else WARNING
     shown = ", ".join(name(p) for p in unready[:3]) + (f" and {len(unready) - 3} more" if len(unready) > 3 else "")
-    ready_hop = hop("pods ready", verdict, f"{len(unready)} of {len(pods)} pod(s) not Ready ({shown}): its Services "
-                    "send them no traffic", f"{ref} pods status.conditions",
-                    f"kubectl get pods -n {namespace(pods[0])} -o wide")
-    for way in ways:
-        if way.method not in ("hostNetwork", "hostPort", "none"):
-            way.hops.append(ready_hop)
+    through_services(ways, Hop("pods ready", verdict, f"{len(unready)} of {len(pods)} pod(s) not Ready ({shown}): its "
+                               "Services send them no traffic", f"{ref} pods status.conditions",
+                               f"kubectl get pods -n {namespace(pods[0])} -o wide"))
     return ways
 
 
@@ -579,7 +574,7 @@ def add_probes(ways: Sequence[Way], probes: Dict[tuple, Any]) -> None:
     for way in ways:
         tried = [(e, probes[e.key()]) for e in way.endpoints if e.key() in probes]
         for endpoint, probe in tried:
-            way.hops.append(hop(f"probe {endpoint.url}", PROBE_VERDICTS.get(probe.status, BROKEN),
+            way.hops.append(Hop(f"probe {endpoint.url}", PROBE_VERDICTS.get(probe.status, BROKEN),
                                 f"{probe.status}: {probe.detail}".rstrip(": "), "a connection from this machine",
                                 f"curl -sS -o /dev/null -w '%{{http_code}}\\n' {endpoint.url}"
                                 if endpoint.scheme in ("http", "https") else f"nc -vz {endpoint.host} {endpoint.port}",
@@ -594,12 +589,6 @@ def add_probes(ways: Sequence[Way], probes: Dict[tuple, Any]) -> None:
             elif connected:
                 way.hops[index] = existing._replace(verdict=OK, detail=existing.detail[:-len(NOT_TRIED)] +
                                                     ": resolved here (the probe connected)")
-
-
-def add_indirect(ways: Sequence[Way], hops_by_through: Dict[str, List[Hop]]) -> None:
-    """Other vantages' hops (the API server's proxy, a probe pod), keyed by the way they belong to."""
-    for way in ways:
-        way.hops.extend(hops_by_through.get(way.through, []))
 
 
 # --- the summary ---------------------------------------------------------------------------------------------------
