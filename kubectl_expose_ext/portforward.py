@@ -29,6 +29,15 @@ def command(session: Session, ref: str, port: int, kubectl: str = "kubectl") -> 
 FALLBACKS = ("port-forward",)  # --fallback's values (show, explain)
 
 
+def checked_fallback(value: Optional[str]) -> Optional[str]:
+    """--fallback as given (None: none), refused in one line when it is no FALLBACKS value."""
+    from .errors import UsageError
+
+    if value is not None and value not in FALLBACKS:
+        raise UsageError(f'invalid --fallback "{value}": use {" or ".join(FALLBACKS)}')
+    return value
+
+
 def fall_back(session: Session, spec: Any, address_type: str, endpoints: List, on_url: Callable[[str], None]) -> int:
     """--fallback port-forward (show, explain): kubectl port-forward to the target (hints.port_forward_target: a
     running pod, a Service that selects one), on a free local port, until Ctrl-C; the URL's scheme from the target's

@@ -68,6 +68,18 @@ class Probing:
                                    help="--probe: also connect to loopback and this machine's own addresses (refused "
                                         "by default: the cluster chooses them).")
 
+    def time_limit(self, probing: bool) -> float:
+        """--timeout in seconds, after the checks both commands make (--probe-allow-local needs --probe)."""
+        from ..errors import UsageError
+        from ..options import parse_duration
+
+        if self.probe_allow_local and not probing:
+            raise UsageError("--probe-allow-local applies only with --probe")
+        seconds = parse_duration(self.timeout, "--timeout")
+        if not seconds:
+            raise UsageError(f'invalid --timeout "{self.timeout}": a probe needs a time limit, e.g. 2s or 500ms')
+        return seconds
+
 
 @dataclass
 class Rows:

@@ -10,7 +10,7 @@ from ..flags import flag
 from ..kubeflags import Session
 from ..options import TargetSpec
 from . import Probing
-from ..portforward import FALLBACKS
+from ..portforward import checked_fallback
 from ..probepod import DEFAULT_IMAGE
 
 EXPLAIN_OUTPUTS = ("text", "wide", "json", "yaml")
@@ -44,7 +44,7 @@ class ExplainOptions(Probing):
                                         "print its URL, until Ctrl-C.")
 
     def validate(self) -> "Explain":
-        from ..options import parse_duration, parse_targets, validate_address_type
+        from ..options import parse_targets, validate_address_type
 
         specs = parse_targets(self.target)
         if len(specs) != 1:
@@ -52,13 +52,8 @@ class ExplainOptions(Probing):
         if self.output not in EXPLAIN_OUTPUTS:
             raise UsageError(f'unable to match a printer suitable for the output format "{self.output}", allowed '
                              f'formats are: {",".join(EXPLAIN_OUTPUTS)}')
-        if self.probe_allow_local and not self.probe:
-            raise UsageError("--probe-allow-local applies only with --probe")
-        if self.fallback is not None and self.fallback not in FALLBACKS:
-            raise UsageError(f'invalid --fallback "{self.fallback}": use {" or ".join(FALLBACKS)}')
-        timeout = parse_duration(self.timeout, "--timeout")
-        if not timeout:
-            raise UsageError(f'invalid --timeout "{self.timeout}": a probe needs a time limit, e.g. 2s or 500ms')
+        checked_fallback(self.fallback)
+        timeout = self.time_limit(self.probe)
         if (self.yes or self.probe_image != DEFAULT_IMAGE) and not self.from_cluster:
             raise UsageError("--yes and --probe-image apply only with --from-cluster")
         if not self.probe_image or any(c.isspace() for c in self.probe_image):
@@ -135,18 +130,20 @@ class Explain:
         from ..probepod import MAX_TARGETS, ProbePlan, check, cluster_targets, run
         from ..render import dump
 
-        kube = session.kube
-        ns = (field(services[0], "metadata", "namespace") if services else None) or session.namespace
         if not services:
             raise UsageError("--from-cluster: no Service leads to this target: there is nothing to try from inside")
+        kube = session.kube
+        ns = field(services[0], "metadata", "namespace") or session.namespace
         owned: List[tuple] = []
         for service in services:
             svc = field(service, "metadata", "name")
             slices = kube.list("endpointslices", ns, label_selector=f"kubernetes.io/service-name={svc}") or []
             urls = [e for w in ways for e in w.endpoints if e.service == svc and not e.dead]
             owned += [(svc, t) for t in cluster_targets(service, slices, urls)]
-        first = {t: index for index, (_, t) in reversed(list(enumerate(owned)))}  # each target once, where first met
-        owned = [pair for index, pair in enumerate(owned) if first[pair[1]] == index][:MAX_TARGETS]
+        unique: Dict[Any, tuple] = {}
+        for service_name, target in owned:  # each target once, with the Service it was first met for
+            unique.setdefault(target, (service_name, target))
+        owned = list(unique.values())[:MAX_TARGETS]
         plan = ProbePlan(tuple(t for _, t in owned), ns, self.image)
         if not self.consent:
             check(kube, plan)
@@ -234,10 +231,11 @@ def trace(kube: Any, ns: str, resolved: Any) -> List[Any]:
 
 def involved_services(resolved: Any, ways: List) -> List[dict]:
     """The Services the ways lead to (the target itself for a Service), each once, in order."""
+    from ..kinds import SERVICE
     from ..objects import field, name
 
     named = resolved.snapshot.services_named(field(resolved.obj, "metadata", "namespace") or "")
-    wanted = [resolved.obj] if resolved.kind.role == "service" else []
+    wanted = [resolved.obj] if resolved.kind.role == SERVICE else []
     wanted += [named[e.service] for w in ways for e in w.endpoints if e.service and e.service in named]
     return list({name(s): s for s in wanted}.values())
 
@@ -289,6 +287,8 @@ def _backend_services(resolved: Any) -> List[str]:
 def way_lines(way: Any, wide: bool) -> List[str]:
     """One way: its heading (method, what it goes through, verdict), its URLs, then one line per hop; evidence and
     command under the hops that are not ok (every hop with -o wide)."""
+    from ..explain import STATE, tried
+
     broken = way.first_broken()
     heading = f"{'no way in (' + way.through + ')' if way.method == 'none' else way.method + ' via ' + way.through}: " \
         f"{way.verdict()}"
@@ -297,8 +297,6 @@ def way_lines(way: Any, wide: bool) -> List[str]:
     extra = [f"{v}: {way.verdict(v)}" for v in way.vantages]
     lines = [heading + (f"; seen from {', '.join(extra)}" if extra else "")]
     lines += [f"  {url}" for url in way.urls]
-    from ..explain import STATE, tried
-
     width = max((len(h.name) for h in way.hops), default=0)
     for h in way.hops:
         where = "" if h.vantage == STATE else f" [{h.vantage}]"

@@ -46,6 +46,7 @@ class ShowOptions(Selection, Rows, Probing):
 
     def validate(self) -> "Show":
         from ..options import parse_duration, parse_targets, validate_address_type
+        from ..portforward import checked_fallback
         from ..printers import parse_output, parse_sort_by
 
         specs = parse_targets(self.target)
@@ -53,11 +54,7 @@ class ShowOptions(Selection, Rows, Probing):
             raise UsageError("a resource cannot be retrieved by name across all namespaces")
         if specs and (self.selector or self.field_selector):
             raise UsageError("name cannot be provided when a selector is specified")
-        if self.probe_allow_local and not self.probe:
-            raise UsageError("--probe-allow-local applies only with --probe")
-        probe_timeout = parse_duration(self.timeout, "--timeout")
-        if not probe_timeout:
-            raise UsageError(f'invalid --timeout "{self.timeout}": a probe needs a time limit, e.g. 2s or 500ms')
+        probe_timeout = self.time_limit(self.probe)
         wait = None
         if self.wait is not None:
             wait = parse_duration(self.wait, "--wait")
@@ -70,11 +67,7 @@ class ShowOptions(Selection, Rows, Probing):
         printer = parse_output(self.output, OUTPUTS)
         if self.show_labels and printer.format not in ("table", "wide"):  # kubectl get's refusal, in its words
             raise UsageError(f"--show-labels option cannot be used with {self.output} printer")
-        if self.fallback is not None:
-            from ..portforward import FALLBACKS
-
-            if self.fallback not in FALLBACKS:
-                raise UsageError(f'invalid --fallback "{self.fallback}": use {" or ".join(FALLBACKS)}')
+        if checked_fallback(self.fallback) is not None:
             if len(specs) != 1 or self.watch:
                 raise UsageError("--fallback port-forward needs one target and no --watch: kubectl reach svc/NAME "
                                  "--fallback port-forward")
