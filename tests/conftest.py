@@ -70,6 +70,13 @@ class Api:
         """Create or replace an object, as a write by someone else."""
         self.cluster.add(obj)
 
+    def set_status(self, kind: str, name: str, status: dict, namespace: str = "default") -> None:
+        """What a controller does: write an object's status (the fake keeps it with the object)."""
+        obj = self.get(kind, name, namespace)
+        assert obj is not None, (kind, name, namespace)
+        obj["status"] = status
+        self.add(obj)
+
     def delete(self, kind: str, name: str, namespace: str = "default") -> None:
         rtype = BY_KIND[kind]
         self.cluster.objects.pop((rtype.key, namespace if rtype.namespaced else "", name))
@@ -118,6 +125,13 @@ class RealApi(Api):
         obj.setdefault("kind", kind)
         obj["metadata"].pop("managedFields", None)
         return obj
+
+    def set_status(self, kind: str, name: str, status: dict, namespace: str = "default") -> None:
+        """What a controller does: write an object's status, through its status subresource."""
+        path = self._path(kind, name, namespace)
+        obj = self.loader.client.must("GET", path)
+        obj["status"] = status
+        self.loader.client.must("PUT", path + "/status", obj)
 
     def add(self, obj: dict) -> None:
         obj = json.loads(json.dumps(obj))

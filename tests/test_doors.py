@@ -272,15 +272,7 @@ def publish(api, address):
     """What NGINX Ingress Controller does once it has configured a VirtualServer: write its externalEndpoints."""
     status = {"state": "Valid", "reason": "AddedOrUpdated", "message": "added",
               "externalEndpoints": [{"ip": address, "ports": "[80,443]"}]}
-    if api.backend == "fake":
-        server = api.cluster.get("VirtualServer", "cafe", NAMESPACE)
-        server["status"] = status
-        api.add(server)
-        return
-    path = f"/apis/k8s.nginx.org/v1/namespaces/{NAMESPACE}/virtualservers/cafe"
-    server = api.loader.client.must("GET", path)
-    server["status"] = status
-    api.loader.client.must("PUT", path + "/status", server)
+    api.set_status("VirtualServer", "cafe", status, NAMESPACE)
 
 
 def test_wait_follows_a_door_until_its_controller_publishes_an_address(api_factory):
@@ -438,15 +430,7 @@ def accept_route(api):
                            "conditions": [{"type": "Accepted", "status": "True", "reason": "Accepted",
                                            "message": "Route is accepted",
                                            "lastTransitionTime": "2026-01-01T00:00:00Z"}]}]}
-    if api.backend == "fake":
-        route = api.cluster.get("HTTPRoute", "store", NAMESPACE)
-        route["status"] = status
-        api.add(route)
-        return
-    path = f"/apis/gateway.networking.k8s.io/v1/namespaces/{NAMESPACE}/httproutes/store"
-    route = api.loader.client.must("GET", path)
-    route["status"] = status
-    api.loader.client.must("PUT", path + "/status", route)
+    api.set_status("HTTPRoute", "store", status, NAMESPACE)
 
 
 def test_wait_on_a_service_ends_when_the_route_before_it_is_accepted(api_factory):

@@ -289,17 +289,21 @@ def test_the_whole_flow(api_factory, phase):
     assert api.names("Pod", "shop") == []
 
 
-@pytest.mark.fake_only("Ctrl-C while the fake holds the watch")
-def test_ctrl_c_while_waiting_still_deletes_the_pod(api_factory):
-    api = api_factory(objects=[namespace("shop")])
-    release = threading.Event()
-    fault = api.cluster.inject(method="GET", path="/namespaces/shop/pods", query="watch", hold=release)
-
+def interrupt_on_arrival(fault):
+    """Ctrl-C (SIGINT to this process) once the request the fake holds has arrived: an event, not a delay."""
     def interrupt():
         if fault.arrived.wait(30):
             os.kill(os.getpid(), signal.SIGINT)
 
     threading.Thread(target=interrupt, daemon=True).start()
+
+
+@pytest.mark.fake_only("Ctrl-C while the fake holds the watch")
+def test_ctrl_c_while_waiting_still_deletes_the_pod(api_factory):
+    api = api_factory(objects=[namespace("shop")])
+    release = threading.Event()
+    fault = api.cluster.inject(method="GET", path="/namespaces/shop/pods", query="watch", hold=release)
+    interrupt_on_arrival(fault)
     try:
         with pytest.raises(KeyboardInterrupt):
             probepod.run(kube_of(api), PLAN, consent=True)
@@ -320,12 +324,7 @@ def test_ctrl_c_during_the_create_finds_the_pod_by_its_run_label(api_factory):
     api = api_factory(objects=[namespace("shop", "privileged"), landed, other])
     release = threading.Event()
     fault = api.cluster.inject(method="POST", path="/namespaces/shop/pods", unless="dryRun", hold=release)
-
-    def interrupt():
-        if fault.arrived.wait(30):
-            os.kill(os.getpid(), signal.SIGINT)
-
-    threading.Thread(target=interrupt, daemon=True).start()
+    interrupt_on_arrival(fault)
     try:
         with pytest.raises(KeyboardInterrupt):
             probepod.run(kube_of(api), plan, consent=True)

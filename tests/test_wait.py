@@ -17,15 +17,7 @@ LB = {"kind": "Service", "metadata": {"name": "web", "namespace": "default"},
 
 def give_address(api, ip):
     """What a cloud controller does: write the load balancer's address into the Service's status."""
-    if api.backend == "fake":
-        service = api.get("Service", "web")
-        service["status"] = {"loadBalancer": {"ingress": [{"ip": ip}]}}
-        api.add(service)
-        return
-    path = "/api/v1/namespaces/default/services/web"
-    service = api.loader.client.must("GET", path)
-    service["status"] = {"loadBalancer": {"ingress": [{"ip": ip}]}}
-    api.loader.client.must("PUT", path + "/status", service)
+    api.set_status("Service", "web", {"loadBalancer": {"ingress": [{"ip": ip}]}})
 
 
 @pytest.mark.both_backends
