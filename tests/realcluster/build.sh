@@ -82,7 +82,7 @@ GO
 fi
 
 "$bin/kube-apiserver" --version >&2
-# the first line, read whole: `etcd --version | head -1` under pipefail dies at random of SIGPIPE (exit 141)
+# the first line, read whole: a pipe into a reader that stops early dies at random of SIGPIPE under pipefail
 IFS= read -r etcd_version <<<"$("$bin/etcd" --version)"
 echo "$etcd_version" >&2
 echo "$cache"
