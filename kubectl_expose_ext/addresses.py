@@ -133,7 +133,7 @@ class NodeTable:
         self.by_family: Dict[str, Dict[str, NodeAddress]] = {family: {} for family in FAMILIES}  # one IP family's
         self.not_ready: List[str] = []
         self.without_address: List[str] = []
-        self.public: Dict[str, List[str]] = {}  # name -> the node's public ExternalIPs (for the audit)
+        self.public: Dict[str, List[str]] = {}  # name -> its public ExternalIPs, the first certain (the audit)
         self.cordoned: set = set()  # spec.unschedulable: still serves node ports, but the last choice to show
         self._public_hosts: set = set()  # every public IP seen in add(), so the sort parses nothing again
         self._usable: Dict[Optional[str], List[str]] = {}

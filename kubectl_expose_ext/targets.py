@@ -8,7 +8,7 @@ import dataclasses
 from dataclasses import dataclass, field as dc_field
 from typing import Any, Callable, Dict, List, Optional, Sequence, Set, Tuple
 
-from .addresses import AUTO, FAMILIES, NodeTable, ip_family, node_is_ready
+from .addresses import AUTO, FAMILIES, NodeTable, ip_family, is_public, node_is_ready
 from .endpoints.hostports import uses_host_network
 from .endpoints.service import has_node_ports, single_family
 from .errors import Forbidden, NotFound
@@ -144,16 +144,25 @@ def host_networked(pod: dict) -> Optional[dict]:
 
 
 def node_list(kube: Kube, address_type: str, families: Set[str], only: Optional[Set[str]] = None,
-              every_address: bool = False) -> List[dict]:
+              every_address: bool = False, printed: bool = True) -> List[dict]:
     """Every node, slim: from the server's Table where its columns hold the answer (a 5,000-node LIST of 20 KB nodes
-    is ~90 MB of JSON, its Table ~1 MB), else (a forced Hostname, a node without IPs, a family the columns lack,
-    `every_address`: the audit names every public address, and a Table prints only a node's first ExternalIP) from
-    the objects: a second LIST, still not one request per node."""
-    if address_type != "Hostname" and not every_address:  # the watch cache: 20 ms against 119 ms for 2,000 nodes
+    is ~90 MB of JSON, its Table ~1 MB), else (a forced Hostname, a node without IPs, a family the columns lack, and
+    for `every_address` a printed ExternalIP that is not public) from the objects: a second LIST, still not one
+    request per node. `printed` False: this command's Table has already fallen short."""
+    if printed and address_type != "Hostname":  # the watch cache: 20 ms against 119 ms for 2,000 nodes
         nodes = kube.list("nodes", keep=slim_node, table=True, cached=True, remember=False)
-        if printed_suffices(nodes, families, only):
+        if printed_suffices(nodes, families, only) and (not every_address or every_public_printed(nodes)):
             return nodes
     return kube.list("nodes", keep=slim_node, remember=False)
+
+
+def every_public_printed(nodes: List[dict]) -> bool:
+    """Whether the printed columns name every node with a public ExternalIP and its first public one (what the
+    audit reports). The EXTERNAL-IP column is a node's first ExternalIP (kubernetes pkg/printers/internalversion,
+    getNodeExternalIP): `<none>` means it has none, a public one is the first public one; only a printed private
+    ExternalIP (bare metal, k3s's --node-external-ip) may hide a public one behind it, and then the objects are read."""
+    return all(is_public(a["address"]) for node in nodes if node.get("printed")
+               for a in node["status"]["addresses"] if a["type"] == "ExternalIP")
 
 
 def list_nodes(kube: Kube, address_type: str, services: Sequence[dict] = (), every_address: bool = False) -> NodeTable:
@@ -165,7 +174,8 @@ def list_nodes(kube: Kube, address_type: str, services: Sequence[dict] = (), eve
         if families <= answers:
             return table
     try:
-        nodes = node_list(kube, address_type, families, every_address=every_address)
+        # a table made before and not enough for these families was printed: the Table cannot answer them either
+        nodes = node_list(kube, address_type, families, every_address=every_address, printed=not made)
     except Forbidden as exc:
         table = NodeTable([], address_type)
         table.unavailable = f"forbidden: {exc}"
@@ -283,7 +293,7 @@ def fetch_everything(kube: Kube, namespace: Optional[str], address_type: str = A
                      label_selector: Optional[str] = None, field_selector: Optional[str] = None) -> Snapshot:
     """For the listing and the audit: every Service, Ingress, route and host-networked pod (one namespace or
     all), and every EndpointSlice (slimmed to readiness: `Local` services and the findings need it).
-    `every_address` (the audit): every address of every node, not the Table's first of each type.
+    `every_address` (the audit): every node's public ExternalIPs known (node_list).
 
     `label_selector`/`field_selector` (-l, --field-selector) choose which objects are listed, as kubectl get
     chooses them (on the server; a field a kind does not support is the server's error). What the chosen ones

@@ -91,22 +91,30 @@ def test_a_listing_on_a_terminal_says_what_it_reads(api_factory):
 
 
 @pytest.mark.both_backends
-def test_the_audit_reads_every_address_of_every_node(api_factory):
-    """A Table prints a node's first ExternalIP only: the audit, which names the public addresses a nodePort is open
-    on, reads the objects (here the first ExternalIP is private, the second public)."""
-    node = {"kind": "Node", "metadata": {"name": "edge-1"}, "status": {
-        "conditions": [{"type": "Ready", "status": "True"}],
-        "addresses": [{"type": "InternalIP", "address": "10.0.0.5"}, {"type": "ExternalIP", "address": "10.20.0.5"},
-                      {"type": "ExternalIP", "address": "203.0.113.55"}]}}
+@pytest.mark.parametrize("external, shown, read_as", [
+    # the first ExternalIP private, the second public: the Table hides the public one, the objects are read
+    (["10.20.0.5", "203.0.113.55"], "203.0.113.55", ["None", None]),
+    # the first ExternalIP public: it is the first public one, as the audit names it; the Table suffices
+    (["203.0.113.55", "10.20.0.5", "198.51.100.7"], "203.0.113.55", ["None"]),
+])
+def test_the_audit_names_each_nodes_first_public_address(api_factory, external, shown, read_as):
+    """A Table prints a node's first ExternalIP only: the audit, which counts the nodes with a public address and
+    names their first public one, reads the objects only when a printed ExternalIP is private."""
+    addresses = [{"type": "InternalIP", "address": "10.0.0.5"}] + [{"type": "ExternalIP", "address": a} for a in external]
+    nodes = [{"kind": "Node", "metadata": {"name": "edge-1"}, "status": {
+                 "conditions": [{"type": "Ready", "status": "True"}], "addresses": addresses}},
+             {"kind": "Node", "metadata": {"name": "inner-1"}, "status": {  # no ExternalIP: <none>, not public
+                 "conditions": [{"type": "Ready", "status": "True"}],
+                 "addresses": [{"type": "InternalIP", "address": "10.0.0.6"}]}}]
     service = {"kind": "Service", "metadata": {"name": "web", "namespace": "default"},
                "spec": {"type": "NodePort", "selector": {"app": "web"}, "ports": [{"port": 80, "nodePort": 30080}]}}
-    api = api_factory(objects=[node, service])
+    api = api_factory(objects=[*nodes, service])
     before = len(api.log())
     out = api.reach("audit", "-o", "json")
     findings = {f["check"]: f["message"] for item in json.loads(out.out)["items"] for f in item["findings"]}
-    assert findings["public-node-port"] == "nodePort 30080 open on every node; 1 with public addresses (203.0.113.55)"
-    nodes = [r for r in api.log(before) if r.path == "/api/v1/nodes"]
-    assert [r.query.get("includeObject") for r in nodes] == [None]
+    assert findings["public-node-port"] == f"nodePort 30080 open on every node; 1 with public addresses ({shown})"
+    tables = [r.query.get("includeObject") for r in api.log(before) if r.path == "/api/v1/nodes"]
+    assert tables == read_as
     before = len(api.log())
     assert api.reach("-o", "url").code == 0  # the listing does with the Table
     assert [r.query.get("includeObject") for r in api.log(before) if r.path == "/api/v1/nodes"] == ["None"]
