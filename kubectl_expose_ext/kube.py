@@ -383,8 +383,10 @@ class Kube:
         return credential.refresh(next((value for key, value in sent if key == "Authorization"), None))
 
     def request(self, method: str, path: str, query: Optional[Dict[str, Any]] = None, body: Any = None,
-                content_type: str = "application/json", accept: str = "application/json") -> Dict[str, Any]:
-        """One API call; a failure Status becomes the matching ApiError.
+                content_type: str = "application/json", accept: str = "application/json",
+                each_item: Optional[Callable[[Any], Any]] = None) -> Dict[str, Any]:
+        """One API call; a failure Status becomes the matching ApiError. `each_item`: a list's items are given to it
+        one by one as they are decoded, and its answer's `items` are what it returned (listjson.decode_list).
 
         `--request-timeout` bounds the whole call, its retries included (client-go's request.go: one context
         deadline), and a call that timed out is not sent again (client-go neither). Reads (GET) that meet a 429, a
@@ -422,7 +424,7 @@ class Kube:
                     attempt += 1
                     continue
             self.warnings.extend(_warnings(response))
-            return _decode(response, raw, method, path)
+            return _decode(response, raw, method, path, each_item)
 
     def read(self, path: str, limit: int, timeout: Optional[float] = None, accept: str = "*/*"
              ) -> Tuple[int, str, bytes]:
@@ -599,12 +601,23 @@ class Kube:
         narrow = "narrow it with -n, -l or --field-selector"
         endless = f"{narrow}, or the server's continue tokens never end"
         deadline = time.monotonic() + MAX_LIST_SECONDS
+
+        def item_kept(item: Any) -> Optional[Dict[str, Any]]:
+            """What `keep` retains of one item, checked by shapes.conform: a page's items are decoded one by one
+            (listjson) and only this outlives the next; not a mapping: dropped."""
+            if not isinstance(item, dict):
+                return None
+            item = keep(item) if keep else item
+            if item is not None:
+                self.malformed.extend(conform(resource, item))
+            return item
+
         for _ in range(MAX_PAGES + 2):  # + the restart after a 410 and the last page
             if time.monotonic() > deadline:
                 raise ApiError(f"the server's LIST of {resource} did not end within {MAX_LIST_SECONDS} s "
                                f"({len(tokens)} pages): {endless}")
             try:
-                page = self.request("GET", path, query, accept=accept)
+                page = self.request("GET", path, query, accept=accept, each_item=None if table else item_kept)
             except ApiError as exc:
                 if exc.code != 410 or "continue" not in query:
                     raise
@@ -620,11 +633,10 @@ class Kube:
                         kept.append(printed)
             items = page.get("items") if page.get("kind") != "Table" else None
             for item in items if isinstance(items, list) else []:
-                if isinstance(item, dict):
-                    item = keep(item) if keep else item
-                    if item is not None:
-                        self.malformed.extend(conform(resource, item))
-                        kept.append(item)
+                if table:
+                    item = item_kept(item)
+                if item is not None:
+                    kept.append(item)
             token = (page.get("metadata") or {}).get("continue")
             del page, items  # only what `keep` retained outlives its page
             count += len(kept)
@@ -758,13 +770,14 @@ def _sent(lines: List[Tuple[str, str]]):
     return headers
 
 
-def table_rows(table: Dict[str, Any]) -> List[Dict[str, Any]]:
-    """A Table's rows as `{"table": {column name: cell}}`, columns found by name (their order is the server's)."""
+def table_rows(table: Dict[str, Any]) -> Iterator[Dict[str, Any]]:
+    """A Table's rows as `{"table": {column name: cell}}`, columns found by name (their order is the server's); one
+    at a time, for `keep` to slim each before the next is made."""
     columns = [c.get("name") if isinstance(c, dict) else None for c in table.get("columnDefinitions") or []]
     rows = table.get("rows")
-    return [{"table": {name: cell for name, cell in zip(columns, row.get("cells") or []) if isinstance(name, str)}}
-            for row in rows if isinstance(row, dict) and isinstance(row.get("cells"), list)] \
-        if isinstance(rows, list) else []
+    for row in rows if isinstance(rows, list) else []:
+        if isinstance(row, dict) and isinstance(row.get("cells"), list):
+            yield {"table": {name: cell for name, cell in zip(columns, row["cells"]) if isinstance(name, str)}}
 
 
 def aggregated_resources(answer: Dict[str, Any]) -> Dict[tuple, set]:
@@ -866,10 +879,16 @@ def _unreachable(host: str, reason: Any, timeout: Optional[float]) -> Unreachabl
     return Unreachable(f"unable to connect to the server {host}: {_first_line(reason)}")
 
 
-def _decode(response: Any, raw: bytes, method: str, path: str) -> Dict[str, Any]:
+def _decode(response: Any, raw: bytes, method: str, path: str,
+            each_item: Optional[Callable[[Any], Any]] = None) -> Dict[str, Any]:
     """JSON body -> dict; a non-2xx answer -> the ApiError for its code, with the server's message."""
     try:
-        body = json.loads(raw) if raw else None
+        if each_item is not None and 200 <= response.status < 300 and raw:
+            from .listjson import decode_list
+
+            body = decode_list(raw, each_item)
+        else:
+            body = json.loads(raw) if raw else None
     except (ValueError, RecursionError):  # RecursionError: JSON nested deeper than the parser's stack
         body = None
     if 200 <= response.status < 300:

@@ -140,7 +140,8 @@ def _walk(value: dict, schema: dict, prefix: str, problems: list) -> None:
                     kept.append(item)
                 elif item is not None:
                     problems.append((f"{path}[{i}]", element, item))
-            value[key] = kept
+            if len(kept) != len(child):  # untouched when whole: no copy of every list of every object
+                value[key] = kept
         elif not _CHECKS[want](child):
             problems.append((path, want, child))
             del value[key]

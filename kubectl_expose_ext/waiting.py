@@ -85,23 +85,18 @@ def node_fields(node: dict) -> Any:
 
 
 def pod_fields(pod: dict) -> Any:
-    """What the answer reads of a pod: labels, node, host network and ports, IPs, phase, conditions."""
-    from .objects import field, items
+    """What the answer reads of a pod (targets.slim_pod): a change to anything else is not a change."""
+    from .targets import slim_pod
 
-    containers = [{"ports": c.get("ports")} for c in items(pod, "spec", "containers")]
-    status: dict = pod["status"] if isinstance(pod.get("status"), dict) else {}
-    return _untimed({"labels": field(pod, "metadata", "labels"), "deleting": field(pod, "metadata", "deletionTimestamp"),
-                     "owners": field(pod, "metadata", "ownerReferences"), "node": field(pod, "spec", "nodeName"),
-                     "hostNetwork": field(pod, "spec", "hostNetwork"), "containers": containers,
-                     "status": {k: status.get(k) for k in ("phase", "reason", "podIP", "podIPs", "hostIP", "hostIPs",
-                                                           "conditions")}})
+    return _untimed(slim_pod(pod))
 
 
 def host_network_pod(pod: dict) -> Any:
     """The listing reads only the pods on their node's network or ports (targets.host_networked)."""
-    from .endpoints.hostports import uses_host_network
+    from .targets import host_networked
 
-    return pod_fields(pod) if uses_host_network(pod) else None
+    slim = host_networked(pod)
+    return None if slim is None else _untimed(slim)
 
 
 def slice_fields(eps: dict) -> Any:

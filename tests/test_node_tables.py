@@ -22,7 +22,7 @@ TABLE = {"kind": "Table", "apiVersion": "meta.k8s.io/v1", "metadata": {"resource
 
 
 def test_rows_by_column_name_as_slim_nodes():
-    rows = table_rows(TABLE)
+    rows = list(table_rows(TABLE))
     first, cordoned = (node_from_row(r["table"]) for r in rows)
     assert first["metadata"]["name"] == "ip-10-0-1-17.ec2.internal"
     assert first["status"]["addresses"] == [{"type": "InternalIP", "address": "10.0.1.17"},

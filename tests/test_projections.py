@@ -67,8 +67,12 @@ def variants():
     del unscheduled["spec"]["nodeName"]
     unscheduled["status"] = {"phase": "Pending"}
     partial = {"metadata": {"name": "web-9", "namespace": "default", "labels": LABELS}, "spec": None}
+    owned = copy.deepcopy(base)  # a Deployment's pod: hints name deploy/web from its owner and template hash
+    owned["metadata"].update(name="web-5d9c7b6f8-x2", labels={**LABELS, "pod-template-hash": "5d9c7b6f8"},
+                             ownerReferences=[{"apiVersion": "apps/v1", "kind": "ReplicaSet", "name": "web-5d9c7b6f8",
+                                               "uid": "u1", "controller": True, "blockOwnerDeletion": True}])
     return [[base], [host_port], [host_network], [sidecar], [unready], [terminating], [ended], [unscheduled],
-            [partial], [base, host_port, host_network, sidecar]]
+            [partial], [owned], [base, host_port, host_network, sidecar]]
 
 
 WORKLOAD = {"kind": "DaemonSet", "metadata": {"name": "web", "namespace": "default"},
@@ -102,6 +106,19 @@ def test_slim_pods_keep_only_what_is_read():
     assert "managedFields" not in slim["metadata"] and "volumes" not in slim["spec"]
     assert slim["spec"]["containers"] == [{"name": "app", "ports": pod["spec"]["containers"][0]["ports"]}]
     assert len(repr(slim)) < len(repr(pod)) / 2
+    # the Ready condition's status only (objects.condition_true), no IPs (no answer reads them)
+    assert slim["status"] == {"phase": "Running", "conditions": [{"type": "Ready", "status": "True"}]}
+    owned = variants()[-2][0]
+    assert slim_pod(owned)["metadata"]["ownerReferences"] == [{"kind": "ReplicaSet", "name": "web-5d9c7b6f8"}]
+    # what a watch compares is what is kept: a change to anything else wakes no one (waiting.pod_fields)
+    from kubectl_expose_ext.waiting import pod_fields
+
+    changed = copy.deepcopy(pod)
+    changed["status"].update(podIP="10.9.9.9", conditions=[{"type": "Ready", "status": "True",
+                                                            "lastTransitionTime": "2026-12-07T00:00:00Z"}])
+    assert pod_fields(changed) == pod_fields(pod)
+    changed["status"]["conditions"][0]["status"] = "False"
+    assert pod_fields(changed) != pod_fields(pod)
 
 
 @pytest.mark.parametrize("pods", variants())

@@ -1,0 +1,64 @@
+"""listjson.decode_list: a LIST page decoded item by item gives what json.loads gives, and refuses what it refuses."""
+
+import json
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from kubectl_expose_ext.listjson import decode_list
+
+SCALARS = st.one_of(st.none(), st.booleans(), st.integers(), st.floats(allow_nan=False), st.text(max_size=8))
+VALUES = st.recursive(SCALARS, lambda inner: st.one_of(st.lists(inner, max_size=3),
+                                                       st.dictionaries(st.text(max_size=5), inner, max_size=3)),
+                      max_leaves=12)
+PAGES = st.dictionaries(st.sampled_from(["kind", "apiVersion", "metadata", "items", "x\u00e9", ""]), VALUES, max_size=5)
+
+
+def seen_and_kept(raw: bytes):
+    seen = []
+
+    def each(item):
+        seen.append(item)
+        return None if item is None else ("kept", item)
+
+    return seen, decode_list(raw, each)
+
+
+@settings(max_examples=300, deadline=None)
+@given(PAGES, st.sampled_from([None, 1, 0]), st.sampled_from(["utf-8", "utf-16", "utf-32"]))
+def test_as_json_loads_with_items_given_one_by_one(page, indent, encoding):
+    raw = json.dumps(page, indent=indent, ensure_ascii=False).encode(encoding)
+    seen, decoded = seen_and_kept(raw)
+    expected = json.loads(raw)
+    if isinstance(expected.get("items"), list):
+        assert seen == expected["items"]
+        expected["items"] = [("kept", i) for i in expected["items"] if i is not None]
+    else:
+        assert seen == []
+    assert decoded == expected
+
+
+@pytest.mark.parametrize("raw", [
+    b'{"items": [1, 2,]}', b'{"items": [1 2]}', b'{"items": [1, 2]', b'{"items": [1, 2]} x', b'{"a" 1}', b'{"a": 1,}',
+    b'{1: 2}', b'{"items": [}', b'{', b'', b'{"a": 1} {"b": 2}', b'{"items": [{"a": NaN-}]}', b'{"items": [1], }',
+])
+def test_refuses_what_json_loads_refuses(raw):
+    with pytest.raises(ValueError):
+        json.loads(raw)
+    with pytest.raises(ValueError):
+        decode_list(raw, lambda item: item)
+
+
+def test_a_page_as_the_api_server_sends_it():
+    """The shape kube-apiserver sends (metadata first, items last, compact), a BOM-less UTF-8 body; what is not an
+    object is json.loads's; a BOM is accepted as json.loads accepts it from bytes."""
+    page = {"kind": "PodList", "apiVersion": "v1", "metadata": {"resourceVersion": "7", "continue": "abc"},
+            "items": [{"metadata": {"name": f"p{i}"}} for i in range(3)]}
+    raw = json.dumps(page, separators=(",", ":")).encode()
+    assert decode_list(raw, lambda pod: pod["metadata"]["name"]) == {**page, "items": ["p0", "p1", "p2"]}
+    assert decode_list(b"[1, 2]", lambda item: 1 / 0) == [1, 2]
+    assert decode_list(b"\xef\xbb\xbf" + raw, lambda pod: None)["items"] == []
+    deep = b'{"items": [' + b"[" * 100_000 + b"]" * 100_000 + b"]}"
+    with pytest.raises(RecursionError):  # as json.loads: kube._decode turns both into "an invalid response"
+        decode_list(deep, lambda item: item)
