@@ -10,7 +10,7 @@ input json.loads refuses is refused here too (ValueError), and anything else tha
 
 import json
 import re
-from typing import Any, Callable, Dict, Optional
+from typing import Any, Callable, Dict, List, Optional
 
 _SPACE = re.compile(r"[ \t\n\r]*")  # JSON's whitespace (RFC 8259, section 2)
 _DECODER = json.JSONDecoder()
@@ -43,7 +43,7 @@ def decode_list(raw: bytes, each: Callable[[Any], Optional[Any]], key: str = "it
 
 
 def _each(text: str, at: int, each: Callable[[Any], Optional[Any]]):
-    kept = []
+    kept: List[Any] = []
     if text[at:at + 1] == "]":
         return kept, at + 1
     while True:

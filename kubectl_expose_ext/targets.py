@@ -121,11 +121,12 @@ def slim_pod(pod: dict) -> dict:
     metadata: Dict[str, Any] = pod["metadata"] if isinstance(pod.get("metadata"), dict) else {}
     status: Dict[str, Any] = pod["status"] if isinstance(pod.get("status"), dict) else {}
     spec: Dict[str, Any] = pod["spec"] if isinstance(pod.get("spec"), dict) else {}
-    slim = {"metadata": _only(metadata, "name", "namespace", "deletionTimestamp"),
-            "spec": {**_only(spec, "nodeName", "hostNetwork"),
-                     **{kind: [_container(c) for c in items(pod, "spec", kind)]
-                        for kind in ("containers", "initContainers") if kind in spec}},
-            "status": _only(status, "phase", "reason")}
+    slim: Dict[str, Dict[str, Any]] = {
+        "metadata": _only(metadata, "name", "namespace", "deletionTimestamp"),
+        "spec": {**_only(spec, "nodeName", "hostNetwork"),
+                 **{kind: [_container(c) for c in items(pod, "spec", kind)]
+                    for kind in ("containers", "initContainers") if kind in spec}},
+        "status": _only(status, "phase", "reason")}
     if "labels" in metadata:
         slim["metadata"]["labels"] = _interned(metadata["labels"])
     if "ownerReferences" in metadata:
