@@ -1,5 +1,6 @@
 """Which address of a node a client outside the cluster should use."""
 
+import functools
 import ipaddress
 import re
 from typing import Any, Callable, Dict, List, NamedTuple, Optional, Tuple
@@ -61,6 +62,14 @@ def is_public(address: Any) -> bool:
     """Whether an IP address is routable on the internet (a hostname: unknown, so no)."""
     parsed = parse_ip(address)
     return parsed is not None and _public(*parsed)
+
+
+@functools.lru_cache(maxsize=1 << 16)  # more than the nodes of a cluster (5,000 per cluster, the documented limit)
+def is_private_ip(address: str) -> bool:
+    """An IP address in the ranges above (a name: no). Cached: the URLs of a NodePort repeat each node's address once
+    per port (40,000 URLs, 5,000 hosts)."""
+    parsed = parse_ip(address)
+    return parsed is not None and not _public(*parsed)
 
 
 def _public(version: int, value: int) -> bool:

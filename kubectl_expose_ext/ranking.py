@@ -6,7 +6,7 @@ Each rule breaks the ties of the one before it:
 1. with `--probe`, a URL that answered before one that did not (it is the one known to work from here);
 2. a URL that can work before one that cannot (`render.unusable`: no controller, no address yet, wildcard, unsafe);
    then the URL a declared primary (links.py: the `kubectl-reach/primary-url` annotation) matches, before the others;
-3. public before internal: an address outside the private ranges (`addresses.is_public`; a name counts as public)
+3. public before internal: an address outside the private ranges (`addresses.is_private_ip`; a name counts as public)
    and not behind an internal load balancer or Ingress works from anywhere, an internal one only from inside;
 4. the way in, as an operator would hand it out: a load balancer's address, then a virtual host on a shared proxy
    (Ingress, Gateway, Route, every front door's: endpoints.PROXIED; a stable DNS name), then a Service external IP,
@@ -17,7 +17,7 @@ Each rule breaks the ties of the one before it:
 
 from typing import TYPE_CHECKING, Dict, List, Optional, Sequence
 
-from .addresses import is_public
+from .addresses import is_private_ip
 from .endpoints import PROXIED, Endpoint
 from .render import unusable
 
@@ -34,19 +34,7 @@ def is_internal(endpoint: Endpoint) -> bool:
     """Reachable only from inside a private network: what loadbalancers.py found (`Endpoint.internal`: an internal
     load balancer or Ingress, a private status address), or an IP address of the private ranges (a node's). A DNS name
     counts as public unless marked: where it resolves is not known here."""
-    if endpoint.internal:
-        return True
-    return _is_ip(endpoint.host) and not is_public(endpoint.host)
-
-
-def _is_ip(host: str) -> bool:
-    import ipaddress
-
-    try:
-        ipaddress.ip_address(host)
-    except ValueError:
-        return False
-    return True
+    return bool(endpoint.internal) or is_private_ip(endpoint.host)
 
 
 def rank_key(endpoint: Endpoint, probes: Optional[Dict[tuple, "Probe"]] = None, preferred: Optional[str] = None) -> tuple:

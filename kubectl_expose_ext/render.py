@@ -237,13 +237,14 @@ def unusable(endpoint: Endpoint) -> Optional[str]:
     a host or authority that breaks the one rule for URLs handed on (urls.py)."""
     from .urls import url_problem
 
-    if not is_clean(endpoint.url):
+    url = endpoint.url
+    if not is_clean(url):
         return UNSAFE
     if endpoint.dead:
         return endpoint.dead
     if "*" in endpoint.host:
         return "a wildcard host (any name under it is served)"
-    return url_problem(endpoint.url, endpoint.host, endpoint.port)
+    return url_problem(url, endpoint.host, endpoint.port)
 
 
 def render_urls(results: Sequence[Reach], probes: Optional[Probes] = None) -> str:

@@ -19,10 +19,10 @@ a browser or curl, is not the one the table shows. So:
 Wildcard hosts (`*.example.com`) are not DNS names either; render.unusable names them first, with its own reason.
 """
 
+import functools
 import ipaddress
 import re
 from typing import Optional
-from urllib.parse import urlsplit
 
 _LABEL = re.compile(r"[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?", re.IGNORECASE | re.ASCII)
 _NUMBER = re.compile(r"[0-9]+|0x[0-9a-f]*", re.IGNORECASE | re.ASCII)
@@ -49,8 +49,10 @@ def dns_name_problem(host: str) -> Optional[str]:
     return None
 
 
+@functools.lru_cache(maxsize=1 << 16)  # more than the nodes of a cluster (5,000 per cluster, the documented limit)
 def host_problem(host: str) -> Optional[str]:
-    """Why a URL with this host must not be handed on, else None."""
+    """Why a URL with this host must not be handed on, else None (cached: a NodePort's URLs repeat each node's
+    address once per port)."""
     return None if is_ip(host) else dns_name_problem(host)
 
 
@@ -60,10 +62,18 @@ def url_problem(url: str, host: str, port: Optional[int]) -> Optional[str]:
     if why:
         return why
     shown = f"[{host}]" if ":" in host else host
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return "it does not parse as a URL"
-    if parts.username is not None or parts.netloc not in (shown, f"{shown}:{port}"):
+    if authority(url) not in (shown, f"{shown}:{port}"):
         return "its authority is not exactly its host and port"
     return None
+
+
+_AUTHORITY = re.compile(r"[a-z][a-z0-9+.-]*://([^/?#]*)", re.IGNORECASE | re.ASCII)
+
+
+def authority(url: str) -> Optional[str]:
+    """The authority of a URL with a scheme (RFC 3986, 3.2: after `//`, up to the first `/`, `?` or `#`), else None.
+    Nothing is removed or normalised, unlike urllib's urlsplit (which drops tabs and newlines): a URL whose
+    authority is exactly a host checked above and its port has no user information and parses the same for any
+    client. One regular expression: this runs per URL, not per host (40,000 URLs: urlsplit was a fifth of a run)."""
+    match = _AUTHORITY.match(url)
+    return None if match is None else match.group(1)

@@ -8,6 +8,8 @@ Whatever feeds the CLI cluster-chosen addresses runs in a network namespace with
 import json
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from test_hostile_probe import in_netns, node, service
 
@@ -94,6 +96,38 @@ def test_hosts_that_pass_the_rule(host):
     assert url_problem(f"https://{shown}:8443/x?y#z", host, 8443) is None
     assert url_problem(f"https://{shown}/x", host, 443) is None
     assert "authority" in url_problem(f"https://{shown}:8443@evil.example/", host, 8443)
+
+
+def _urlsplit_rule(url, host, port):
+    """url_problem's authority test as it was, with urllib's urlsplit: the referee of the one-regex version."""
+    from urllib.parse import urlsplit
+
+    shown = f"[{host}]" if ":" in host else host
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return False
+    return parts.username is None and parts.netloc in (shown, f"{shown}:{port}")
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.sampled_from(["shop.example.com", "10.0.0.1", "2001:db8::1", "a-1.example"]),
+       st.sampled_from(["https", "http", "tcp", "grpc+tls", "h", "1x", ""]),
+       st.lists(st.sampled_from(["://", "//", "/", ":", "8443", "443", "@", "evil.example", "?", "#", "[", "]", "%40",
+                                 "x", "\\", ".", "\t", " ", "\n"]), max_size=6),
+       st.sampled_from([8443, 443]))
+def test_the_authority_rule_agrees_with_urlsplit(host, scheme, tail, port):
+    """The same verdicts as urlsplit's netloc, but stricter where urlsplit forgives: it drops tabs and newlines and
+    strips leading spaces and controls, the one-regex version does not."""
+    from kubectl_expose_ext.urls import url_problem
+
+    shown = f"[{host}]" if ":" in host else host
+    for url in (f"{scheme}://{shown}{''.join(tail)}", f"{scheme}://{''.join(tail)}", f"{scheme}:{shown}:{port}/"):
+        accepted = url_problem(url, host, port) is None
+        if accepted:
+            assert _urlsplit_rule(url, host, port), url
+        elif not any(c in url for c in "\t\n "):
+            assert not _urlsplit_rule(url, host, port), url
 
 
 # --- an endless pager (issue 24, from round 1) ----------------------------------------------------------------

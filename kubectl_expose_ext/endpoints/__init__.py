@@ -116,8 +116,9 @@ class Found:
     def deduplicated(self) -> "Found":
         seen, endpoints = set(), []
         for endpoint in self.endpoints:
-            if endpoint.key() not in seen:
-                seen.add(endpoint.key())
+            key = endpoint.key()
+            if key not in seen:
+                seen.add(key)
                 endpoints.append(endpoint)
         return Found(endpoints, list(dict.fromkeys(self.warnings)), list(dict.fromkeys(self.hints)))
 
