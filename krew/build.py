@@ -380,7 +380,7 @@ def write_metadata(lib: pathlib.Path) -> None:
     (info / "METADATA").write_text("\n".join(lines) + "\n")
 
 
-def embedded(lib: pathlib.Path):
+def embedded(lib: pathlib.Path) -> tuple:
     """(__main__.py's source, __help__.zlib): launch.py's answers from text, its definitions that EMBEDDED names copied
     as written in the archive's own launch.py, and helptext.py's values (one declaration of each)."""
     package = lib / "kubectl_expose_ext"
