@@ -104,14 +104,15 @@ HELP_WIDTHS = (40, 60, 80, 100, 120, 160, 200)
 
 def help_rows(env, repeat):
     """`--help` at several terminal widths (COLUMNS), through the pip install and the krew zipapp (built here by
-    krew/build.py, run once first: its first run unpacks itself), against `python3 -c pass`."""
+    krew/build.py, run once first: a warm-up; its __main__.py answers --help without unpacking), against
+    `python3 -c pass`."""
     rows = []
     bare = statistics.median(measure([[sys.executable, "-c", "pass"]], env, repeat)[0])
     zipapp = build_zipapp()
     for label, argv in (("pip", ["kubectl-reach"]), ("zipapp", [sys.executable, zipapp] if zipapp else None)):
         if argv is None:
             continue
-        subprocess.run([*argv, "--help"], env=env, capture_output=True)  # a zipapp's first run unpacks it
+        subprocess.run([*argv, "--help"], env=env, capture_output=True)  # warm-up (the page cache)
         for width in HELP_WIDTHS:
             walls, _ = measure([[*argv, "--help"]], {**env, "COLUMNS": str(width)}, repeat)
             median, low, high = summary(walls)

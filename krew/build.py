@@ -13,13 +13,16 @@ zipimport compiles nothing, so on its first run the zipapp unpacks itself once i
 named after its content hash, as shiv does, compiles it, and imports from there (warm start well under
 a second instead of several). The cache is used only where no one else can plant or change a file: every
 directory on the way checked, the copy verified against the archive's own HASHES on every run (the threat
-model: docs/install.md); else a private temporary directory serves the run.
+model: docs/install.md); else a private temporary directory serves the run. `--help`, `-h`, `help`,
+`--version` and `version --client` are answered before any of that, by __main__.py alone (launch.py's code,
+copied: docs/development.md).
 
 Reproducible: the same source and lock file give the same bytes and sha256 (the test builds twice).
 Needs network access to PyPI (pip downloads the pinned wheels, checking their hashes).
 """
 
 import argparse
+import ast
 import gzip
 import hashlib
 import io
@@ -40,11 +43,12 @@ HOMEPAGE = "https://github.com/kubectl-reach/kubectl-reach"
 FIXED_TIME = (1980, 1, 1, 0, 0, 0)
 PRUNE_SUFFIXES = (".so", ".pyd", ".dylib", ".pyc", ".pyi", ".c", ".h")
 
-BOOTSTRAP = '''"""kubectl-reach, self-contained: runs with any python3 >= 3.9 and nothing else installed.
+MAIN = '''"""kubectl-reach, self-contained: runs with any python3 >= 3.9 and nothing else installed.
 
-zipimport compiles nothing, so the first run unpacks the archive into a cache and compiles it there; later runs
-import from it. Nothing another user (or a directory the command runs in) can plant is ever imported: the threat
-model and every rule are in docs/install.md.
+`--help`, `-h`, `help`, `--version` and `version --client` are answered here, as the pip install answers them (by
+launch.py's own code, which krew/build.py copies here), before any cache work: nothing read but COLUMNS, the
+terminal's size and this archive's __help__.zlib. Everything else runs __bootstrap__.py (kept out of this file: Python
+compiles all of it on every run, issue 30).
 """
 import os
 import sys
@@ -52,6 +56,24 @@ import sys
 if sys.version_info < (3, 9):
     sys.stderr.write("error: kubectl reach needs Python 3.9 or newer; python3 here is %d.%d\\n" % sys.version_info[:2])
     sys.exit(1)
+
+# krew/build.py writes here the definitions launch.py names in EMBEDDED, then helptext.py's VERSION and FIRST_WIDTH
+EMBEDDED = None
+
+if sys.argv[1:] in ANSWERED:
+    answer(sys.argv[1:], VERSION, FIRST_WIDTH, __loader__.get_data("__help__.zlib"))  # helptext.py's HELP
+else:
+    exec(__loader__.get_code("__bootstrap__"))  # (the zipimporter of this archive: nothing found elsewhere)
+'''
+
+BOOTSTRAP = '''"""The zipapp's bootstrap, run by its __main__.py (in its namespace) for all but the answers from text.
+
+zipimport compiles nothing, so the first run unpacks the archive into a cache and compiles it there; later runs
+import from it. Nothing another user (or a directory the command runs in) can plant is ever imported: the threat
+model and every rule are in docs/install.md.
+"""
+import os
+import sys
 
 STALE_SECONDS = 3600  # a staging directory older than this, or whose process is gone, is dead: removed
 BUILD = None  # krew/build.py writes this build's id here: the cache directory's name
@@ -358,22 +380,47 @@ def write_metadata(lib: pathlib.Path) -> None:
     (info / "METADATA").write_text("\n".join(lines) + "\n")
 
 
+def embedded(lib: pathlib.Path) -> tuple:
+    """(__main__.py's source, __help__.zlib): launch.py's answers from text, its definitions that EMBEDDED names copied
+    as written in the archive's own launch.py, and helptext.py's values (one declaration of each)."""
+    package = lib / "kubectl_expose_ext"
+    launch, helptext = (top_level((package / name).read_text()) for name in ("launch.py", "helptext.py"))
+    names = ast.literal_eval(launch["EMBEDDED"][0].value)
+    code = "\n\n\n".join([launch[name][1] for name in names] + [helptext[name][1] for name in ("VERSION", "FIRST_WIDTH")])
+    return MAIN.replace("\nEMBEDDED = None\n", f"\n{code}\n", 1), ast.literal_eval(helptext["HELP"][0].value)
+
+
+def top_level(source: str) -> dict:
+    """{name: (node, its source)} of the functions defined and the names assigned at the top level of `source`."""
+    found = {}
+    for node in ast.parse(source).body:
+        if isinstance(node, ast.FunctionDef):
+            found[node.name] = (node, ast.get_source_segment(source, node))
+        elif isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
+            found[node.targets[0].id] = (node, ast.get_source_segment(source, node))
+    return found
+
+
 def zipapp_bytes(lib: pathlib.Path) -> bytes:
-    """A deterministic zipapp: sorted entries, fixed timestamps and modes, the bootstrap as __main__.py, holding the
-    build's id and the sha256 of every other file (which each run checks its cached copy against: reading them needs
-    no zipfile, the cache's warm start stays fast)."""
+    """A deterministic zipapp: sorted entries, fixed timestamps and modes; __main__.py (the answers from text) and
+    __help__.zlib (stored: zlib already) beside the bootstrap, __bootstrap__.py, which holds the build's id and the
+    sha256 of every file the cache holds (each run checks its cached copy against them: reading them needs no
+    zipfile, the cache's warm start stays fast)."""
     files = {p.relative_to(lib).as_posix(): p.read_bytes() for p in lib.rglob("*") if p.is_file()}
-    build_id = hashlib.sha256(BOOTSTRAP.encode() + b"".join(k.encode() + b"\0" + v for k, v in sorted(files.items())))
+    build_id = hashlib.sha256((MAIN + BOOTSTRAP).encode()
+                              + b"".join(k.encode() + b"\0" + v for k, v in sorted(files.items())))
     hashes = "".join(f"\n    {name!r}: {hashlib.sha256(data).hexdigest()!r}," for name, data in sorted(files.items()))
-    files["__main__.py"] = BOOTSTRAP.replace("BUILD = None", f"BUILD = {version() + '-' + build_id.hexdigest()[:16]!r}") \
+    files["__bootstrap__.py"] = BOOTSTRAP.replace("BUILD = None", f"BUILD = {version() + '-' + build_id.hexdigest()[:16]!r}") \
         .replace("HASHES = None", f"HASHES = {{{hashes}\n}}").encode()
+    main, help_blob = embedded(lib)
+    files["__main__.py"], files["__help__.zlib"] = main.encode(), help_blob
     buffer = io.BytesIO()
     buffer.write(b"#!/usr/bin/env python3\n")
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as bundle:
         for name in sorted(files):
             info = zipfile.ZipInfo(name, FIXED_TIME)
             info.external_attr = 0o644 << 16
-            info.compress_type = zipfile.ZIP_DEFLATED
+            info.compress_type = zipfile.ZIP_STORED if name == "__help__.zlib" else zipfile.ZIP_DEFLATED
             bundle.writestr(info, files[name])
     return buffer.getvalue()
 

@@ -1,6 +1,10 @@
 """The console script. `--help`, `-h`, `help`, `--version` and `version --client`, alone, are answered from text rendered
 when the package was built (helptext.py, at every width click wraps to) without importing click, which alone takes ~3x
-Python's own start-up; everything else runs cli.main (without the cyclic garbage collector)."""
+Python's own start-up; everything else runs cli.main (without the cyclic garbage collector).
+
+The krew zipapp answers the same way before it touches its cache: krew/build.py copies the source of the definitions
+EMBEDDED names into its __main__.py. So they use only os, sys and zlib, and no syntax an old python3 cannot compile
+(that __main__.py must still run far enough to say that the Python is too old)."""
 
 import gc
 import os
@@ -31,17 +35,25 @@ def rendered(blob: bytes, index: int) -> str:
     return zlib.decompress(blob).decode().split("\0")[index]
 
 
+def answer(args: list, version: str, first_width: int, blob: bytes) -> None:
+    """Print the answer to `args` (one of ANSWERED) from helptext.py's values: the version, or the help at this width."""
+    text = version if args[0].endswith("version") else rendered(blob, help_width() - first_width)
+    try:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+    except BrokenPipeError:  # `kubectl reach --help | head -1`
+        os._exit(0)
+
+
+EMBEDDED = ("ANSWERED", "help_width", "rendered", "answer")  # what krew/build.py copies into the zipapp's __main__.py
+
+
 def main() -> None:
     args = sys.argv[1:]
     if args in ANSWERED:
         from .helptext import FIRST_WIDTH, HELP, VERSION
 
-        text = VERSION if args[0].endswith("version") else rendered(HELP, help_width() - FIRST_WIDTH)
-        try:
-            sys.stdout.write(text)
-            sys.stdout.flush()
-        except BrokenPipeError:  # `kubectl reach --help | head -1`
-            os._exit(0)
+        answer(args, VERSION, FIRST_WIDTH, HELP)
         return
     # One command is one short process whose data (decoded JSON, endpoints) holds no reference cycles: the cyclic
     # collector only re-walks the growing heap of a large LIST (reach -A over 50,000 pods: ~30% of the run, the

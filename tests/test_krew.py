@@ -15,7 +15,7 @@ import pytest
 import yaml
 
 from kubectl_expose_ext import __version__
-from support import needs, outside_checkout, pythons, requires_kubectl
+from support import needs, outside_checkout, plugin_path, pythons, requires_kubectl, run_installed
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 pytestmark = pytest.mark.slow  # builds the release archive (pinned wheels from PyPI)
@@ -235,7 +235,7 @@ def build_of(app: pathlib.Path) -> str:
     import zipfile
 
     with zipfile.ZipFile(app) as bundle:
-        return re.search(r"^BUILD = '([^']+)'", bundle.read("__main__.py").decode(), re.M).group(1)
+        return re.search(r"^BUILD = '([^']+)'", bundle.read("__bootstrap__.py").decode(), re.M).group(1)
 
 
 def plant(tree: pathlib.Path, owner: int = None) -> pathlib.Path:
@@ -251,9 +251,10 @@ def plant(tree: pathlib.Path, owner: int = None) -> pathlib.Path:
 
 
 def zipapp_run(app, tmp_path, env, cwd=None, python=sys.executable, as_uid=None):
-    """`python kubectl-reach version --client` with exactly `env` (+ PATH, MARKER); as another uid through setpriv."""
+    """`python kubectl-reach version --client=true` with exactly `env` (+ PATH, MARKER); as another uid through
+    setpriv. (Not `--client` alone: __main__.py answers that one from text, without the cache these tests examine.)"""
     marker = tmp_path / "marker"
-    command = [python, str(app), "version", "--client"]
+    command = [python, str(app), "version", "--client=true"]
     if as_uid is not None:
         command = ["setpriv", f"--reuid={as_uid}", f"--regid={as_uid}", "--clear-groups", *command]
     out = subprocess.run(command, env={"PATH": "/usr/bin:/bin", "MARKER": str(marker), **env}, capture_output=True,
@@ -386,3 +387,117 @@ def test_the_clean_up_removes_dead_staging_and_old_builds_and_follows_no_link(zi
     zipapp_run(zipapp, tmp_path, {"XDG_CACHE_HOME": str(tmp_path / "cache"), "HOME": str(tmp_path)})
     assert sorted(p.name for p in root.iterdir()) == sorted([build_of(zipapp), live.name])
     assert (precious / "keep.txt").read_text() == "kept"
+
+
+# --- answers from text before the cache (issue 30: `--help` within 2x Python's own start-up) --------------------
+
+ARCHIVED = ("kubectl_expose_ext", "click", "yaml", "_yaml", "tabulate", "urllib3", "__bootstrap__")
+CACHE_WORK = ("hashlib", "zipfile", "tempfile", "compileall", "shutil")  # what the bootstrap imports to check or unpack
+
+
+def test_zipapp_answers_before_the_cache_with_launch_pys_own_code(zipapp):
+    """__main__.py holds launch.py's definitions (those launch.EMBEDDED names) as the archive's launch.py has them,
+    and helptext.py's values: one declaration of each, copied by the build (the runs below prove the behaviour)."""
+    import ast
+    import zipfile
+
+    from kubectl_expose_ext import helptext, launch
+
+    def top_level(source):
+        return {node.name if isinstance(node, ast.FunctionDef) else node.targets[0].id: ast.dump(node)
+                for node in ast.parse(source).body if isinstance(node, (ast.FunctionDef, ast.Assign))}
+
+    with zipfile.ZipFile(zipapp) as bundle:
+        main, archived, blob = (bundle.read(n) for n in ("__main__.py", "kubectl_expose_ext/launch.py", "__help__.zlib"))
+        help_source = bundle.read("kubectl_expose_ext/helptext.py").decode()
+    embedded, ours = top_level(main.decode()), top_level(archived.decode())
+    assert launch.EMBEDDED and all(embedded[name] == ours[name] for name in launch.EMBEDDED)
+    assert archived == pathlib.Path(launch.__file__).read_bytes()  # the archive's launch.py is the installed one
+    namespace: dict = {}
+    exec(help_source, namespace)
+    assert (blob, namespace["HELP"]) == (helptext.HELP, helptext.HELP)
+    assert all(embedded[name] == top_level(help_source)[name] for name in ("VERSION", "FIRST_WIDTH"))
+
+
+@pytest.mark.parametrize("which", ["oldest", "newest"])
+def test_zipapp_answers_help_and_version_as_the_pip_install_does_without_touching_the_cache(zipapp, tmp_path, which):
+    """`--help`, `-h`, `help`, `--version`, `version --client` through the zipapp on 3.9 and the newest Python, at
+    40 to 200 columns: byte for byte what the pip install's kubectl-reach prints; no cache made, nothing imported
+    from the archive."""
+    from kubectl_expose_ext.launch import ANSWERED
+
+    python = pythons().get(which)
+    needs(python is not None, f"no {which} Python (3.9 and the newest are under ~/.pyenv/versions on these machines)")
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "XDG_CACHE_HOME": str(tmp_path / "cache")}
+    for argv in ANSWERED:
+        for columns in (40, 63, 80, 109, 110, 200):
+            sized = {**env, "COLUMNS": str(columns)}
+            ours = subprocess.run([python, "-X", "importtime", str(zipapp), *argv], env=sized, capture_output=True,
+                                  text=True, timeout=60, cwd=outside_checkout())
+            pip = run_installed(["kubectl-reach", *argv], env=sized, timeout=60)
+            imported = {line.split("|")[-1].strip() for line in ours.stderr.splitlines() if line.startswith("import time:")}
+            assert imported and not {m for m in imported if m.split(".")[0] in ARCHIVED + CACHE_WORK}, (argv, imported)
+            other = [line for line in ours.stderr.splitlines() if not line.startswith("import time:")]
+            assert (ours.returncode, ours.stdout, other) == (pip.returncode, pip.stdout, pip.stderr.splitlines()), argv
+            assert pip.returncode == 0 and pip.stdout.startswith(("Usage: kubectl reach", "kubectl reach v"))
+    assert not (tmp_path / "cache").exists()
+
+
+def on_a_terminal(argv, columns, env) -> bytes:
+    """Everything `argv` writes to a pseudo-terminal `columns` wide (no COLUMNS: the terminal's size decides)."""
+    import fcntl
+    import select
+    import struct
+    import termios
+
+    master, slave = os.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 50, columns, 0, 0))
+    process = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=slave, stderr=slave, env=env,
+                               cwd=outside_checkout())
+    os.close(slave)
+    output = b""
+    try:
+        while select.select([master], [], [], 60)[0]:  # (a bound, not a timing: a hung program fails the test)
+            try:
+                chunk = os.read(master, 65536)  # what the program wrote; EIO once it has exited and all is read
+            except OSError:
+                break
+            if not chunk:
+                break
+            output += chunk
+        else:
+            process.kill()
+    finally:
+        os.close(master)
+        assert process.wait(timeout=60) == 0, output
+    return output
+
+
+@pytest.mark.parametrize("which", ["oldest", "newest"])
+def test_zipapp_help_on_a_terminal_is_the_pip_installs(zipapp, tmp_path, which):
+    """No COLUMNS: the terminal's width (os.get_terminal_size on stdout) chooses the rendering, in both installs."""
+
+    python = pythons().get(which)
+    needs(python is not None, f"no {which} Python")
+    env = {"PATH": f"{plugin_path()}:/usr/bin:/bin", "HOME": str(tmp_path), "XDG_CACHE_HOME": str(tmp_path / "cache"),
+           "TERM": "xterm"}
+    for columns in (40, 72, 100, 200):
+        ours = on_a_terminal([python, str(zipapp), "--help"], columns, env)
+        pip = on_a_terminal(["kubectl-reach", "--help"], columns, env)
+        sized = run_installed(["kubectl-reach", "--help"], env={**env, "COLUMNS": str(columns)}).stdout
+        assert ours == pip == sized.replace("\n", "\r\n").encode(), columns  # (the terminal adds the \r)
+    assert not (tmp_path / "cache").exists()
+
+
+def test_zipapp_on_a_python_older_than_3_9_says_so(zipapp):
+    """__main__.py (launch.py's copied code included) compiles on an old python3, and runs far enough to refuse it."""
+    older = sorted((pathlib.Path.home() / ".pyenv" / "versions").glob("3.[5-8].*/bin/python3"))
+    if not older:
+        pytest.skip("no Python older than 3.9 under ~/.pyenv/versions")
+    for python in older:
+        minor = re.search(r"/3\.(\d+)\.", str(python)).group(1)
+        for argv in (["--help"], ["show"]):
+            out = subprocess.run([str(python), str(zipapp), *argv], capture_output=True, text=True, timeout=60,
+                                 cwd=outside_checkout())
+            assert (out.returncode, out.stdout, out.stderr) == (
+                1, "", f"error: kubectl reach needs Python 3.9 or newer; python3 here is 3.{minor}\n"), python
