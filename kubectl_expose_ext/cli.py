@@ -1,6 +1,7 @@
 """The click shell: flag declarations only. Each command hands its flags to an Options class (commands/), whose
 validate() makes a plan before any request; the plan runs with a Session (the client, the namespace, the streams).
-`run()` is the one place errors become exit codes (commands/__init__.py lists them).
+`run()` is the one place errors become exit codes (commands/__init__.py lists them). Each command is declared in a
+builder (`@cli.lazy`) that runs when the command is first looked up (Commands): a command imports its own modules only.
 """
 
 import inspect
