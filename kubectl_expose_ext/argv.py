@@ -47,12 +47,13 @@ def edit_distance(a: str, b: str) -> int:
     return d[-1][-1]
 
 
-def boolean_flags(group: Any) -> set:
-    """Every on/off flag of a click group and its commands, from their own declarations."""
-    found = {opt for param in group.params if getattr(param, "is_flag", False) for opt in param.opts}
-    for command in group.commands.values():
-        found |= {opt for param in command.params if getattr(param, "is_flag", False) for opt in param.opts}
-    return found
+def boolean_flags(*commands: Any) -> set:
+    """Every on/off flag of these click commands (the group and the command the arguments run), from their own
+    declarations. Only the command that runs is asked: building the others would import their modules (issue 30),
+    and another command's flag is no flag here (`audit --probe=true` is refused as kubectl refuses an unknown flag,
+    not dropped)."""
+    return {opt for command in commands for param in command.params if getattr(param, "is_flag", False)
+            for opt in param.opts}
 
 
 ON_OFF = {"true": True, "false": False}  # what pflag takes for an on/off flag

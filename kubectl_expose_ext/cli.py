@@ -1,11 +1,12 @@
 """The click shell: flag declarations only. Each command hands its flags to an Options class (commands/), whose
 validate() makes a plan before any request; the plan runs with a Session (the client, the namespace, the streams).
-`run()` is the one place errors become exit codes (commands/__init__.py lists them).
+`run()` is the one place errors become exit codes (commands/__init__.py lists them). Each command is declared in a
+builder (`@cli.lazy`) that runs when the command is first looked up (Commands): a command imports its own modules only.
 """
 
 import inspect
 import sys
-from typing import TYPE_CHECKING, Any, List, Optional
+from typing import TYPE_CHECKING, Any, Callable, Dict, Iterator, List, MutableMapping, Optional
 
 import click
 
@@ -15,14 +16,6 @@ if TYPE_CHECKING:
 from . import VERSION_LINE, __version__
 from .argv import (COMPLETE_VAR, OPTIONAL_VALUES, boolean_flags, kubectl_spellings, near_command, unknown_command,
                    verbose)
-from .commands.audit import AuditOptions
-from .commands.convert import ConvertOptions, WriteFlags
-from .commands.demo import DemoOptions
-from .commands.diff import DiffOptions
-from .commands.explain import ExplainOptions
-from .commands.mcp import McpOptions
-from .commands.show import ShowOptions
-from .commands.version import VersionOptions
 from .errors import ReachError
 from .flags import click_options
 from .exitcodes import ExitCode, help_lines
@@ -52,10 +45,57 @@ def execute(options: "Options", flags: KubeFlags) -> int:
     return plan.run(flags.connect(streams))
 
 
+class Commands(MutableMapping[str, click.Command]):
+    """The group's commands by name, each built (its module imported, its click options declared) when it is first
+    looked up: `kubectl reach svc/x` imports show's modules only, not audit's, explain's or mcp's (issue 30: start-up).
+    Names, membership and iteration build nothing; `.values()` and `.items()` build every command (--help, docs).
+    click reads a group's commands through this mapping only (Group.get_command, list_commands, add_command)."""
+
+    def __init__(self) -> None:
+        self.builders: Dict[str, Callable[[str], click.Command]] = {}
+        self.built: Dict[str, click.Command] = {}
+
+    def __getitem__(self, name: str) -> click.Command:
+        if name not in self.built:
+            self.built[name] = self.builders[name](name)
+        return self.built[name]
+
+    def __setitem__(self, name: str, command: click.Command) -> None:
+        self.builders[name] = lambda _: command
+
+    def __delitem__(self, name: str) -> None:
+        del self.builders[name]
+        self.built.pop(name, None)
+
+    def __contains__(self, name: object) -> bool:
+        return name in self.builders
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.builders)
+
+    def __len__(self) -> int:
+        return len(self.builders)
+
+
 class DefaultGroup(click.Group):
     """`kubectl reach TARGET` runs `show`: a word that is not a subcommand is a target."""
 
     default_command = "show"
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.commands: Commands = Commands()
+
+    def lazy(self, name: str) -> Callable[[Callable[[str], click.Command]], Callable[[str], click.Command]]:
+        """Declare command `name`, built by the decorated function (given the name) when it is first looked up."""
+        def declare(build: Callable[[str], click.Command]) -> Callable[[str], click.Command]:
+            self.commands.builders[name] = build
+            return build
+        return declare
+
+    def chosen(self, args: List[str]) -> str:
+        """The command these arguments run: the first word when it names one, else the default (a target)."""
+        return args[0] if args and args[0] in self.commands else self.default_command
 
     def parse_args(self, ctx, args):
         if args and args[0] not in self.commands and not args[0].startswith("-"):
@@ -151,13 +191,18 @@ def show_help() -> str:
     """
 
 
-@cli.command("show", cls=Documented, doc=show_help, context_settings=CONTEXT_SETTINGS,
-             short_help="Print every external URL of TARGET (the default command).")
-@click.argument("target", nargs=-1, shell_complete=complete_target)
-@kube_flags
-@click_options(ShowOptions)
-def show(flags: KubeFlags, **typed: Any) -> int:
-    return execute(ShowOptions(**typed), flags)
+@cli.lazy("show")
+def show_command(name: str) -> click.Command:
+    from .commands.show import ShowOptions
+
+    @click.command(name, cls=Documented, doc=show_help, context_settings=CONTEXT_SETTINGS,
+                   short_help="Print every external URL of TARGET (the default command).")
+    @click.argument("target", nargs=-1, shell_complete=complete_target)
+    @kube_flags
+    @click_options(ShowOptions)
+    def show(flags: KubeFlags, **typed: Any) -> int:
+        return execute(ShowOptions(**typed), flags)
+    return show
 
 
 def convert_help() -> str:
@@ -190,57 +235,72 @@ def convert_help() -> str:
     """
 
 
-@cli.command("explain", context_settings=CONTEXT_SETTINGS)
-@click.argument("target", nargs=-1, shell_complete=complete_target)
-@kube_flags
-@click_options(ExplainOptions)
-def explain_command(flags: KubeFlags, **typed: Any) -> int:
-    """Why TARGET can or cannot be reached: every way in, hop by hop, with a verdict.
+@cli.lazy("explain")
+def explain_command(name: str) -> click.Command:
+    from .commands.explain import ExplainOptions
 
-    For each way in (a load balancer, a node port, an external IP, a host port, each front door object), the hops
-    from the client to the container: name resolution, the entry address, the front door, the Service port, the
-    EndpointSlice endpoints, the container port and the NetworkPolicies (a static prediction). Each hop has a verdict
-    (ok, broken, warning, unknown), the evidence read and a kubectl command that shows it; a way rolls up to healthy,
-    degraded, unknown or broken, and names its first broken hop. --probe, --via-apiserver and --from-cluster add what
-    this machine, the API server's proxy and a probe pod see, each apart.
+    @click.command(name, context_settings=CONTEXT_SETTINGS)
+    @click.argument("target", nargs=-1, shell_complete=complete_target)
+    @kube_flags
+    @click_options(ExplainOptions)
+    def explain(flags: KubeFlags, **typed: Any) -> int:
+        """Why TARGET can or cannot be reached: every way in, hop by hop, with a verdict.
 
-    \b
-    Examples:
-      kubectl reach explain svc/web
-      kubectl reach explain pod/influxdb -o wide
-      kubectl reach explain ingress/shop -n prod -o json
-      kubectl reach explain deploy/api --probe
-      kubectl reach explain svc/web --via-apiserver       # through the API server's proxy (RBAC checked first)
-      kubectl reach explain svc/web --from-cluster        # the probe pod's dry run; --yes runs it, then deletes it
-    """
-    return execute(ExplainOptions(**typed), flags)
+        For each way in (a load balancer, a node port, an external IP, a host port, each front door object), the hops
+        from the client to the container: name resolution, the entry address, the front door, the Service port, the
+        EndpointSlice endpoints, the container port and the NetworkPolicies (a static prediction). Each hop has a verdict
+        (ok, broken, warning, unknown), the evidence read and a kubectl command that shows it; a way rolls up to healthy,
+        degraded, unknown or broken, and names its first broken hop. --probe, --via-apiserver and --from-cluster add what
+        this machine, the API server's proxy and a probe pod see, each apart.
 
-
-@cli.command("convert", cls=Documented, doc=convert_help, context_settings=CONTEXT_SETTINGS,
-             short_help="Change how TARGET is exposed, in place, after showing a dry-run diff.")
-@click.argument("target", nargs=-1, shell_complete=complete_target)
-@click_options(ConvertOptions)
-@kube_flags
-def convert(flags: KubeFlags, **typed: Any) -> int:
-    return execute(ConvertOptions(**typed), flags)
+        \b
+        Examples:
+          kubectl reach explain svc/web
+          kubectl reach explain pod/influxdb -o wide
+          kubectl reach explain ingress/shop -n prod -o json
+          kubectl reach explain deploy/api --probe
+          kubectl reach explain svc/web --via-apiserver       # through the API server's proxy (RBAC checked first)
+          kubectl reach explain svc/web --from-cluster        # the probe pod's dry run; --yes runs it, then deletes it
+        """
+        return execute(ExplainOptions(**typed), flags)
+    return explain
 
 
-@cli.command("undo", context_settings=CONTEXT_SETTINGS)
-@click.argument("target", nargs=-1, shell_complete=complete_target)
-@click_options(WriteFlags)
-@kube_flags
-def undo(flags: KubeFlags, **typed: Any) -> int:
-    """Restore the exposure the last `convert` replaced (svc, deploy, sts, ds), or delete an Ingress it created.
+@cli.lazy("convert")
+def convert_command(name: str) -> click.Command:
+    from .commands.convert import ConvertOptions
 
-    What to restore is read from the object itself, so undo works from any machine. Undoing twice
-    goes back to the converted state.
+    @click.command(name, cls=Documented, doc=convert_help, context_settings=CONTEXT_SETTINGS,
+                   short_help="Change how TARGET is exposed, in place, after showing a dry-run diff.")
+    @click.argument("target", nargs=-1, shell_complete=complete_target)
+    @click_options(ConvertOptions)
+    @kube_flags
+    def convert(flags: KubeFlags, **typed: Any) -> int:
+        return execute(ConvertOptions(**typed), flags)
+    return convert
 
-    \b
-    Examples:
-      kubectl reach undo svc/web --dry-run
-      kubectl reach undo ingress/web --yes
-    """
-    return execute(ConvertOptions(undo=True, **typed), flags)
+
+@cli.lazy("undo")
+def undo_command(name: str) -> click.Command:
+    from .commands.convert import ConvertOptions, WriteFlags
+
+    @click.command(name, context_settings=CONTEXT_SETTINGS)
+    @click.argument("target", nargs=-1, shell_complete=complete_target)
+    @click_options(WriteFlags)
+    @kube_flags
+    def undo(flags: KubeFlags, **typed: Any) -> int:
+        """Restore the exposure the last `convert` replaced (svc, deploy, sts, ds), or delete an Ingress it created.
+
+        What to restore is read from the object itself, so undo works from any machine. Undoing twice
+        goes back to the converted state.
+
+        \b
+        Examples:
+          kubectl reach undo svc/web --dry-run
+          kubectl reach undo ingress/web --yes
+        """
+        return execute(ConvertOptions(undo=True, **typed), flags)
+    return undo
 
 
 def audit_help() -> str:
@@ -262,88 +322,113 @@ def audit_help() -> str:
     """
 
 
-@cli.command("audit", cls=Documented, doc=audit_help, context_settings=CONTEXT_SETTINGS,
-             short_help="Everything exposed to the outside, with its risks (-A: in every namespace).")
-@kube_flags
-@click_options(AuditOptions)
-def audit_command(flags: KubeFlags, **typed: Any) -> int:
-    return execute(AuditOptions(**typed), flags)
+@cli.lazy("audit")
+def audit_command(name: str) -> click.Command:
+    from .commands.audit import AuditOptions
+
+    @click.command(name, cls=Documented, doc=audit_help, context_settings=CONTEXT_SETTINGS,
+                   short_help="Everything exposed to the outside, with its risks (-A: in every namespace).")
+    @kube_flags
+    @click_options(AuditOptions)
+    def audit(flags: KubeFlags, **typed: Any) -> int:
+        return execute(AuditOptions(**typed), flags)
+    return audit
 
 
-@cli.command("diff", context_settings=CONTEXT_SETTINGS)
-@click_options(DiffOptions)
-@kube_flags
-def diff_command(flags: KubeFlags, **typed: Any) -> int:
-    """The URLs, warnings and audit findings that applying these manifests would add, remove or change.
+@cli.lazy("diff")
+def diff_command(name: str) -> click.Command:
+    from .commands.diff import DiffOptions
 
-    The manifests go to the API server as a server-side apply with dryRun=All: nothing is persisted. Exit codes are
-    kubectl diff's: 0 no change, 1 a change, 2 an error (--fail-on: 4 for a new finding that severe, else 0).
+    @click.command(name, context_settings=CONTEXT_SETTINGS)
+    @click_options(DiffOptions)
+    @kube_flags
+    def diff(flags: KubeFlags, **typed: Any) -> int:
+        """The URLs, warnings and audit findings that applying these manifests would add, remove or change.
 
-    \b
-    Examples:
-      kubectl reach diff -f service.yaml
-      kubectl reach diff -f k8s/ -R -o json
-      helm template shop ./chart | kubectl reach diff -f - --fail-on high
-    """
-    return execute(DiffOptions(**typed), flags)
+        The manifests go to the API server as a server-side apply with dryRun=All: nothing is persisted. Exit codes are
+        kubectl diff's: 0 no change, 1 a change, 2 an error (--fail-on: 4 for a new finding that severe, else 0).
 
-
-@cli.command("mcp", context_settings=CONTEXT_SETTINGS)
-@click_options(McpOptions)
-@kube_flags
-def mcp_command(flags: KubeFlags, **typed: Any) -> int:
-    """Serve kubectl reach to AI agents: a Model Context Protocol server on stdio.
-
-    Tools: urls, explain, exposure, audit (read-only), probe (--allow-probe), convert (--allow-convert: a dry run
-    unless the call confirms). Each answers with the document -o json prints, for the cluster the usual flags select. Needs
-    Python 3.10+ and the extra: pip install 'kubectl-reach[mcp]'.
-
-    \b
-    Examples:
-      kubectl reach mcp --context prod -n shop
-      kubectl reach mcp --allow-probe --allow-convert
-    """
-    plan = McpOptions(**typed).validate()
-    flags.validate()
-    if flags.contexts() is not None:
-        from .errors import UsageError
-
-        raise UsageError("this command works on one context: give --context NAME")
-    return plan.run(flags, current_streams(), run)
+        \b
+        Examples:
+          kubectl reach diff -f service.yaml
+          kubectl reach diff -f k8s/ -R -o json
+          helm template shop ./chart | kubectl reach diff -f - --fail-on high
+        """
+        return execute(DiffOptions(**typed), flags)
+    return diff
 
 
-@cli.command("demo", context_settings=CONTEXT_SETTINGS)
-@click_options(DemoOptions)
-def demo(**typed: Any) -> int:
-    """Run kubectl reach against a built-in demo cluster (no cluster needed).
+@cli.lazy("mcp")
+def mcp_command(name: str) -> click.Command:
+    from .commands.mcp import McpOptions
 
-    Starts a small fake Kubernetes API server on 127.0.0.1, loaded with every way to reach an InfluxDB pod,
-    and runs the real command path against it.
-    """
-    from .demo import run_demo
+    @click.command(name, context_settings=CONTEXT_SETTINGS)
+    @click_options(McpOptions)
+    @kube_flags
+    def mcp(flags: KubeFlags, **typed: Any) -> int:
+        """Serve kubectl reach to AI agents: a Model Context Protocol server on stdio.
 
-    return run_demo(run, DemoOptions(**typed).serve)
+        Tools: urls, explain, exposure, audit (read-only), probe (--allow-probe), convert (--allow-convert: a dry run
+        unless the call confirms). Each answers with the document -o json prints, for the cluster the usual flags select. Needs
+        Python 3.10+ and the extra: pip install 'kubectl-reach[mcp]'.
+
+        \b
+        Examples:
+          kubectl reach mcp --context prod -n shop
+          kubectl reach mcp --allow-probe --allow-convert
+        """
+        plan = McpOptions(**typed).validate()
+        flags.validate()
+        if flags.contexts() is not None:
+            from .errors import UsageError
+
+            raise UsageError("this command works on one context: give --context NAME")
+        return plan.run(flags, current_streams(), run)
+    return mcp
 
 
-@cli.command("version", context_settings=CONTEXT_SETTINGS)
-@click_options(VersionOptions)
-@kube_flags
-def version_command(flags: KubeFlags, **typed: Any) -> int:
-    """Print this plugin's version and the API server's, as `kubectl version` does (--client: this plugin's only).
+@cli.lazy("demo")
+def demo_command(name: str) -> click.Command:
+    from .commands.demo import DemoOptions
 
-    \b
-    Examples:
-      kubectl reach version
-      kubectl reach version --client
-      kubectl reach version -o json --context prod
-    """
-    plan = VersionOptions(**typed).validate()
-    flags.validate()
-    if flags.contexts() is not None:
-        from .errors import UsageError
+    @click.command(name, context_settings=CONTEXT_SETTINGS)
+    @click_options(DemoOptions)
+    def demo(**typed: Any) -> int:
+        """Run kubectl reach against a built-in demo cluster (no cluster needed).
 
-        raise UsageError("this command works on one context: give --context NAME")
-    return plan.run(current_streams(), None if plan.client else flags.connect(current_streams()))
+        Starts a small fake Kubernetes API server on 127.0.0.1, loaded with every way to reach an InfluxDB pod,
+        and runs the real command path against it.
+        """
+        from .demo import run_demo
+
+        return run_demo(run, DemoOptions(**typed).serve)
+    return demo
+
+
+@cli.lazy("version")
+def version_command(name: str) -> click.Command:
+    from .commands.version import VersionOptions
+
+    @click.command(name, context_settings=CONTEXT_SETTINGS)
+    @click_options(VersionOptions)
+    @kube_flags
+    def version(flags: KubeFlags, **typed: Any) -> int:
+        """Print this plugin's version and the API server's, as `kubectl version` does (--client: this plugin's only).
+
+        \b
+        Examples:
+          kubectl reach version
+          kubectl reach version --client
+          kubectl reach version -o json --context prod
+        """
+        plan = VersionOptions(**typed).validate()
+        flags.validate()
+        if flags.contexts() is not None:
+            from .errors import UsageError
+
+            raise UsageError("this command works on one context: give --context NAME")
+        return plan.run(current_streams(), None if plan.client else flags.connect(current_streams()))
+    return version
 
 
 @cli.command("help", context_settings=CONTEXT_SETTINGS)
@@ -400,7 +485,7 @@ def _run(args: List[str], streams: Streams) -> int:
 
         return plugin_main(args[1:], cli)
     try:
-        args = kubectl_spellings(args, boolean_flags(cli), OPTIONAL_VALUES)
+        args = kubectl_spellings(args, boolean_flags(cli, cli.commands[cli.chosen(args)]), OPTIONAL_VALUES)
         if "--version" in args[:args.index("--") if "--" in args else len(args)]:  # at any level, as kubectl
             streams.write(VERSION_LINE + "\n")
             return ExitCode.OK

@@ -25,11 +25,9 @@ import base64
 import json
 import os
 import re
-import subprocess
 import sys
 import threading
 import time
-from calendar import timegm
 from typing import Any, Dict, List, Optional, Tuple
 
 from .errors import ConfigError, remember_secret
@@ -41,7 +39,7 @@ TOKEN_FILE_PERIOD = 60.0  # seconds between reads of a token file (client-go's c
 API_VERSIONS = ("client.authentication.k8s.io/v1", "client.authentication.k8s.io/v1beta1")
 _STDERR_KEPT = 64 * 1024  # bytes of a plugin's stderr kept, of which the end is quoted
 _STDERR_SHOWN = 400  # characters of a failing plugin's stderr quoted in the error
-_RFC3339 = re.compile(r"(\d{4})-(\d\d)-(\d\d)[Tt](\d\d):(\d\d):(\d\d)(\.\d+)?([Zz]|[+-]\d\d:\d\d)")
+_RFC3339 = r"(\d{4})-(\d\d)-(\d\d)[Tt](\d\d):(\d\d):(\d\d)(\.\d+)?([Zz]|[+-]\d\d:\d\d)"  # compiled on first use
 
 
 def header_value(text: str, what: str) -> str:
@@ -243,7 +241,9 @@ def expiry(value: Optional[str], shown: str = "") -> Optional[float]:
     """An RFC 3339 time (metav1.Time: `2024-05-01T10:00:00Z`, `...:00.123456+02:00`) as epoch seconds; None: never."""
     if not value:
         return None
-    match = _RFC3339.fullmatch(value)
+    from calendar import timegm
+
+    match = re.fullmatch(_RFC3339, value)
     if not match:
         raise ConfigError(f'exec plugin {shown}: its expirationTimestamp "{value[:40]}" is not an RFC 3339 time')
     year, month, day, hour, minute, second = (int(g) for g in match.groups()[:6])
@@ -281,6 +281,7 @@ def _communicate(argv: List[str], executable: str, env: dict, interactive: bool,
     plugin (non-interactive: its whole process group) is killed."""
     import selectors
     import signal
+    import subprocess  # here: only an exec plugin runs one (a token or a certificate needs none)
 
     try:
         process = subprocess.Popen(argv, executable=executable, env=env,

@@ -534,8 +534,7 @@ def _owner(rows: List[LoadBalancer], annotations: Annotations, verdict: Verdict)
 
 
 # internal-NAME.REGION.elb.amazonaws.com (Classic, ALB), internal-NAME.elb.REGION.amazonaws.com; .cn in China
-_AWS_INTERNAL_DNS = re.compile(r"^internal-[^.]+\.([a-z0-9-]+\.)?elb\.([a-z0-9-]+\.)?amazonaws\.com(\.cn)?\.?$",
-                               re.IGNORECASE)
+_AWS_INTERNAL_DNS = r"(?i)^internal-[^.]+\.([a-z0-9-]+\.)?elb\.([a-z0-9-]+\.)?amazonaws\.com(\.cn)?\.?$"  # compiled on first use
 
 
 def status_reason(address: str) -> Optional[str]:
@@ -543,7 +542,7 @@ def status_reason(address: str) -> Optional[str]:
     itself: a private IP (RFC 1918, CGNAT, ULA...), or an AWS `internal-` DNS name (the internal ELB's name form)."""
     if ip_family(address):
         return None if is_public(address) else f"private address {address}"
-    if _AWS_INTERNAL_DNS.match(address):
+    if re.match(_AWS_INTERNAL_DNS, address):
         return "AWS internal-... DNS name"
     return None
 

@@ -8,16 +8,18 @@ command (Ctrl-C, an error, kubectl exiting), the kubectl it started is stopped: 
 """
 
 import re
-import subprocess
 import threading
-from typing import Any, Callable, List, Optional
+from typing import TYPE_CHECKING, Any, Callable, List, Optional
 
 from .errors import ReachError
 from .exitcodes import ExitCode
 from .kubeflags import Session
 
+if TYPE_CHECKING:
+    import subprocess
+
 STARTUP_DEADLINE = 30.0  # seconds for kubectl to say it is forwarding
-_FORWARDING = re.compile(r"^Forwarding from 127\.0\.0\.1:(\d{1,5}) -> (\d{1,5})$")
+_FORWARDING = r"^Forwarding from 127\.0\.0\.1:(\d{1,5}) -> (\d{1,5})$"  # compiled on first use (re's cache)
 
 
 def command(session: Session, ref: str, port: int, kubectl: str = "kubectl") -> List[str]:
@@ -61,6 +63,8 @@ def fall_back(session: Session, spec: Any, address_type: str, endpoints: List, o
 
 def forward(session: Session, ref: str, port: int, scheme: str, open_url) -> int:
     """Run kubectl port-forward until Ctrl-C (ExitCode.OK) or until kubectl ends (its failure: an error)."""
+    import subprocess  # here: show and explain import this module for --fallback's check alone
+
     argv = command(session, ref, port)
     try:
         process = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
@@ -87,14 +91,14 @@ def forward(session: Session, ref: str, port: int, scheme: str, open_url) -> int
         _stop(process)
 
 
-def _local_port(process: subprocess.Popen) -> Optional[int]:
+def _local_port(process: "subprocess.Popen") -> Optional[int]:
     """The local port kubectl reports, read from its first lines within STARTUP_DEADLINE; None if it does not."""
     found: List[int] = []
     done = threading.Event()
 
     def read() -> None:
         for line in process.stdout or []:
-            match = _FORWARDING.match(line.strip())
+            match = re.match(_FORWARDING, line.strip())
             if match:
                 found.append(int(match.group(1)))
                 break
@@ -105,7 +109,9 @@ def _local_port(process: subprocess.Popen) -> Optional[int]:
     return found[0] if found and 0 < found[0] < 65536 else None
 
 
-def _stop(process: subprocess.Popen) -> None:
+def _stop(process: "subprocess.Popen") -> None:
+    import subprocess
+
     if process.poll() is None:
         process.terminate()
         try:

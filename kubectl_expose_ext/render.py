@@ -181,6 +181,8 @@ def render_warnings(results: Sequence[Reach]) -> List[str]:
 
 def findings_hint(findings: Sequence[Sequence["Finding"]], scope: str) -> str:
     """`Hint: 2 high, 3 medium risk findings: kubectl reach audit` under a listing, or nothing."""
+    if not any(findings):  # a named target's view: no audit, and its module is not imported (issue 30)
+        return ""
     from .audit import SEVERITIES
 
     counts = {s: sum(f.severity == s for answer in findings for f in answer) for s in SEVERITIES}

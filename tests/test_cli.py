@@ -388,6 +388,8 @@ def test_kubectl_spellings_of_flags(demo_api):
     assert out.code == 1 and out.err.startswith("error: --dry-run=client is not supported")
     out = demo_api.reach("svc/influxdb", "--probe=maybe")
     assert (out.code, out.err) == (1, 'error: invalid argument "maybe" for "--probe" flag: use "true" or "false"\n')
+    out = demo_api.reach("audit", "--probe=false")  # another command's flag: refused, as kubectl refuses an unknown one
+    assert out.code == 1 and out.err.startswith("error: No such option") and "--probe" in out.err  # (click's words)
 
 
 def test_url_output_prints_only_urls_that_can_work(realworld):

@@ -13,10 +13,10 @@ HEAVY = ("kubernetes", "urllib3", "yaml", "tabulate", "ssl", "socket", "ipaddres
          "kubectl_expose_ext.kube", "kubectl_expose_ext.audit", "kubectl_expose_ext.reach", "kubectl_expose_ext.probe")
 
 
-def imported(*argv):
+def imported(*argv, env=None):
     code = f"import sys; sys.argv = {['kubectl-reach', *argv]!r}; from kubectl_expose_ext.launch import main; main()"
     out = subprocess.run([sys.executable, "-X", "importtime", "-c", code], capture_output=True, text=True, timeout=60,
-                         cwd=outside_checkout())
+                         cwd=outside_checkout(), env=env)
     return {line.split("|")[-1].strip() for line in out.stderr.splitlines() if line.startswith("import time:")}
 
 
@@ -26,6 +26,23 @@ def test_help_and_version_import_no_heavy_module(argv):
     assert ("click" in modules) == (argv not in (["--help"], ["--version"], ["version", "--client"]))  # launch.py answers those
     assert "kubectl_expose_ext.launch" in modules  # the measurement itself works
     assert sorted(m for m in modules if m.split(".")[0] in HEAVY or m in HEAVY) == []
+
+
+OTHER_COMMANDS = tuple(f"kubectl_expose_ext.commands.{c}" for c in ("audit", "convert", "diff", "explain", "mcp", "version",
+                                                                   "demo"))
+NOT_FOR_A_TARGET = ("kubernetes", "kubectl_expose_ext.audit", "kubectl_expose_ext.explain", "kubectl_expose_ext.probe",
+                    "kubectl_expose_ext.probepod", "kubectl_expose_ext.convert", "kubectl_expose_ext.mcp_server",
+                    "kubectl_expose_ext.completion", "subprocess", "shlex")
+
+
+@pytest.mark.parametrize("argv", [["svc/influxdb"], ["svc/influxdb", "-o", "url"], ["svc", "influxdb", "--probe=false"]])
+def test_a_target_view_imports_only_what_it_runs(demo_api, argv):
+    """`kubectl reach svc/x` imports show's modules: no other command's (issue 30: all were imported, ~40 ms), nor
+    what only they, an exec plugin, --probe or --fallback need."""
+    modules = imported(*argv, env=demo_api.env())
+    assert "kubectl_expose_ext.commands.show" in modules and "urllib3" in modules  # it ran, and asked the server
+    assert sorted(m for m in modules if m in OTHER_COMMANDS) == []
+    assert sorted(m for m in modules if m.split(".")[0] in NOT_FOR_A_TARGET or m in NOT_FOR_A_TARGET) == []
 
 
 def answer(argv, columns, through_click=False):

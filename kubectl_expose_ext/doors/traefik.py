@@ -85,7 +85,7 @@ class Matcher(NamedTuple):
     negated: bool = False
 
 
-_TOKEN = re.compile(r"\s*(?:(&&|\|\||!|\(|\)|,)|([A-Za-z]+)|(`[^`]*`|\"(?:[^\"\\]|\\.)*\"))", re.ASCII)
+_TOKEN = r"(?a)\s*(?:(&&|\|\||!|\(|\)|,)|([A-Za-z]+)|(`[^`]*`|\"(?:[^\"\\]|\\.)*\"))"  # compiled on first use
 
 
 def parse_rule(rule: str) -> Tuple[List[List[Matcher]], Optional[str]]:
@@ -94,11 +94,12 @@ def parse_rule(rule: str) -> Tuple[List[List[Matcher]], Optional[str]]:
     if len(rule) > MAX_RULE:
         return [], f"longer than {MAX_RULE} characters"
     tokens: List[Tuple[str, str]] = []
+    token = re.compile(_TOKEN)  # re's cache: compiled once, on the first rule
     position = 0
     while position < len(rule):
         if rule[position:].strip() == "":
             break
-        found = _TOKEN.match(rule, position)
+        found = token.match(rule, position)
         if not found:
             return [], f"unexpected {rule[position:position + 10]!r}"
         operator, word, text = found.groups()
