@@ -131,6 +131,15 @@ def node_is_ready(node: Any) -> bool:
     return condition_true(node, "Ready") is not False
 
 
+NODES_NAMED = 10  # in one warning; `kubectl get nodes` lists them all
+
+
+def _some(names: List[str]) -> str:
+    """The first NODES_NAMED names, the rest counted: 100 NotReady nodes of 5,000 are one readable line."""
+    more = len(names) - NODES_NAMED
+    return ", ".join(names[:NODES_NAMED]) + (f" and {more} more (kubectl get nodes)" if more > 0 else "")
+
+
 class NodeTable:
     """Every node's outside address, computed once per command and shared by all services."""
 
@@ -215,11 +224,11 @@ class NodeTable:
         warnings = []
         not_ready = [n for n in self.not_ready if wanted(n)]
         if not_ready:
-            warnings.append(f"NotReady node(s) skipped: {', '.join(not_ready)}")
+            warnings.append(f"NotReady node(s) skipped: {_some(not_ready)}")
         missing = [n for n in self.without_address if wanted(n)]
         if missing:
             kind = "usable" if self.address_type == AUTO else self.address_type
-            warnings.append(f"node(s) with no {kind} address skipped: {', '.join(missing)}")
+            warnings.append(f"node(s) with no {kind} address skipped: {_some(missing)}")
         return warnings
 
     def lookup(self, node_name: str):

@@ -65,6 +65,12 @@ def test_node_table_sorts_external_first_and_records_skips():
     assert table.skipped_warnings(only={"b-external"}) == []
 
 
+def test_many_skipped_nodes_are_named_up_to_ten():
+    table = NodeTable.complete([node(f"n{i:02}", ("ExternalIP", f"203.0.113.{i}"), ready="False") for i in range(12)])
+    assert table.skipped_warnings() == [
+        "NotReady node(s) skipped: n00, n01, n02, n03, n04, n05, n06, n07, n08, n09 and 2 more (kubectl get nodes)"]
+
+
 def test_node_table_forced_type_names_the_type():
     table = NodeTable.complete([node("a", ("InternalIP", "10.0.0.1"))], "ExternalIP")
     assert table.skipped_warnings() == ["node(s) with no ExternalIP address skipped: a"]
