@@ -384,9 +384,11 @@ class Kube:
 
     def request(self, method: str, path: str, query: Optional[Dict[str, Any]] = None, body: Any = None,
                 content_type: str = "application/json", accept: str = "application/json",
-                each_item: Optional[Callable[[Any], Any]] = None) -> Dict[str, Any]:
-        """One API call; a failure Status becomes the matching ApiError. `each_item`: a list's items are given to it
-        one by one as they are decoded, and its answer's `items` are what it returned (listjson.decode_list).
+                each_item: Optional[Callable[[Any, Dict[str, Any]], Any]] = None,
+                each_of: str = "items") -> Dict[str, Any]:
+        """One API call; a failure Status becomes the matching ApiError. `each_item`: the elements of the answer's
+        `each_of` array (a list's items, a Table's rows) are given to it one by one as they are decoded, with the
+        keys before them, and that array is what it returned (listjson.decode_list).
 
         `--request-timeout` bounds the whole call, its retries included (client-go's request.go: one context
         deadline), and a call that timed out is not sent again (client-go neither). Reads (GET) that meet a 429, a
@@ -424,7 +426,7 @@ class Kube:
                     attempt += 1
                     continue
             self.warnings.extend(_warnings(response))
-            return _decode(response, raw, method, path, each_item)
+            return _decode(response, raw, method, path, each_item, each_of)
 
     def read(self, path: str, limit: int, timeout: Optional[float] = None, accept: str = "*/*"
              ) -> Tuple[int, str, bytes]:
@@ -602,7 +604,7 @@ class Kube:
         endless = f"{narrow}, or the server's continue tokens never end"
         deadline = time.monotonic() + MAX_LIST_SECONDS
 
-        def item_kept(item: Any) -> Optional[Dict[str, Any]]:
+        def item_kept(item: Any, page: Any = None) -> Optional[Dict[str, Any]]:
             """What `keep` retains of one item, checked by shapes.conform: a page's items are decoded one by one
             (listjson) and only this outlives the next; not a mapping: dropped."""
             if not isinstance(item, dict):
@@ -612,12 +614,24 @@ class Kube:
                 self.malformed.extend(conform(resource, item))
             return item
 
+        late: List[Any] = []  # a page's rows that came before its columns
+
+        def row_kept(row: Any, page: Dict[str, Any]) -> Optional[Dict[str, Any]]:
+            """What `keep` retains of one Table row, named by the columns the server sent before the rows."""
+            if "columnDefinitions" not in page:  # not the API server's order: named when the page is whole
+                late.append(row)
+                return None
+            named = next(table_rows({"columnDefinitions": page["columnDefinitions"], "rows": [row]}), None)
+            return None if named is None else keep(named) if keep else named
+
         for _ in range(MAX_PAGES + 2):  # + the restart after a 410 and the last page
             if time.monotonic() > deadline:
                 raise ApiError(f"the server's LIST of {resource} did not end within {MAX_LIST_SECONDS} s "
                                f"({len(tokens)} pages): {endless}")
+            late.clear()
             try:
-                page = self.request("GET", path, query, accept=accept, each_item=None if table else item_kept)
+                page = self.request("GET", path, query, accept=accept, each_item=row_kept if table else item_kept,
+                                    each_of="rows" if table else "items")
             except ApiError as exc:
                 if exc.code != 410 or "continue" not in query:
                     raise
@@ -627,7 +641,9 @@ class Kube:
                 continue
             kept: List[Dict[str, Any]] = []
             if page.get("kind") == "Table":
-                for row in table_rows(page):
+                rows = page.get("rows")
+                kept = [row for row in rows if row is not None] if isinstance(rows, list) else []
+                for row in table_rows({"columnDefinitions": page.get("columnDefinitions"), "rows": late}):
                     printed = keep(row) if keep else row
                     if printed is not None:
                         kept.append(printed)
@@ -639,6 +655,7 @@ class Kube:
                     kept.append(item)
             token = (page.get("metadata") or {}).get("continue")
             del page, items  # only what `keep` retained outlives its page
+            late.clear()
             count += len(kept)
             if self.progress is not None:
                 self.progress(resource, count, bool(token))
@@ -880,13 +897,13 @@ def _unreachable(host: str, reason: Any, timeout: Optional[float]) -> Unreachabl
 
 
 def _decode(response: Any, raw: bytes, method: str, path: str,
-            each_item: Optional[Callable[[Any], Any]] = None) -> Dict[str, Any]:
+            each_item: Optional[Callable[[Any, Dict[str, Any]], Any]] = None, each_of: str = "items") -> Dict[str, Any]:
     """JSON body -> dict; a non-2xx answer -> the ApiError for its code, with the server's message."""
     try:
         if each_item is not None and 200 <= response.status < 300 and raw:
             from .listjson import decode_list
 
-            body = decode_list(raw, each_item)
+            body = decode_list(raw, each_item, each_of)
         else:
             body = json.loads(raw) if raw else None
     except (ValueError, RecursionError):  # RecursionError: JSON nested deeper than the parser's stack

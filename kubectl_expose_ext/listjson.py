@@ -6,6 +6,8 @@ its `items` array element by element, each decoded by the json module's own scan
 json.loads uses: one decode, no second walk, no copy) and handed to `each` at once. Every other value is decoded
 whole. The result is what json.loads would give, with `items` replaced by what `each` returned (None dropped); any
 input json.loads refuses is refused here too (ValueError), and anything else than an object is decoded by json.loads.
+`each` also sees the keys decoded before the array (a Table's rows need its columnDefinitions, which the API server
+sends first).
 """
 
 import json
@@ -16,7 +18,10 @@ _SPACE = re.compile(r"[ \t\n\r]*")  # JSON's whitespace (RFC 8259, section 2)
 _DECODER = json.JSONDecoder()
 
 
-def decode_list(raw: bytes, each: Callable[[Any], Optional[Any]], key: str = "items") -> Any:
+Each = Callable[[Any, Dict[str, Any]], Optional[Any]]  # (an element, the keys decoded before its array) -> kept
+
+
+def decode_list(raw: bytes, each: Each, key: str = "items") -> Any:
     """`raw` as json.loads decodes it, the array at the top-level `key` given to `each` one element at a time."""
     text = raw.decode(json.detect_encoding(raw), "surrogatepass")
     start = _SPACE.match(text, 0).end()  # type: ignore[union-attr]
@@ -33,7 +38,7 @@ def decode_list(raw: bytes, each: Callable[[Any], Optional[Any]], key: str = "it
         at = _expect(text, _blank(text, at), ":")
         at = _blank(text, at)
         if name == key and text[at:at + 1] == "[":
-            body[name], at = _each(text, _blank(text, at + 1), each)
+            body[name], at = _each(text, _blank(text, at + 1), each, body)
         else:
             body[name], at = _DECODER.raw_decode(text, at)
         at = _blank(text, at)
@@ -42,13 +47,13 @@ def decode_list(raw: bytes, each: Callable[[Any], Optional[Any]], key: str = "it
         at = _blank(text, _expect(text, at, ","))
 
 
-def _each(text: str, at: int, each: Callable[[Any], Optional[Any]]):
+def _each(text: str, at: int, each: Each, body: Dict[str, Any]):
     kept: List[Any] = []
     if text[at:at + 1] == "]":
         return kept, at + 1
     while True:
         item, at = _DECODER.raw_decode(text, at)
-        item = each(item)
+        item = each(item, body)
         if item is not None:
             kept.append(item)
         at = _blank(text, at)

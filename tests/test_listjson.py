@@ -18,7 +18,7 @@ PAGES = st.dictionaries(st.sampled_from(["kind", "apiVersion", "metadata", "item
 def seen_and_kept(raw: bytes):
     seen = []
 
-    def each(item):
+    def each(item, before):
         seen.append(item)
         return None if item is None else ("kept", item)
 
@@ -47,7 +47,7 @@ def test_refuses_what_json_loads_refuses(raw):
     with pytest.raises(ValueError):
         json.loads(raw)
     with pytest.raises(ValueError):
-        decode_list(raw, lambda item: item)
+        decode_list(raw, lambda item, before: item)
 
 
 def test_a_page_as_the_api_server_sends_it():
@@ -56,9 +56,13 @@ def test_a_page_as_the_api_server_sends_it():
     page = {"kind": "PodList", "apiVersion": "v1", "metadata": {"resourceVersion": "7", "continue": "abc"},
             "items": [{"metadata": {"name": f"p{i}"}} for i in range(3)]}
     raw = json.dumps(page, separators=(",", ":")).encode()
-    assert decode_list(raw, lambda pod: pod["metadata"]["name"]) == {**page, "items": ["p0", "p1", "p2"]}
-    assert decode_list(b"[1, 2]", lambda item: 1 / 0) == [1, 2]
-    assert decode_list(b"\xef\xbb\xbf" + raw, lambda pod: None)["items"] == []
+    assert decode_list(raw, lambda pod, before: (pod["metadata"]["name"], before["metadata"]["continue"])) == {
+        **page, "items": [("p0", "abc"), ("p1", "abc"), ("p2", "abc")]}
+    assert decode_list(b"[1, 2]", lambda item, before: 1 / 0) == [1, 2]
+    assert decode_list(b"\xef\xbb\xbf" + raw, lambda pod, before: None)["items"] == []
+    table = b'{"kind": "Table", "columnDefinitions": [{"name": "Name"}], "rows": [{"cells": ["a"]}]}'
+    assert decode_list(table, lambda row, before: (row, dict(before)), key="rows")["rows"] == [
+        ({"cells": ["a"]}, {"kind": "Table", "columnDefinitions": [{"name": "Name"}]})]
     deep = b'{"items": [' + b"[" * 100_000 + b"]" * 100_000 + b"]}"
     with pytest.raises(RecursionError):  # as json.loads: kube._decode turns both into "an invalid response"
-        decode_list(deep, lambda item: item)
+        decode_list(deep, lambda item, before: item)

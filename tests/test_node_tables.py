@@ -118,3 +118,19 @@ def test_the_audit_names_each_nodes_first_public_address(api_factory, external, 
     before = len(api.log())
     assert api.reach("-o", "url").code == 0  # the listing does with the Table
     assert [r.query.get("includeObject") for r in api.log(before) if r.path == "/api/v1/nodes"] == ["None"]
+
+
+def test_rows_before_their_columns_are_named_when_the_page_is_whole(api_factory):
+    """The API server sends a Table's columnDefinitions before its rows, and each row is slimmed as it is decoded;
+    another order is still read right: those rows are named once the page is whole."""
+    from kubectl_expose_ext.demo import demo_cluster
+    from kubectl_expose_ext.demo.apiserver import Fault
+
+    cluster = demo_cluster()
+    api = api_factory(cluster=cluster)
+    expected = api.reach("svc/influxdb", "-o", "url").out
+    reordered = {"rows": TABLE["rows"][:1], "kind": "Table", "apiVersion": "meta.k8s.io/v1",
+                 "metadata": {"resourceVersion": "5"}, "columnDefinitions": TABLE["columnDefinitions"]}
+    cluster.faults.append(Fault(path="/api/v1/nodes", body=json.dumps(reordered).encode()))
+    assert api.reach("svc/influxdb", "-o", "url").out == expected.replace(
+        "203.0.113.10", "203.0.113.17").replace("http://203.0.113.11:30000\n", "")
