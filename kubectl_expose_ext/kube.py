@@ -7,6 +7,7 @@ JSON: the client's typed models are slow on large lists and, in recent releases,
 their schema calls required.
 """
 
+import functools
 import json
 import os
 import re
@@ -310,11 +311,12 @@ def _proxy_with_credentials(proxy: str, headers: Optional[dict]):
 
 
 class Workers:
-    """Daemon threads that run HTTP exchanges for callers who stop waiting at a deadline (Kube._send), kept and
-    reused: a thread started per request cost 20 contexts at once ~0.15 s of CPU (540 threads started, each start a
-    handover of the interpreter lock). A worker whose caller gave up finishes its exchange (bounded by the socket
-    timeouts) and is idle again; a caller who finds no idle worker starts one, so at most as many as there are
-    requests in flight at once. Daemons: a process never waits for an exchange nobody waits for."""
+    """Daemon threads, kept and reused, that run HTTP exchanges for callers who stop waiting at a deadline
+    (Kube._send) and the branches of Kube.together: a thread started per request cost 20 contexts at once ~0.15 s
+    of CPU (540 threads started, each start a handover of the interpreter lock). A worker whose caller gave up
+    finishes its exchange (bounded by the socket timeouts) and is idle again; a caller who finds no idle worker
+    starts one, so at most as many as there are jobs at once. Daemons: a process never waits for an exchange nobody
+    waits for, nor Ctrl-C for a slow server."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
@@ -322,6 +324,11 @@ class Workers:
 
     def run(self, job: Callable[[], Any], timeout: Optional[float]) -> Optional[Dict[str, Any]]:
         """{"response": what job returned} or {"error": what it raised}; None when it did not end within timeout."""
+        done, outcome = self.start(job)
+        return outcome if done.wait(timeout) else None
+
+    def start(self, job: Callable[[], Any]) -> Tuple[threading.Event, Dict[str, Any]]:
+        """The job on a worker: (an event set when it has ended, what it reported then, as run())."""
         import queue
 
         with self._lock:
@@ -332,7 +339,7 @@ class Workers:
         done = threading.Event()
         outcome: Dict[str, Any] = {}  # what the worker reports: the job's answer or its error
         jobs.put((job, done, outcome))
-        return outcome if done.wait(timeout) else None
+        return done, outcome
 
     def _work(self, jobs: Any) -> None:
         while True:
@@ -422,34 +429,31 @@ class Kube:
         reports (Warning headers, malformed fields, refusals, -v lines) is kept apart and added in the calls' order
         once all have ended, so that the output is the one the calls made one after another give; the first
         failure in that order is then raised. (Those later calls' requests were sent: a failing command may have
-        made more requests than one after another would have. Nothing is left running.) Daemon threads, as the
-        exchanges: Ctrl-C is not held up by a slow server."""
+        made more requests than one after another would have. Nothing is left running.) On WORKERS' threads, as the
+        exchanges."""
         if len(calls) < 2:
             return [call() for call in calls]
         branches = [Told() for _ in calls]
-        outcomes: List[Dict[str, Any]] = [{} for _ in calls]
 
-        def branch(index: int) -> None:
-            self._branch.told = branches[index]
+        def branch(call: Callable[[], Any], told: Told) -> Any:
+            self._branch.told = told
             try:
-                outcomes[index]["answer"] = calls[index]()
-            except BaseException as exc:
-                outcomes[index]["error"] = exc
+                return call()
+            finally:
+                del self._branch.told  # the worker's thread is kept: its next job is no branch of this one
 
-        threads = [threading.Thread(target=branch, args=(index,), daemon=True) for index in range(len(calls))]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
+        started = [WORKERS.start(functools.partial(branch, call, told)) for call, told in zip(calls, branches)]
+        for done, _ in started:
+            done.wait()
         for told in branches:
             self.warnings.extend(told.warnings)
             self.malformed.extend(told.malformed)
             for line in told.lines:
                 self.log(line)
-        for outcome in outcomes:
+        for _, outcome in started:
             if "error" in outcome:
                 raise outcome["error"]
-        return [outcome["answer"] for outcome in outcomes]
+        return [outcome["response"] for _, outcome in started]
 
     @property
     def namespace(self) -> str:
