@@ -5,6 +5,7 @@ kind of neighbour, narrowed by namespace and label selector.
 """
 
 import dataclasses
+import functools
 import sys
 from dataclasses import dataclass, field as dc_field
 from typing import Any, Callable, Dict, List, Optional, Sequence, Set, Tuple
@@ -260,19 +261,20 @@ def front_doors(kube: Kube, namespace: Optional[str], **chosen: Optional[str]) -
     from .doors.base import Reader
 
     reader = Reader(kube)
-    return merged([door.fetch(reader, namespace, chosen) for door in DOORS])
+    return merged(kube.together([functools.partial(door.fetch, reader, namespace, chosen) for door in DOORS]))
 
 
 def surroundings(kube: Kube, namespace: str, services: List[dict], pods: List[dict],
                  address_type: str, all_services: Optional[List[dict]] = None) -> Snapshot:
     """The front doors, EndpointSlices and nodes for the services and pods involved (`all_services`: the
     namespace's services, when they were listed). An ExternalName Service has no slices and no node ports, but front
-    doors may proxy to it."""
+    doors may proxy to it. The three are read at once (Kube.together): none needs another's answer."""
     exposable = [s for s in services if field(s, "spec", "type") != "ExternalName"]
-    doors = front_doors(kube, namespace) if services else {}
-    slices = slices_of(kube, namespace, [name(s) for s in exposable]) if exposable else None
-    return Snapshot(nodes=fetch_nodes(kube, pods, exposable, address_type), services=all_services or services,
-                    pods=pods, slices=slices, **doors)
+    doors, slices, nodes = kube.together([
+        lambda: front_doors(kube, namespace) if services else {},
+        lambda: slices_of(kube, namespace, [name(s) for s in exposable]) if exposable else None,
+        lambda: fetch_nodes(kube, pods, exposable, address_type)])
+    return Snapshot(nodes=nodes, services=all_services or services, pods=pods, slices=slices, **doors)
 
 
 def resolve(kube: Kube, spec: TargetSpec, namespace: str, address_type: str = AUTO,

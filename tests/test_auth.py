@@ -195,3 +195,14 @@ def test_a_legacy_auth_provider_through_the_official_client(https, pki, tmp_path
     assert out.returncode == 0, out.stderr
     assert https.httpd.requests_seen[-1]["authorization"] == f"Bearer {token}"
     assert token not in out.stderr
+
+
+@pytest.mark.parametrize("host, proxy, tls", [("http://h", None, False), ("http://h", "http://p:3128", False),
+                                              ("http://h", "https://p:3128", True), ("https://h", None, True)])
+def test_a_tls_context_only_where_a_handshake_can_happen(host, proxy, tls):
+    """The system's roots cost ~20 ms to load, per context: not for an http server (unless its proxy is https)."""
+    from kubectl_expose_ext.kubeconfig import Access
+    from kubectl_expose_ext.kube import _pool
+
+    pool = _pool(Access(host=host, proxy=proxy), None, None)
+    assert ("ssl_context" in pool.connection_pool_kw) is tls

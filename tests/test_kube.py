@@ -86,3 +86,27 @@ def test_a_socks5_proxy_without_python_socks_is_one_clear_error(monkeypatch):
     with pytest.raises(ConfigError, match=r"proxy-url socks5://127.0.0.1:1080 is a SOCKS5 proxy, which needs the "
                                           r"python-socks package: pip install 'kubectl-reach\[socks\]'"):
         kube._pool(Access(host="https://h", proxy="socks5://127.0.0.1:1080"), 5.0, None)
+
+
+def test_exchanges_reuse_their_threads_and_a_late_one_holds_no_caller():
+    """Kube._send's exchanges run on kept worker threads (a thread started per request cost 20 contexts at once
+    ~0.15 s of CPU): one worker serves requests made one after another; a caller past its deadline gets None at once
+    while the worker finishes, then that worker is reused."""
+    import threading
+
+    workers = kube.Workers()
+    first = [workers.run(threading.get_ident, 5)["response"] for _ in range(5)]
+    assert len(set(first)) == 1
+    release, started = threading.Event(), threading.Event()
+
+    def slow():
+        started.set()
+        release.wait(5)
+        return threading.get_ident()
+
+    assert workers.run(slow, 0.05) is None
+    assert started.wait(5)
+    assert workers.run(threading.get_ident, 5)["response"] != first[0]  # the busy one is not taken
+    release.set()
+    failed = workers.run(lambda: 1 / 0, 5)
+    assert isinstance(failed["error"], ZeroDivisionError)

@@ -294,3 +294,31 @@ def test_an_auth_provider_over_http_needs_no_official_client_and_sends_nothing(t
     access, _, _ = kubeconfig.load([one_context(tmp_path, "{server: 'http://h'}", "{auth-provider: {name: oidc}}")],
                                    None)
     assert access.credential is None and access.warnings[0].startswith('Warning: the credentials of user "c"')
+
+
+def test_contexts_connecting_at_once_read_the_files_once(tmp_path, monkeypatch):
+    """20 contexts at once connect in 20 threads: the first reads the kubeconfig, the others wait for its answer
+    instead of each parsing it again (quadratic in the contexts). The first read waits for a second one to start:
+    without the lock, one does."""
+    import threading
+
+    path = one_context(tmp_path)
+    reads, second = [], threading.Event()
+    read = kubeconfig._read
+
+    def counted(name):
+        reads.append(name)
+        if len(reads) > 1:
+            second.set()
+        second.wait(0.5)
+        return read(name)
+
+    monkeypatch.setattr(kubeconfig, "_read", counted)
+    monkeypatch.setattr(kubeconfig, "_merged", {})
+    answers = []
+    threads = [threading.Thread(target=lambda: answers.append(kubeconfig.merged([path])[1])) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert reads == [path] and answers == ["c"] * 4
