@@ -38,6 +38,7 @@ class Reading:
             self.last = namespace(obj)
             return keep(obj) if keep else obj
 
+        noting.slims = getattr(keep, "slims", False)  # type: ignore[attr-defined]  # (listjson.slimming)
         self.pages: Pages = kube.pages(resource, keep=noting)
 
     def optional(self) -> Optional["Reading"]:

@@ -4,11 +4,13 @@ named as kubectl names it, a LIST that RBAC may hide, one LIST for several names
 from typing import Any, List, Optional
 
 from .errors import ApiError, Forbidden, NotFound
+from .listjson import slimming
 from .objects import field, items
 
 SERVICE_NAME_LABEL = "kubernetes.io/service-name"  # an EndpointSlice's Service
 
 
+@slimming
 def slim_slice(eps: dict) -> dict:
     """What Snapshot reads of an EndpointSlice: its service label, each endpoint's node and readiness, its ports."""
     return {"metadata": {"name": field(eps, "metadata", "name"), "namespace": field(eps, "metadata", "namespace"),
@@ -17,6 +19,7 @@ def slim_slice(eps: dict) -> dict:
             "ports": [{"name": p.get("name"), "port": p.get("port")} for p in items(eps, "ports")]}
 
 
+@slimming
 def slim_namespace(ns: dict) -> dict:
     """What a Gateway listener's namespace selector reads of a Namespace: its name and labels."""
     return {"metadata": {"name": field(ns, "metadata", "name"), "labels": field(ns, "metadata", "labels")}}

@@ -766,8 +766,9 @@ class Kube:
                                f"({len(tokens)} pages): {endless}")
             late.clear()
             try:
-                page = self.request("GET", path, query, accept=accept, each_item=row_kept if table else item_kept,
-                                    each_of="rows" if table else "items")
+                page = self.request("GET", path, query, accept=accept, each_of="rows" if table else "items",
+                                    each_item=row_kept if table else item_kept if getattr(keep, "slims", False)
+                                    else None)
             except ApiError as exc:
                 if exc.code != 410 or "continue" not in query:
                     raise
@@ -784,8 +785,9 @@ class Kube:
                     if printed is not None:
                         kept.append(printed)
             items = page.get("items") if page.get("kind") != "Table" else None
+            streamed = not table and getattr(keep, "slims", False)  # its items are what item_kept returned
             for item in items if isinstance(items, list) else []:
-                if table:
+                if not streamed:
                     item = item_kept(item)
                 if item is not None:
                     kept.append(item)

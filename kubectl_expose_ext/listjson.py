@@ -76,3 +76,13 @@ def _end(text: str, at: int, body: Dict[str, Any]) -> Dict[str, Any]:
     if _blank(text, at) != len(text):
         raise ValueError(f"extra data at {at}")
     return body
+
+
+def slimming(keep: Callable[..., Any]) -> Callable[..., Any]:
+    """Mark a projection (a LIST's `keep`) that retains a small part of each item: its pages are decoded item by
+    item. One that keeps items whole (a listing's Services, the front doors' objects) is better served by one
+    json.loads per page, whose keys are shared strings across the page: decoded apart, 20,000 Services held ~20 MB
+    more of their own copies of "metadata", "name", "spec"..."""
+    keep.slims = True  # type: ignore[attr-defined]
+    return keep
+

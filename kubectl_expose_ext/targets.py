@@ -14,6 +14,7 @@ from .addresses import AUTO, FAMILIES, NodeTable, ip_family, is_public, node_is_
 from .endpoints.hostports import uses_host_network
 from .endpoints.service import has_node_ports, single_family
 from .errors import Forbidden, NotFound
+from .listjson import slimming
 from .doors import DOORS
 from .kinds import BY_NAME, POD, SERVICE, Kind, siblings
 from .kube import Kube
@@ -49,6 +50,7 @@ def get_target(kube: Kube, spec: TargetSpec, namespace: str, note: Note) -> Tupl
     raise NotFound(f'no {tried} named "{spec.name}" in namespace "{namespace}"', code=404)
 
 
+@slimming
 def slim_node(node: dict) -> Optional[dict]:
     """What NodeTable reads of a node: its name, whether it is cordoned, its addresses and conditions (not images,
     capacity, nodeInfo); from the object, or from a Table row (then `printed` holds its STATUS column, and only the
@@ -113,6 +115,7 @@ def without_bookkeeping(obj: dict) -> dict:
     return {**obj, "metadata": kept}
 
 
+@slimming
 def slim_pod(pod: dict) -> dict:
     """What an answer reads of a pod (reach_pod, endpoints/hostports.py, hints.py; waiting.py watches the same):
     its name, labels, whether it is terminating, its owners' kinds and names, its node, host network, containers'
@@ -164,6 +167,7 @@ def _only(obj: Dict[str, Any], *keys: str) -> Dict[str, Any]:
     return {k: obj[k] for k in keys if k in obj}
 
 
+@slimming
 def host_networked(pod: dict) -> Optional[dict]:
     """Keep a pod only when it uses hostNetwork or hostPort (for the listing), slim, with its annotations (the
     links it declares: links.py)."""
