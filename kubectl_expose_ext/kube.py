@@ -751,14 +751,20 @@ class Kube:
             return item
 
         late: List[Any] = []  # a page's rows that came before its columns
+        columns: List[Any] = [None, []]  # a page's columnDefinitions and their names, found once per page
 
         def row_kept(row: Any, page: Dict[str, Any]) -> Optional[Dict[str, Any]]:
             """What `keep` retains of one Table row, named by the columns the server sent before the rows."""
             if "columnDefinitions" not in page:  # not the API server's order: named when the page is whole
                 late.append(row)
                 return None
-            named = next(table_rows({"columnDefinitions": page["columnDefinitions"], "rows": [row]}), None)
+            if columns[0] is not page["columnDefinitions"]:
+                columns[:] = [page["columnDefinitions"], column_names(page)]
+            named = named_row(columns[1], row)
             return None if named is None else keep(named) if keep else named
+
+        streamed = not table and getattr(keep, "slims", False)  # (listjson.slimming) its items: what item_kept returns
+        each_item = row_kept if table else item_kept if streamed else None
 
         for _ in range(MAX_PAGES + 2):  # + the restart after a 410 and the last page
             if time.monotonic() > deadline:
@@ -766,9 +772,8 @@ class Kube:
                                f"({len(tokens)} pages): {endless}")
             late.clear()
             try:
-                page = self.request("GET", path, query, accept=accept, each_of="rows" if table else "items",
-                                    each_item=row_kept if table else item_kept if getattr(keep, "slims", False)
-                                    else None)
+                page = self.request("GET", path, query, accept=accept, each_item=each_item,
+                                    each_of="rows" if table else "items")
             except ApiError as exc:
                 if exc.code != 410 or "continue" not in query:
                     raise
@@ -778,14 +783,13 @@ class Kube:
                 continue
             kept: List[Dict[str, Any]] = []
             if page.get("kind") == "Table":
-                rows = page.get("rows")
-                kept = [row for row in rows if row is not None] if isinstance(rows, list) else []
+                rows = page.get("rows")  # what row_kept returned
+                kept = list(rows) if isinstance(rows, list) else []
                 for row in table_rows({"columnDefinitions": page.get("columnDefinitions"), "rows": late}):
                     printed = keep(row) if keep else row
                     if printed is not None:
                         kept.append(printed)
             items = page.get("items") if page.get("kind") != "Table" else None
-            streamed = not table and getattr(keep, "slims", False)  # its items are what item_kept returned
             for item in items if isinstance(items, list) else []:
                 if not streamed:
                     item = item_kept(item)
@@ -933,11 +937,23 @@ def _sent(lines: List[Tuple[str, str]]):
 def table_rows(table: Dict[str, Any]) -> Iterator[Dict[str, Any]]:
     """A Table's rows as `{"table": {column name: cell}}`, columns found by name (their order is the server's); one
     at a time, for `keep` to slim each before the next is made."""
-    columns = [c.get("name") if isinstance(c, dict) else None for c in table.get("columnDefinitions") or []]
+    names = column_names(table)
     rows = table.get("rows")
     for row in rows if isinstance(rows, list) else []:
-        if isinstance(row, dict) and isinstance(row.get("cells"), list):
-            yield {"table": {name: cell for name, cell in zip(columns, row["cells"]) if isinstance(name, str)}}
+        named = named_row(names, row)
+        if named is not None:
+            yield named
+
+
+def column_names(table: Dict[str, Any]) -> List[Optional[str]]:
+    return [c.get("name") if isinstance(c, dict) else None for c in table.get("columnDefinitions") or []]
+
+
+def named_row(names: List[Optional[str]], row: Any) -> Optional[Dict[str, Any]]:
+    """One row as `{"table": {column name: cell}}`; None for a row without cells."""
+    if not isinstance(row, dict) or not isinstance(row.get("cells"), list):
+        return None
+    return {"table": {name: cell for name, cell in zip(names, row["cells"]) if isinstance(name, str)}}
 
 
 def aggregated_resources(answer: Dict[str, Any]) -> Dict[tuple, set]:
