@@ -24,7 +24,7 @@ Each = Callable[[Any, Dict[str, Any]], Optional[Any]]  # (an element, the keys d
 def decode_list(raw: bytes, each: Each, key: str = "items") -> Any:
     """`raw` as json.loads decodes it, the array at the top-level `key` given to `each` one element at a time."""
     text = raw.decode(json.detect_encoding(raw), "surrogatepass")
-    start = _SPACE.match(text, 0).end()  # type: ignore[union-attr]
+    start = _blank(text, 0)
     if text[start:start + 1] != "{":
         return json.loads(text)
     body: Dict[str, Any] = {}
