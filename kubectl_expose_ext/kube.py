@@ -354,18 +354,27 @@ class Workers:
 
 
 WORKERS = Workers()
-LANES = threading.BoundedSemaphore(8)  # Kube.together's calls on other threads, in the whole process: one context's
-#                                        front doors, slices and nodes at once, not 20 contexts' 180 (see together)
+# Kube.together's calls on other threads, in the whole process: one context's target with what is read beside it,
+# and its front doors, slices and nodes at once; 20 contexts' ~240 calls share these (the contexts benchmark: 8
+# kept 7 of 20 contexts' front doors waiting behind their targets' GETs; 64 was no faster than 32)
+LANES = threading.BoundedSemaphore(32)
 
 
 class Told:
     """What requests report besides their answers: the server's Warning headers, malformed fields and refusals
     (shapes.conform, doors.base.Reader), -v log lines; one per Kube, and one per branch of Kube.together."""
 
-    def __init__(self) -> None:
+    def __init__(self, stops: Tuple[threading.Event, ...] = ()) -> None:
         self.warnings: List[str] = []
         self.malformed: List[str] = []
         self.lines: List[str] = []
+        self.stops = stops  # set when a sibling branch failed, here or in an enclosing together(): see Abandoned
+
+
+class Abandoned(Exception):
+    """A request not sent: another branch of the same Kube.together failed, so together raises that failure and this
+    branch's answer would never be read. Never shown: together raises the failure instead (not a ReachError, so that
+    no reader takes it for a refusal)."""
 
 
 class Kube:
@@ -399,6 +408,7 @@ class Kube:
         self._lists: Dict[tuple, List[Dict[str, Any]]] = {}  # list()'s answers, for this command
         self.derived: Dict[tuple, Any] = {}  # what a command derives from a LIST it did not remember (list())
         self._pools: Dict[Any, Any] = {}  # client certificate -> urllib3 pool (an exec plugin may rotate it)
+        self.sent = threading.Event()  # set as the first request goes to the server (targets.target_and_beside)
         for line in connection.configuration.warnings:
             log(line)
 
@@ -430,20 +440,24 @@ class Kube:
         The same requests are sent, each with its own --request-timeout: only their order changes. What each call
         reports (Warning headers, malformed fields, refusals, -v lines) is kept apart and added in the calls' order
         once all have ended, so that the output is the one the calls made one after another give; the first
-        failure in that order is then raised. (Those later calls' requests were sent: a failing command may have
-        made more requests than one after another would have. Nothing is left running.)
+        failure in that order is then raised. Once a call has failed, the others send no further request (they end
+        with Abandoned, which is never raised in place of a failure): a failing command has made at most the
+        requests that were already under way. Nothing is left running.
 
         The first call runs on the caller's thread, the others on WORKERS' threads while the process has LANES free,
-        else on the caller's thread too, after it: 20 contexts at once are already 20 threads, and more at once only
-        adds connections and switches for the same CPU (the contexts benchmark: 0.3 s more).
+        else on the caller's thread too, after it: 20 contexts at once are already 20 threads.
         """
-        branches = [Told() for _ in calls]
+        failed = threading.Event()
+        branches = [Told((*self.told().stops, failed)) for _ in calls]
 
         def branch(call: Callable[[], Any], told: Told, lane: bool = False) -> Any:
             outer = getattr(self._branch, "told", None)  # (a branch of a branch: its caller's, restored after)
             self._branch.told = told
             try:
                 return call()
+            except BaseException:
+                failed.set()
+                raise
             finally:
                 self._branch.told = outer
                 if lane:
@@ -468,9 +482,9 @@ class Kube:
             self.malformed.extend(told.malformed)
             for line in told.lines:
                 self.log(line)
-        for outcome in outcomes:
-            if "error" in outcome:
-                raise outcome["error"]
+        errors = [outcome["error"] for outcome in outcomes if "error" in outcome]
+        if errors:
+            raise next((error for error in errors if not isinstance(error, Abandoned)), errors[0])
         return [outcome["response"] for outcome in outcomes]
 
     @property
@@ -542,6 +556,8 @@ class Kube:
         call once more with it, whatever its method (the server refused it before reading it): client-go refreshes
         on a 401 for the next request, and a command has no next request to wait for.
         """
+        if any(stop.is_set() for stop in self.told().stops):
+            raise Abandoned(path)
         url = self.host + path + ("?" + urlencode({k: v for k, v in query.items() if v is not None}) if query else "")
         data = None if body is None else json.dumps(body).encode()
         deadline = time.monotonic() + self.timeout if self.timeout else None
@@ -625,6 +641,7 @@ class Kube:
         import urllib3
 
         try:
+            self.sent.set()
             response = self._http.request(method, url, body=data, headers=_sent(headers), preload_content=False,
                                           decode_content=True, timeout=urllib3.Timeout(total=remaining))
             body, size = [], 0

@@ -7,6 +7,7 @@ kind of neighbour, narrowed by namespace and label selector.
 import dataclasses
 import functools
 import sys
+import threading
 from dataclasses import dataclass, field as dc_field
 from typing import Any, Callable, Dict, List, Optional, Sequence, Set, Tuple
 
@@ -271,13 +272,13 @@ def front_doors(kube: Kube, namespace: Optional[str], **chosen: Optional[str]) -
 def surroundings(kube: Kube, namespace: str, services: List[dict], pods: List[dict],
                  address_type: str, all_services: Optional[List[dict]] = None) -> Snapshot:
     """The front doors, EndpointSlices and nodes for the services and pods involved (`all_services`: the
-    namespace's services, when they were listed). An ExternalName Service has no slices and no node ports, but front
-    doors may proxy to it. The three are read at once (Kube.together): none needs another's answer."""
-    exposable = [s for s in services if field(s, "spec", "type") != "ExternalName"]
+    namespace's services, when they were listed). The three are read at once (Kube.together): none needs another's
+    answer."""
+    with_slices = exposable(services)
     doors, slices, nodes = kube.together([
         lambda: front_doors(kube, namespace) if services else {},
-        lambda: slices_of(kube, namespace, [name(s) for s in exposable]) if exposable else None,
-        lambda: fetch_nodes(kube, pods, exposable, address_type)])
+        lambda: slices_of(kube, namespace, [name(s) for s in with_slices]) if with_slices else None,
+        lambda: fetch_nodes(kube, pods, with_slices, address_type)])
     return Snapshot(nodes=nodes, services=all_services or services, pods=pods, slices=slices, **doors)
 
 
@@ -293,20 +294,23 @@ def resolve(kube: Kube, spec: TargetSpec, namespace: str, address_type: str = AU
             raise NotFound(f'the server doesn\'t have a resource type "{spec.kind.plural}"', code=404)
         spec = dataclasses.replace(spec, kind=served[0])
     try:
-        kind, obj = get_target(kube, spec, namespace, note)
+        kind, obj, snapshot = target_and_beside(kube, spec, namespace, address_type, note)
     except NotFound:  # `ingressroute/x` of the legacy group, on a cluster that serves both (Traefik v2.10, v2.11)
         others = [k for k in siblings(spec.kind) if k.resource in kube.discover()] if spec.kind is not None else []
         found = next(((k, o) for k in others for o in [_get_or_none(kube, k, spec.name, namespace)] if o), None)
         if found is None:
             raise
         kind, obj = found
+        snapshot = None
     if kind.role in BY_ROLE:  # one of a front door's own objects: the Services it may lead to, and what it needs
         services = kube.list("services", namespace)
         return Resolved(kind, obj, Snapshot(services=services,
                                             **merged([BY_ROLE[kind.role].fetch_target(Reader(kube), kind, obj,
                                                                                       namespace)])))
     if kind.role == SERVICE:
-        return Resolved(kind, obj, surroundings(kube, namespace, [obj], [], address_type))
+        if snapshot is None:  # a bare NAME's Service: its surroundings after it
+            snapshot = surroundings(kube, namespace, [obj], [], address_type)
+        return Resolved(kind, obj, snapshot)
     if kind.role == POD:
         pods = [obj]
     else:
@@ -316,6 +320,58 @@ def resolve(kube: Kube, spec: TargetSpec, namespace: str, address_type: str = AU
     involved = selecting_any(pods, Snapshot(services=all_services))
     snapshot = surroundings(kube, namespace, involved, pods, address_type, all_services)
     return Resolved(kind, obj, snapshot, pods)
+
+
+def target_and_beside(kube: Kube, spec: TargetSpec, namespace: str, address_type: str, note: Note
+                      ) -> Tuple[Kind, dict, Optional[Snapshot]]:
+    """The target, and what its kind always needs, read at the same time (Kube.together): a distant cluster's
+    round trip for the target overlaps the others instead of coming before them.
+
+    A Service: its whole Snapshot (returned): the namespace's front doors and the Service's EndpointSlices (for an
+    ExternalName, one LIST read for nothing) beside its GET, its nodes once the GET has answered (they depend on its
+    ports), not once the doors have. Every other kind: the namespace's Services, a remembered LIST that resolve()
+    then reads from memory. A bare NAME, whose kind is known only after its GETs, reads nothing beside.
+    The reads beside begin once the GET is on its way (Kube.sent): 20 contexts' GETs go out before the 500 reads
+    beside them. A target that does not exist ends them (Kube.together): at most those already under way were made.
+    What they report comes in the order of one after another: the GET, the doors, the slices, the nodes.
+    """
+    if spec.kind is None:
+        return (*get_target(kube, spec, namespace, note), None)
+    service = spec.kind.role == SERVICE
+    got: Dict[str, Tuple[Kind, dict]] = {}
+    answered = threading.Event()
+
+    def target() -> Tuple[Kind, dict]:
+        try:
+            got["target"] = get_target(kube, spec, namespace, note)
+            return got["target"]
+        finally:
+            kube.sent.set()  # (also a GET that failed before it was sent)
+            answered.set()
+
+    def beside() -> Any:
+        kube.sent.wait()
+        if service:
+            return kube.together([lambda: front_doors(kube, namespace),
+                                  lambda: slices_of(kube, namespace, [spec.name])])
+        return kube.list("services", namespace)
+
+    def nodes() -> Optional[NodeTable]:
+        answered.wait()
+        return fetch_nodes(kube, [], exposable([got["target"][1]]), address_type) if "target" in got else None
+
+    if not service:
+        (kind, obj), _ = kube.together([target, beside])
+        return kind, obj, None
+    (kind, obj), (doors, slices), table = kube.together([target, beside, nodes])
+    return kind, obj, Snapshot(nodes=table, services=[obj], pods=[], slices=slices if exposable([obj]) else None,
+                               **doors)
+
+
+def exposable(services: List[dict]) -> List[dict]:
+    """The Services with EndpointSlices and node ports: an ExternalName Service has neither (front doors may still
+    proxy to it)."""
+    return [s for s in services if field(s, "spec", "type") != "ExternalName"]
 
 
 def _get_or_none(kube: Kube, kind: Kind, name_: str, namespace: str) -> Optional[dict]:

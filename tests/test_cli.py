@@ -254,39 +254,46 @@ def requests_for(api, *args):
     return [(r.method, r.path, r.query.get("labelSelector")) for r in api.log(before)]
 
 
-def at_once_after(sent, first):
-    """The requests after `first` (sent first, in this order), counted: the front doors, the EndpointSlices and the
-    nodes are read at once (Kube.together), so their order is not fixed, only which are sent and how often."""
-    assert sent[:len(first)] == first, sent
-    return Counter(sent[len(first):])
+def sent_after(sent, before, counted):
+    """`counted`: the requests sent, each as often as listed, in no fixed order (a target's GET, what is read beside
+    it, the front doors, the EndpointSlices and the nodes: Kube.together); `before`: pairs (a, b) of requests
+    where b needs a's answer, so a was sent first."""
+    assert Counter(sent) == Counter(counted), sent
+    for first, then in before:
+        assert sent.index(first) < sent.index(then), (first, then, sent)
+    return True
 
 
 def test_service_target_makes_a_constant_number_of_narrow_requests(realworld):
-    target = [("GET", "/api/v1/namespaces/shop/services/web-aws", None)]
-    at_once = Counter([
+    target = ("GET", "/api/v1/namespaces/shop/services/web-aws", None)
+    nodes = ("GET", "/api/v1/nodes", None)
+    counted = [
+        target,
         ("GET", "/apis/networking.k8s.io/v1/namespaces/shop/ingresses", None),
         ("GET", "/apis/networking.k8s.io/v1/ingressclasses", None),
         ("GET", "/apis", None),  # discovery: Gateway API served, OpenShift Routes and the other doors not
         ("GET", "/apis/gateway.networking.k8s.io/v1/gateways", None),  # none: no route is read
         ("GET", "/apis/discovery.k8s.io/v1/namespaces/shop/endpointslices", "kubernetes.io/service-name=web-aws"),
-        ("GET", "/api/v1/nodes", None),  # as a Table: node-v6 prints only an IPv6 address, and web-aws is IPv4,
-        ("GET", "/api/v1/nodes", None),  # so the objects are read too (a hidden second InternalIP may be IPv4)
-    ])
-    assert at_once_after(requests_for(realworld, "svc/web-aws"), target) == at_once
+        nodes,  # as a Table: node-v6 prints only an IPv6 address, and web-aws is IPv4,
+        nodes,  # so the objects are read too (a hidden second InternalIP may be IPv4)
+    ]
+    assert sent_after(requests_for(realworld, "svc/web-aws"), [(target, nodes)], counted)
     for i in range(300):  # a bigger cluster: more nodes and services, same requests
         realworld.add({"kind": "Node", "metadata": {"name": f"extra-{i:03}"},
                                "status": {"addresses": [{"type": "ExternalIP", "address": f"192.0.2.{i % 250}"}]}})
         realworld.add({"kind": "Service", "metadata": {"name": f"svc-{i}", "namespace": "shop"},
                                "spec": {"type": "NodePort", "ports": [{"port": 80, "nodePort": 32000 + i}]}})
-    assert at_once_after(requests_for(realworld, "svc/web-aws"), target) == at_once
+    assert sent_after(requests_for(realworld, "svc/web-aws"), [(target, nodes)], counted)
 
 
 def test_pod_and_workload_targets_use_selectors(realworld):
-    first = [("GET", "/apis/apps/v1/namespaces/shop/deployments/api", None),
-             ("GET", "/api/v1/namespaces/shop/pods", "app=api,tier in (backend)"),
-             ("GET", "/api/v1/namespaces/shop/services", None)]
-    assert at_once_after(requests_for(realworld, "deploy/api"), first) == Counter([
-        ("GET", "/apis/networking.k8s.io/v1/namespaces/shop/ingresses", None),
+    target = ("GET", "/apis/apps/v1/namespaces/shop/deployments/api", None)
+    pods = ("GET", "/api/v1/namespaces/shop/pods", "app=api,tier in (backend)")
+    services = ("GET", "/api/v1/namespaces/shop/services", None)
+    ingresses = ("GET", "/apis/networking.k8s.io/v1/namespaces/shop/ingresses", None)
+    assert sent_after(requests_for(realworld, "deploy/api"), [(target, pods), (pods, ingresses), (services, ingresses)], [
+        target, pods, services,  # the Services beside the target's GET, its pods once it has answered
+        ingresses,
         ("GET", "/apis/networking.k8s.io/v1/ingressclasses", None),
         ("GET", "/apis", None),
         ("GET", "/apis/gateway.networking.k8s.io/v1/gateways", None),
@@ -295,16 +302,15 @@ def test_pod_and_workload_targets_use_selectors(realworld):
         ("GET", "/api/v1/nodes", None),
     ])
     # no Service selects it: nothing else is worth fetching
-    assert requests_for(realworld, "pod/lonely") == [
-        ("GET", "/api/v1/namespaces/shop/pods/lonely", None), ("GET", "/api/v1/namespaces/shop/services", None)]
+    assert sent_after(requests_for(realworld, "pod/lonely"), [], [
+        ("GET", "/api/v1/namespaces/shop/pods/lonely", None), ("GET", "/api/v1/namespaces/shop/services", None)])
 
 
 def test_host_network_pod_gets_only_its_node(demo_api):
-    assert requests_for(demo_api, "pod/influxdb-hostnetwork") == [
-        ("GET", "/api/v1/namespaces/default/pods/influxdb-hostnetwork", None),
-        ("GET", "/api/v1/namespaces/default/services", None),
-        ("GET", "/api/v1/nodes/node-b", None),
-    ]
+    pod = ("GET", "/api/v1/namespaces/default/pods/influxdb-hostnetwork", None)
+    node = ("GET", "/api/v1/nodes/node-b", None)
+    assert sent_after(requests_for(demo_api, "pod/influxdb-hostnetwork"), [(pod, node)], [
+        pod, ("GET", "/api/v1/namespaces/default/services", None), node])
 
 
 def test_large_lists_are_paged(api_factory):
@@ -329,12 +335,11 @@ def test_daemonset_on_the_host_network(realworld):
     assert endpoints(out) == [("hostNetwork", "tcp://198.51.100.1:9100", "node-public"),
                               ("hostNetwork", "tcp://[2001:db8::10]:9100", "node-v6")]
     requests = [(r.method, r.path, r.query.get("labelSelector")) for r in realworld.log(before)]
-    assert requests == [
-        ("GET", "/apis/apps/v1/namespaces/shop/daemonsets/node-exporter", None),
-        ("GET", "/api/v1/namespaces/shop/pods", "app.kubernetes.io/name=node-exporter"),
-        ("GET", "/api/v1/namespaces/shop/services", None),
-        ("GET", "/api/v1/nodes", None),  # two nodes involved: one LIST, not one GET per node
-    ]
+    target = ("GET", "/apis/apps/v1/namespaces/shop/daemonsets/node-exporter", None)
+    pods = ("GET", "/api/v1/namespaces/shop/pods", "app.kubernetes.io/name=node-exporter")
+    nodes = ("GET", "/api/v1/nodes", None)  # two nodes involved: one LIST, not one GET per node
+    assert sent_after(requests, [(target, pods), (pods, nodes)], [
+        target, pods, ("GET", "/api/v1/namespaces/shop/services", None), nodes])
 
 
 # --- kubectl's habits -----------------------------------------------------------------------------------------

@@ -252,10 +252,13 @@ def test_proxy_credentials_become_a_proxy_authorization_header_and_stay_masked(t
     finally:
         stop.set()
         listener.close()
-    assert seen and seen[0].startswith("GET http://api.invalid:6443/api/v1/namespaces/default/services/web")
+    target = [r for r in seen if r.startswith("GET http://api.invalid:6443/api/v1/namespaces/default/services/web")]
+    assert target  # (the front doors are read beside it: they may come first)
     expected = base64.b64encode(b"ops:pr@xy-pass").decode()
-    headers = {line.split(":", 1)[0].lower(): line.split(":", 1)[1].strip() for line in seen[0].split("\r\n")[1:] if ":" in line}
-    assert headers["proxy-authorization"] == f"Basic {expected}"
+    for request in seen:
+        headers = {line.split(":", 1)[0].lower(): line.split(":", 1)[1].strip()
+                   for line in request.split("\r\n")[1:] if ":" in line}
+        assert headers["proxy-authorization"] == f"Basic {expected}"
     assert "pr@xy-pass" not in out.err + out.out and "pr%40xy-pass" not in out.err + out.out
 
 

@@ -90,3 +90,65 @@ def test_a_list_two_branches_ask_for_at_once_is_sent_once(demo_api):
     first, second = client.together([lambda: ask(0), lambda: ask(1)])
     assert first == second and first
     assert held.hits == client.requests == 1
+
+
+def test_a_services_doors_and_slices_are_read_while_its_get_is_held(demo_api):
+    """What a Service always needs is read beside its GET: the front doors and its EndpointSlices reach the server
+    while it holds the GET (one after another, nothing would follow the GET until it is answered)."""
+    alone = demo_api.reach("svc/influxdb-lb")
+    release = threading.Event()
+    held = demo_api.cluster.inject(path="/api/v1/namespaces/default/services/influxdb-lb", hold=release)
+    beside = [demo_api.cluster.inject(path=path) for path in (INGRESSES, "/gateways", "/routes", "/endpointslices")]
+    thread, done = in_background(demo_api, "svc/influxdb-lb")
+    try:
+        assert held.arrived.wait(30)
+        assert all(fault.arrived.wait(10) for fault in beside), [f.path for f in beside if not f.arrived.is_set()]
+        assert "outcome" not in done
+    finally:
+        release.set()
+    thread.join(30)
+    assert (done["outcome"].code, done["outcome"].out, done["outcome"].err) == (alone.code, alone.out, alone.err)
+
+
+def test_a_pods_services_are_listed_while_its_get_is_held(demo_api):
+    alone = demo_api.reach("pod/influxdb")
+    release = threading.Event()
+    held = demo_api.cluster.inject(path="/api/v1/namespaces/default/pods/influxdb", hold=release)
+    services = demo_api.cluster.inject(path="/api/v1/namespaces/default/services")
+    thread, done = in_background(demo_api, "pod/influxdb")
+    try:
+        assert held.arrived.wait(30) and services.arrived.wait(10) and "outcome" not in done
+    finally:
+        release.set()
+    thread.join(30)
+    assert (done["outcome"].code, done["outcome"].out, done["outcome"].err) == (alone.code, alone.out, alone.err)
+
+
+def test_once_a_call_failed_the_others_send_nothing_more(demo_api):
+    """The target's GET fails (404): the call beside it, about to LIST, sends nothing (its answer would never be
+    read), and the error raised is the GET's, not the abandoned call's."""
+    client = kube.Kube(kube.Connection.load(demo_api.kubeconfig))
+
+    def beside():
+        client.told().stops[-1].wait(30)  # (this together's: set once a call of it has failed)
+        return client.list("ingresses", "default")
+
+    with pytest.raises(kube.NotFound):
+        client.together([lambda: client.get("services", "missing", "default"), beside])
+    assert client.requests == 1 and not [r for r in demo_api.log() if r.path.endswith("/ingresses")]
+
+
+def test_a_missing_service_is_the_one_error_whatever_the_doors_answer(demo_api):
+    """Its front doors are under way when the GET answers 404: the error is the GET's, one line, as kubectl's."""
+    release = threading.Event()
+    held = demo_api.cluster.inject(path=INGRESSES, body=b"[]", hold=release)
+    target = demo_api.cluster.inject(path="/services/missing", hold=held.arrived)  # answered once the doors ask
+    thread, done = in_background(demo_api, "svc/missing")
+    try:
+        assert held.arrived.wait(30) and target.arrived.wait(30)
+    finally:
+        release.set()
+    thread.join(30)
+    assert (done["outcome"].code, done["outcome"].out) == (1, "")
+    assert done["outcome"].err.endswith('error: services "missing" not found\n'), done["outcome"].err
+    assert done["outcome"].err.count("error:") == 1
