@@ -107,19 +107,33 @@ def help_rows(env, repeat):
     krew/build.py, run once first: a warm-up; its __main__.py answers --help without unpacking), against
     `python3 -c pass`."""
     rows = []
-    bare = statistics.median(measure([[sys.executable, "-c", "pass"]], env, repeat)[0])
     zipapp = build_zipapp()
     for label, argv in (("pip", ["kubectl-reach"]), ("zipapp", [sys.executable, zipapp] if zipapp else None)):
         if argv is None:
             continue
         subprocess.run([*argv, "--help"], env=env, capture_output=True)  # warm-up (the page cache)
         for width in HELP_WIDTHS:
-            walls, _ = measure([[*argv, "--help"]], {**env, "COLUMNS": str(width)}, repeat)
+            walls, bare = alternately([*argv, "--help"], [sys.executable, "-c", "pass"],
+                                      {**env, "COLUMNS": str(width)}, max(5 * repeat, 15))
             median, low, high = summary(walls)
             rows.append({"case": f"--help, {width} columns ({label})", "median": median, "low": low, "high": high,
-                         "kubectl": bare, "floor": None, "requests": 0, "bytes": 0, "rss": 0, "largest": 0,
-                         "note": ""})
+                         "kubectl": statistics.median(bare), "floor": None, "requests": 0, "bytes": 0, "rss": 0,
+                         "largest": 0, "note": ""})
     return rows
+
+
+def alternately(ours, other, env, repeat):
+    """Wall times of two commands run one after the other, `repeat` times: each ratio side by side (a machine that
+    slows down mid-run slows both; measured one whole series after the other, --help was 1.8x bare Python or 2.3x
+    depending on the moment)."""
+    walls: tuple = ([], [])
+    for _ in range(repeat):
+        for argv, into in ((ours, walls[0]), (other, walls[1])):
+            wall, _, code = run_once(argv, env)
+            if code != 0:
+                raise SystemExit(f"{' '.join(argv)} exited {code}")
+            into.append(wall)
+    return walls
 
 
 def build_zipapp():
