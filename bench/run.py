@@ -153,7 +153,7 @@ def build_zipapp():
     if done.returncode != 0 or not archives:
         return None
     with tarfile.open(archives[0]) as archive:
-        archive.extractall(out)
+        archive.extractall(out, **({"filter": "data"} if hasattr(tarfile, "data_filter") else {}))
     found = [p for p in pathlib.Path(out).rglob("kubectl-reach") if p.is_file()]
     return str(found[0]) if found else None
 

@@ -135,8 +135,8 @@ def krew_install(archive: pathlib.Path, manifest: dict, krew_root: pathlib.Path)
     """What `kubectl krew install --manifest --archive` does: unpack, apply `files`, link `bin`."""
     platform = next(p for p in manifest["spec"]["platforms"] if selector_matches(p["selector"], "linux", "amd64"))
     staging = krew_root / "staging"
-    with tarfile.open(archive) as tar:
-        tar.extractall(staging)
+    with tarfile.open(archive) as tar:  # krew's own untar refuses links and paths out of the directory, as "data"
+        tar.extractall(staging, **({"filter": "data"} if hasattr(tarfile, "data_filter") else {}))
     store = krew_root / "store" / "reach" / manifest["spec"]["version"]
     store.mkdir(parents=True)
     for op in platform["files"]:
