@@ -23,14 +23,15 @@ def in_background(api, *args):
     return thread, done
 
 
-def test_the_other_reads_arrive_while_the_first_door_is_held(demo_api):
-    """One after another, nothing would follow the Ingress LIST until it is answered: here the Gateway API's, the
-    OpenShift Routes', the EndpointSlices' and the nodes' requests reach the server while it holds that LIST."""
-    alone = demo_api.reach("svc/influxdb-lb")
+def others_arrive_while_held(api, target, held_path, arriving):
+    """`reach target` with the request to `held_path` held: each request to the `arriving` paths reaches the server
+    meanwhile (one after another, nothing would follow the held one until it is answered), and the outcome is the
+    one of a run where nothing was held."""
+    alone = api.reach(target)
     release = threading.Event()
-    held = demo_api.cluster.inject(path=INGRESSES, hold=release)
-    others = [demo_api.cluster.inject(path=path) for path in ("/gateways", "/routes", "/endpointslices", "/nodes")]
-    thread, done = in_background(demo_api, "svc/influxdb-lb")
+    held = api.cluster.inject(path=held_path, hold=release)
+    others = [api.cluster.inject(path=path) for path in arriving]
+    thread, done = in_background(api, target)
     try:
         assert held.arrived.wait(30)
         assert all(fault.arrived.wait(10) for fault in others), [f.path for f in others if not f.arrived.is_set()]
@@ -39,6 +40,12 @@ def test_the_other_reads_arrive_while_the_first_door_is_held(demo_api):
         release.set()
     thread.join(30)
     assert (done["outcome"].code, done["outcome"].out, done["outcome"].err) == (alone.code, alone.out, alone.err)
+
+
+def test_the_other_reads_arrive_while_the_first_door_is_held(demo_api):
+    """The Gateway API's, the OpenShift Routes', the EndpointSlices' and the nodes' requests reach the server while
+    it holds the Ingress LIST."""
+    others_arrive_while_held(demo_api, "svc/influxdb-lb", INGRESSES, ("/gateways", "/routes", "/endpointslices", "/nodes"))
 
 
 def test_what_is_warned_follows_the_doors_order_not_the_answers(demo_api):
@@ -93,35 +100,14 @@ def test_a_list_two_branches_ask_for_at_once_is_sent_once(demo_api):
 
 
 def test_a_services_doors_and_slices_are_read_while_its_get_is_held(demo_api):
-    """What a Service always needs is read beside its GET: the front doors and its EndpointSlices reach the server
-    while it holds the GET (one after another, nothing would follow the GET until it is answered)."""
-    alone = demo_api.reach("svc/influxdb-lb")
-    release = threading.Event()
-    held = demo_api.cluster.inject(path="/api/v1/namespaces/default/services/influxdb-lb", hold=release)
-    beside = [demo_api.cluster.inject(path=path) for path in (INGRESSES, "/gateways", "/routes", "/endpointslices")]
-    thread, done = in_background(demo_api, "svc/influxdb-lb")
-    try:
-        assert held.arrived.wait(30)
-        assert all(fault.arrived.wait(10) for fault in beside), [f.path for f in beside if not f.arrived.is_set()]
-        assert "outcome" not in done
-    finally:
-        release.set()
-    thread.join(30)
-    assert (done["outcome"].code, done["outcome"].out, done["outcome"].err) == (alone.code, alone.out, alone.err)
+    """What a Service always needs is read beside its GET: its front doors and EndpointSlices."""
+    others_arrive_while_held(demo_api, "svc/influxdb-lb", "/api/v1/namespaces/default/services/influxdb-lb",
+                             (INGRESSES, "/gateways", "/routes", "/endpointslices"))
 
 
 def test_a_pods_services_are_listed_while_its_get_is_held(demo_api):
-    alone = demo_api.reach("pod/influxdb")
-    release = threading.Event()
-    held = demo_api.cluster.inject(path="/api/v1/namespaces/default/pods/influxdb", hold=release)
-    services = demo_api.cluster.inject(path="/api/v1/namespaces/default/services")
-    thread, done = in_background(demo_api, "pod/influxdb")
-    try:
-        assert held.arrived.wait(30) and services.arrived.wait(10) and "outcome" not in done
-    finally:
-        release.set()
-    thread.join(30)
-    assert (done["outcome"].code, done["outcome"].out, done["outcome"].err) == (alone.code, alone.out, alone.err)
+    others_arrive_while_held(demo_api, "pod/influxdb", "/api/v1/namespaces/default/pods/influxdb",
+                             ("/api/v1/namespaces/default/services",))
 
 
 def test_once_a_call_failed_the_others_send_nothing_more(demo_api):
